@@ -1,0 +1,84 @@
+# connector-mock — build, run and test.
+#
+#   make          build build/connector-mock
+#   make run      install what is missing, build, start on 127.0.0.1:8088
+#   make test     install what is missing, build, run every test suite
+#   make clean    remove build/ (the database in var/ stays)
+#
+# Missing Debian packages are installed with apt-get when make runs as root;
+# otherwise make prints the exact apt-get line and stops.
+
+CC ?= cc
+BUILD ?= build
+PACKAGES := libmicrohttpd-dev libcjson-dev libsqlite3-dev libinih-dev check \
+	libcurl4-openssl-dev pkg-config curl
+PKG_MODULES := libmicrohttpd libcjson sqlite3 inih
+
+WARNINGS := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+	-Wmissing-prototypes -Wno-missing-field-initializers
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = -std=c11 $(WARNINGS) $(CFLAGS) $(EXTRA_CFLAGS) -pthread \
+	$(shell pkg-config --cflags $(PKG_MODULES) 2>/dev/null)
+LIBS = $(shell pkg-config --libs $(PKG_MODULES) 2>/dev/null) -pthread -lm
+TEST_LIBS = $(shell pkg-config --libs check libcurl 2>/dev/null)
+
+STORE_SRC := $(wildcard store/*.c)
+SERVER_SRC := $(filter-out server/main.c,$(wildcard server/*.c))
+STORE_OBJ := $(STORE_SRC:%.c=$(BUILD)/obj/%.o)
+SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/obj/%.o)
+UNIT_TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/unit_*.c))
+INTEGRATION_TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/integration_*.c))
+TEST_SUPPORT := $(BUILD)/obj/tests/support.o
+
+.PHONY: all deps run test unit integration clean format lint
+.DEFAULT_GOAL := all
+
+all: deps $(BUILD)/connector-mock
+
+deps:
+	@missing=""; for p in $(PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >/dev/null || exit 1; \
+	  else \
+	    echo "missing packages; run: sudo apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+
+$(BUILD)/obj/%.o: %.c $(wildcard store/*.h server/*.h tests/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/connector-mock: $(BUILD)/obj/server/main.o $(SERVER_OBJ) $(STORE_OBJ)
+	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_SUPPORT) $(SERVER_OBJ) $(STORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS) $(TEST_LIBS)
+
+run: all
+	./$(BUILD)/connector-mock $(ARGS)
+
+# Each suite prints Check's summary; tests/run-suites fails when a suite
+# fails or when, all counted, no test ran.
+test: all $(UNIT_TESTS) $(INTEGRATION_TESTS)
+	@sh tests/run-suites $(UNIT_TESTS) $(INTEGRATION_TESTS)
+
+unit: all $(UNIT_TESTS)
+	@sh tests/run-suites $(UNIT_TESTS)
+
+integration: all $(INTEGRATION_TESTS)
+	@sh tests/run-suites $(INTEGRATION_TESTS)
+
+format:
+	clang-format -i store/*.c store/*.h server/*.c server/*.h tests/*.c tests/*.h
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+	  --suppress=missingIncludeSystem -I store -I server store server
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,41 @@
+/*
+ * fixtures_file.c — read a fixtures file whole, refusing one past the cap.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "fixtures_file.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../store/text.h"
+
+int fixtures_file_read(const char *path, char **text, size_t *len, char *why, size_t why_cap)
+{
+	*text = NULL;
+	*len = 0;
+	FILE *file = fopen(path, "rb");
+	if (!file) {
+		snprintf(why, why_cap, "cannot open fixtures %s: %s", path, strerror(errno));
+		return -1;
+	}
+	textbuf buf;
+	textbuf_init(&buf, FIXTURES_FILE_MAX);
+	char chunk[65536];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof chunk, file)) > 0)
+		if (textbuf_append(&buf, chunk, n) < 0)
+			break;
+	bool failed = ferror(file) != 0;
+	fclose(file);
+	if (buf.overflow || failed) {
+		snprintf(why, why_cap, "cannot read fixtures %s: %s", path,
+			 buf.overflow ? "larger than 64 MiB" : "read error");
+		textbuf_free(&buf);
+		return -1;
+	}
+	*len = buf.len;
+	*text = textbuf_detach(&buf);
+	return 0;
+}

@@ -1,0 +1,279 @@
+/*
+ * http.c — the libmicrohttpd access handler, body accumulation with a cap,
+ * the routing table and the response helpers.
+ *
+ * MHD calls the access handler several times per request: once with the
+ * headers (nothing uploaded yet), once per body chunk, and once more with no
+ * data when the body is complete. `request_state` carries a request across
+ * those calls and is freed in the completion callback.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../store/text.h"
+#include "log.h"
+#include "routes.h"
+
+/* Big enough for a 64 KiB query string plus headers, so that a long but
+ * legal request reaches the handler and gets a JSON answer, not MHD's HTML. */
+enum { CONNECTION_MEMORY = 256 * 1024 };
+
+typedef struct {
+	textbuf body;
+	bool too_large;
+	bool answered;
+	params query;
+	char query_error[PARAMS_WHY_MAX];
+	bool query_failed;
+} request_state;
+
+int64_t http_now_ms(void)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+http_response http_plain_error(unsigned status, const char *code, const char *message)
+{
+	cJSON *root = cJSON_CreateObject();
+	cJSON_AddStringToObject(root, "error", code);
+	cJSON_AddStringToObject(root, "message", message);
+	http_response response = {.status = status, .body = cJSON_PrintUnformatted(root)};
+	cJSON_Delete(root);
+	return response;
+}
+
+static enum MHD_Result send_response(struct MHD_Connection *connection, http_response *response)
+{
+	static const char fallback[] = "{\"error\":\"INTERNAL_ERROR\",\"message\":\"out of memory\"}";
+	struct MHD_Response *reply;
+	if (response->body)
+		reply = MHD_create_response_from_buffer(strlen(response->body), response->body,
+							MHD_RESPMEM_MUST_FREE);
+	else
+		reply = MHD_create_response_from_buffer(sizeof fallback - 1, (void *)fallback,
+							MHD_RESPMEM_PERSISTENT);
+	if (!reply) {
+		free(response->body);
+		return MHD_NO;
+	}
+	unsigned status = response->body ? response->status : MHD_HTTP_INTERNAL_SERVER_ERROR;
+	MHD_add_response_header(reply, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	if (response->allow[0])
+		MHD_add_response_header(reply, MHD_HTTP_HEADER_ALLOW, response->allow);
+	if (response->authenticate)
+		MHD_add_response_header(reply, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+	enum MHD_Result result = MHD_queue_response(connection, status, reply);
+	MHD_destroy_response(reply);
+	return result;
+}
+
+typedef http_response (*route_handler)(const http_request *request);
+
+/* The routing table: the first prefix that matches owns the request. */
+static const struct {
+	const char *prefix;
+	route_handler handler;
+} route_table[] = {
+	{ADMIN_ROUTE_PREFIX, admin_route},
+	{"/", oms_route}, /* the OMS routes, and the OMS 404 for anything else */
+};
+
+static void client_address(struct MHD_Connection *connection, char *out, size_t cap)
+{
+	const union MHD_ConnectionInfo *info =
+		MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	snprintf(out, cap, "unknown");
+	if (!info || !info->client_addr)
+		return;
+	const struct sockaddr *address = info->client_addr;
+	if (address->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)address)->sin_addr, out,
+			  (socklen_t)cap);
+	else if (address->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)address)->sin6_addr,
+			  out, (socklen_t)cap);
+}
+
+/* MHD hands over decoded query arguments with their sizes, so a %00 inside a
+ * value is seen rather than silently cutting it. */
+static enum MHD_Result collect_argument(void *cls, enum MHD_ValueKind kind, const char *key,
+					size_t key_size, const char *value, size_t value_size)
+{
+	(void)kind;
+	request_state *state = cls;
+	if (state->query_failed)
+		return MHD_NO;
+	if (params_add(&state->query, key, key_size, value ? value : "", value ? value_size : 0,
+		       state->query_error, sizeof state->query_error) < 0) {
+		state->query_failed = true;
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
+static enum MHD_Result dispatch(server_app *app, struct MHD_Connection *connection, const char *url,
+				const char *method, request_state *state)
+{
+	http_request request = {
+		.app = app,
+		.method = method,
+		.path = url,
+		.query = &state->query,
+		.query_error = state->query_failed ? state->query_error : NULL,
+		.content_type = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+							    MHD_HTTP_HEADER_CONTENT_TYPE),
+		.authorization = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+							     MHD_HTTP_HEADER_AUTHORIZATION),
+		.body = state->body.len ? textbuf_str(&state->body) : NULL,
+		.body_len = state->body.len,
+		.body_too_large = state->too_large,
+		.now_ms = http_now_ms(),
+	};
+	client_address(connection, request.client, sizeof request.client);
+	http_response response = {0};
+	for (size_t i = 0; i < sizeof route_table / sizeof *route_table; i++)
+		if (strncmp(url, route_table[i].prefix, strlen(route_table[i].prefix)) == 0) {
+			response = route_table[i].handler(&request);
+			break;
+		}
+	log_write(LOG_DEBUG, "%s %s %s -> %u", request.client, method, url, response.status);
+	state->answered = true;
+	return send_response(connection, &response);
+}
+
+/* Whether the declared Content-Length already passes the cap. */
+static bool declared_too_large(struct MHD_Connection *connection, size_t max_body)
+{
+	const char *length = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+							 MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (!length)
+		return false;
+	unsigned long long declared;
+	return settings_parse_unsigned(length, ~0ULL, &declared) < 0 || declared > max_body;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, const char *url,
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **request_context)
+{
+	(void)version;
+	server_app *app = cls;
+	request_state *state = *request_context;
+	if (!state) {
+		state = calloc(1, sizeof *state);
+		if (!state)
+			return MHD_NO;
+		textbuf_init(&state->body, app->settings->max_body);
+		params_init(&state->query);
+		MHD_get_connection_values_n(connection, MHD_GET_ARGUMENT_KIND, collect_argument, state);
+		*request_context = state;
+		atomic_fetch_add(&app->in_flight, 1);
+		if (declared_too_large(connection, app->settings->max_body)) {
+			state->too_large = true;
+			return dispatch(app, connection, url, method, state);
+		}
+		return MHD_YES;
+	}
+	if (state->answered) {
+		*upload_data_size = 0; /* discard what follows an early answer */
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		if (!state->too_large &&
+		    textbuf_append(&state->body, upload_data, *upload_data_size) < 0) {
+			state->too_large = true;
+			textbuf_free(&state->body);
+		}
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	return dispatch(app, connection, url, method, state);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *connection, void **request_context,
+			 enum MHD_RequestTerminationCode code)
+{
+	(void)connection;
+	(void)code;
+	server_app *app = cls;
+	request_state *state = *request_context;
+	if (!state)
+		return;
+	textbuf_free(&state->body);
+	params_free(&state->query);
+	free(state);
+	*request_context = NULL;
+	atomic_fetch_sub(&app->in_flight, 1);
+}
+
+static void on_mhd_log(void *cls, const char *format, va_list args)
+{
+	(void)cls;
+	char line[512];
+	vsnprintf(line, sizeof line, format, args);
+	size_t len = strlen(line);
+	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		line[--len] = '\0';
+	log_write(LOG_WARN, "libmicrohttpd: %s", line);
+}
+
+int http_start(server_app *app, struct MHD_Daemon **daemon, unsigned *port, char *why, size_t why_cap)
+{
+	const settings *s = app->settings;
+	struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons((uint16_t)s->port)};
+	if (inet_pton(AF_INET, s->listen, &address.sin_addr) != 1) {
+		snprintf(why, why_cap, "cannot listen on %s: not an IPv4 address", s->listen);
+		return -1;
+	}
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+			 MHD_USE_ERROR_LOG;
+	*daemon = MHD_start_daemon(
+		flags, 0, NULL, NULL, on_request, app,
+		/* first, so that every later message goes through it */
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&address,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(s->threads > 1 ? s->threads : 0),
+		MHD_OPTION_CONNECTION_TIMEOUT, s->connection_timeout_s,
+		MHD_OPTION_CONNECTION_LIMIT, s->connection_limit,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->per_ip_connection_limit,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, app,
+		MHD_OPTION_END);
+	if (!*daemon) {
+		snprintf(why, why_cap, "cannot listen on %s:%u (in use, or not allowed?)", s->listen,
+			 s->port);
+		return -1;
+	}
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(*daemon, MHD_DAEMON_INFO_BIND_PORT);
+	*port = info ? info->port : s->port;
+	return 0;
+}
+
+void http_stop(server_app *app, struct MHD_Daemon *daemon, int drain_ms)
+{
+	MHD_socket listener = MHD_quiesce_daemon(daemon);
+	/* quiesce hands the listening socket back: closing it refuses new
+	 * connections at once rather than leaving them pending */
+	if (listener != MHD_INVALID_SOCKET)
+		close(listener);
+	int64_t deadline = http_now_ms() + drain_ms;
+	struct timespec pause = {0, 5 * 1000 * 1000};
+	while (atomic_load(&app->in_flight) > 0 && http_now_ms() < deadline)
+		nanosleep(&pause, NULL);
+	if (atomic_load(&app->in_flight) > 0)
+		log_write(LOG_WARN, "stopping with %d requests still in flight",
+			  atomic_load(&app->in_flight));
+	MHD_stop_daemon(daemon);
+}

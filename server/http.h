@@ -1,0 +1,72 @@
+/*
+ * http.h — libmicrohttpd glue: one request in, one JSON answer out.
+ *
+ * The daemon runs MHD's own threads. For each request it accumulates the
+ * body up to the configured cap (a larger body is judged from its
+ * Content-Length before it is read, or discarded past the cap when it is
+ * chunked), then hands an `http_request` to the route that owns the path and
+ * sends back the `http_response` it returns. Routes are rows of a table in
+ * http.c; they own no MHD state.
+ */
+#ifndef CONNECTOR_MOCK_HTTP_H
+#define CONNECTOR_MOCK_HTTP_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../store/store.h"
+#include "params.h"
+#include "settings.h"
+
+struct MHD_Daemon;
+
+/* What every route may use; lives as long as the daemon. */
+typedef struct {
+	const settings *settings;
+	task_store *store;
+	int http_status_by_error[ERR__COUNT];
+	atomic_int in_flight; /* requests between their first byte and their answer */
+} server_app;
+
+typedef struct {
+	server_app *app;
+	const char *method;
+	const char *path;	  /* decoded path, without the query */
+	const params *query;	  /* decoded query parameters, validated */
+	const char *query_error;  /* non-NULL: a parameter was refused (why) */
+	const char *content_type; /* NULL when absent */
+	const char *authorization;
+	const char *body;	  /* NULL or `body_len` bytes, NUL-terminated */
+	size_t body_len;
+	bool body_too_large;	  /* the body passed --max-body and was not kept */
+	char client[64];	  /* the peer's address */
+	int64_t now_ms;
+} http_request;
+
+typedef struct {
+	unsigned status;
+	char *body;		/* owned JSON text; freed by the glue */
+	char allow[64];		/* the Allow header of a 405, or "" */
+	bool authenticate;	/* add WWW-Authenticate: Bearer (a 401) */
+} http_response;
+
+/* Starts the daemon. Returns 0 with `*daemon` and the bound `*port`, or -1
+ * with a sentence in `why`. */
+int http_start(server_app *app, struct MHD_Daemon **daemon, unsigned *port, char *why, size_t why_cap);
+
+/*
+ * Stops accepting connections, waits up to `drain_ms` for requests in
+ * flight to be answered, then stops the daemon.
+ */
+void http_stop(server_app *app, struct MHD_Daemon *daemon, int drain_ms);
+
+/* The current time, unix milliseconds. */
+int64_t http_now_ms(void);
+
+/* A plain-JSON answer {"error": code, "message": message} of the control API
+ * and of HTTP-level refusals outside the OMS routes. */
+http_response http_plain_error(unsigned status, const char *code, const char *message);
+
+#endif

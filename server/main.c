@@ -1,0 +1,148 @@
+/*
+ * main.c — connector-mock: flags and config, open and seed the store, start
+ * the HTTP daemon, print the ready line, and stop cleanly on SIGTERM/SIGINT.
+ *
+ * SIGTERM and SIGINT are blocked before any thread starts (threads inherit
+ * the mask) and taken with sigwait here, so no signal handler ever runs
+ * inside a request.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <microhttpd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../store/store.h"
+#include "fixtures_file.h"
+#include "http.h"
+#include "log.h"
+#include "settings.h"
+#include "version.h"
+
+/* How long a stop waits for requests in flight. */
+enum { DRAIN_MS = 10000 };
+
+static void map_statuses(const settings *s, int *status_by_error)
+{
+	for (int code = 0; code < ERR__COUNT; code++)
+		status_by_error[code] = 200;
+	if (!s->error_status_mapped)
+		return;
+	status_by_error[ERR_INVALID_ARGUMENT] = 400;
+	status_by_error[ERR_INVALID_CHECKPOINT] = 400;
+	status_by_error[ERR_TASK_NOT_FOUND] = 404;
+	status_by_error[ERR_ILLEGAL_STATE] = 409;
+	status_by_error[ERR_UNSUPPORTED_OPERATION] = 422;
+	status_by_error[ERR_INTERNAL_ERROR] = 500;
+	status_by_error[ERR_INJECTED_FAULT] = 500;
+}
+
+/* Creates the directory that holds the database file, one level (var/). */
+static void ensure_parent_directory(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash || slash == path || strcmp(path, ":memory:") == 0)
+		return;
+	char directory[SETTINGS_PATH_MAX];
+	size_t len = (size_t)(slash - path);
+	if (len >= sizeof directory)
+		return;
+	memcpy(directory, path, len);
+	directory[len] = '\0';
+	if (mkdir(directory, 0755) < 0 && errno != EEXIST)
+		log_write(LOG_WARN, "cannot create %s: %s", directory, strerror(errno));
+}
+
+static int seed(task_store *store, const settings *s)
+{
+	char why[1024] = "";
+	char *text;
+	size_t len;
+	if (fixtures_file_read(s->fixtures, &text, &len, why, sizeof why) < 0) {
+		log_write(LOG_ERROR, "%s", why);
+		return -1;
+	}
+	store_status status = store_reset(store, text, len, http_now_ms(), why, sizeof why);
+	free(text);
+	if (status != STORE_OK) {
+		log_write(LOG_ERROR, "cannot seed from %s: %s", s->fixtures, why);
+		return -1;
+	}
+	log_write(LOG_INFO, "seeded %lld tasks from %s", (long long)store_count_tasks(store),
+		  s->fixtures);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static settings s;
+	char why[1024] = "";
+	switch (settings_from_args(&s, argc, argv, why, sizeof why)) {
+	case SETTINGS_HELP:
+		fputs(settings_usage(), stdout);
+		return 0;
+	case SETTINGS_VERSION:
+		printf("connector-mock %s\n", CONNECTOR_MOCK_VERSION);
+		return 0;
+	case SETTINGS_ERROR:
+		fprintf(stderr, "connector-mock: %s\n", why);
+		return 2;
+	case SETTINGS_RUN:
+		break;
+	}
+	log_set_level(s.log_level);
+
+	sigset_t stop_signals;
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGTERM);
+	sigaddset(&stop_signals, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	ensure_parent_directory(s.db);
+	store_options options = {
+		.path = s.db,
+		.durability = s.durability,
+		.busy_timeout_ms = s.busy_timeout_ms,
+		.audit_retention_ms = s.audit_retention_ms,
+	};
+	task_store *store;
+	bool created;
+	if (store_open(&options, &store, &created, why, sizeof why) < 0) {
+		log_write(LOG_ERROR, "%s", why);
+		return 1;
+	}
+	if ((created || s.reset) && seed(store, &s) < 0) {
+		store_close(store);
+		return 1;
+	}
+
+	static server_app app;
+	app.settings = &s;
+	app.store = store;
+	atomic_init(&app.in_flight, 0);
+	map_statuses(&s, app.http_status_by_error);
+	struct MHD_Daemon *daemon;
+	unsigned port;
+	if (http_start(&app, &daemon, &port, why, sizeof why) < 0) {
+		log_write(LOG_ERROR, "%s", why);
+		store_close(store);
+		return 1;
+	}
+	printf("connector-mock listening on http://%s:%u\n", s.listen, port);
+	fflush(stdout);
+	log_write(LOG_INFO, "database %s (%s durability), %u threads, %s mode, admin API %s",
+		  s.db, s.durability == DURABILITY_FULL ? "full" : "normal", s.threads,
+		  s.lenient ? "lenient" : "strict", s.admin_token[0] ? "token-protected" : "open");
+
+	int signal_number = 0;
+	sigwait(&stop_signals, &signal_number);
+	log_write(LOG_INFO, "signal %d: finishing requests in flight", signal_number);
+	http_stop(&app, daemon, DRAIN_MS);
+	store_close(store);
+	log_write(LOG_INFO, "stopped");
+	return 0;
+}

@@ -1,0 +1,407 @@
+/*
+ * settings.c — defaults, the INI config file and the flags, from one table.
+ *
+ * Each setting is one row of `option_table`: its INI section and key, its
+ * flag, and the function that parses and stores its value. The file and the
+ * flags go through the same rows, so they cannot disagree.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "settings.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "params.h"
+
+static int complain(char *why, size_t why_cap, const char *format, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int complain(char *why, size_t why_cap, const char *format, ...)
+{
+	va_list args;
+	va_start(args, format);
+	vsnprintf(why, why_cap, format, args);
+	va_end(args);
+	return -1;
+}
+
+int settings_parse_unsigned(const char *text, unsigned long long max, unsigned long long *out)
+{
+	if (!text || !*text || strlen(text) > 20)
+		return -1;
+	unsigned long long value = 0;
+	for (const char *p = text; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		unsigned digit = (unsigned)(*p - '0');
+		if (value > (max - digit) / 10)
+			return -1;
+		value = value * 10 + digit;
+	}
+	*out = value;
+	return 0;
+}
+
+int settings_parse_duration_ms(const char *text, int64_t *out_ms)
+{
+	size_t len = text ? strlen(text) : 0;
+	if (len == 0 || len > 20)
+		return -1;
+	if (strcmp(text, "0") == 0) {
+		*out_ms = 0;
+		return 0;
+	}
+	static const struct {
+		char unit;
+		int64_t ms;
+	} units[] = {{'s', 1000}, {'m', 60000}, {'h', 3600000}, {'d', 86400000}};
+	char number[24];
+	memcpy(number, text, len - 1);
+	number[len - 1] = '\0';
+	for (size_t i = 0; i < sizeof units / sizeof *units; i++) {
+		if (text[len - 1] != units[i].unit)
+			continue;
+		unsigned long long value;
+		/* at most ~290 years in milliseconds, far inside int64 */
+		if (settings_parse_unsigned(number, 9000000000000ULL / (unsigned long long)units[i].ms,
+					    &value) < 0)
+			return -1;
+		*out_ms = (int64_t)value * units[i].ms;
+		return 0;
+	}
+	return -1;
+}
+
+int settings_parse_bool(const char *text, bool *out)
+{
+	/* the same words as OMS parameters, but a setting may not be empty */
+	return *text ? params_bool(text, false, out) : -1;
+}
+
+typedef int (*setter)(settings *s, const char *value, char *why, size_t why_cap);
+
+static int copy_string(char *dst, size_t cap, const char *value, const char *name, char *why,
+		       size_t why_cap)
+{
+	if (strlen(value) >= cap)
+		return complain(why, why_cap, "%s is longer than %zu bytes", name, cap - 1);
+	memcpy(dst, value, strlen(value) + 1);
+	return 0;
+}
+
+static int set_listen(settings *s, const char *value, char *why, size_t why_cap)
+{
+	unsigned a, b, c, d;
+	char tail;
+	if (sscanf(value, "%3u.%3u.%3u.%3u%c", &a, &b, &c, &d, &tail) != 4 || a > 255 ||
+	    b > 255 || c > 255 || d > 255)
+		return complain(why, why_cap, "listen must be an IPv4 address, not \"%.64s\"", value);
+	return copy_string(s->listen, sizeof s->listen, value, "listen", why, why_cap);
+}
+
+static int set_number(unsigned *dst, const char *value, unsigned long long min,
+		      unsigned long long max, const char *name, char *why, size_t why_cap)
+{
+	unsigned long long n;
+	if (settings_parse_unsigned(value, max, &n) < 0 || n < min)
+		return complain(why, why_cap, "%s must be a whole number from %llu to %llu", name, min,
+				max);
+	*dst = (unsigned)n;
+	return 0;
+}
+
+static int set_port(settings *s, const char *v, char *why, size_t cap)
+{
+	return set_number(&s->port, v, 0, 65535, "port", why, cap);
+}
+static int set_threads(settings *s, const char *v, char *why, size_t cap)
+{
+	return set_number(&s->threads, v, 1, 64, "threads", why, cap);
+}
+static int set_timeout(settings *s, const char *v, char *why, size_t cap)
+{
+	return set_number(&s->connection_timeout_s, v, 1, 3600, "connection_timeout", why, cap);
+}
+static int set_connection_limit(settings *s, const char *v, char *why, size_t cap)
+{
+	return set_number(&s->connection_limit, v, 1, 100000, "connection_limit", why, cap);
+}
+static int set_per_ip_limit(settings *s, const char *v, char *why, size_t cap)
+{
+	return set_number(&s->per_ip_connection_limit, v, 0, 100000, "per_ip_connection_limit", why,
+			  cap);
+}
+static int set_busy_timeout(settings *s, const char *v, char *why, size_t cap)
+{
+	unsigned ms = 0;
+	if (set_number(&ms, v, 0, 600000, "busy_timeout_ms", why, cap) < 0)
+		return -1;
+	s->busy_timeout_ms = (int)ms;
+	return 0;
+}
+static int set_db(settings *s, const char *v, char *why, size_t cap)
+{
+	if (!*v)
+		return complain(why, cap, "db must not be empty");
+	return copy_string(s->db, sizeof s->db, v, "db", why, cap);
+}
+static int set_fixtures(settings *s, const char *v, char *why, size_t cap)
+{
+	return copy_string(s->fixtures, sizeof s->fixtures, v, "fixtures", why, cap);
+}
+static int set_config(settings *s, const char *v, char *why, size_t cap)
+{
+	return copy_string(s->config_path, sizeof s->config_path, v, "config", why, cap);
+}
+static int set_token(settings *s, const char *v, char *why, size_t cap)
+{
+	for (const char *p = v; *p; p++)
+		if (*p <= ' ' || *p == 0x7f)
+			return complain(why, cap, "admin_token may hold no spaces or control characters");
+	return copy_string(s->admin_token, sizeof s->admin_token, v, "admin_token", why, cap);
+}
+static int set_flag(bool *dst, const char *v, const char *name, char *why, size_t cap)
+{
+	if (settings_parse_bool(v, dst) < 0)
+		return complain(why, cap, "%s must be true or false, not \"%.32s\"", name, v);
+	return 0;
+}
+static int set_reset(settings *s, const char *v, char *why, size_t cap)
+{
+	return set_flag(&s->reset, v, "reset", why, cap);
+}
+static int set_lenient(settings *s, const char *v, char *why, size_t cap)
+{
+	return set_flag(&s->lenient, v, "lenient", why, cap);
+}
+static int set_error_status(settings *s, const char *v, char *why, size_t cap)
+{
+	if (strcmp(v, "ok") == 0 || strcmp(v, "mapped") == 0) {
+		s->error_status_mapped = strcmp(v, "mapped") == 0;
+		return 0;
+	}
+	return complain(why, cap, "error_status must be ok or mapped, not \"%.32s\"", v);
+}
+static int set_max_body(settings *s, const char *v, char *why, size_t cap)
+{
+	unsigned long long n;
+	if (settings_parse_unsigned(v, 64ULL << 20, &n) < 0 || n < 1024)
+		return complain(why, cap, "max_body must be a number of bytes from 1024 to 67108864");
+	s->max_body = (size_t)n;
+	return 0;
+}
+static int set_durability(settings *s, const char *v, char *why, size_t cap)
+{
+	if (strcmp(v, "normal") == 0)
+		s->durability = DURABILITY_NORMAL;
+	else if (strcmp(v, "full") == 0)
+		s->durability = DURABILITY_FULL;
+	else
+		return complain(why, cap, "durability must be normal or full, not \"%.32s\"", v);
+	return 0;
+}
+static int set_retention(settings *s, const char *v, char *why, size_t cap)
+{
+	if (settings_parse_duration_ms(v, &s->audit_retention_ms) < 0)
+		return complain(why, cap,
+				"retention_time must be a number with unit s, m, h or d (e.g. 7d), or 0");
+	return 0;
+}
+static int set_log_level(settings *s, const char *v, char *why, size_t cap)
+{
+	int level = log_level_from_name(v);
+	if (level < 0)
+		return complain(why, cap, "log_level must be error, warn, info or debug");
+	s->log_level = (log_level)level;
+	return 0;
+}
+
+typedef struct {
+	const char *section; /* NULL: a flag only */
+	const char *key;
+	const char *flag;    /* NULL: the file only */
+	bool takes_value;    /* false: a switch, "--reset" means true */
+	setter set;
+	const char *help;
+} option_spec;
+
+static const option_spec option_table[] = {
+	{NULL, "config", "--config", true, set_config, "PATH  config file (default conf/connector-mock.conf)"},
+	{"server", "listen", "--listen", true, set_listen, "ADDR  IPv4 address to listen on (127.0.0.1)"},
+	{"server", "port", "--port", true, set_port, "N     TCP port, 0 takes a free one (8088)"},
+	{"server", "threads", "--threads", true, set_threads, "N     worker threads (2)"},
+	{"server", "lenient", "--lenient", false, set_lenient, "      a repeated stop/resume succeeds and changes nothing"},
+	{"server", "error_status", "--error-status", true, set_error_status, "ok|mapped  HTTP status of business errors (ok: 200 as OMS)"},
+	{"server", "max_body", "--max-body", true, set_max_body, "BYTES largest request body (1048576)"},
+	{"server", "connection_timeout", "--connection-timeout", true, set_timeout, "S     idle connection timeout in seconds (30)"},
+	{"server", "connection_limit", "--connection-limit", true, set_connection_limit, "N     most connections at once (1024)"},
+	{"server", "per_ip_connection_limit", "--per-ip-connection-limit", true, set_per_ip_limit, "N     most connections from one address, 0 = no limit (0)"},
+	{"server", "admin_token", "--admin-token", true, set_token, "TOKEN require Authorization: Bearer TOKEN on /_mock/"},
+	{"server", "log_level", "--log-level", true, set_log_level, "LEVEL error|warn|info|debug (info)"},
+	{"store", "db", "--db", true, set_db, "PATH  SQLite file, or :memory: (var/connector-mock.db)"},
+	{"store", "fixtures", "--fixtures", true, set_fixtures, "PATH  fixtures that seed a new database (fixtures/default.json)"},
+	{"store", "durability", "--durability", true, set_durability, "normal|full  fsync policy (normal)"},
+	{"store", "busy_timeout_ms", "--busy-timeout", true, set_busy_timeout, "MS    wait on a locked database (5000)"},
+	{NULL, "reset", "--reset", false, set_reset, "      wipe the database and reseed it from the fixtures"},
+	{"operation_audit_log", "retention_time", "--audit-retention", true, set_retention, "DUR   keep journal records this long: 30s 15m 12h 7d, 0 = forever (7d)"},
+};
+
+enum { OPTION_COUNT = sizeof option_table / sizeof *option_table };
+
+void settings_defaults(settings *out)
+{
+	memset(out, 0, sizeof *out);
+	strcpy(out->listen, "127.0.0.1");
+	out->port = 8088;
+	strcpy(out->db, "var/connector-mock.db");
+	strcpy(out->fixtures, "fixtures/default.json");
+	out->threads = 2;
+	out->max_body = 1 << 20;
+	out->durability = DURABILITY_NORMAL;
+	out->audit_retention_ms = 7LL * 86400000;
+	out->log_level = LOG_INFO;
+	out->connection_timeout_s = 30;
+	out->connection_limit = 1024;
+	out->busy_timeout_ms = 5000;
+}
+
+typedef struct {
+	settings *target;
+	char *why;
+	size_t why_cap;
+	bool failed;
+} ini_context;
+
+static int on_ini_entry(void *user, const char *section, const char *key, const char *value)
+{
+	ini_context *context = user;
+	for (size_t i = 0; i < OPTION_COUNT; i++) {
+		const option_spec *spec = &option_table[i];
+		if (spec->section && strcmp(spec->section, section) == 0 &&
+		    strcmp(spec->key, key) == 0) {
+			char inner[512];
+			if (spec->set(context->target, value, inner, sizeof inner) < 0) {
+				complain(context->why, context->why_cap, "[%s] %s: %s", section, key, inner);
+				context->failed = true;
+				return 0;
+			}
+			return 1;
+		}
+	}
+	complain(context->why, context->why_cap, "unknown setting [%.64s] %.64s", section, key);
+	context->failed = true;
+	return 0;
+}
+
+static int load_file(settings *s, const char *path, char *why, size_t why_cap)
+{
+	ini_context context = {s, why, why_cap, false};
+	int rc = ini_parse(path, on_ini_entry, &context);
+	if (rc == -1)
+		return complain(why, why_cap, "cannot read config file %s: %s", path, strerror(errno));
+	if (rc != 0) {
+		if (!context.failed)
+			complain(why, why_cap, "%s:%d: not a valid INI line", path, rc);
+		else {
+			char inner[512];
+			snprintf(inner, sizeof inner, "%s", why);
+			complain(why, why_cap, "%s:%d: %s", path, rc, inner);
+		}
+		return -1;
+	}
+	return 0;
+}
+
+/* Finds the spec of `arg` ("--port" or "--port=8088"); sets `*inline_value`. */
+static const option_spec *find_flag(const char *arg, const char **inline_value)
+{
+	*inline_value = NULL;
+	for (size_t i = 0; i < OPTION_COUNT; i++) {
+		const char *flag = option_table[i].flag;
+		size_t len = strlen(flag);
+		if (strncmp(arg, flag, len) != 0)
+			continue;
+		if (arg[len] == '\0')
+			return &option_table[i];
+		if (arg[len] == '=') {
+			*inline_value = arg + len + 1;
+			return &option_table[i];
+		}
+	}
+	return NULL;
+}
+
+/* Applies the flags; with `only_config`, only --config (the first pass). */
+static settings_action apply_flags(settings *s, int argc, char **argv, bool only_config,
+				   char *why, size_t why_cap)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0)
+			return SETTINGS_HELP;
+		if (strcmp(arg, "--version") == 0)
+			return SETTINGS_VERSION;
+		const char *value;
+		const option_spec *spec = find_flag(arg, &value);
+		if (!spec) {
+			complain(why, why_cap, "unknown flag %.64s (see --help)", arg);
+			return SETTINGS_ERROR;
+		}
+		if (spec->takes_value && !value) {
+			if (i + 1 >= argc) {
+				complain(why, why_cap, "%s needs a value", spec->flag);
+				return SETTINGS_ERROR;
+			}
+			value = argv[++i];
+		}
+		if (!spec->takes_value && !value)
+			value = "true";
+		if (only_config != (spec->set == set_config))
+			continue;
+		char inner[512];
+		if (spec->set(s, value, inner, sizeof inner) < 0) {
+			complain(why, why_cap, "%s: %s", spec->flag, inner);
+			return SETTINGS_ERROR;
+		}
+	}
+	return SETTINGS_RUN;
+}
+
+settings_action settings_from_args(settings *out, int argc, char **argv, char *why,
+				   size_t why_cap)
+{
+	settings_defaults(out);
+	settings_action action = apply_flags(out, argc, argv, true, why, why_cap);
+	if (action != SETTINGS_RUN)
+		return action;
+	static const char default_config[] = "conf/connector-mock.conf";
+	bool explicit_config = out->config_path[0] != '\0';
+	if (!explicit_config && access(default_config, R_OK) == 0)
+		strcpy(out->config_path, default_config);
+	if (out->config_path[0] && load_file(out, out->config_path, why, why_cap) < 0)
+		return SETTINGS_ERROR;
+	return apply_flags(out, argc, argv, false, why, why_cap);
+}
+
+const char *settings_usage(void)
+{
+	static char text[4096];
+	if (text[0])
+		return text;
+	size_t used = (size_t)snprintf(text, sizeof text,
+				       "usage: connector-mock [flags]\n\n"
+				       "A stateful mock of the OMS cluster manager's connector API.\n\n");
+	for (size_t i = 0; i < OPTION_COUNT && used < sizeof text; i++)
+		used += (size_t)snprintf(text + used, sizeof text - used, "  %-28s %s\n",
+					 option_table[i].flag, option_table[i].help);
+	if (used < sizeof text)
+		snprintf(text + used, sizeof text - used,
+			 "  %-28s %s\n  %-28s %s\n", "--help", "      this text", "--version",
+			 "      the version");
+	return text;
+}

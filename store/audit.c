@@ -1,0 +1,147 @@
+/*
+ * audit.c — the operation audit log (the journal) of the OMS routes.
+ *
+ * One record per request to an OMS route, written inside the same
+ * transaction as the operation it describes (or alone, for a refusal).
+ * Records older than operation_audit_log.retention_time are removed on the
+ * write path, at most once a second, so that no timer thread is needed.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_internal.h"
+#include "text.h"
+
+int audit_purge(task_store *store, int64_t now_ms, bool force)
+{
+	int64_t retention = store->options.audit_retention_ms;
+	if (retention <= 0)
+		return 0;
+	if (!force && now_ms - store->last_purge_ms < 1000 && now_ms >= store->last_purge_ms)
+		return 0;
+	sqlite3_stmt *statement = store_statement_get(store, STMT_JOURNAL_PURGE);
+	sqlite3_bind_int64(statement, 1, now_ms - retention);
+	int rc = sqlite3_step(statement);
+	sqlite3_reset(statement);
+	if (rc != SQLITE_DONE)
+		return -1;
+	store->last_purge_ms = now_ms;
+	return 0;
+}
+
+static void bind_optional(sqlite3_stmt *statement, int index, const char *text)
+{
+	if (text)
+		sqlite3_bind_text(statement, index, text, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(statement, index);
+}
+
+int audit_insert(task_store *store, const audit_record *record)
+{
+	if (audit_purge(store, record->now_ms, false) < 0)
+		return -1;
+	sqlite3_stmt *statement = store_statement_get(store, STMT_JOURNAL_INSERT);
+	sqlite3_bind_int64(statement, 1, record->now_ms);
+	bind_optional(statement, 2, record->client);
+	sqlite3_bind_text(statement, 3, record->op, -1, SQLITE_STATIC);
+	bind_optional(statement, 4, record->task_name);
+	sqlite3_bind_text(statement, 5, record->params_json, -1, SQLITE_STATIC);
+	if (record->body && record->body_len)
+		sqlite3_bind_blob64(statement, 6, record->body, record->body_len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(statement, 6);
+	sqlite3_bind_int(statement, 7, record->http_status);
+	sqlite3_bind_int(statement, 8, record->is_success);
+	bind_optional(statement, 9, record->err_code);
+	bind_optional(statement, 10, record->from_state);
+	bind_optional(statement, 11, record->to_state);
+	bind_optional(statement, 12, record->new_task_name);
+	int rc = sqlite3_step(statement);
+	sqlite3_reset(statement);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static void add_text_column(cJSON *entry, const char *key, sqlite3_stmt *statement, int column)
+{
+	const char *text = (const char *)sqlite3_column_text(statement, column);
+	if (text)
+		cJSON_AddStringToObject(entry, key, text);
+	else
+		cJSON_AddNullToObject(entry, key);
+}
+
+/* A body that is not UTF-8 text is shown with U+FFFD for each bad byte. */
+static void add_body(cJSON *entry, sqlite3_stmt *statement, int column)
+{
+	const char *body = sqlite3_column_blob(statement, column);
+	size_t len = (size_t)sqlite3_column_bytes(statement, column);
+	if (!body) {
+		cJSON_AddNullToObject(entry, "body");
+		return;
+	}
+	textbuf text;
+	textbuf_init(&text, len * 3 + 1);
+	size_t i = 0;
+	while (i < len) {
+		size_t n = 1;
+		while (n <= 4 && i + n <= len && !text_utf8_valid(body + i, n))
+			n++;
+		if (n <= 4 && i + n <= len && body[i] != '\0') {
+			textbuf_append(&text, body + i, n);
+			i += n;
+		} else {
+			textbuf_puts(&text, "\xEF\xBF\xBD");
+			i++;
+		}
+	}
+	cJSON_AddStringToObject(entry, "body", textbuf_str(&text));
+	textbuf_free(&text);
+}
+
+static cJSON *entry_from_statement(sqlite3_stmt *statement)
+{
+	cJSON *entry = cJSON_CreateObject();
+	cJSON_AddNumberToObject(entry, "id", (double)sqlite3_column_int64(statement, 0));
+	cJSON_AddNumberToObject(entry, "time", (double)sqlite3_column_int64(statement, 1));
+	add_text_column(entry, "client", statement, 2);
+	add_text_column(entry, "op", statement, 3);
+	add_text_column(entry, "taskName", statement, 4);
+	const char *params = (const char *)sqlite3_column_text(statement, 5);
+	cJSON *parsed = params ? cJSON_Parse(params) : NULL;
+	cJSON_AddItemToObject(entry, "params", parsed ? parsed : cJSON_CreateObject());
+	add_body(entry, statement, 6);
+	cJSON_AddNumberToObject(entry, "httpStatus", sqlite3_column_int(statement, 7));
+	cJSON_AddBoolToObject(entry, "isSuccess", sqlite3_column_int(statement, 8));
+	add_text_column(entry, "errCode", statement, 9);
+	add_text_column(entry, "fromState", statement, 10);
+	add_text_column(entry, "toState", statement, 11);
+	add_text_column(entry, "newTaskName", statement, 12);
+	return entry;
+}
+
+store_status store_journal(task_store *store, const store_journal_filter *filter, cJSON **out)
+{
+	*out = cJSON_CreateArray();
+	if (!*out)
+		return STORE_FAILED;
+	int64_t limit = filter->limit > 0 ? filter->limit : STORE_JOURNAL_DEFAULT_LIMIT;
+	if (limit > STORE_JOURNAL_MAX_LIMIT)
+		limit = STORE_JOURNAL_MAX_LIMIT;
+	pthread_mutex_lock(&store->lock);
+	sqlite3_stmt *statement = store_statement_get(store, STMT_JOURNAL_LIST);
+	bind_optional(statement, 1, filter->task_name);
+	bind_optional(statement, 2, filter->op);
+	sqlite3_bind_int64(statement, 3, limit);
+	int rc;
+	while ((rc = sqlite3_step(statement)) == SQLITE_ROW)
+		cJSON_AddItemToArray(*out, entry_from_statement(statement));
+	sqlite3_reset(statement);
+	pthread_mutex_unlock(&store->lock);
+	if (rc != SQLITE_DONE) {
+		cJSON_Delete(*out);
+		*out = NULL;
+		return STORE_FAILED;
+	}
+	return STORE_OK;
+}

@@ -1,0 +1,80 @@
+/*
+ * configmap.h — connector configuration maps, as OMS stores them.
+ *
+ * A config map is a cJSON object of scopes ("source", "sink", "condition",
+ * "coordinator", or any other name), each an object of keys to STRING
+ * values. Nested structures are JSON text inside a string (source.clients).
+ * Every function here is pure: it takes values, returns values, and touches
+ * no database, clock or global. Error sentences are written into a caller's
+ * buffer `why` of `why_cap` bytes (always NUL-terminated, possibly cut).
+ */
+#ifndef CONNECTOR_MOCK_CONFIGMAP_H
+#define CONNECTOR_MOCK_CONFIGMAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+enum {
+	CONFIGMAP_SCOPES_MAX = 64,	 /* scopes in one map */
+	CONFIGMAP_KEYS_MAX = 1024,	 /* keys in one scope */
+	CONFIGMAP_NAME_MAX = 256,	 /* bytes of a scope or key name */
+	CONFIGMAP_DELETES_MAX = 1024,	 /* entries of deleteParams */
+	CONFIGMAP_CHECKPOINT_KEYS_MAX = 256,
+};
+
+/* The last second a checkpoint may name: 9999-12-31T23:59:59Z. */
+#define CONFIGMAP_CHECKPOINT_MAX INT64_C(253402300799)
+
+/*
+ * Checks a stored map (fixtures, the control API): an object of objects of
+ * strings, names of 1..256 bytes of valid UTF-8 without NUL, no duplicate
+ * scope or key, within the limits above. Returns 0 when valid, -1 otherwise.
+ */
+int configmap_validate(const cJSON *map, char *why, size_t why_cap);
+
+/*
+ * Parses an update body (the `updateConfigMap`) of `len` bytes: a JSON object
+ * of scope -> object of key -> string, number or boolean. Numbers and
+ * booleans become their text ("8", "0.5", "true"). An empty or all-blank
+ * body gives an empty map. null, arrays, nested objects as values, duplicate
+ * scopes or keys, "\u0000", invalid UTF-8 and trailing bytes are refused.
+ * Returns 0 and a new map in `*out` (the caller frees it with cJSON_Delete),
+ * or -1 with `*out` NULL.
+ */
+int configmap_parse_update(const char *body, size_t len, cJSON **out, char *why, size_t why_cap);
+
+/*
+ * Parses the values of the `deleteParams` parameter (each comma-separated,
+ * the parameter possibly repeated) into a new cJSON array of "scope.key"
+ * strings. An empty value adds nothing; a non-empty entry must hold a '.'
+ * with a non-empty scope before it and a non-empty key after it. Returns 0
+ * and the array in `*out` (caller frees), or -1 with `*out` NULL.
+ */
+int configmap_parse_deletes(const char *const *values, size_t count, cJSON **out, char *why,
+			    size_t why_cap);
+
+/*
+ * Applies deletes (from configmap_parse_deletes), then merges `update`
+ * (from configmap_parse_update) into `config`, in place. A scope left empty
+ * disappears. Returns 0, or -1 when a limit of the map would be passed or
+ * memory ran out; `config` is then unspecified, so apply to a copy.
+ */
+int configmap_apply(cJSON *config, const cJSON *deletes, const cJSON *update, char *why,
+		    size_t why_cap);
+
+/*
+ * Reads `source.checkpoint` for a pull back: a JSON object string of
+ * "<clientId or subtopic>": "<unix seconds>" (string or number of digits).
+ * When `source.clients` is present, every key must be the clientId or
+ * subtopic of one of its entries. On success returns 0 and the earliest
+ * timestamp named in `*position` (the replay starts there). On failure
+ * returns -1, and `why` names the problem and the keys the task knows.
+ */
+int configmap_checkpoint(const cJSON *config, int64_t *position, char *why, size_t why_cap);
+
+/* The string value of scope.key, or NULL when absent. */
+const char *configmap_get(const cJSON *config, const char *scope, const char *key);
+
+#endif

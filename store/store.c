@@ -1,0 +1,983 @@
+/*
+ * store.c — open the database, run the OMS operations, serve the control API.
+ *
+ * Invariants kept here:
+ *  - one connection, guarded by `store->lock`; every public function takes
+ *    the lock for its whole length, so no two transactions interleave;
+ *  - every write is inside BEGIN IMMEDIATE ... COMMIT; a failure rolls back;
+ *  - the answer is returned only after COMMIT succeeded;
+ *  - SQL gets values only through bound parameters.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "store.h"
+
+#include <assert.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "configmap.h"
+#include "store_internal.h"
+#include "text.h"
+
+enum { SCHEMA_VERSION = 1 };
+
+static const char schema_v1[] =
+	"CREATE TABLE tasks ("
+	" name TEXT PRIMARY KEY,"
+	" identity TEXT NOT NULL UNIQUE,"
+	" type TEXT NOT NULL,"
+	" state TEXT NOT NULL,"
+	" config TEXT NOT NULL,"
+	" checkpoint INTEGER,"
+	" progress REAL,"
+	" last_error TEXT,"
+	" created_at INTEGER NOT NULL,"
+	" updated_at INTEGER NOT NULL"
+	") WITHOUT ROWID;"
+	"CREATE TABLE sequences (identity TEXT PRIMARY KEY, max_seq INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE tombstones ("
+	" name TEXT PRIMARY KEY, reason TEXT NOT NULL, migrated_to TEXT, at INTEGER NOT NULL"
+	") WITHOUT ROWID;"
+	"CREATE INDEX tombstones_migrated_to ON tombstones(migrated_to);"
+	"CREATE TABLE journal ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" time_ms INTEGER NOT NULL,"
+	" client TEXT,"
+	" op TEXT NOT NULL,"
+	" task_name TEXT,"
+	" params TEXT NOT NULL,"
+	" body BLOB,"
+	" http_status INTEGER NOT NULL,"
+	" is_success INTEGER NOT NULL,"
+	" err_code TEXT,"
+	" from_state TEXT,"
+	" to_state TEXT,"
+	" new_task_name TEXT"
+	");"
+	"CREATE INDEX journal_time ON journal(time_ms);"
+	"CREATE INDEX journal_task ON journal(task_name);";
+
+static const char *const statement_sql[STMT__COUNT] = {
+	[STMT_BEGIN] = "BEGIN IMMEDIATE",
+	[STMT_COMMIT] = "COMMIT",
+	[STMT_ROLLBACK] = "ROLLBACK",
+	[STMT_TASK_GET] = "SELECT name, state, config, checkpoint, progress, last_error, created_at,"
+			  " updated_at FROM tasks WHERE name = ?1",
+	[STMT_TASK_INSERT] = "INSERT INTO tasks (name, identity, type, state, config, checkpoint,"
+			     " progress, last_error, created_at, updated_at)"
+			     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	[STMT_TASK_UPDATE] = "UPDATE tasks SET name = ?2, state = ?3, config = ?4, checkpoint = ?5,"
+			     " progress = ?6, last_error = ?7, updated_at = ?8 WHERE name = ?1",
+	[STMT_TASK_DELETE] = "DELETE FROM tasks WHERE name = ?1",
+	[STMT_TASK_BY_IDENTITY] = "SELECT name FROM tasks WHERE identity = ?1",
+	[STMT_TASK_COUNT] = "SELECT count(*) FROM tasks",
+	[STMT_TASK_LIST] = "SELECT name, state, config, checkpoint, progress, last_error, created_at,"
+			   " updated_at FROM tasks WHERE (?1 IS NULL OR state = ?1)"
+			   " AND (?2 IS NULL OR type = ?2) ORDER BY name",
+	[STMT_SEQ_GET] = "SELECT max_seq FROM sequences WHERE identity = ?1",
+	[STMT_SEQ_PUT] = "INSERT INTO sequences (identity, max_seq) VALUES (?1, ?2)"
+			 " ON CONFLICT (identity) DO UPDATE SET max_seq = max(max_seq, excluded.max_seq)",
+	[STMT_TOMB_GET] = "SELECT reason, migrated_to FROM tombstones WHERE name = ?1",
+	[STMT_TOMB_PUT] = "INSERT OR REPLACE INTO tombstones (name, reason, migrated_to, at)"
+			  " VALUES (?1, ?2, ?3, ?4)",
+	[STMT_TOMB_FORWARD] = "UPDATE tombstones SET migrated_to = ?2 WHERE migrated_to = ?1",
+	[STMT_TOMB_CLEAR] = "DELETE FROM tombstones WHERE name = ?1",
+	[STMT_JOURNAL_INSERT] = "INSERT INTO journal (time_ms, client, op, task_name, params, body,"
+				" http_status, is_success, err_code, from_state, to_state, new_task_name)"
+				" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+	[STMT_JOURNAL_PURGE] = "DELETE FROM journal WHERE time_ms < ?1",
+	[STMT_JOURNAL_LIST] = "SELECT id, time_ms, client, op, task_name, params, body, http_status,"
+			      " is_success, err_code, from_state, to_state, new_task_name FROM"
+			      " (SELECT * FROM journal WHERE (?1 IS NULL OR task_name = ?1)"
+			      " AND (?2 IS NULL OR op = ?2) ORDER BY id DESC LIMIT ?3) ORDER BY id",
+};
+
+static void say(char *why, size_t why_cap, const char *format, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void say(char *why, size_t why_cap, const char *format, ...)
+{
+	if (!why || !why_cap)
+		return;
+	va_list args;
+	va_start(args, format);
+	vsnprintf(why, why_cap, format, args);
+	va_end(args);
+}
+
+sqlite3_stmt *store_statement_get(task_store *store, store_statement which)
+{
+	sqlite3_stmt *statement = store->statements[which];
+	sqlite3_reset(statement);
+	sqlite3_clear_bindings(statement);
+	return statement;
+}
+
+/* Runs a statement that returns no rows; 0 or -1. */
+static int run(sqlite3_stmt *statement)
+{
+	int rc = sqlite3_step(statement);
+	sqlite3_reset(statement);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_begin(task_store *store) { return run(store_statement_get(store, STMT_BEGIN)); }
+int store_commit(task_store *store) { return run(store_statement_get(store, STMT_COMMIT)); }
+
+void store_rollback(task_store *store)
+{
+	if (!sqlite3_get_autocommit(store->db))
+		run(store_statement_get(store, STMT_ROLLBACK));
+}
+
+static void bind_text_or_null(sqlite3_stmt *statement, int index, const char *text)
+{
+	if (text)
+		sqlite3_bind_text(statement, index, text, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(statement, index);
+}
+
+static int apply_pragmas(sqlite3 *db, const store_options *options, bool in_memory)
+{
+	char sql[160];
+	snprintf(sql, sizeof sql, "PRAGMA synchronous=%s; PRAGMA foreign_keys=OFF;",
+		 options->durability == DURABILITY_FULL ? "FULL" : "NORMAL");
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	if (!in_memory &&
+	    sqlite3_exec(db, "PRAGMA journal_mode=WAL;", NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	return 0;
+}
+
+static int read_user_version(sqlite3 *db, int *version)
+{
+	sqlite3_stmt *statement;
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &statement, NULL) != SQLITE_OK)
+		return -1;
+	int rc = sqlite3_step(statement);
+	*version = rc == SQLITE_ROW ? sqlite3_column_int(statement, 0) : 0;
+	sqlite3_finalize(statement);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* Brings the schema to SCHEMA_VERSION in one transaction. */
+static int migrate_schema(sqlite3 *db, bool *created, char *why, size_t why_cap)
+{
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		say(why, why_cap, "cannot lock the database: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	int version;
+	if (read_user_version(db, &version) < 0) {
+		say(why, why_cap, "cannot read the schema version: %s", sqlite3_errmsg(db));
+		goto fail;
+	}
+	*created = version == 0;
+	if (version > SCHEMA_VERSION) {
+		say(why, why_cap,
+		    "the database has schema version %d, newer than this connector-mock's %d",
+		    version, SCHEMA_VERSION);
+		goto fail;
+	}
+	if (version == 0) {
+		char sql[64];
+		snprintf(sql, sizeof sql, "PRAGMA user_version=%d", SCHEMA_VERSION);
+		if (sqlite3_exec(db, schema_v1, NULL, NULL, NULL) != SQLITE_OK ||
+		    sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+			say(why, why_cap, "cannot create the schema: %s", sqlite3_errmsg(db));
+			goto fail;
+		}
+	}
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		say(why, why_cap, "cannot commit the schema: %s", sqlite3_errmsg(db));
+		goto fail;
+	}
+	return 0;
+fail:
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+int store_open(const store_options *options, task_store **out, bool *created, char *why,
+	       size_t why_cap)
+{
+	*out = NULL;
+	*created = false;
+	task_store *s = calloc(1, sizeof *s);
+	if (!s) {
+		say(why, why_cap, "out of memory");
+		return -1;
+	}
+	s->options = *options;
+	s->options.path = NULL; /* not kept: the caller owns the string */
+	bool in_memory = strcmp(options->path, ":memory:") == 0;
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+	if (sqlite3_open_v2(options->path, &s->db, flags, NULL) != SQLITE_OK) {
+		say(why, why_cap, "cannot open %s: %s", options->path,
+		    s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, options->busy_timeout_ms);
+	if (apply_pragmas(s->db, options, in_memory) < 0) {
+		say(why, why_cap, "cannot configure %s: %s", options->path, sqlite3_errmsg(s->db));
+		goto fail;
+	}
+	if (migrate_schema(s->db, created, why, why_cap) < 0)
+		goto fail;
+	for (int i = 0; i < STMT__COUNT; i++) {
+		if (sqlite3_prepare_v3(s->db, statement_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+				       &s->statements[i], NULL) != SQLITE_OK) {
+			say(why, why_cap, "cannot prepare statement %d: %s", i, sqlite3_errmsg(s->db));
+			goto fail;
+		}
+	}
+	if (pthread_mutex_init(&s->lock, NULL) != 0) {
+		say(why, why_cap, "cannot create the store's mutex");
+		goto fail;
+	}
+	*out = s;
+	return 0;
+fail:
+	for (int i = 0; i < STMT__COUNT; i++)
+		sqlite3_finalize(s->statements[i]);
+	sqlite3_close(s->db);
+	free(s);
+	return -1;
+}
+
+void store_close(task_store *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < STMT__COUNT; i++)
+		sqlite3_finalize(s->statements[i]);
+	sqlite3_close(s->db);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+/* ---- task rows --------------------------------------------------------- */
+
+void task_row_free(task_row *row)
+{
+	cJSON_Delete(row->config);
+	free(row->last_error);
+	row->config = NULL;
+	row->last_error = NULL;
+}
+
+/* Reads a row of STMT_TASK_GET / STMT_TASK_LIST. 0, or -1 on a bad row. */
+static int row_from_statement(sqlite3_stmt *statement, task_row *row)
+{
+	memset(row, 0, sizeof *row);
+	const char *name = (const char *)sqlite3_column_text(statement, 0);
+	const char *state = (const char *)sqlite3_column_text(statement, 1);
+	const char *config = (const char *)sqlite3_column_text(statement, 2);
+	if (!name || !state || !config || strlen(name) > TASKNAME_MAX)
+		return -1;
+	strcpy(row->name, name);
+	if (taskname_parse(name, strlen(name), &row->parsed, NULL) < 0)
+		return -1;
+	row->state = task_state_from_name(state);
+	if (row->state == TASK__COUNT)
+		return -1;
+	row->config = cJSON_Parse(config);
+	if (!row->config)
+		return -1;
+	row->has_checkpoint = sqlite3_column_type(statement, 3) != SQLITE_NULL;
+	row->checkpoint = sqlite3_column_int64(statement, 3);
+	row->has_progress = sqlite3_column_type(statement, 4) != SQLITE_NULL;
+	row->progress = sqlite3_column_double(statement, 4);
+	const char *last_error = (const char *)sqlite3_column_text(statement, 5);
+	row->last_error = last_error ? strdup(last_error) : NULL;
+	row->created_at = sqlite3_column_int64(statement, 6);
+	row->updated_at = sqlite3_column_int64(statement, 7);
+	return 0;
+}
+
+/* 1 found, 0 absent, -1 storage failure or a corrupt row. */
+static int load_task(task_store *store, const char *name, task_row *row)
+{
+	sqlite3_stmt *statement = store_statement_get(store, STMT_TASK_GET);
+	sqlite3_bind_text(statement, 1, name, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(statement);
+	int result;
+	if (rc == SQLITE_ROW)
+		result = row_from_statement(statement, row) == 0 ? 1 : -1;
+	else
+		result = rc == SQLITE_DONE ? 0 : -1;
+	sqlite3_reset(statement);
+	if (result < 0)
+		task_row_free(row);
+	return result;
+}
+
+/* Binds the columns of a row shared by insert and update, from `first`. */
+static int bind_row_values(sqlite3_stmt *statement, const task_row *row, char **config_text)
+{
+	*config_text = cJSON_PrintUnformatted(row->config);
+	if (!*config_text)
+		return -1;
+	sqlite3_bind_text(statement, 1, row->name, -1, SQLITE_STATIC);
+	return 0;
+}
+
+static void bind_optional_fields(sqlite3_stmt *statement, int first, const task_row *row)
+{
+	if (row->has_checkpoint)
+		sqlite3_bind_int64(statement, first, row->checkpoint);
+	else
+		sqlite3_bind_null(statement, first);
+	if (row->has_progress)
+		sqlite3_bind_double(statement, first + 1, row->progress);
+	else
+		sqlite3_bind_null(statement, first + 1);
+	bind_text_or_null(statement, first + 2, row->last_error);
+}
+
+static int raise_sequence(task_store *store, const char *identity, uint64_t seq)
+{
+	sqlite3_stmt *statement = store_statement_get(store, STMT_SEQ_PUT);
+	sqlite3_bind_text(statement, 1, identity, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(statement, 2, (sqlite3_int64)seq);
+	return run(statement);
+}
+
+int store_insert_task(task_store *store, const task_row *row)
+{
+	char identity[TASKNAME_IDENTITY_MAX + 1];
+	taskname_identity(&row->parsed, identity, sizeof identity);
+	sqlite3_stmt *statement = store_statement_get(store, STMT_TASK_INSERT);
+	char *config_text;
+	if (bind_row_values(statement, row, &config_text) < 0)
+		return -1;
+	sqlite3_bind_text(statement, 2, identity, -1, SQLITE_STATIC);
+	sqlite3_bind_text(statement, 3, row->parsed.type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(statement, 4, task_state_name(row->state), -1, SQLITE_STATIC);
+	sqlite3_bind_text(statement, 5, config_text, -1, SQLITE_STATIC);
+	bind_optional_fields(statement, 6, row);
+	sqlite3_bind_int64(statement, 9, row->created_at);
+	sqlite3_bind_int64(statement, 10, row->updated_at);
+	int result = run(statement);
+	free(config_text);
+	if (result < 0)
+		return -1;
+	/* a name that is alive again is no longer a tombstone */
+	statement = store_statement_get(store, STMT_TOMB_CLEAR);
+	sqlite3_bind_text(statement, 1, row->name, -1, SQLITE_STATIC);
+	if (run(statement) < 0)
+		return -1;
+	return raise_sequence(store, identity, row->parsed.seq);
+}
+
+/* Writes `row` over the task named `old_name` (renamed when they differ). */
+static int save_task(task_store *store, const char *old_name, const task_row *row)
+{
+	sqlite3_stmt *statement = store_statement_get(store, STMT_TASK_UPDATE);
+	char *config_text;
+	if (bind_row_values(statement, row, &config_text) < 0)
+		return -1;
+	sqlite3_bind_text(statement, 1, old_name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(statement, 2, row->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(statement, 3, task_state_name(row->state), -1, SQLITE_STATIC);
+	sqlite3_bind_text(statement, 4, config_text, -1, SQLITE_STATIC);
+	bind_optional_fields(statement, 5, row);
+	sqlite3_bind_int64(statement, 8, row->updated_at);
+	int result = run(statement);
+	free(config_text);
+	return result == 0 && sqlite3_changes(store->db) == 1 ? 0 : -1;
+}
+
+static int put_tombstone(task_store *store, const char *name, const char *reason,
+			 const char *migrated_to, int64_t now_ms)
+{
+	sqlite3_stmt *statement = store_statement_get(store, STMT_TOMB_PUT);
+	sqlite3_bind_text(statement, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(statement, 2, reason, -1, SQLITE_STATIC);
+	bind_text_or_null(statement, 3, migrated_to);
+	sqlite3_bind_int64(statement, 4, now_ms);
+	return run(statement);
+}
+
+static cJSON *row_to_json(const task_row *row)
+{
+	cJSON *task = cJSON_CreateObject();
+	char identity[TASKNAME_IDENTITY_MAX + 1];
+	taskname_identity(&row->parsed, identity, sizeof identity);
+	cJSON_AddStringToObject(task, "taskName", row->name);
+	cJSON_AddStringToObject(task, "state", task_state_name(row->state));
+	cJSON_AddStringToObject(task, "componentType", row->parsed.type);
+	cJSON_AddStringToObject(task, "host", row->parsed.host);
+	cJSON_AddNumberToObject(task, "port", row->parsed.port);
+	cJSON_AddStringToObject(task, "project", row->parsed.project);
+	cJSON_AddStringToObject(task, "identity", identity);
+	cJSON_AddNumberToObject(task, "seq", (double)row->parsed.seq);
+	cJSON_AddItemToObject(task, "config", cJSON_Duplicate(row->config, 1));
+	if (row->has_checkpoint)
+		cJSON_AddNumberToObject(task, "checkpoint", (double)row->checkpoint);
+	else
+		cJSON_AddNullToObject(task, "checkpoint");
+	if (row->has_progress)
+		cJSON_AddNumberToObject(task, "progress", row->progress);
+	else
+		cJSON_AddNullToObject(task, "progress");
+	if (row->last_error)
+		cJSON_AddStringToObject(task, "lastError", row->last_error);
+	else
+		cJSON_AddNullToObject(task, "lastError");
+	cJSON_AddNumberToObject(task, "createdAt", (double)row->created_at);
+	cJSON_AddNumberToObject(task, "updatedAt", (double)row->updated_at);
+	return task;
+}
+
+/* ---- the OMS operations ------------------------------------------------ */
+
+static void refuse(store_outcome *outcome, error_code error, const char *reason,
+		   const char *proposal, const char *format, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void refuse(store_outcome *outcome, error_code error, const char *reason,
+		   const char *proposal, const char *format, ...)
+{
+	outcome->error = error;
+	outcome->result[0] = '\0';
+	va_list args;
+	va_start(args, format);
+	vsnprintf(outcome->message, sizeof outcome->message, format, args);
+	va_end(args);
+	snprintf(outcome->reason, sizeof outcome->reason, "%s", reason);
+	snprintf(outcome->proposal, sizeof outcome->proposal, "%s", proposal);
+}
+
+static cJSON *extra_for(store_outcome *outcome)
+{
+	if (!outcome->extra)
+		outcome->extra = cJSON_CreateObject();
+	return outcome->extra;
+}
+
+static void internal_error(task_store *store, store_outcome *outcome, const char *doing)
+{
+	cJSON_Delete(outcome->extra);
+	outcome->extra = NULL;
+	refuse(outcome, ERR_INTERNAL_ERROR, sqlite3_errmsg(store->db),
+	       "Retry the request; nothing was changed.",
+	       "connector-mock could not %s: the storage failed, nothing was changed", doing);
+}
+
+/* A task that is absent: say where it went when the store remembers. */
+static int not_found(task_store *store, const char *name, store_outcome *outcome)
+{
+	sqlite3_stmt *statement = store_statement_get(store, STMT_TOMB_GET);
+	sqlite3_bind_text(statement, 1, name, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(statement);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		sqlite3_reset(statement);
+		return -1;
+	}
+	cJSON *extra = extra_for(outcome);
+	cJSON_AddStringToObject(extra, "taskName", name);
+	if (rc == SQLITE_ROW) {
+		const char *reason = (const char *)sqlite3_column_text(statement, 0);
+		const char *migrated_to = (const char *)sqlite3_column_text(statement, 1);
+		if (reason && strcmp(reason, "migrated") == 0 && migrated_to) {
+			cJSON_AddStringToObject(extra, "migratedTo", migrated_to);
+			refuse(outcome, ERR_TASK_NOT_FOUND, "the connector was migrated to another host",
+			       "Send the operation to the new taskName in extraContext.migratedTo.",
+			       "task %s was migrated; it is now %s", name, migrated_to);
+		} else {
+			cJSON_AddBoolToObject(extra, "deleted", 1);
+			refuse(outcome, ERR_TASK_NOT_FOUND, "the connector was deleted",
+			       "Check the taskName; a deleted connector cannot be brought back by this API.",
+			       "task %s was deleted", name);
+		}
+	} else {
+		refuse(outcome, ERR_TASK_NOT_FOUND, "no connector has this taskName",
+		       "Check the taskName (host, port, project, type and sequence) against the task list.",
+		       "task %s does not exist", name);
+	}
+	sqlite3_reset(statement);
+	return 0;
+}
+
+static void refuse_by_rule(const task_row *row, rules_op op, const rules_decision *decision,
+			   store_outcome *outcome)
+{
+	refuse(outcome, decision->error, decision->reason, decision->proposal,
+	       "cannot %s task %s: %s", rules_op_name(op), row->name, decision->reason);
+	cJSON *extra = extra_for(outcome);
+	cJSON_AddStringToObject(extra, "taskName", row->name);
+	cJSON_AddStringToObject(extra, "state", task_state_name(row->state));
+	cJSON_AddStringToObject(extra, "componentType", row->parsed.type);
+	cJSON *allowed = cJSON_AddArrayToObject(extra, "allowedStates");
+	for (int s = 0; s < TASK__COUNT; s++)
+		if (rules_allowed_from(op, (task_state)s))
+			cJSON_AddItemToArray(allowed, cJSON_CreateString(task_state_name((task_state)s)));
+}
+
+/* Computes the migrated name: new host (or the old), SEQ past every SEQ issued. */
+static int next_name(task_store *store, const task_row *row, const char *new_host, task_row *moved)
+{
+	char identity[TASKNAME_IDENTITY_MAX + 1];
+	taskname_identity(&row->parsed, identity, sizeof identity);
+	sqlite3_stmt *statement = store_statement_get(store, STMT_SEQ_GET);
+	sqlite3_bind_text(statement, 1, identity, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(statement);
+	uint64_t highest = row->parsed.seq;
+	if (rc == SQLITE_ROW && (uint64_t)sqlite3_column_int64(statement, 0) > highest)
+		highest = (uint64_t)sqlite3_column_int64(statement, 0);
+	sqlite3_reset(statement);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -1;
+	if (highest >= 9999999999ULL)
+		return -2;
+	moved->parsed = row->parsed;
+	if (new_host)
+		snprintf(moved->parsed.host, sizeof moved->parsed.host, "%s", new_host);
+	moved->parsed.seq = highest + 1;
+	taskname_format(&moved->parsed, moved->name, sizeof moved->name);
+	return 0;
+}
+
+typedef struct {
+	task_state from;
+	bool has_from;
+	task_state to;
+	bool has_to;
+} transition;
+
+/*
+ * Applies an allowed decision to `row` and writes it. Returns 0, 1 when a
+ * rule refused late (checkpoint, sequence exhausted; outcome filled), or -1
+ * on a storage failure.
+ */
+static int apply_decision(task_store *store, const store_request *request, task_row *row,
+			  const rules_decision *decision, store_outcome *outcome,
+			  transition *change)
+{
+	char why[STORE_MESSAGE_MAX];
+	snprintf(outcome->result, sizeof outcome->result, "%s", row->name);
+	change->to = decision->effect == EFFECT_SET_STATE ? decision->next : row->state;
+	change->has_to = decision->effect != EFFECT_REMOVE;
+	if (decision->effect == EFFECT_NONE)
+		return 0; /* a lenient repeat: success, nothing written */
+	if (decision->effect == EFFECT_REMOVE) {
+		sqlite3_stmt *statement = store_statement_get(store, STMT_TASK_DELETE);
+		sqlite3_bind_text(statement, 1, row->name, -1, SQLITE_STATIC);
+		if (run(statement) < 0)
+			return -1;
+		return put_tombstone(store, row->name, "deleted", NULL, request->now_ms);
+	}
+	char old_name[TASKNAME_MAX + 1];
+	snprintf(old_name, sizeof old_name, "%s", row->name);
+	if (decision->needs_checkpoint) {
+		int64_t position;
+		if (configmap_checkpoint(row->config, &position, why, sizeof why) < 0) {
+			refuse(outcome, ERR_INVALID_CHECKPOINT, why,
+			       "Update source.checkpoint to {\"<subtopic>\":\"<unix seconds>\"} with a subtopic of source.clients, then resume with pullBackFlag=true.",
+			       "cannot pull back task %s: %s", row->name, why);
+			cJSON *extra = extra_for(outcome);
+			cJSON_AddStringToObject(extra, "taskName", row->name);
+			const char *current = configmap_get(row->config, "source", "checkpoint");
+			if (current)
+				cJSON_AddStringToObject(extra, "checkpoint", current);
+			return 1;
+		}
+		row->checkpoint = position;
+		row->has_checkpoint = true;
+	}
+	if (decision->restart_progress) {
+		row->progress = 0;
+		row->has_progress = true;
+	}
+	if (request->op == OP_UPDATE) {
+		cJSON *empty = cJSON_CreateArray();
+		int rc = configmap_apply(row->config, request->deletes ? request->deletes : empty,
+					 request->update, why, sizeof why);
+		cJSON_Delete(empty);
+		if (rc < 0) {
+			refuse(outcome, ERR_INVALID_ARGUMENT, why, "Send a smaller configuration.",
+			       "cannot update task %s: %s", row->name, why);
+			return 1;
+		}
+	}
+	if (decision->next == TASK_RUNNING) {
+		free(row->last_error);
+		row->last_error = NULL;
+	}
+	row->state = decision->next;
+	row->updated_at = request->now_ms;
+	if (request->op == OP_MIGRATE) {
+		task_row moved = {0};
+		int rc = next_name(store, row, request->new_host, &moved);
+		if (rc == -2) {
+			refuse(outcome, ERR_ILLEGAL_STATE, "every 10-digit sequence was used",
+			       "Create a task of a new identity.",
+			       "cannot migrate task %s: its sequence is exhausted", row->name);
+			return 1;
+		}
+		if (rc < 0)
+			return -1;
+		memcpy(row->name, moved.name, sizeof row->name);
+		row->parsed = moved.parsed;
+		snprintf(outcome->result, sizeof outcome->result, "%s", row->name);
+		char identity[TASKNAME_IDENTITY_MAX + 1];
+		taskname_identity(&row->parsed, identity, sizeof identity);
+		if (save_task(store, old_name, row) < 0 ||
+		    raise_sequence(store, identity, row->parsed.seq) < 0 ||
+		    put_tombstone(store, old_name, "migrated", row->name, request->now_ms) < 0)
+			return -1;
+		sqlite3_stmt *statement = store_statement_get(store, STMT_TOMB_FORWARD);
+		sqlite3_bind_text(statement, 1, old_name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(statement, 2, row->name, -1, SQLITE_STATIC);
+		return run(statement);
+	}
+	return save_task(store, old_name, row);
+}
+
+/* Decides and applies inside the open transaction. 0 done (outcome says
+ * how), -1 storage failure. */
+static int execute_locked(task_store *store, const store_request *request, const char *name,
+			  store_outcome *outcome, transition *change)
+{
+	task_row row;
+	int found = load_task(store, name, &row);
+	if (found < 0)
+		return -1;
+	if (found == 0)
+		return not_found(store, name, outcome);
+	change->from = row.state;
+	change->has_from = true;
+	rules_decision decision =
+		rules_decide(request->op, row.state, row.parsed.component, request->flags);
+	int result = 0;
+	if (decision.error != ERR_NONE)
+		refuse_by_rule(&row, request->op, &decision, outcome);
+	else
+		result = apply_decision(store, request, &row, &decision, outcome, change);
+	task_row_free(&row);
+	return result < 0 ? -1 : 0;
+}
+
+static int http_status_of(const store_request *request, error_code error)
+{
+	return request->http_status_by_error ? request->http_status_by_error[error] : 200;
+}
+
+static audit_record record_of(const store_request *request, const char *op,
+			      const char *task_name, const store_outcome *outcome,
+			      const transition *change)
+{
+	bool success = outcome->error == ERR_NONE;
+	return (audit_record){
+		.now_ms = request->now_ms,
+		.client = request->client,
+		.op = op,
+		.task_name = task_name,
+		.params_json = request->params_json ? request->params_json : "{}",
+		.body = request->body,
+		.body_len = request->body_len,
+		.http_status = http_status_of(request, outcome->error),
+		.is_success = success,
+		.err_code = success ? NULL : error_name(outcome->error),
+		.from_state = change && change->has_from ? task_state_name(change->from) : NULL,
+		.to_state = success && change && change->has_to ? task_state_name(change->to) : NULL,
+		.new_task_name = success && request->op == OP_MIGRATE ? outcome->result : NULL,
+	};
+}
+
+/* Writes the journal record of a refused request in a transaction of its own. */
+static void record_alone(task_store *store, const audit_record *record)
+{
+	if (store_begin(store) < 0)
+		return;
+	if (audit_insert(store, record) < 0 || store_commit(store) < 0)
+		store_rollback(store);
+}
+
+void store_execute(task_store *store, const store_request *request, store_outcome *outcome)
+{
+	memset(outcome, 0, sizeof *outcome);
+	const char *name = request->task_name;
+	const char *why = NULL;
+	taskname parsed;
+	if (request->refused != ERR_NONE) {
+		refuse(outcome, request->refused, request->refused_message,
+		       "Correct the request and send it again.", "%s", request->refused_message);
+	} else if (!name || !*name) {
+		refuse(outcome, ERR_INVALID_ARGUMENT, "the taskName parameter is missing or empty",
+		       "Send taskName=HOST-PORT:connector_v2:PROJECT-TYPE-SUB-IDX:SEQ.",
+		       "taskName is required");
+	} else if (taskname_parse(name, strlen(name), &parsed, &why) < 0) {
+		refuse(outcome, ERR_INVALID_ARGUMENT, why,
+		       "Send taskName=HOST-PORT:connector_v2:PROJECT-TYPE-SUB-IDX:SEQ, e.g. 10.0.0.1-9000:connector_v2:p_1-incr_trans-1-0:0000000001.",
+		       "taskName is not a connector task name: %s", why);
+	} else if (request->op == OP_MIGRATE && request->new_host &&
+		   taskname_check_host(request->new_host, strlen(request->new_host), &why) < 0) {
+		refuse(outcome, ERR_INVALID_ARGUMENT, why,
+		       "Send ip as an IPv4 address or a host name.", "ip is not a host: %s", why);
+	} else {
+		rules_decision flags = rules_check_flags(request->op, request->flags);
+		if (flags.error != ERR_NONE)
+			refuse(outcome, flags.error, flags.reason, flags.proposal, "%s", flags.reason);
+	}
+	const char *op = rules_op_name(request->op);
+	pthread_mutex_lock(&store->lock);
+	if (outcome->error != ERR_NONE) {
+		audit_record record = record_of(request, op, name, outcome, NULL);
+		record_alone(store, &record);
+		pthread_mutex_unlock(&store->lock);
+		return;
+	}
+	transition change = {0};
+	if (store_begin(store) < 0) {
+		internal_error(store, outcome, "begin a transaction");
+	} else if (execute_locked(store, request, name, outcome, &change) < 0) {
+		internal_error(store, outcome, "apply the operation");
+		store_rollback(store);
+	} else if (outcome->error != ERR_NONE) {
+		store_rollback(store); /* refused: nothing of the operation stays */
+	} else {
+		audit_record record = record_of(request, op, name, outcome, &change);
+		if (audit_insert(store, &record) < 0 || store_commit(store) < 0) {
+			internal_error(store, outcome, "commit the operation");
+			store_rollback(store);
+		} else {
+			pthread_mutex_unlock(&store->lock);
+			return;
+		}
+	}
+	/* every refusal and failure is journaled after the rollback */
+	audit_record record = record_of(request, op, name, outcome, &change);
+	record_alone(store, &record);
+	pthread_mutex_unlock(&store->lock);
+}
+
+void store_outcome_free(store_outcome *outcome)
+{
+	cJSON_Delete(outcome->extra);
+	outcome->extra = NULL;
+}
+
+int store_record_refusal(task_store *store, const char *op, const char *task_name,
+			 const char *err_code, int http_status, const store_request *context)
+{
+	audit_record record = {
+		.now_ms = context->now_ms,
+		.client = context->client,
+		.op = op,
+		.task_name = task_name,
+		.params_json = context->params_json ? context->params_json : "{}",
+		.body = context->body,
+		.body_len = context->body_len,
+		.http_status = http_status,
+		.is_success = false,
+		.err_code = err_code,
+	};
+	pthread_mutex_lock(&store->lock);
+	int result = -1;
+	if (store_begin(store) == 0) {
+		if (audit_insert(store, &record) == 0 && store_commit(store) == 0)
+			result = 0;
+		else
+			store_rollback(store);
+	}
+	pthread_mutex_unlock(&store->lock);
+	return result;
+}
+
+/* ---- the control API --------------------------------------------------- */
+
+store_status store_get_task(task_store *store, const char *task_name, cJSON **out)
+{
+	*out = NULL;
+	task_row row;
+	pthread_mutex_lock(&store->lock);
+	int found = load_task(store, task_name, &row);
+	pthread_mutex_unlock(&store->lock);
+	if (found <= 0)
+		return found == 0 ? STORE_NOT_FOUND : STORE_FAILED;
+	*out = row_to_json(&row);
+	task_row_free(&row);
+	return *out ? STORE_OK : STORE_FAILED;
+}
+
+store_status store_list_tasks(task_store *store, const char *state, const char *type, cJSON **out)
+{
+	*out = cJSON_CreateArray();
+	if (!*out)
+		return STORE_FAILED;
+	pthread_mutex_lock(&store->lock);
+	sqlite3_stmt *statement = store_statement_get(store, STMT_TASK_LIST);
+	bind_text_or_null(statement, 1, state);
+	bind_text_or_null(statement, 2, type);
+	int rc;
+	while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
+		task_row row;
+		if (row_from_statement(statement, &row) < 0) {
+			task_row_free(&row);
+			rc = SQLITE_CORRUPT;
+			break;
+		}
+		cJSON_AddItemToArray(*out, row_to_json(&row));
+		task_row_free(&row);
+	}
+	sqlite3_reset(statement);
+	pthread_mutex_unlock(&store->lock);
+	if (rc != SQLITE_DONE) {
+		cJSON_Delete(*out);
+		*out = NULL;
+		return STORE_FAILED;
+	}
+	return STORE_OK;
+}
+
+int64_t store_count_tasks(task_store *store)
+{
+	pthread_mutex_lock(&store->lock);
+	sqlite3_stmt *statement = store_statement_get(store, STMT_TASK_COUNT);
+	int64_t count = sqlite3_step(statement) == SQLITE_ROW ? sqlite3_column_int64(statement, 0) : -1;
+	sqlite3_reset(statement);
+	pthread_mutex_unlock(&store->lock);
+	return count;
+}
+
+/* Whether a live task already holds the name or the identity; -1 on failure. */
+static int taken(task_store *store, const task_row *row)
+{
+	char identity[TASKNAME_IDENTITY_MAX + 1];
+	taskname_identity(&row->parsed, identity, sizeof identity);
+	sqlite3_stmt *statement = store_statement_get(store, STMT_TASK_BY_IDENTITY);
+	sqlite3_bind_text(statement, 1, identity, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(statement);
+	sqlite3_reset(statement);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static store_status create_locked(task_store *store, const cJSON *spec, int64_t now_ms, char *why,
+				  size_t why_cap)
+{
+	task_row row;
+	if (fixtures_task_from_spec(spec, now_ms, &row, why, why_cap) < 0)
+		return STORE_INVALID;
+	store_status status = STORE_OK;
+	int busy = taken(store, &row);
+	if (busy < 0) {
+		status = STORE_FAILED;
+	} else if (busy) {
+		char identity[TASKNAME_IDENTITY_MAX + 1];
+		taskname_identity(&row.parsed, identity, sizeof identity);
+		say(why, why_cap, "a task of identity %s already exists (one live task per identity)",
+		    identity);
+		status = STORE_EXISTS;
+	} else if (store_insert_task(store, &row) < 0) {
+		say(why, why_cap, "cannot insert %s: %s", row.name, sqlite3_errmsg(store->db));
+		status = STORE_FAILED;
+	}
+	task_row_free(&row);
+	return status;
+}
+
+store_status store_create_task(task_store *store, const cJSON *spec, int64_t now_ms, char *why,
+			       size_t why_cap)
+{
+	pthread_mutex_lock(&store->lock);
+	store_status status = STORE_FAILED;
+	if (store_begin(store) == 0) {
+		status = create_locked(store, spec, now_ms, why, why_cap);
+		if (status == STORE_OK && store_commit(store) < 0)
+			status = STORE_FAILED;
+		if (status != STORE_OK)
+			store_rollback(store);
+	}
+	pthread_mutex_unlock(&store->lock);
+	return status;
+}
+
+store_status store_fail_task(task_store *store, const char *task_name, const char *message,
+			     int64_t now_ms)
+{
+	pthread_mutex_lock(&store->lock);
+	store_status status = STORE_FAILED;
+	task_row row;
+	if (store_begin(store) == 0) {
+		int found = load_task(store, task_name, &row);
+		if (found == 0) {
+			status = STORE_NOT_FOUND;
+		} else if (found > 0) {
+			row.state = TASK_ABNORMAL;
+			free(row.last_error);
+			row.last_error = strdup(message);
+			row.updated_at = now_ms;
+			if (row.last_error && save_task(store, task_name, &row) == 0 &&
+			    store_commit(store) == 0)
+				status = STORE_OK;
+			task_row_free(&row);
+		}
+		if (status != STORE_OK)
+			store_rollback(store);
+	}
+	pthread_mutex_unlock(&store->lock);
+	return status;
+}
+
+static store_status reset_locked(task_store *store, const char *fixtures, size_t len,
+				 int64_t now_ms, char *why, size_t why_cap)
+{
+	cJSON *root = cJSON_ParseWithLength(fixtures, len);
+	const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(root, "tasks");
+	if (!cJSON_IsArray(tasks)) {
+		cJSON_Delete(root);
+		say(why, why_cap, "fixtures must be a JSON object {\"tasks\": [...]}");
+		return STORE_INVALID;
+	}
+	if (sqlite3_exec(store->db,
+			 "DELETE FROM tasks; DELETE FROM sequences; DELETE FROM tombstones;"
+			 " DELETE FROM journal;",
+			 NULL, NULL, NULL) != SQLITE_OK) {
+		cJSON_Delete(root);
+		return STORE_FAILED;
+	}
+	int index = 0;
+	const cJSON *spec;
+	store_status status = STORE_OK;
+	cJSON_ArrayForEach(spec, tasks)
+	{
+		char inner[STORE_MESSAGE_MAX];
+		status = create_locked(store, spec, now_ms, inner, sizeof inner);
+		if (status != STORE_OK) {
+			say(why, why_cap, "fixture task %d: %s", index, inner);
+			if (status == STORE_EXISTS)
+				status = STORE_INVALID;
+			break;
+		}
+		index++;
+	}
+	cJSON_Delete(root);
+	return status;
+}
+
+store_status store_reset(task_store *store, const char *fixtures, size_t len, int64_t now_ms,
+			 char *why, size_t why_cap)
+{
+	pthread_mutex_lock(&store->lock);
+	store_status status = STORE_FAILED;
+	if (store_begin(store) == 0) {
+		status = reset_locked(store, fixtures, len, now_ms, why, why_cap);
+		if (status == STORE_OK && store_commit(store) < 0)
+			status = STORE_FAILED;
+		if (status != STORE_OK)
+			store_rollback(store);
+	}
+	if (status == STORE_FAILED && why && why_cap && !why[0])
+		say(why, why_cap, "storage failure: %s", sqlite3_errmsg(store->db));
+	pthread_mutex_unlock(&store->lock);
+	return status;
+}

@@ -1,0 +1,178 @@
+/*
+ * store.h — connector tasks in SQLite: the durable half of the mock.
+ *
+ * The store owns one SQLite connection and one mutex; every function below
+ * takes the mutex, so a `store` may be shared by any number of threads, and
+ * each operation runs alone inside one `BEGIN IMMEDIATE` transaction: read
+ * the task, ask the pure rules (rules.h, configmap.h), write the new state,
+ * config and audit record, COMMIT, and only then return. A refused or failed
+ * operation rolls back and changes nothing but the audit record of its
+ * refusal, written in a transaction of its own.
+ *
+ * The store knows nothing of HTTP. Times are passed in by the caller (unix
+ * milliseconds), so the store has no clock of its own.
+ *
+ * Records leave the store as cJSON objects (tasks, journal entries) whose
+ * field names are the control API's; the caller frees them with cJSON_Delete.
+ */
+#ifndef CONNECTOR_MOCK_STORE_H
+#define CONNECTOR_MOCK_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "errors.h"
+#include "rules.h"
+#include "taskname.h"
+
+typedef struct task_store task_store;
+
+typedef enum {
+	DURABILITY_NORMAL, /* WAL, synchronous=NORMAL: survives a process crash */
+	DURABILITY_FULL,   /* WAL, synchronous=FULL: survives power loss too */
+} store_durability;
+
+typedef struct {
+	const char *path;	     /* a file, or ":memory:" */
+	store_durability durability;
+	int busy_timeout_ms;	     /* how long to wait on another writer */
+	int64_t audit_retention_ms;  /* journal records older than this go; 0 keeps all */
+} store_options;
+
+enum {
+	STORE_MESSAGE_MAX = 1024, /* bytes of an outcome's sentences */
+};
+
+/*
+ * Opens (creating when absent) the database at `options->path`, applies the
+ * schema (versioned with PRAGMA user_version) and the durability setting.
+ * On success returns 0, `*out` the store, and `*created` true when the
+ * database was new (the caller then seeds it). On failure returns -1, writes
+ * a sentence into `why`, and `*out` is NULL.
+ */
+int store_open(const store_options *options, task_store **out, bool *created, char *why,
+	       size_t why_cap);
+
+/* Finalizes every statement and closes the database. NULL is fine. */
+void store_close(task_store *store);
+
+/* ---- the OMS operations ------------------------------------------------ */
+
+typedef struct {
+	rules_op op;
+	/* the taskName parameter as received; NULL when absent */
+	const char *task_name;
+	rules_flags flags;
+	const char *new_host;	/* migrate: the ip parameter; NULL keeps the host */
+	const cJSON *deletes;	/* update: from configmap_parse_deletes, or NULL */
+	const cJSON *update;	/* update: from configmap_parse_update, or NULL */
+	/*
+	 * When the caller already refused the request (a bad parameter, a bad
+	 * body), `refused` names the error and the store only records it.
+	 */
+	error_code refused;
+	const char *refused_message;
+	/* what the audit record keeps */
+	int64_t now_ms;
+	const char *client;	 /* the peer address, e.g. "127.0.0.1" */
+	const char *params_json; /* the parameters as a JSON object text */
+	const char *body;	 /* the raw body, `body_len` bytes; may be NULL */
+	size_t body_len;
+	/* the HTTP status each error code is answered with, for the journal */
+	const int *http_status_by_error; /* ERR__COUNT entries */
+} store_request;
+
+typedef struct {
+	error_code error;		   /* ERR_NONE on success */
+	char result[TASKNAME_MAX + 1];	   /* success: the taskName (migrate: the new one) */
+	char message[STORE_MESSAGE_MAX];   /* failure: errMsg, a sentence to act on */
+	char reason[STORE_MESSAGE_MAX];	   /* failure: errorDetail.reason */
+	char proposal[STORE_MESSAGE_MAX];  /* failure: errorDetail.proposal */
+	cJSON *extra;			   /* failure: errorDetail.extraContext, owned */
+} store_outcome;
+
+/*
+ * Runs one OMS operation and records it in the journal. Always fills
+ * `outcome` (free it with store_outcome_free); `outcome->error` says how it
+ * went. INTERNAL_ERROR means a storage failure: nothing changed, and the
+ * request may be retried.
+ */
+void store_execute(task_store *store, const store_request *request, store_outcome *outcome);
+
+void store_outcome_free(store_outcome *outcome);
+
+/*
+ * Records one request to an OMS route that never reached an operation (a
+ * wrong method, a body over the limit): `err_code` is its wire code.
+ * Returns 0, or -1 when the write failed (nothing is recorded then).
+ */
+int store_record_refusal(task_store *store, const char *op, const char *task_name,
+			 const char *err_code, int http_status, const store_request *context);
+
+/* ---- the control API ------------------------------------------------- */
+
+typedef enum {
+	STORE_OK = 0,
+	STORE_NOT_FOUND,
+	STORE_EXISTS,
+	STORE_INVALID,
+	STORE_FAILED, /* storage failure; nothing changed */
+} store_status;
+
+/*
+ * Reads one task as a JSON object (taskName, state, componentType, host,
+ * port, seq, project, identity, config, checkpoint, progress, lastError,
+ * createdAt, updatedAt). Returns STORE_OK with `*out` set, STORE_NOT_FOUND,
+ * or STORE_FAILED; `*out` is NULL unless STORE_OK.
+ */
+store_status store_get_task(task_store *store, const char *task_name, cJSON **out);
+
+/*
+ * Lists tasks in name order; `state` and `type` filter when not NULL.
+ * Returns STORE_OK with a JSON array in `*out`, or STORE_FAILED.
+ */
+store_status store_list_tasks(task_store *store, const char *state, const char *type, cJSON **out);
+
+/* How many tasks there are, or -1 on a storage failure. */
+int64_t store_count_tasks(task_store *store);
+
+/*
+ * Creates a task from a JSON object {"taskName", "state", "config",
+ * "checkpoint"?, "progress"?, "lastError"?} (the fixture format). Returns
+ * STORE_OK, STORE_EXISTS (that name, or a live task of the same identity),
+ * STORE_INVALID with a sentence in `why`, or STORE_FAILED. Nothing changes
+ * unless STORE_OK.
+ */
+store_status store_create_task(task_store *store, const cJSON *spec, int64_t now_ms, char *why,
+			       size_t why_cap);
+
+/* Forces a task ABNORMAL with `message` as its lastError. STORE_OK,
+ * STORE_NOT_FOUND or STORE_FAILED. */
+store_status store_fail_task(task_store *store, const char *task_name, const char *message,
+			     int64_t now_ms);
+
+/*
+ * Wipes tasks, sequences, tombstones and the journal, then loads the
+ * fixtures text {"tasks":[...]} — all in one transaction. Returns STORE_OK,
+ * STORE_INVALID (the fixtures are bad; `why` says which task and why, and
+ * nothing changed), or STORE_FAILED.
+ */
+store_status store_reset(task_store *store, const char *fixtures, size_t len, int64_t now_ms,
+			 char *why, size_t why_cap);
+
+typedef struct {
+	const char *task_name; /* NULL: any */
+	const char *op;	       /* NULL: any */
+	int64_t limit;	       /* at most this many, the newest ones; 0: the default */
+} store_journal_filter;
+
+enum { STORE_JOURNAL_DEFAULT_LIMIT = 1000, STORE_JOURNAL_MAX_LIMIT = 100000 };
+
+/* Reads journal entries, oldest first, into a JSON array. STORE_OK or
+ * STORE_FAILED. */
+store_status store_journal(task_store *store, const store_journal_filter *filter, cJSON **out);
+
+#endif

@@ -1,0 +1,105 @@
+/*
+ * store_internal.h — what store.c, audit.c and fixtures.c share.
+ *
+ * Not part of the store's public interface: only files of store/ include
+ * it. Every function here expects the caller to hold `store->lock` and,
+ * where it writes, to be inside a transaction.
+ */
+#ifndef CONNECTOR_MOCK_STORE_INTERNAL_H
+#define CONNECTOR_MOCK_STORE_INTERNAL_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+#include "store.h"
+
+typedef enum {
+	STMT_BEGIN,
+	STMT_COMMIT,
+	STMT_ROLLBACK,
+	STMT_TASK_GET,
+	STMT_TASK_INSERT,
+	STMT_TASK_UPDATE,
+	STMT_TASK_DELETE,
+	STMT_TASK_BY_IDENTITY,
+	STMT_TASK_COUNT,
+	STMT_TASK_LIST,
+	STMT_SEQ_GET,
+	STMT_SEQ_PUT,
+	STMT_TOMB_GET,
+	STMT_TOMB_PUT,
+	STMT_TOMB_FORWARD,
+	STMT_TOMB_CLEAR,
+	STMT_JOURNAL_INSERT,
+	STMT_JOURNAL_PURGE,
+	STMT_JOURNAL_LIST,
+	STMT__COUNT
+} store_statement;
+
+struct task_store {
+	sqlite3 *db;
+	pthread_mutex_t lock;
+	store_options options;
+	int64_t last_purge_ms;
+	sqlite3_stmt *statements[STMT__COUNT];
+};
+
+/* One task as the store reads and writes it. */
+typedef struct {
+	char name[TASKNAME_MAX + 1];
+	taskname parsed;
+	task_state state;
+	cJSON *config; /* owned */
+	bool has_checkpoint;
+	int64_t checkpoint;
+	bool has_progress;
+	double progress;
+	char *last_error; /* owned; NULL when none */
+	int64_t created_at;
+	int64_t updated_at;
+} task_row;
+
+void task_row_free(task_row *row);
+
+/* Returns a prepared statement, reset and with its bindings cleared. */
+sqlite3_stmt *store_statement_get(task_store *store, store_statement which);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. 0 or -1 (SQLite's error stays on
+ * the connection for sqlite3_errmsg). */
+int store_begin(task_store *store);
+int store_commit(task_store *store);
+void store_rollback(task_store *store);
+
+/* Inserts a task row, and raises the identity's sequence to its SEQ. */
+int store_insert_task(task_store *store, const task_row *row);
+
+/*
+ * Builds a task row from a fixture/control-API spec object. Returns 0, or
+ * -1 with a sentence in `why` (and `row` holding nothing to free).
+ */
+int fixtures_task_from_spec(const cJSON *spec, int64_t now_ms, task_row *row, char *why,
+			    size_t why_cap);
+
+/* Appends one journal record inside the caller's transaction. */
+typedef struct {
+	int64_t now_ms;
+	const char *client;
+	const char *op;
+	const char *task_name;
+	const char *params_json;
+	const char *body;
+	size_t body_len;
+	int http_status;
+	bool is_success;
+	const char *err_code;	/* NULL on success */
+	const char *from_state; /* NULL when unknown */
+	const char *to_state;
+	const char *new_task_name;
+} audit_record;
+
+int audit_insert(task_store *store, const audit_record *record);
+
+/* Removes records older than the retention, at most once a second. */
+int audit_purge(task_store *store, int64_t now_ms, bool force);
+
+#endif
