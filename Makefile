@@ -31,6 +31,8 @@ INTEGRATION_TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/inte
 TEST_SUPPORT := $(BUILD)/obj/tests/support.o
 
 .PHONY: all deps run test unit integration clean format lint
+# keep test objects between builds
+.SECONDARY:
 .DEFAULT_GOAL := all
 
 all: deps $(BUILD)/connector-mock

@@ -1,0 +1,362 @@
+/*
+ * unit_store.c — the SQLite store on a real file: operations are atomic,
+ * a refused or failed operation changes nothing, state survives close and
+ * reopen, sequences are never reused, the journal keeps and purges records.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../server/fixtures_file.h"
+#include "../store/configmap.h"
+#include "../store/store.h"
+#include "support.h"
+
+static const char stopped_name[] =
+	"xxx.xxx.xxx.xxx-9000:connector_v2:p_493po****-incr_trans-1-0:0000000001";
+static const char running_name[] =
+	"xxx.xxx.xxx.xxx-9000:connector_v2:p_493p****-incr_trans-1-0:0000000001";
+
+typedef struct {
+	char dir[256];
+	char path[512];
+	task_store *store;
+} fixture;
+
+static void open_at(fixture *f, int64_t retention_ms, bool expect_created)
+{
+	store_options options = {.path = f->path, .busy_timeout_ms = 100,
+				 .audit_retention_ms = retention_ms};
+	bool created;
+	char why[512] = "";
+	ck_assert_msg(store_open(&options, &f->store, &created, why, sizeof why) == 0, "%s", why);
+	ck_assert(created == expect_created);
+}
+
+static void seed(fixture *f)
+{
+	char *text;
+	size_t len;
+	char why[512] = "";
+	ck_assert_msg(fixtures_file_read("fixtures/default.json", &text, &len, why, sizeof why) == 0,
+		      "%s", why);
+	ck_assert_msg(store_reset(f->store, text, len, 1000, why, sizeof why) == STORE_OK, "%s", why);
+	free(text);
+}
+
+static void setup(fixture *f, int64_t retention_ms)
+{
+	test_temp_dir(f->dir, sizeof f->dir);
+	snprintf(f->path, sizeof f->path, "%s/store.db", f->dir);
+	open_at(f, retention_ms, true);
+	seed(f);
+}
+
+static void teardown(fixture *f)
+{
+	store_close(f->store);
+	char command[600];
+	snprintf(command, sizeof command, "rm -rf '%s'", f->dir);
+	ck_assert_int_eq(system(command), 0);
+}
+
+/* Runs one operation at time `now`; returns its error code. */
+static error_code run_op(fixture *f, rules_op op, const char *name, int64_t now,
+			 store_outcome *keep)
+{
+	store_request request = {.op = op, .task_name = name, .now_ms = now, .client = "test",
+				 .params_json = "{}"};
+	store_outcome outcome;
+	store_execute(f->store, &request, &outcome);
+	error_code error = outcome.error;
+	if (keep)
+		*keep = outcome;
+	else
+		store_outcome_free(&outcome);
+	return error;
+}
+
+static char *task_text(fixture *f, const char *name)
+{
+	cJSON *task;
+	if (store_get_task(f->store, name, &task) != STORE_OK)
+		return NULL;
+	char *text = cJSON_PrintUnformatted(task);
+	cJSON_Delete(task);
+	return text;
+}
+
+static const char *state_of(fixture *f, const char *name)
+{
+	static char state[32];
+	cJSON *task;
+	state[0] = '\0';
+	if (store_get_task(f->store, name, &task) == STORE_OK) {
+		snprintf(state, sizeof state, "%s",
+			 cJSON_GetObjectItemCaseSensitive(task, "state")->valuestring);
+		cJSON_Delete(task);
+	}
+	return state;
+}
+
+static int journal_count(fixture *f, const char *name)
+{
+	store_journal_filter filter = {.task_name = name};
+	cJSON *entries;
+	ck_assert(store_journal(f->store, &filter, &entries) == STORE_OK);
+	int n = cJSON_GetArraySize(entries);
+	cJSON_Delete(entries);
+	return n;
+}
+
+START_TEST(seeded_and_counted)
+{
+	fixture f;
+	setup(&f, 0);
+	ck_assert_int_eq(store_count_tasks(f.store), 8);
+	ck_assert_str_eq(state_of(&f, stopped_name), "STOPPED");
+	ck_assert_str_eq(state_of(&f, running_name), "RUNNING");
+	teardown(&f);
+}
+END_TEST
+
+START_TEST(refused_operation_changes_nothing_but_the_journal)
+{
+	fixture f;
+	setup(&f, 0);
+	char *before = task_text(&f, running_name);
+	cJSON *update = cJSON_Parse("{\"sink\":{\"workerNum\":\"99\"}}");
+	store_request request = {.op = OP_UPDATE, .task_name = running_name, .update = update,
+				 .now_ms = 5000, .params_json = "{}"};
+	store_outcome outcome;
+	store_execute(f.store, &request, &outcome);
+	ck_assert_int_eq(outcome.error, ERR_ILLEGAL_STATE);
+	ck_assert_ptr_nonnull(outcome.extra);
+	store_outcome_free(&outcome);
+	cJSON_Delete(update);
+	char *after = task_text(&f, running_name);
+	ck_assert_str_eq(before, after);
+	ck_assert_int_eq(journal_count(&f, running_name), 1);
+	free(before);
+	free(after);
+	teardown(&f);
+}
+END_TEST
+
+START_TEST(changes_survive_close_and_reopen)
+{
+	fixture f;
+	setup(&f, 0);
+	ck_assert_int_eq(run_op(&f, OP_STOP, running_name, 2000, NULL), ERR_NONE);
+	cJSON *deletes;
+	const char *values[] = {"sink.enableDdl"};
+	char why[256];
+	ck_assert_int_eq(configmap_parse_deletes(values, 1, &deletes, why, sizeof why), 0);
+	cJSON *update = cJSON_Parse("{\"sink\":{\"workerNum\":\"7\"}}");
+	store_request request = {.op = OP_UPDATE, .task_name = running_name, .deletes = deletes,
+				 .update = update, .now_ms = 3000, .params_json = "{}"};
+	store_outcome outcome;
+	store_execute(f.store, &request, &outcome);
+	ck_assert_int_eq(outcome.error, ERR_NONE);
+	store_outcome_free(&outcome);
+	cJSON_Delete(deletes);
+	cJSON_Delete(update);
+	char *before = task_text(&f, running_name);
+	store_close(f.store);
+	open_at(&f, 0, false);
+	char *after = task_text(&f, running_name);
+	ck_assert_ptr_nonnull(after);
+	ck_assert_str_eq(before, after);
+	ck_assert_str_eq(state_of(&f, running_name), "STOPPED");
+	ck_assert_int_eq(journal_count(&f, running_name), 2);
+	cJSON *task;
+	ck_assert(store_get_task(f.store, running_name, &task) == STORE_OK);
+	const cJSON *config = cJSON_GetObjectItemCaseSensitive(task, "config");
+	ck_assert_str_eq(configmap_get(config, "sink", "workerNum"), "7");
+	ck_assert_ptr_null(configmap_get(config, "sink", "enableDdl"));
+	cJSON_Delete(task);
+	free(before);
+	free(after);
+	teardown(&f);
+}
+END_TEST
+
+START_TEST(sequence_never_reused_after_delete)
+{
+	fixture f;
+	setup(&f, 0);
+	store_outcome outcome;
+	ck_assert_int_eq(run_op(&f, OP_MIGRATE, stopped_name, 2000, &outcome), ERR_NONE);
+	char second[TASKNAME_MAX + 1];
+	snprintf(second, sizeof second, "%s", outcome.result);
+	store_outcome_free(&outcome);
+	ck_assert(strstr(second, ":0000000002") != NULL);
+	ck_assert_int_eq(run_op(&f, OP_DELETE, second, 3000, NULL), ERR_NONE);
+	/* the identity comes back at SEQ 1; migrating it must skip past 2 */
+	cJSON *spec = cJSON_CreateObject();
+	cJSON_AddStringToObject(spec, "taskName", stopped_name);
+	cJSON_AddStringToObject(spec, "state", "STOPPED");
+	char why[256] = "";
+	ck_assert_msg(store_create_task(f.store, spec, 4000, why, sizeof why) == STORE_OK, "%s", why);
+	cJSON_Delete(spec);
+	ck_assert_int_eq(run_op(&f, OP_MIGRATE, stopped_name, 5000, &outcome), ERR_NONE);
+	ck_assert_msg(strstr(outcome.result, ":0000000003") != NULL, "%s", outcome.result);
+	store_outcome_free(&outcome);
+	/* the deleted name stays a tombstone that says so */
+	ck_assert_int_eq(run_op(&f, OP_STOP, second, 6000, &outcome), ERR_TASK_NOT_FOUND);
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(outcome.extra, "deleted")));
+	store_outcome_free(&outcome);
+	teardown(&f);
+}
+END_TEST
+
+START_TEST(migrated_name_points_at_the_latest_name)
+{
+	fixture f;
+	setup(&f, 0);
+	store_outcome outcome;
+	ck_assert_int_eq(run_op(&f, OP_MIGRATE, stopped_name, 2000, &outcome), ERR_NONE);
+	char second[TASKNAME_MAX + 1];
+	snprintf(second, sizeof second, "%s", outcome.result);
+	store_outcome_free(&outcome);
+	ck_assert_int_eq(run_op(&f, OP_MIGRATE, second, 3000, &outcome), ERR_NONE);
+	char third[TASKNAME_MAX + 1];
+	snprintf(third, sizeof third, "%s", outcome.result);
+	store_outcome_free(&outcome);
+	ck_assert_int_eq(run_op(&f, OP_RESUME, stopped_name, 4000, &outcome), ERR_TASK_NOT_FOUND);
+	ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(outcome.extra, "migratedTo")->valuestring,
+			 third);
+	store_outcome_free(&outcome);
+	teardown(&f);
+}
+END_TEST
+
+START_TEST(invalid_fixtures_change_nothing)
+{
+	fixture f;
+	setup(&f, 0);
+	ck_assert_int_eq(run_op(&f, OP_STOP, running_name, 2000, NULL), ERR_NONE);
+	static const char bad[] =
+		"{\"tasks\":[{\"taskName\":\"10.0.0.1-9000:connector_v2:p1-incr_trans-1-0:0000000001\","
+		"\"state\":\"STOPPED\"},{\"taskName\":\"not a name\",\"state\":\"STOPPED\"}]}";
+	char why[256] = "";
+	ck_assert_int_eq(store_reset(f.store, bad, strlen(bad), 3000, why, sizeof why), STORE_INVALID);
+	ck_assert_msg(strstr(why, "fixture task 1") != NULL, "%s", why);
+	ck_assert_int_eq(store_count_tasks(f.store), 8);
+	ck_assert_str_eq(state_of(&f, running_name), "STOPPED");
+	teardown(&f);
+}
+END_TEST
+
+START_TEST(one_live_task_per_identity)
+{
+	fixture f;
+	setup(&f, 0);
+	cJSON *spec = cJSON_CreateObject();
+	cJSON_AddStringToObject(spec, "taskName",
+				"10.9.9.9-9000:connector_v2:p_493po****-incr_trans-1-0:0000000007");
+	cJSON_AddStringToObject(spec, "state", "STOPPED");
+	char why[256] = "";
+	ck_assert_int_eq(store_create_task(f.store, spec, 2000, why, sizeof why), STORE_EXISTS);
+	cJSON_Delete(spec);
+	ck_assert_int_eq(store_count_tasks(f.store), 8);
+	teardown(&f);
+}
+END_TEST
+
+START_TEST(fail_then_resume_clears_last_error)
+{
+	fixture f;
+	setup(&f, 0);
+	ck_assert_int_eq(store_fail_task(f.store, running_name, "disk full on sink", 2000), STORE_OK);
+	ck_assert_str_eq(state_of(&f, running_name), "ABNORMAL");
+	ck_assert_int_eq(run_op(&f, OP_RESUME, running_name, 3000, NULL), ERR_NONE);
+	cJSON *task;
+	ck_assert(store_get_task(f.store, running_name, &task) == STORE_OK);
+	ck_assert(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(task, "lastError")));
+	cJSON_Delete(task);
+	ck_assert_int_eq(store_fail_task(f.store, "absent", "x", 1), STORE_NOT_FOUND);
+	teardown(&f);
+}
+END_TEST
+
+START_TEST(journal_retention_uses_the_callers_clock)
+{
+	fixture f;
+	setup(&f, 1000);
+	ck_assert_int_eq(run_op(&f, OP_STOP, running_name, 10000, NULL), ERR_NONE);
+	ck_assert_int_eq(run_op(&f, OP_RESUME, running_name, 10500, NULL), ERR_NONE);
+	ck_assert_int_eq(journal_count(&f, running_name), 2);
+	/* 2.5 s later by the caller's clock: both older than the 1 s retention */
+	ck_assert_int_eq(run_op(&f, OP_STOP, running_name, 13000, NULL), ERR_NONE);
+	ck_assert_int_eq(journal_count(&f, running_name), 1);
+	teardown(&f);
+}
+END_TEST
+
+START_TEST(locked_database_is_a_retryable_internal_error)
+{
+	fixture f;
+	setup(&f, 0);
+	char *before = task_text(&f, running_name);
+	sqlite3 *other;
+	ck_assert_int_eq(sqlite3_open(f.path, &other), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(other, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
+	store_outcome outcome;
+	ck_assert_int_eq(run_op(&f, OP_STOP, running_name, 2000, &outcome), ERR_INTERNAL_ERROR);
+	ck_assert(error_retryable(outcome.error));
+	store_outcome_free(&outcome);
+	ck_assert_int_eq(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(other);
+	char *after = task_text(&f, running_name);
+	ck_assert_str_eq(before, after);
+	/* and the store keeps serving once the lock is gone */
+	ck_assert_int_eq(run_op(&f, OP_STOP, running_name, 3000, NULL), ERR_NONE);
+	free(before);
+	free(after);
+	teardown(&f);
+}
+END_TEST
+
+START_TEST(newer_schema_is_refused)
+{
+	fixture f;
+	setup(&f, 0);
+	store_close(f.store);
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(f.path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "PRAGMA user_version=99", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	store_options options = {.path = f.path, .busy_timeout_ms = 100};
+	bool created;
+	char why[256] = "";
+	ck_assert_int_eq(store_open(&options, &f.store, &created, why, sizeof why), -1);
+	ck_assert_msg(strstr(why, "newer") != NULL, "%s", why);
+	f.store = NULL;
+	teardown(&f);
+}
+END_TEST
+
+static Suite *store_suite(void)
+{
+	Suite *suite = suite_create("store");
+	TCase *tc = tcase_create("sqlite");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, seeded_and_counted);
+	tcase_add_test(tc, refused_operation_changes_nothing_but_the_journal);
+	tcase_add_test(tc, changes_survive_close_and_reopen);
+	tcase_add_test(tc, sequence_never_reused_after_delete);
+	tcase_add_test(tc, migrated_name_points_at_the_latest_name);
+	tcase_add_test(tc, invalid_fixtures_change_nothing);
+	tcase_add_test(tc, one_live_task_per_identity);
+	tcase_add_test(tc, fail_then_resume_clears_last_error);
+	tcase_add_test(tc, journal_retention_uses_the_callers_clock);
+	tcase_add_test(tc, locked_database_is_a_retryable_internal_error);
+	tcase_add_test(tc, newer_schema_is_refused);
+	suite_add_tcase(suite, tc);
+	return suite;
+}
+
+int main(void) { return test_run_suite(store_suite()); }
