@@ -46,16 +46,19 @@ int params_add(params *list, const char *name, size_t name_len, const char *valu
 		snprintf(why, why_cap, "a parameter name is empty, too long or not UTF-8 text");
 		return -1;
 	}
+	/* `name` need not be NUL-terminated: print exactly its bytes */
+	int shown = (int)(name_len < 64 ? name_len : 64);
 	if (value_len > PARAMS_VALUE_MAX) {
-		snprintf(why, why_cap, "parameter %.64s is longer than %d bytes", name, PARAMS_VALUE_MAX);
+		snprintf(why, why_cap, "parameter %.*s is longer than %d bytes", shown, name,
+			 PARAMS_VALUE_MAX);
 		return -1;
 	}
 	if (text_has_nul(value, value_len)) {
-		snprintf(why, why_cap, "parameter %.64s holds a NUL byte", name);
+		snprintf(why, why_cap, "parameter %.*s holds a NUL byte", shown, name);
 		return -1;
 	}
 	if (!text_utf8_valid(value, value_len)) {
-		snprintf(why, why_cap, "parameter %.64s is not valid UTF-8", name);
+		snprintf(why, why_cap, "parameter %.*s is not valid UTF-8", shown, name);
 		return -1;
 	}
 	if (list->count == list->cap) {

@@ -39,7 +39,7 @@ int settings_parse_unsigned(const char *text, unsigned long long max, unsigned l
 		if (*p < '0' || *p > '9')
 			return -1;
 		unsigned digit = (unsigned)(*p - '0');
-		if (value > (max - digit) / 10)
+		if (digit > max || value > (max - digit) / 10)
 			return -1;
 		value = value * 10 + digit;
 	}

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "text.h"
@@ -117,11 +118,17 @@ static bool scalar_text(const cJSON *value, char *buf, size_t cap)
 		double d = value->valuedouble;
 		if (!isfinite(d))
 			return false;
-		/* integers print exactly up to 2^53; others in their shortest form */
-		if (d == floor(d) && fabs(d) < 9007199254740992.0)
+		/* integers print exactly up to 2^53; others in the shortest form
+		 * that reads back as the same double (0.1 stays "0.1") */
+		if (d == floor(d) && fabs(d) < 9007199254740992.0) {
 			snprintf(buf, cap, "%.0f", d);
-		else
-			snprintf(buf, cap, "%.17g", d);
+			return true;
+		}
+		for (int precision = 1; precision <= 17; precision++) {
+			snprintf(buf, cap, "%.*g", precision, d);
+			if (strtod(buf, NULL) == d)
+				break;
+		}
 		return true;
 	}
 	return false;
@@ -162,17 +169,22 @@ int configmap_parse_update(const char *body, size_t len, cJSON **out, char *why,
 				continue;
 			char text[64];
 			if (!scalar_text(entry, text, sizeof text)) {
+				/* the sentence names the key, so write it before freeing */
+				fail(why, why_cap,
+				     "\"%.64s.%.64s\" must be a string, number or boolean (null, objects and arrays are refused)",
+				     scope->string, entry->string);
 				cJSON_Delete(parsed);
-				return fail(why, why_cap,
-					    "\"%.64s.%.64s\" must be a string, number or boolean (null, objects and arrays are refused)",
-					    scope->string, entry->string);
+				return -1;
 			}
 			cJSON *replacement = cJSON_CreateString(text);
-			if (!replacement || !cJSON_ReplaceItemViaPointer(scope, entry, replacement)) {
-				cJSON_Delete(replacement);
+			if (!replacement) {
 				cJSON_Delete(parsed);
 				return fail(why, why_cap, "out of memory");
 			}
+			/* ReplaceItemViaPointer keeps no key: hand the old one over */
+			replacement->string = entry->string;
+			entry->string = NULL;
+			cJSON_ReplaceItemViaPointer(scope, entry, replacement);
 			entry = replacement;
 		}
 	}
@@ -244,6 +256,17 @@ int configmap_parse_deletes(const char *const *values, size_t count, cJSON **out
 	return 0;
 }
 
+static void remove_empty_scopes(cJSON *config)
+{
+	cJSON *scope = config->child;
+	while (scope) {
+		cJSON *next = scope->next;
+		if (cJSON_IsObject(scope) && scope->child == NULL)
+			cJSON_Delete(cJSON_DetachItemViaPointer(config, scope));
+		scope = next;
+	}
+}
+
 int configmap_apply(cJSON *config, const cJSON *deletes, const cJSON *update, char *why,
 		    size_t why_cap)
 {
@@ -260,6 +283,8 @@ int configmap_apply(cJSON *config, const cJSON *deletes, const cJSON *update, ch
 		if (scope)
 			cJSON_DeleteItemFromObjectCaseSensitive(scope, dot + 1);
 	}
+	/* a scope emptied by the deletes no longer counts against the limit */
+	remove_empty_scopes(config);
 	const cJSON *update_scope;
 	cJSON_ArrayForEach(update_scope, update)
 	{
@@ -290,14 +315,7 @@ int configmap_apply(cJSON *config, const cJSON *deletes, const cJSON *update, ch
 			}
 		}
 	}
-	/* a scope that became empty disappears */
-	cJSON *scope = config->child;
-	while (scope) {
-		cJSON *next = scope->next;
-		if (cJSON_IsObject(scope) && scope->child == NULL)
-			cJSON_Delete(cJSON_DetachItemViaPointer(config, scope));
-		scope = next;
-	}
+	remove_empty_scopes(config); /* a scope that became empty disappears */
 	return 0;
 }
 

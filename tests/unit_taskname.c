@@ -373,9 +373,6 @@ typedef struct {
 	bool valid;
 } host_case;
 
-static char host_253[TASKNAME_HOST_MAX + 1];
-static char host_254[TASKNAME_HOST_MAX + 2];
-
 static const host_case host_cases[] = {
 	{"IPv4", LIT("10.0.0.1"), true},
 	{"IPv4 0.0.0.0", LIT("0.0.0.0"), true},
@@ -422,13 +419,14 @@ END_TEST
 
 START_TEST(test_check_host_length)
 {
-	memset(host_253, 'a', TASKNAME_HOST_MAX);
-	memset(host_254, 'a', TASKNAME_HOST_MAX + 1);
+	char host_253[TASKNAME_HOST_MAX], host_254[TASKNAME_HOST_MAX + 1];
+	memset(host_253, 'a', sizeof host_253);
+	memset(host_254, 'a', sizeof host_254);
 	const char *why = NULL;
 	ck_assert_int_eq(taskname_check_host(host_253, TASKNAME_HOST_MAX, &why), 0);
 	ck_assert_int_eq(taskname_check_host(host_254, TASKNAME_HOST_MAX + 1, &why), -1);
 	ck_assert_ptr_nonnull(why);
-	/* only `len` bytes count: the 254th byte is outside */
+	/* only `len` bytes count: what follows is outside */
 	ck_assert_int_eq(taskname_check_host("10.0.0.1 junk", 8, NULL), 0);
 }
 END_TEST
