@@ -2,7 +2,8 @@
 #
 #   make          build build/connector-mock
 #   make run      install what is missing, build, start on 127.0.0.1:8088
-#   make test     install what is missing, build, run every test suite
+#   make test     install what is missing, build, run every test suite: plain,
+#                 under ASan+UBSan (build/asan), and the daemon under valgrind
 #   make clean    remove build/ (the database in var/ stays)
 #
 # Missing Debian packages are installed with apt-get when make runs as root;
@@ -11,7 +12,7 @@
 CC ?= cc
 BUILD ?= build
 PACKAGES := libmicrohttpd-dev libcjson-dev libsqlite3-dev libinih-dev check \
-	libcurl4-openssl-dev pkg-config curl
+	libcurl4-openssl-dev pkg-config curl valgrind util-linux
 PKG_MODULES := libmicrohttpd libcjson sqlite3 inih
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
@@ -26,11 +27,22 @@ STORE_SRC := $(wildcard store/*.c)
 SERVER_SRC := $(filter-out server/main.c,$(wildcard server/*.c))
 STORE_OBJ := $(STORE_SRC:%.c=$(BUILD)/obj/%.o)
 SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/obj/%.o)
+HEADERS := $(wildcard store/*.h server/*.h tests/*.h)
 UNIT_TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/unit_*.c))
 INTEGRATION_TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/integration_*.c))
 TEST_SUPPORT := $(BUILD)/obj/tests/support.o
 
-.PHONY: all deps run test unit integration clean format lint
+# The sanitizer build: its own directory, its own daemon.
+ASAN_BUILD := build/asan
+ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# The daemon under valgrind for the suites that do not measure time.
+VALGRIND_SUITES := integration_oms integration_admin integration_readme
+VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full \
+	--errors-for-leak-kinds=definite --show-leak-kinds=definite \
+	--log-file=$(CURDIR)/build/valgrind/%p.log
+
+.PHONY: all deps run test test-plain test-asan test-valgrind suites unit integration \
+	clean format lint
 # keep test objects between builds
 .SECONDARY:
 .DEFAULT_GOAL := all
@@ -50,29 +62,55 @@ deps:
 	  fi; \
 	fi
 
-$(BUILD)/obj/%.o: %.c $(wildcard store/*.h server/*.h tests/*.h)
+$(BUILD)/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	@echo "  CC      $@"
+	@$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/connector-mock: $(BUILD)/obj/server/main.o $(SERVER_OBJ) $(STORE_OBJ)
-	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS)
+	@echo "  LINK    $@"
+	@$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_SUPPORT) $(SERVER_OBJ) $(STORE_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS) $(TEST_LIBS)
+	@echo "  LINK    $@"
+	@$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS) $(TEST_LIBS)
 
 run: all
 	./$(BUILD)/connector-mock $(ARGS)
 
+suites: $(BUILD)/connector-mock $(UNIT_TESTS) $(INTEGRATION_TESTS)
+
 # Each suite prints Check's summary; tests/run-suites fails when a suite
-# fails or when, all counted, no test ran.
-test: all $(UNIT_TESTS) $(INTEGRATION_TESTS)
+# fails or prints none, and when, all counted, no test ran.
+test: deps
+	@$(MAKE) --no-print-directory test-plain
+	@$(MAKE) --no-print-directory test-asan
+	@$(MAKE) --no-print-directory test-valgrind
+
+test-plain: suites
+	@echo "== plain build"
 	@sh tests/run-suites $(UNIT_TESTS) $(INTEGRATION_TESTS)
 
-unit: all $(UNIT_TESTS)
+test-asan:
+	@$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) CFLAGS="-O1 -g" \
+	  EXTRA_CFLAGS="$(ASAN_FLAGS)" suites
+	@echo "== ASan + UBSan build (daemon: $(ASAN_BUILD)/connector-mock)"
+	@CONNECTOR_MOCK_BIN=$(ASAN_BUILD)/connector-mock \
+	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  sh tests/run-suites $(patsubst $(BUILD)/%,$(ASAN_BUILD)/%,$(UNIT_TESTS) $(INTEGRATION_TESTS))
+
+test-valgrind: suites
+	@rm -rf build/valgrind && mkdir -p build/valgrind
+	@echo "== the daemon under valgrind memcheck"
+	@CONNECTOR_MOCK_WRAPPER="$(VALGRIND)" \
+	  sh tests/run-suites $(addprefix $(BUILD)/tests/,$(VALGRIND_SUITES))
+	@sh tests/check-valgrind build/valgrind
+
+unit: deps $(BUILD)/connector-mock $(UNIT_TESTS)
 	@sh tests/run-suites $(UNIT_TESTS)
 
-integration: all $(INTEGRATION_TESTS)
+integration: deps $(BUILD)/connector-mock $(INTEGRATION_TESTS)
 	@sh tests/run-suites $(INTEGRATION_TESTS)
 
 format:

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../store/text.h"
 #include "fixtures_file.h"
@@ -243,7 +244,8 @@ static bool authorized(const http_request *request)
 		return true;
 	static const char bearer[] = "Bearer ";
 	const char *given = request->authorization;
-	if (!given || strncmp(given, bearer, sizeof bearer - 1) != 0)
+	/* the auth-scheme is case-insensitive (RFC 7235 2.1) */
+	if (!given || strncasecmp(given, bearer, sizeof bearer - 1) != 0)
 		return false;
 	return text_equal_constant_time(given + sizeof bearer - 1, token);
 }

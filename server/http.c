@@ -237,7 +237,10 @@ int http_start(server_app *app, struct MHD_Daemon **daemon, unsigned *port, char
 		snprintf(why, why_cap, "cannot listen on %s: not an IPv4 address", s->listen);
 		return -1;
 	}
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+	/* poll(), not epoll: libmicrohttpd 0.9.75 can panic in
+	 * MHD_quiesce_daemon with a thread pool on epoll ("Failed to remove
+	 * listen FD from epoll set"), seen about once in 400 stops */
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC |
 			 MHD_USE_ERROR_LOG;
 	*daemon = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, app,

@@ -93,6 +93,10 @@ int main(int argc, char **argv)
 	case SETTINGS_RUN:
 		break;
 	}
+	if (settings_check(&s, why, sizeof why) < 0) {
+		fprintf(stderr, "connector-mock: %s\n", why);
+		return 2;
+	}
 	log_set_level(s.log_level);
 
 	sigset_t stop_signals;
@@ -101,6 +105,9 @@ int main(int argc, char **argv)
 	sigaddset(&stop_signals, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* past a file-size limit, writes fail with EFBIG and the store answers
+	 * INTERNAL_ERROR, as on a full disk, instead of the process dying */
+	signal(SIGXFSZ, SIG_IGN);
 
 	ensure_parent_directory(s.db);
 	store_options options = {

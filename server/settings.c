@@ -175,6 +175,10 @@ static int set_reset(settings *s, const char *v, char *why, size_t cap)
 {
 	return set_flag(&s->reset, v, "reset", why, cap);
 }
+static int set_allow_open_admin(settings *s, const char *v, char *why, size_t cap)
+{
+	return set_flag(&s->allow_open_admin, v, "allow_open_admin", why, cap);
+}
 static int set_lenient(settings *s, const char *v, char *why, size_t cap)
 {
 	return set_flag(&s->lenient, v, "lenient", why, cap);
@@ -242,6 +246,7 @@ static const option_spec option_table[] = {
 	{"server", "connection_limit", "--connection-limit", true, set_connection_limit, "N     most connections at once (1024)"},
 	{"server", "per_ip_connection_limit", "--per-ip-connection-limit", true, set_per_ip_limit, "N     most connections from one address, 0 = no limit (0)"},
 	{"server", "admin_token", "--admin-token", true, set_token, "TOKEN require Authorization: Bearer TOKEN on /_mock/"},
+	{"server", "allow_open_admin", "--allow-open-admin", false, set_allow_open_admin, "      allow a non-loopback --listen without --admin-token"},
 	{"server", "log_level", "--log-level", true, set_log_level, "LEVEL error|warn|info|debug (info)"},
 	{"store", "db", "--db", true, set_db, "PATH  SQLite file, or :memory: (var/connector-mock.db)"},
 	{"store", "fixtures", "--fixtures", true, set_fixtures, "PATH  fixtures that seed a new database (fixtures/default.json)"},
@@ -386,6 +391,17 @@ settings_action settings_from_args(settings *out, int argc, char **argv, char *w
 	if (out->config_path[0] && load_file(out, out->config_path, why, why_cap) < 0)
 		return SETTINGS_ERROR;
 	return apply_flags(out, argc, argv, false, why, why_cap);
+}
+
+int settings_check(const settings *s, char *why, size_t why_cap)
+{
+	bool loopback = strncmp(s->listen, "127.", 4) == 0;
+	if (!loopback && !s->admin_token[0] && !s->allow_open_admin)
+		return complain(why, why_cap,
+				"refusing to listen on %s without --admin-token: the control API (/_mock/) "
+				"could change any task from the network (--allow-open-admin overrides)",
+				s->listen);
+	return 0;
 }
 
 const char *settings_usage(void)

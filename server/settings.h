@@ -32,6 +32,7 @@ typedef struct {
 	store_durability durability;
 	int64_t audit_retention_ms;	/* 0: keep forever */
 	char admin_token[SETTINGS_TOKEN_MAX + 1]; /* "" : control API open */
+	bool allow_open_admin;		/* listen beyond loopback with no token */
 	log_level log_level;
 	unsigned connection_timeout_s;
 	unsigned connection_limit;
@@ -51,6 +52,14 @@ void settings_defaults(settings *out);
  */
 settings_action settings_from_args(settings *out, int argc, char **argv, char *why,
 				   size_t why_cap);
+
+/*
+ * Checks the settings as a whole: listening on a non-loopback address
+ * without an admin token (and without --allow-open-admin) is refused,
+ * because the control API could then change any task from the network.
+ * Returns 0, or -1 with a sentence in `why`.
+ */
+int settings_check(const settings *s, char *why, size_t why_cap);
 
 /* The --help text. */
 const char *settings_usage(void);

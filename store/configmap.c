@@ -160,9 +160,10 @@ int configmap_parse_update(const char *body, size_t len, cJSON **out, char *why,
 	/* normalise scalars to strings, then the stored-map rules do the rest */
 	for (cJSON *scope = parsed->child; scope; scope = scope->next) {
 		if (!cJSON_IsObject(scope)) {
+			fail(why, why_cap, "scope \"%.64s\" must be an object of key -> value",
+			     scope->string);
 			cJSON_Delete(parsed);
-			return fail(why, why_cap, "scope \"%.64s\" must be an object of key -> value",
-				    scope->string);
+			return -1;
 		}
 		for (cJSON *entry = scope->child; entry; entry = entry->next) {
 			if (cJSON_IsString(entry))

@@ -164,9 +164,16 @@ static int read_user_version(sqlite3 *db, int *version)
 	return rc == SQLITE_ROW ? 0 : -1;
 }
 
-/* Brings the schema to SCHEMA_VERSION in one transaction. */
+/* Brings the schema to SCHEMA_VERSION in one transaction. A database that
+ * is already current is only read, so that a read-only file still opens
+ * (its writes then fail one by one with INTERNAL_ERROR). */
 static int migrate_schema(sqlite3 *db, bool *created, char *why, size_t why_cap)
 {
+	int current;
+	if (read_user_version(db, &current) == 0 && current == SCHEMA_VERSION) {
+		*created = false;
+		return 0;
+	}
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
 		say(why, why_cap, "cannot lock the database: %s", sqlite3_errmsg(db));
 		return -1;
