@@ -103,16 +103,12 @@ static http_response create_task(const http_request *request, const char *unused
 	if (!spec)
 		return refusal;
 	char why[512] = "";
-	store_status status = store_create_task(request->app->store, spec, request->now_ms, why,
-						sizeof why);
+	cJSON *task = NULL;
+	store_status status = store_create_task(request->app->store, spec, request->now_ms, &task,
+						why, sizeof why);
 	http_response response;
 	if (status == STORE_OK) {
-		cJSON *task = NULL;
-		const cJSON *name = cJSON_GetObjectItemCaseSensitive(spec, "taskName");
-		if (store_get_task(request->app->store, name->valuestring, &task) == STORE_OK)
-			response = json_answer(MHD_HTTP_CREATED, task);
-		else
-			response = storage_failure();
+		response = json_answer(MHD_HTTP_CREATED, task);
 	} else if (status == STORE_EXISTS) {
 		response = http_plain_error(MHD_HTTP_CONFLICT, "TASK_EXISTS", why);
 	} else if (status == STORE_INVALID) {
@@ -137,14 +133,15 @@ static http_response fail_task(const http_request *request, const char *task_nam
 		return http_plain_error(MHD_HTTP_BAD_REQUEST, "INVALID_ARGUMENT",
 					"the body must be {\"message\": \"a non-empty string of at most 4096 bytes\"}");
 	}
-	store_status status =
-		store_fail_task(request->app->store, task_name, message->valuestring, request->now_ms);
+	cJSON *task = NULL;
+	store_status status = store_fail_task(request->app->store, task_name, message->valuestring,
+					      request->now_ms, &task);
 	cJSON_Delete(body);
 	if (status == STORE_NOT_FOUND)
 		return http_plain_error(MHD_HTTP_NOT_FOUND, "TASK_NOT_FOUND", "no task has this name");
-	if (status != STORE_OK)
+	if (status != STORE_OK || !task)
 		return storage_failure();
-	return get_task(request, task_name);
+	return json_answer(MHD_HTTP_OK, task);
 }
 
 static http_response reset(const http_request *request, const char *unused)

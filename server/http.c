@@ -267,10 +267,11 @@ int http_start(server_app *app, struct MHD_Daemon **daemon, unsigned *port, char
 void http_stop(server_app *app, struct MHD_Daemon *daemon, int drain_ms)
 {
 	MHD_socket listener = MHD_quiesce_daemon(daemon);
-	/* quiesce hands the listening socket back: closing it refuses new
-	 * connections at once rather than leaving them pending */
+	/* quiesce hands the listening socket back. Shutting it down takes it out
+	 * of LISTEN, so new connections are refused at once rather than left in
+	 * the backlog; it is closed only after MHD_stop_daemon, as MHD requires */
 	if (listener != MHD_INVALID_SOCKET)
-		close(listener);
+		shutdown(listener, SHUT_RDWR);
 	int64_t deadline = http_now_ms() + drain_ms;
 	struct timespec pause = {0, 5 * 1000 * 1000};
 	while (atomic_load(&app->in_flight) > 0 && http_now_ms() < deadline)
@@ -279,4 +280,6 @@ void http_stop(server_app *app, struct MHD_Daemon *daemon, int drain_ms)
 		log_write(LOG_WARN, "stopping with %d requests still in flight",
 			  atomic_load(&app->in_flight));
 	MHD_stop_daemon(daemon);
+	if (listener != MHD_INVALID_SOCKET)
+		close(listener);
 }

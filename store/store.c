@@ -868,8 +868,8 @@ static int taken(task_store *store, const task_row *row)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-static store_status create_locked(task_store *store, const cJSON *spec, int64_t now_ms, char *why,
-				  size_t why_cap)
+static store_status create_locked(task_store *store, const cJSON *spec, int64_t now_ms,
+				  cJSON **created, char *why, size_t why_cap)
 {
 	task_row row;
 	if (fixtures_task_from_spec(spec, now_ms, &row, why, why_cap) < 0)
@@ -887,30 +887,43 @@ static store_status create_locked(task_store *store, const cJSON *spec, int64_t 
 	} else if (store_insert_task(store, &row) < 0) {
 		say(why, why_cap, "cannot insert %s: %s", row.name, sqlite3_errmsg(store->db));
 		status = STORE_FAILED;
+	} else if (created) {
+		*created = row_to_json(&row);
+		if (!*created)
+			status = STORE_FAILED;
 	}
 	task_row_free(&row);
 	return status;
 }
 
-store_status store_create_task(task_store *store, const cJSON *spec, int64_t now_ms, char *why,
-			       size_t why_cap)
+store_status store_create_task(task_store *store, const cJSON *spec, int64_t now_ms,
+			       cJSON **created, char *why, size_t why_cap)
 {
+	cJSON *task = NULL;
 	pthread_mutex_lock(&store->lock);
 	store_status status = STORE_FAILED;
 	if (store_begin(store) == 0) {
-		status = create_locked(store, spec, now_ms, why, why_cap);
+		status = create_locked(store, spec, now_ms, created ? &task : NULL, why, why_cap);
 		if (status == STORE_OK && store_commit(store) < 0)
 			status = STORE_FAILED;
 		if (status != STORE_OK)
 			store_rollback(store);
 	}
 	pthread_mutex_unlock(&store->lock);
+	if (status != STORE_OK) {
+		cJSON_Delete(task);
+		task = NULL;
+	}
+	if (created)
+		*created = task;
 	return status;
 }
 
 store_status store_fail_task(task_store *store, const char *task_name, const char *message,
-			     int64_t now_ms)
+			     int64_t now_ms, cJSON **task)
 {
+	if (task)
+		*task = NULL;
 	pthread_mutex_lock(&store->lock);
 	store_status status = STORE_FAILED;
 	task_row row;
@@ -924,8 +937,11 @@ store_status store_fail_task(task_store *store, const char *task_name, const cha
 			row.last_error = strdup(message);
 			row.updated_at = now_ms;
 			if (row.last_error && save_task(store, task_name, &row) == 0 &&
-			    store_commit(store) == 0)
+			    store_commit(store) == 0) {
 				status = STORE_OK;
+				if (task)
+					*task = row_to_json(&row);
+			}
 			task_row_free(&row);
 		}
 		if (status != STORE_OK)
@@ -958,7 +974,7 @@ static store_status reset_locked(task_store *store, const char *fixtures, size_t
 	cJSON_ArrayForEach(spec, tasks)
 	{
 		char inner[STORE_MESSAGE_MAX];
-		status = create_locked(store, spec, now_ms, inner, sizeof inner);
+		status = create_locked(store, spec, now_ms, NULL, inner, sizeof inner);
 		if (status != STORE_OK) {
 			say(why, why_cap, "fixture task %d: %s", index, inner);
 			if (status == STORE_EXISTS)

@@ -144,15 +144,18 @@ int64_t store_count_tasks(task_store *store);
  * "checkpoint"?, "progress"?, "lastError"?} (the fixture format). Returns
  * STORE_OK, STORE_EXISTS (that name, or a live task of the same identity),
  * STORE_INVALID with a sentence in `why`, or STORE_FAILED. Nothing changes
- * unless STORE_OK.
+ * unless STORE_OK. On STORE_OK, when `created` is not NULL, it receives the
+ * task as written (read in the same transaction, so a concurrent operation
+ * cannot make the answer disagree with what was committed).
  */
-store_status store_create_task(task_store *store, const cJSON *spec, int64_t now_ms, char *why,
-			       size_t why_cap);
+store_status store_create_task(task_store *store, const cJSON *spec, int64_t now_ms,
+			       cJSON **created, char *why, size_t why_cap);
 
-/* Forces a task ABNORMAL with `message` as its lastError. STORE_OK,
- * STORE_NOT_FOUND or STORE_FAILED. */
+/* Forces a task ABNORMAL with `message` as its lastError. STORE_OK (and,
+ * when `task` is not NULL, the task as written), STORE_NOT_FOUND or
+ * STORE_FAILED. */
 store_status store_fail_task(task_store *store, const char *task_name, const char *message,
-			     int64_t now_ms);
+			     int64_t now_ms, cJSON **task);
 
 /*
  * Wipes tasks, sequences, tombstones and the journal, then loads the

@@ -199,7 +199,7 @@ START_TEST(sequence_never_reused_after_delete)
 	cJSON_AddStringToObject(spec, "taskName", stopped_name);
 	cJSON_AddStringToObject(spec, "state", "STOPPED");
 	char why[256] = "";
-	ck_assert_msg(store_create_task(f.store, spec, 4000, why, sizeof why) == STORE_OK, "%s", why);
+	ck_assert_msg(store_create_task(f.store, spec, 4000, NULL, why, sizeof why) == STORE_OK, "%s", why);
 	cJSON_Delete(spec);
 	ck_assert_int_eq(run_op(&f, OP_MIGRATE, stopped_name, 5000, &outcome), ERR_NONE);
 	ck_assert_msg(strstr(outcome.result, ":0000000003") != NULL, "%s", outcome.result);
@@ -259,7 +259,7 @@ START_TEST(one_live_task_per_identity)
 				"10.9.9.9-9000:connector_v2:p_493po****-incr_trans-1-0:0000000007");
 	cJSON_AddStringToObject(spec, "state", "STOPPED");
 	char why[256] = "";
-	ck_assert_int_eq(store_create_task(f.store, spec, 2000, why, sizeof why), STORE_EXISTS);
+	ck_assert_int_eq(store_create_task(f.store, spec, 2000, NULL, why, sizeof why), STORE_EXISTS);
 	cJSON_Delete(spec);
 	ck_assert_int_eq(store_count_tasks(f.store), 8);
 	teardown(&f);
@@ -270,14 +270,14 @@ START_TEST(fail_then_resume_clears_last_error)
 {
 	fixture f;
 	setup(&f, 0);
-	ck_assert_int_eq(store_fail_task(f.store, running_name, "disk full on sink", 2000), STORE_OK);
+	ck_assert_int_eq(store_fail_task(f.store, running_name, "disk full on sink", 2000, NULL), STORE_OK);
 	ck_assert_str_eq(state_of(&f, running_name), "ABNORMAL");
 	ck_assert_int_eq(run_op(&f, OP_RESUME, running_name, 3000, NULL), ERR_NONE);
 	cJSON *task;
 	ck_assert(store_get_task(f.store, running_name, &task) == STORE_OK);
 	ck_assert(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(task, "lastError")));
 	cJSON_Delete(task);
-	ck_assert_int_eq(store_fail_task(f.store, "absent", "x", 1), STORE_NOT_FOUND);
+	ck_assert_int_eq(store_fail_task(f.store, "absent", "x", 1, NULL), STORE_NOT_FOUND);
 	teardown(&f);
 }
 END_TEST
