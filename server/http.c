@@ -32,6 +32,7 @@ typedef struct {
 	textbuf body;
 	bool too_large;
 	bool answered;
+	http_deferred *deferred; /* a route's work in progress, or NULL */
 	params query;
 	char query_error[PARAMS_WHY_MAX];
 	bool query_failed;
@@ -148,7 +149,29 @@ static enum MHD_Result dispatch(server_app *app, struct MHD_Connection *connecti
 			response = route_table[i].handler(&request);
 			break;
 		}
+	if (response.deferred) {
+		/* suspend before the work starts, so that its wake-up cannot come
+		 * before the suspension it ends */
+		state->deferred = response.deferred;
+		state->deferred->connection = connection;
+		MHD_suspend_connection(connection);
+		state->deferred->start(state->deferred);
+		return MHD_YES;
+	}
 	log_write(LOG_DEBUG, "%s %s %s -> %u", request.client, method, url, response.status);
+	state->answered = true;
+	return send_response(connection, &response);
+}
+
+void http_deferred_ready(http_deferred *deferred)
+{
+	MHD_resume_connection(deferred->connection);
+}
+
+/* The connection of a deferred route was resumed: send its answer. */
+static enum MHD_Result finish_deferred(struct MHD_Connection *connection, request_state *state)
+{
+	http_response response = state->deferred->finish(state->deferred);
 	state->answered = true;
 	return send_response(connection, &response);
 }
@@ -190,6 +213,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 		*upload_data_size = 0; /* discard what follows an early answer */
 		return MHD_YES;
 	}
+	if (state->deferred)
+		return finish_deferred(connection, state);
 	if (*upload_data_size) {
 		if (!state->too_large &&
 		    textbuf_append(&state->body, upload_data, *upload_data_size) < 0) {
@@ -211,6 +236,8 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **re
 	request_state *state = *request_context;
 	if (!state)
 		return;
+	if (state->deferred)
+		state->deferred->release(state->deferred);
 	textbuf_free(&state->body);
 	params_free(&state->query);
 	free(state);
@@ -241,7 +268,7 @@ int http_start(server_app *app, struct MHD_Daemon **daemon, unsigned *port, char
 	 * MHD_quiesce_daemon with a thread pool on epoll ("Failed to remove
 	 * listen FD from epoll set"), seen about once in 400 stops */
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC |
-			 MHD_USE_ERROR_LOG;
+			 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	*daemon = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, app,
 		/* first, so that every later message goes through it */

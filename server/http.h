@@ -45,11 +45,30 @@ typedef struct {
 	int64_t now_ms;
 } http_request;
 
-typedef struct {
+/*
+ * A route that answers later (after the store's writer committed) returns a
+ * response whose `deferred` is set. The glue then suspends the connection,
+ * calls `start`; the work calls http_deferred_ready when it is done (from
+ * any thread); the glue calls `finish` for the answer and, once the request
+ * is over, `release`.
+ */
+typedef struct http_deferred http_deferred;
+struct http_deferred {
+	void (*start)(http_deferred *self);
+	struct http_response (*finish)(http_deferred *self);
+	void (*release)(http_deferred *self);
+	void *connection; /* set by the glue */
+};
+
+/* Wakes the suspended connection of `deferred`; safe from any thread, once. */
+void http_deferred_ready(http_deferred *deferred);
+
+typedef struct http_response {
 	unsigned status;
 	char *body;		/* owned JSON text; freed by the glue */
 	char allow[64];		/* the Allow header of a 405, or "" */
 	bool authenticate;	/* add WWW-Authenticate: Bearer (a 401) */
+	http_deferred *deferred; /* non-NULL: the answer comes later (above) */
 } http_response;
 
 /* Starts the daemon. Returns 0 with `*daemon` and the bound `*port`, or -1

@@ -183,6 +183,54 @@ static void journal_refusal(const http_request *request, const char *op, const c
 	free(params_json);
 }
 
+/*
+ * One OMS request on its way through the store's writer. It lives from the
+ * route's first call until the glue releases it; everything the store
+ * request points at (parameters, body, client address) lives as long.
+ */
+typedef struct {
+	http_deferred deferred; /* first: the glue hands this pointer back */
+	store_job job;
+	store_request request;
+	parsed_request parsed;
+	char client[64];
+	server_app *app;
+} oms_call;
+
+static void call_done(store_job *job)
+{
+	oms_call *call = job->context;
+	http_deferred_ready(&call->deferred);
+}
+
+static void call_start(http_deferred *deferred)
+{
+	oms_call *call = (oms_call *)deferred;
+	if (store_submit(call->app->store, &call->job) < 0) {
+		/* the store is closing: answer rather than hang */
+		call->job.outcome = (store_outcome){.error = ERR_INTERNAL_ERROR};
+		snprintf(call->job.outcome.message, sizeof call->job.outcome.message,
+			 "connector-mock is shutting down; nothing was changed");
+		snprintf(call->job.outcome.proposal, sizeof call->job.outcome.proposal,
+			 "Retry the request once connector-mock is back.");
+		http_deferred_ready(deferred);
+	}
+}
+
+static http_response call_finish(http_deferred *deferred)
+{
+	oms_call *call = (oms_call *)deferred;
+	return answer(call->app, &call->job.outcome);
+}
+
+static void call_release(http_deferred *deferred)
+{
+	oms_call *call = (oms_call *)deferred;
+	store_outcome_free(&call->job.outcome);
+	parsed_free(&call->parsed);
+	free(call);
+}
+
 http_response oms_route(const http_request *request)
 {
 	const oms_operation *operation = NULL;
@@ -211,26 +259,31 @@ http_response oms_route(const http_request *request)
 					"the request body is larger than the server's limit (max_body)",
 					"Send a smaller body, or start connector-mock with a larger --max-body.");
 	}
+	oms_call *call = calloc(1, sizeof *call);
+	if (!call)
+		return envelope_refusal(MHD_HTTP_INTERNAL_SERVER_ERROR, "INTERNAL_ERROR",
+					"connector-mock ran out of memory", "Retry the request.");
 	server_app *app = request->app;
-	store_request operation_request = {
+	call->app = app;
+	snprintf(call->client, sizeof call->client, "%s", request->client);
+	call->request = (store_request){
 		.op = operation->op,
 		.now_ms = request->now_ms,
-		.client = request->client,
+		.client = call->client,
 		.body = request->body,
 		.body_len = request->body_len,
 		.http_status_by_error = app->http_status_by_error,
 	};
-	parsed_request parsed = {0};
-	if (parse_request(request, operation->op, &parsed, &operation_request) < 0) {
-		operation_request.refused = parsed.error;
-		operation_request.refused_message = parsed.why;
+	if (parse_request(request, operation->op, &call->parsed, &call->request) < 0) {
+		call->request.refused = call->parsed.error;
+		call->request.refused_message = call->parsed.why;
 	}
-	operation_request.flags.lenient = app->settings->lenient;
-	operation_request.params_json = parsed.params_json;
-	store_outcome outcome;
-	store_execute(app->store, &operation_request, &outcome);
-	http_response response = answer(app, &outcome);
-	store_outcome_free(&outcome);
-	parsed_free(&parsed);
-	return response;
+	call->request.flags.lenient = app->settings->lenient;
+	call->request.params_json = call->parsed.params_json;
+	call->job.request = &call->request;
+	call->job.done = call_done;
+	call->job.context = call;
+	call->deferred = (http_deferred){.start = call_start, .finish = call_finish,
+					 .release = call_release};
+	return (http_response){.deferred = &call->deferred};
 }

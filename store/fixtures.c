@@ -91,6 +91,7 @@ int fixtures_task_from_spec(const cJSON *spec, int64_t now_ms, task_row *row, ch
 	if (config && configmap_validate(config, config_why, sizeof config_why) < 0)
 		return bad(why, why_cap, "config: %s", config_why);
 	row->config = config ? cJSON_Duplicate(config, 1) : cJSON_CreateObject();
+	row->config_changed = true;
 	if (last_error && cJSON_IsString(last_error))
 		row->last_error = strdup(last_error->valuestring);
 	if (!row->config || (last_error && cJSON_IsString(last_error) && !row->last_error)) {

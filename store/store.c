@@ -42,7 +42,7 @@ static const char schema_v1[] =
 	") WITHOUT ROWID;"
 	"CREATE INDEX tombstones_migrated_to ON tombstones(migrated_to);"
 	"CREATE TABLE journal ("
-	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" id INTEGER PRIMARY KEY,"
 	" time_ms INTEGER NOT NULL,"
 	" client TEXT,"
 	" op TEXT NOT NULL,"
@@ -63,6 +63,9 @@ static const char *const statement_sql[STMT__COUNT] = {
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
 	[STMT_COMMIT] = "COMMIT",
 	[STMT_ROLLBACK] = "ROLLBACK",
+	[STMT_SAVEPOINT] = "SAVEPOINT operation",
+	[STMT_RELEASE] = "RELEASE operation",
+	[STMT_ROLLBACK_TO] = "ROLLBACK TO operation",
 	[STMT_TASK_GET] = "SELECT name, state, config, checkpoint, progress, last_error, created_at,"
 			  " updated_at FROM tasks WHERE name = ?1",
 	[STMT_TASK_INSERT] = "INSERT INTO tasks (name, identity, type, state, config, checkpoint,"
@@ -247,6 +250,10 @@ int store_open(const store_options *options, task_store **out, bool *created, ch
 		say(why, why_cap, "cannot create the store's mutex");
 		goto fail;
 	}
+	if (store_writer_start(s, options->path, why, why_cap) < 0) {
+		pthread_mutex_destroy(&s->lock);
+		goto fail;
+	}
 	*out = s;
 	return 0;
 fail:
@@ -261,6 +268,7 @@ void store_close(task_store *s)
 {
 	if (!s)
 		return;
+	store_writer_stop(s);
 	for (int i = 0; i < STMT__COUNT; i++)
 		sqlite3_finalize(s->statements[i]);
 	sqlite3_close(s->db);
@@ -273,9 +281,18 @@ void store_close(task_store *s)
 void task_row_free(task_row *row)
 {
 	cJSON_Delete(row->config);
+	free(row->config_text);
 	free(row->last_error);
 	row->config = NULL;
+	row->config_text = NULL;
 	row->last_error = NULL;
+}
+
+cJSON *task_row_config(task_row *row)
+{
+	if (!row->config && row->config_text)
+		row->config = cJSON_Parse(row->config_text);
+	return row->config;
 }
 
 /* Reads a row of STMT_TASK_GET / STMT_TASK_LIST. 0, or -1 on a bad row. */
@@ -293,8 +310,8 @@ static int row_from_statement(sqlite3_stmt *statement, task_row *row)
 	row->state = task_state_from_name(state);
 	if (row->state == TASK__COUNT)
 		return -1;
-	row->config = cJSON_Parse(config);
-	if (!row->config)
+	row->config_text = strdup(config);
+	if (!row->config_text)
 		return -1;
 	row->has_checkpoint = sqlite3_column_type(statement, 3) != SQLITE_NULL;
 	row->checkpoint = sqlite3_column_int64(statement, 3);
@@ -324,12 +341,19 @@ static int load_task(task_store *store, const char *name, task_row *row)
 	return result;
 }
 
-/* Binds the columns of a row shared by insert and update, from `first`. */
-static int bind_row_values(sqlite3_stmt *statement, const task_row *row, char **config_text)
+/* Binds the name (parameter 1) and brings the config text up to date with
+ * a changed config; the text is then owned by the row. */
+static int bind_row_values(sqlite3_stmt *statement, task_row *row, const char **config_text)
 {
-	*config_text = cJSON_PrintUnformatted(row->config);
-	if (!*config_text)
-		return -1;
+	if (row->config_changed || !row->config_text) {
+		char *text = row->config ? cJSON_PrintUnformatted(row->config) : NULL;
+		if (!text)
+			return -1;
+		free(row->config_text);
+		row->config_text = text;
+		row->config_changed = false;
+	}
+	*config_text = row->config_text;
 	sqlite3_bind_text(statement, 1, row->name, -1, SQLITE_STATIC);
 	return 0;
 }
@@ -355,12 +379,12 @@ static int raise_sequence(task_store *store, const char *identity, uint64_t seq)
 	return run(statement);
 }
 
-int store_insert_task(task_store *store, const task_row *row)
+int store_insert_task(task_store *store, task_row *row)
 {
 	char identity[TASKNAME_IDENTITY_MAX + 1];
 	taskname_identity(&row->parsed, identity, sizeof identity);
 	sqlite3_stmt *statement = store_statement_get(store, STMT_TASK_INSERT);
-	char *config_text;
+	const char *config_text;
 	if (bind_row_values(statement, row, &config_text) < 0)
 		return -1;
 	sqlite3_bind_text(statement, 2, identity, -1, SQLITE_STATIC);
@@ -370,9 +394,7 @@ int store_insert_task(task_store *store, const task_row *row)
 	bind_optional_fields(statement, 6, row);
 	sqlite3_bind_int64(statement, 9, row->created_at);
 	sqlite3_bind_int64(statement, 10, row->updated_at);
-	int result = run(statement);
-	free(config_text);
-	if (result < 0)
+	if (run(statement) < 0)
 		return -1;
 	/* a name that is alive again is no longer a tombstone */
 	statement = store_statement_get(store, STMT_TOMB_CLEAR);
@@ -383,10 +405,10 @@ int store_insert_task(task_store *store, const task_row *row)
 }
 
 /* Writes `row` over the task named `old_name` (renamed when they differ). */
-static int save_task(task_store *store, const char *old_name, const task_row *row)
+static int save_task(task_store *store, const char *old_name, task_row *row)
 {
 	sqlite3_stmt *statement = store_statement_get(store, STMT_TASK_UPDATE);
-	char *config_text;
+	const char *config_text;
 	if (bind_row_values(statement, row, &config_text) < 0)
 		return -1;
 	sqlite3_bind_text(statement, 1, old_name, -1, SQLITE_STATIC);
@@ -395,9 +417,7 @@ static int save_task(task_store *store, const char *old_name, const task_row *ro
 	sqlite3_bind_text(statement, 4, config_text, -1, SQLITE_STATIC);
 	bind_optional_fields(statement, 5, row);
 	sqlite3_bind_int64(statement, 8, row->updated_at);
-	int result = run(statement);
-	free(config_text);
-	return result == 0 && sqlite3_changes(store->db) == 1 ? 0 : -1;
+	return run(statement) == 0 && sqlite3_changes(store->db) == 1 ? 0 : -1;
 }
 
 static int put_tombstone(task_store *store, const char *name, const char *reason,
@@ -411,8 +431,11 @@ static int put_tombstone(task_store *store, const char *name, const char *reason
 	return run(statement);
 }
 
-static cJSON *row_to_json(const task_row *row)
+static cJSON *row_to_json(task_row *row)
 {
+	const cJSON *config = task_row_config(row);
+	if (!config)
+		return NULL;
 	cJSON *task = cJSON_CreateObject();
 	char identity[TASKNAME_IDENTITY_MAX + 1];
 	taskname_identity(&row->parsed, identity, sizeof identity);
@@ -424,7 +447,7 @@ static cJSON *row_to_json(const task_row *row)
 	cJSON_AddStringToObject(task, "project", row->parsed.project);
 	cJSON_AddStringToObject(task, "identity", identity);
 	cJSON_AddNumberToObject(task, "seq", (double)row->parsed.seq);
-	cJSON_AddItemToObject(task, "config", cJSON_Duplicate(row->config, 1));
+	cJSON_AddItemToObject(task, "config", cJSON_Duplicate(config, 1));
 	if (row->has_checkpoint)
 		cJSON_AddNumberToObject(task, "checkpoint", (double)row->checkpoint);
 	else
@@ -584,13 +607,16 @@ static int apply_decision(task_store *store, const store_request *request, task_
 	snprintf(old_name, sizeof old_name, "%s", row->name);
 	if (decision->needs_checkpoint) {
 		int64_t position;
-		if (configmap_checkpoint(row->config, &position, why, sizeof why) < 0) {
+		const cJSON *config = task_row_config(row);
+		if (!config)
+			return -1;
+		if (configmap_checkpoint(config, &position, why, sizeof why) < 0) {
 			refuse(outcome, ERR_INVALID_CHECKPOINT, why,
 			       "Update source.checkpoint to {\"<subtopic>\":\"<unix seconds>\"} with a subtopic of source.clients, then resume with pullBackFlag=true.",
 			       "cannot pull back task %s: %s", row->name, why);
 			cJSON *extra = extra_for(outcome);
 			cJSON_AddStringToObject(extra, "taskName", row->name);
-			const char *current = configmap_get(row->config, "source", "checkpoint");
+			const char *current = configmap_get(config, "source", "checkpoint");
 			if (current)
 				cJSON_AddStringToObject(extra, "checkpoint", current);
 			return 1;
@@ -604,9 +630,14 @@ static int apply_decision(task_store *store, const store_request *request, task_
 	}
 	if (request->op == OP_UPDATE) {
 		cJSON *empty = cJSON_CreateArray();
-		int rc = configmap_apply(row->config, request->deletes ? request->deletes : empty,
-					 request->update, why, sizeof why);
+		cJSON *config = task_row_config(row);
+		int rc = config ? configmap_apply(config, request->deletes ? request->deletes : empty,
+						  request->update, why, sizeof why)
+				: -2;
+		row->config_changed = true;
 		cJSON_Delete(empty);
+		if (rc == -2)
+			return -1;
 		if (rc < 0) {
 			refuse(outcome, ERR_INVALID_ARGUMENT, why, "Send a smaller configuration.",
 			       "cannot update task %s: %s", row->name, why);
@@ -707,7 +738,9 @@ static void record_alone(task_store *store, const audit_record *record)
 		store_rollback(store);
 }
 
-void store_execute(task_store *store, const store_request *request, store_outcome *outcome)
+/* Judges what needs no task: a refusal by the caller, the taskName's
+ * grammar, migrate's host, the flags. Fills `outcome` when it refuses. */
+static void judge_request(const store_request *request, store_outcome *outcome)
 {
 	memset(outcome, 0, sizeof *outcome);
 	const char *name = request->task_name;
@@ -733,36 +766,87 @@ void store_execute(task_store *store, const store_request *request, store_outcom
 		if (flags.error != ERR_NONE)
 			refuse(outcome, flags.error, flags.reason, flags.proposal, "%s", flags.reason);
 	}
-	const char *op = rules_op_name(request->op);
-	pthread_mutex_lock(&store->lock);
-	if (outcome->error != ERR_NONE) {
-		audit_record record = record_of(request, op, name, outcome, NULL);
-		record_alone(store, &record);
-		pthread_mutex_unlock(&store->lock);
-		return;
-	}
+}
+
+static int savepoint(task_store *store, store_statement which)
+{
+	return run(store_statement_get(store, which));
+}
+
+/*
+ * Runs one judged job inside the batch's transaction, under a savepoint:
+ * a refused or failed operation is rolled back to it, so that it changes
+ * nothing while the rest of the batch stands; its journal record is
+ * written either way. Returns 0, or -1 when the storage failed (the job's
+ * outcome is then INTERNAL_ERROR).
+ */
+static int run_job_locked(task_store *store, store_job *job)
+{
+	const store_request *request = job->request;
+	store_outcome *outcome = &job->outcome;
 	transition change = {0};
-	if (store_begin(store) < 0) {
-		internal_error(store, outcome, "begin a transaction");
-	} else if (execute_locked(store, request, name, outcome, &change) < 0) {
-		internal_error(store, outcome, "apply the operation");
-		store_rollback(store);
-	} else if (outcome->error != ERR_NONE) {
-		store_rollback(store); /* refused: nothing of the operation stays */
-	} else {
-		audit_record record = record_of(request, op, name, outcome, &change);
-		if (audit_insert(store, &record) < 0 || store_commit(store) < 0) {
-			internal_error(store, outcome, "commit the operation");
-			store_rollback(store);
-		} else {
-			pthread_mutex_unlock(&store->lock);
-			return;
+	if (savepoint(store, STMT_SAVEPOINT) < 0) {
+		internal_error(store, outcome, "begin the operation");
+		return -1;
+	}
+	if (outcome->error == ERR_NONE) {
+		if (execute_locked(store, request, request->task_name, outcome, &change) < 0) {
+			internal_error(store, outcome, "apply the operation");
+			savepoint(store, STMT_ROLLBACK_TO);
+		} else if (outcome->error != ERR_NONE) {
+			savepoint(store, STMT_ROLLBACK_TO); /* refused: nothing stays */
 		}
 	}
-	/* every refusal and failure is journaled after the rollback */
-	audit_record record = record_of(request, op, name, outcome, &change);
-	record_alone(store, &record);
+	audit_record record = record_of(request, rules_op_name(request->op), request->task_name,
+					outcome, &change);
+	if (audit_insert(store, &record) < 0) {
+		savepoint(store, STMT_ROLLBACK_TO);
+		internal_error(store, outcome, "record the operation");
+		savepoint(store, STMT_RELEASE);
+		return -1;
+	}
+	return savepoint(store, STMT_RELEASE);
+}
+
+/* After a failed batch: each job failed; try to journal each alone. */
+static void fail_batch_locked(task_store *store, store_job **jobs, size_t count, const char *doing)
+{
+	for (size_t i = 0; i < count; i++) {
+		internal_error(store, &jobs[i]->outcome, doing);
+		audit_record record = record_of(jobs[i]->request, rules_op_name(jobs[i]->request->op),
+						jobs[i]->request->task_name, &jobs[i]->outcome, NULL);
+		record_alone(store, &record);
+	}
+}
+
+void store_run_batch_locked(task_store *store, store_job **jobs, size_t count)
+{
+	if (store_begin(store) < 0) {
+		fail_batch_locked(store, jobs, count, "begin a transaction");
+		return;
+	}
+	for (size_t i = 0; i < count; i++)
+		run_job_locked(store, jobs[i]);
+	if (store_commit(store) < 0) {
+		store_rollback(store);
+		fail_batch_locked(store, jobs, count, "commit the operation");
+	}
+}
+
+void store_execute(task_store *store, const store_request *request, store_outcome *outcome)
+{
+	store_job job = {.request = request};
+	store_job *jobs[] = {&job};
+	judge_request(request, &job.outcome);
+	pthread_mutex_lock(&store->lock);
+	store_run_batch_locked(store, jobs, 1);
 	pthread_mutex_unlock(&store->lock);
+	*outcome = job.outcome;
+}
+
+void store_judge(store_job *job)
+{
+	judge_request(job->request, &job->outcome);
 }
 
 void store_outcome_free(store_outcome *outcome)

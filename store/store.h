@@ -105,6 +105,29 @@ void store_execute(task_store *store, const store_request *request, store_outcom
 void store_outcome_free(store_outcome *outcome);
 
 /*
+ * One operation handed to the store's writer thread. The writer gathers
+ * the jobs queued while it was busy into one transaction (group commit),
+ * runs each under its own savepoint, commits once, and only then calls each
+ * job's `done`, on the writer thread. Every acknowledged job is therefore
+ * committed; a refused job changed nothing; a batch whose commit failed
+ * answers INTERNAL_ERROR for all its jobs, none of which stays applied.
+ */
+typedef struct store_job store_job;
+struct store_job {
+	const store_request *request; /* in: valid until `done` runs */
+	store_outcome outcome;	      /* out: filled before `done` runs */
+	void (*done)(store_job *job); /* called once, on the writer thread */
+	void *context;		      /* the caller's */
+	store_job *next;	      /* the queue's link */
+};
+
+/*
+ * Queues `job`. Returns 0; or -1 when the store is closing, and then `done`
+ * is never called. The job's memory must stay valid until `done` runs.
+ */
+int store_submit(task_store *store, store_job *job);
+
+/*
  * Records one request to an OMS route that never reached an operation (a
  * wrong method, a body over the limit): `err_code` is its wire code.
  * Returns 0, or -1 when the write failed (nothing is recorded then).

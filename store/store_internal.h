@@ -17,6 +17,9 @@ typedef enum {
 	STMT_BEGIN,
 	STMT_COMMIT,
 	STMT_ROLLBACK,
+	STMT_SAVEPOINT,
+	STMT_RELEASE,
+	STMT_ROLLBACK_TO,
 	STMT_TASK_GET,
 	STMT_TASK_INSERT,
 	STMT_TASK_UPDATE,
@@ -38,18 +41,39 @@ typedef enum {
 
 struct task_store {
 	sqlite3 *db;
-	pthread_mutex_t lock;
+	pthread_mutex_t lock; /* the connection and everything below */
 	store_options options;
 	int64_t last_purge_ms;
 	sqlite3_stmt *statements[STMT__COUNT];
+	struct store_writer *writer; /* writer.c: the queue and its threads */
 };
+
+/* Judges a job's request (no lock needed) and fills its outcome when the
+ * request is refused before any task is read. */
+void store_judge(store_job *job);
+
+/*
+ * Runs judged jobs in one transaction, each under its own savepoint; fills
+ * every outcome. The caller holds `store->lock`. After it returns, every
+ * successful outcome is committed.
+ */
+void store_run_batch_locked(task_store *store, store_job **jobs, size_t count);
+
+/* writer.c: start the writer (and, for a file, the checkpointer) threads;
+ * stop them after draining the queue. */
+int store_writer_start(task_store *store, const char *path, char *why, size_t why_cap);
+void store_writer_stop(task_store *store);
 
 /* One task as the store reads and writes it. */
 typedef struct {
 	char name[TASKNAME_MAX + 1];
 	taskname parsed;
 	task_state state;
-	cJSON *config; /* owned */
+	/* The config is kept as the stored text and parsed only when an
+	 * operation reads or changes it (stop and resume never do). */
+	char *config_text; /* owned; NULL when `config` is the only form */
+	cJSON *config;	   /* owned; NULL until task_row_config parses it */
+	bool config_changed;
 	bool has_checkpoint;
 	int64_t checkpoint;
 	bool has_progress;
@@ -61,6 +85,10 @@ typedef struct {
 
 void task_row_free(task_row *row);
 
+/* The row's config, parsed on first use; NULL when out of memory or when
+ * the stored text is corrupt. */
+cJSON *task_row_config(task_row *row);
+
 /* Returns a prepared statement, reset and with its bindings cleared. */
 sqlite3_stmt *store_statement_get(task_store *store, store_statement which);
 
@@ -71,7 +99,7 @@ int store_commit(task_store *store);
 void store_rollback(task_store *store);
 
 /* Inserts a task row, and raises the identity's sequence to its SEQ. */
-int store_insert_task(task_store *store, const task_row *row);
+int store_insert_task(task_store *store, task_row *row);
 
 /*
  * Builds a task row from a fixture/control-API spec object. Returns 0, or

@@ -1,0 +1,213 @@
+/*
+ * writer.c — the store's writer thread (group commit) and checkpointer.
+ *
+ * Operations arrive with store_submit from any thread and wait in a FIFO.
+ * One writer thread takes everything queued (at most BATCH_MAX at a time),
+ * runs it as one transaction and commits once: with synchronous=FULL one
+ * fsync then serves the whole batch. Each job's `done` runs after COMMIT.
+ *
+ * With a file database, WAL checkpoints run on a thread of their own with
+ * its own connection (PASSIVE, so they never block the writer), started
+ * when the WAL passes CHECKPOINT_PAGES, instead of inside a commit on the
+ * request path, which is where SQLite's automatic checkpoint would put its
+ * fsyncs.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_internal.h"
+
+enum {
+	BATCH_MAX = 256,	/* jobs in one transaction */
+	CHECKPOINT_PAGES = 1000, /* SQLite's own default threshold */
+};
+
+struct store_writer {
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	store_job *head, *tail;
+	bool stopping;
+	pthread_t writer;
+	/* the checkpointer: only for a file database */
+	bool has_checkpointer;
+	pthread_t checkpointer;
+	sqlite3 *checkpoint_db;
+	pthread_cond_t checkpoint_wake;
+	bool checkpoint_wanted;
+};
+
+int store_submit(task_store *store, store_job *job)
+{
+	struct store_writer *w = store->writer;
+	job->next = NULL;
+	pthread_mutex_lock(&w->lock);
+	if (w->stopping) {
+		pthread_mutex_unlock(&w->lock);
+		return -1;
+	}
+	if (w->tail)
+		w->tail->next = job;
+	else
+		w->head = job;
+	w->tail = job;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+	return 0;
+}
+
+static void *writer_main(void *arg)
+{
+	task_store *store = arg;
+	struct store_writer *w = store->writer;
+	store_job *batch[BATCH_MAX];
+	for (;;) {
+		pthread_mutex_lock(&w->lock);
+		while (!w->head && !w->stopping)
+			pthread_cond_wait(&w->wake, &w->lock);
+		if (!w->head) { /* stopping, and the queue is drained */
+			pthread_mutex_unlock(&w->lock);
+			return NULL;
+		}
+		size_t count = 0;
+		while (w->head && count < BATCH_MAX) {
+			batch[count++] = w->head;
+			w->head = w->head->next;
+		}
+		if (!w->head)
+			w->tail = NULL;
+		pthread_mutex_unlock(&w->lock);
+
+		/* judging needs no lock: do it before taking the connection */
+		for (size_t i = 0; i < count; i++)
+			store_judge(batch[i]);
+		pthread_mutex_lock(&store->lock);
+		store_run_batch_locked(store, batch, count);
+		pthread_mutex_unlock(&store->lock);
+		for (size_t i = 0; i < count; i++)
+			batch[i]->done(batch[i]);
+	}
+}
+
+/* Called by SQLite after each commit on the main connection. */
+static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	(void)db;
+	(void)name;
+	struct store_writer *w = arg;
+	if (pages >= CHECKPOINT_PAGES) {
+		pthread_mutex_lock(&w->lock);
+		w->checkpoint_wanted = true;
+		pthread_cond_signal(&w->checkpoint_wake);
+		pthread_mutex_unlock(&w->lock);
+	}
+	return SQLITE_OK;
+}
+
+static void *checkpointer_main(void *arg)
+{
+	struct store_writer *w = arg;
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		while (!w->checkpoint_wanted && !w->stopping)
+			pthread_cond_wait(&w->checkpoint_wake, &w->lock);
+		if (w->stopping)
+			break;
+		w->checkpoint_wanted = false;
+		pthread_mutex_unlock(&w->lock);
+		/* PASSIVE copies what it can without waiting for the writer */
+		sqlite3_wal_checkpoint_v2(w->checkpoint_db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL,
+					  NULL);
+		pthread_mutex_lock(&w->lock);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+static int start_checkpointer(task_store *store, const char *path, char *why, size_t why_cap)
+{
+	struct store_writer *w = store->writer;
+	if (sqlite3_open_v2(path, &w->checkpoint_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
+		snprintf(why, why_cap, "cannot open %s for checkpoints: %s", path,
+			 w->checkpoint_db ? sqlite3_errmsg(w->checkpoint_db) : "out of memory");
+		sqlite3_close(w->checkpoint_db);
+		w->checkpoint_db = NULL;
+		return -1;
+	}
+	sqlite3_busy_timeout(w->checkpoint_db, store->options.busy_timeout_ms);
+	/* the main connection no longer checkpoints inside its commits */
+	sqlite3_wal_autocheckpoint(store->db, 0);
+	sqlite3_wal_hook(store->db, on_wal_commit, w);
+	if (pthread_create(&w->checkpointer, NULL, checkpointer_main, w) != 0) {
+		snprintf(why, why_cap, "cannot start the checkpointer thread");
+		sqlite3_wal_hook(store->db, NULL, NULL);
+		sqlite3_wal_autocheckpoint(store->db, CHECKPOINT_PAGES);
+		sqlite3_close(w->checkpoint_db);
+		w->checkpoint_db = NULL;
+		return -1;
+	}
+	w->has_checkpointer = true;
+	return 0;
+}
+
+int store_writer_start(task_store *store, const char *path, char *why, size_t why_cap)
+{
+	struct store_writer *w = calloc(1, sizeof *w);
+	if (!w) {
+		snprintf(why, why_cap, "out of memory");
+		return -1;
+	}
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->wake, NULL);
+	pthread_cond_init(&w->checkpoint_wake, NULL);
+	store->writer = w;
+	bool in_memory = strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0;
+	if (!in_memory && start_checkpointer(store, path, why, why_cap) < 0)
+		goto fail;
+	if (pthread_create(&w->writer, NULL, writer_main, store) != 0) {
+		snprintf(why, why_cap, "cannot start the writer thread");
+		goto fail;
+	}
+	return 0;
+fail:
+	if (w->has_checkpointer) {
+		pthread_mutex_lock(&w->lock);
+		w->stopping = true;
+		pthread_cond_signal(&w->checkpoint_wake);
+		pthread_mutex_unlock(&w->lock);
+		pthread_join(w->checkpointer, NULL);
+		sqlite3_close(w->checkpoint_db);
+	}
+	pthread_cond_destroy(&w->checkpoint_wake);
+	pthread_cond_destroy(&w->wake);
+	pthread_mutex_destroy(&w->lock);
+	free(w);
+	store->writer = NULL;
+	return -1;
+}
+
+void store_writer_stop(task_store *store)
+{
+	struct store_writer *w = store->writer;
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->stopping = true;
+	pthread_cond_signal(&w->wake);
+	pthread_cond_signal(&w->checkpoint_wake);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->writer, NULL); /* it drains the queue first */
+	if (w->has_checkpointer) {
+		pthread_join(w->checkpointer, NULL);
+		sqlite3_wal_hook(store->db, NULL, NULL);
+		sqlite3_close(w->checkpoint_db);
+	}
+	pthread_cond_destroy(&w->checkpoint_wake);
+	pthread_cond_destroy(&w->wake);
+	pthread_mutex_destroy(&w->lock);
+	free(w);
+	store->writer = NULL;
+}
