@@ -1,11 +1,12 @@
 /*
  * admin_routes.c — the control API under /_mock/: plain JSON for tests and
- * demos. A route is a row of `admin_table` (method, path pattern, handler).
- * With an admin token configured, every route here needs
+ * demos. A route is a row of `admin_table`: a method, a path pattern whose
+ * `*` matches one segment (a task name, a fault id, a snapshot name), and a
+ * handler. Every route works on the namespace of its path (/ns/{name}/...,
+ * or "default"). With an admin token configured, every route here needs
  * `Authorization: Bearer TOKEN`, compared in constant time.
  */
 #define _POSIX_C_SOURCE 200809L
-#include <errno.h>
 #include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,16 +15,16 @@
 
 #include "../store/text.h"
 #include "fixtures_file.h"
+#include "metrics.h"
+#include "namespaces.h"
 #include "routes.h"
 #include "version.h"
 
-enum { TASK_PATH = 1, TASK_FAIL_PATH = 2 };
-
-typedef http_response (*admin_handler)(const http_request *request, const char *task_name);
+typedef http_response (*admin_handler)(const http_request *request, const char *segment);
 
 static http_response json_answer(unsigned status, cJSON *root)
 {
-	http_response response = {.status = status, .body = cJSON_PrintUnformatted(root)};
+	http_response response = {.status = status, .body = root ? cJSON_PrintUnformatted(root) : NULL};
 	cJSON_Delete(root);
 	return response;
 }
@@ -32,6 +33,11 @@ static http_response storage_failure(void)
 {
 	return http_plain_error(MHD_HTTP_INTERNAL_SERVER_ERROR, "INTERNAL_ERROR",
 				"the storage failed; nothing was changed");
+}
+
+static http_response bad_request(const char *message)
+{
+	return http_plain_error(MHD_HTTP_BAD_REQUEST, "INVALID_ARGUMENT", message);
 }
 
 /* Parses a JSON object body; NULL with a 400 in `*refusal` when it is not. */
@@ -44,8 +50,7 @@ static cJSON *object_body(const http_request *request, http_response *refusal)
 		root = cJSON_ParseWithLengthOpts(request->body, request->body_len + 1, &end, 1);
 	if (!cJSON_IsObject(root)) {
 		cJSON_Delete(root);
-		*refusal = http_plain_error(MHD_HTTP_BAD_REQUEST, "INVALID_ARGUMENT",
-					    "the body must be a JSON object");
+		*refusal = bad_request("the body must be a JSON object");
 		return NULL;
 	}
 	return root;
@@ -54,15 +59,18 @@ static cJSON *object_body(const http_request *request, http_response *refusal)
 static http_response health(const http_request *request, const char *unused)
 {
 	(void)unused;
-	int64_t tasks = store_count_tasks(request->app->store);
+	int64_t tasks = store_count_tasks(request->app->store, request->ns, request->now_ms);
 	if (tasks < 0)
 		return storage_failure();
 	cJSON *root = cJSON_CreateObject();
 	cJSON_AddStringToObject(root, "status", "ok");
 	cJSON_AddStringToObject(root, "version", CONNECTOR_MOCK_VERSION);
+	cJSON_AddStringToObject(root, "namespace", request->ns);
 	cJSON_AddNumberToObject(root, "tasks", (double)tasks);
 	return json_answer(MHD_HTTP_OK, root);
 }
+
+/* ---- tasks -------------------------------------------------------------- */
 
 static http_response list_tasks(const http_request *request, const char *unused)
 {
@@ -70,14 +78,12 @@ static http_response list_tasks(const http_request *request, const char *unused)
 	const char *state = NULL, *type = NULL;
 	if (params_single(request->query, "state", &state) < 0 ||
 	    params_single(request->query, "type", &type) < 0)
-		return http_plain_error(MHD_HTTP_BAD_REQUEST, "INVALID_ARGUMENT",
-					"state and type may be given once each");
+		return bad_request("state and type may be given once each");
 	if (state && *state && task_state_from_name(state) == TASK__COUNT)
-		return http_plain_error(MHD_HTTP_BAD_REQUEST, "INVALID_ARGUMENT",
-					"state must be CREATED, RUNNING, STOPPED, ABNORMAL or FINISHED");
+		return bad_request("state must be CREATED, RUNNING, STOPPED, ABNORMAL or FINISHED");
 	cJSON *tasks;
-	if (store_list_tasks(request->app->store, state && *state ? state : NULL,
-			     type && *type ? type : NULL, &tasks) != STORE_OK)
+	if (store_list_tasks(request->app->store, request->ns, state && *state ? state : NULL,
+			     type && *type ? type : NULL, request->now_ms, &tasks) != STORE_OK)
 		return storage_failure();
 	cJSON *root = cJSON_CreateObject();
 	cJSON_AddItemToObject(root, "tasks", tasks);
@@ -87,7 +93,8 @@ static http_response list_tasks(const http_request *request, const char *unused)
 static http_response get_task(const http_request *request, const char *task_name)
 {
 	cJSON *task;
-	store_status status = store_get_task(request->app->store, task_name, &task);
+	store_status status =
+		store_get_task(request->app->store, request->ns, task_name, request->now_ms, &task);
 	if (status == STORE_NOT_FOUND)
 		return http_plain_error(MHD_HTTP_NOT_FOUND, "TASK_NOT_FOUND", "no task has this name");
 	if (status != STORE_OK)
@@ -104,20 +111,16 @@ static http_response create_task(const http_request *request, const char *unused
 		return refusal;
 	char why[512] = "";
 	cJSON *task = NULL;
-	store_status status = store_create_task(request->app->store, spec, request->now_ms, &task,
-						why, sizeof why);
-	http_response response;
-	if (status == STORE_OK) {
-		response = json_answer(MHD_HTTP_CREATED, task);
-	} else if (status == STORE_EXISTS) {
-		response = http_plain_error(MHD_HTTP_CONFLICT, "TASK_EXISTS", why);
-	} else if (status == STORE_INVALID) {
-		response = http_plain_error(MHD_HTTP_BAD_REQUEST, "INVALID_ARGUMENT", why);
-	} else {
-		response = storage_failure();
-	}
+	store_status status = store_create_task(request->app->store, request->ns, spec,
+						request->now_ms, &task, why, sizeof why);
 	cJSON_Delete(spec);
-	return response;
+	if (status == STORE_OK)
+		return json_answer(MHD_HTTP_CREATED, task);
+	if (status == STORE_EXISTS)
+		return http_plain_error(MHD_HTTP_CONFLICT, "TASK_EXISTS", why);
+	if (status == STORE_INVALID)
+		return bad_request(why);
+	return storage_failure();
 }
 
 static http_response fail_task(const http_request *request, const char *task_name)
@@ -130,12 +133,11 @@ static http_response fail_task(const http_request *request, const char *task_nam
 	if (!cJSON_IsString(message) || !*message->valuestring ||
 	    strlen(message->valuestring) > 4096) {
 		cJSON_Delete(body);
-		return http_plain_error(MHD_HTTP_BAD_REQUEST, "INVALID_ARGUMENT",
-					"the body must be {\"message\": \"a non-empty string of at most 4096 bytes\"}");
+		return bad_request("the body must be {\"message\": \"a non-empty string of at most 4096 bytes\"}");
 	}
 	cJSON *task = NULL;
-	store_status status = store_fail_task(request->app->store, task_name, message->valuestring,
-					      request->now_ms, &task);
+	store_status status = store_fail_task(request->app->store, request->ns, task_name,
+					      message->valuestring, request->now_ms, &task);
 	cJSON_Delete(body);
 	if (status == STORE_NOT_FOUND)
 		return http_plain_error(MHD_HTTP_NOT_FOUND, "TASK_NOT_FOUND", "no task has this name");
@@ -152,8 +154,10 @@ static http_response reset(const http_request *request, const char *unused)
 	size_t len;
 	if (fixtures_file_read(request->app->settings->fixtures, &text, &len, why, sizeof why) < 0)
 		return http_plain_error(MHD_HTTP_INTERNAL_SERVER_ERROR, "FIXTURES_UNREADABLE", why);
-	store_status status = store_reset(request->app->store, text, len, request->now_ms, why,
-					  sizeof why);
+	store_status status = store_reset(request->app->store, request->ns, text, len,
+					  request->now_ms, why, sizeof why);
+	if (status == STORE_OK)
+		store_set_fixtures(request->app->store, text, len); /* new namespaces too */
 	free(text);
 	if (status == STORE_INVALID)
 		return http_plain_error(MHD_HTTP_INTERNAL_SERVER_ERROR, "FIXTURES_INVALID", why);
@@ -162,76 +166,306 @@ static http_response reset(const http_request *request, const char *unused)
 	return health(request, NULL);
 }
 
+/* ---- the journal -------------------------------------------------------- */
+
+/* Reads the journal's filters from the query; NULL on success, or why not. */
+static const char *journal_filter_from(const http_request *request, store_journal_filter *filter)
+{
+	*filter = (store_journal_filter){.success = -1};
+	const char *limit = NULL, *success = NULL, *since = NULL, *until = NULL;
+	if (params_single(request->query, "taskName", &filter->task_name) < 0 ||
+	    params_single(request->query, "op", &filter->op) < 0 ||
+	    params_single(request->query, "errCode", &filter->err_code) < 0 ||
+	    params_single(request->query, "success", &success) < 0 ||
+	    params_single(request->query, "since", &since) < 0 ||
+	    params_single(request->query, "until", &until) < 0 ||
+	    params_single(request->query, "limit", &limit) < 0)
+		return "each filter may be given once";
+	if (filter->op && *filter->op && rules_op_from_name(filter->op) == OP__COUNT)
+		return "op must be resume, stop, update, migrate or delete";
+	bool flag;
+	if (success && *success) {
+		if (params_bool(success, false, &flag) < 0)
+			return "success must be true or false";
+		filter->success = flag;
+	}
+	unsigned long long n = 0;
+	if (since && *since) {
+		if (settings_parse_unsigned(since, 1ULL << 53, &n) < 0)
+			return "since must be unix milliseconds";
+		filter->has_since = true;
+		filter->since_ms = (int64_t)n;
+	}
+	if (until && *until) {
+		if (settings_parse_unsigned(until, 1ULL << 53, &n) < 0)
+			return "until must be unix milliseconds";
+		filter->has_until = true;
+		filter->until_ms = (int64_t)n;
+	}
+	if (limit && *limit) {
+		if (settings_parse_unsigned(limit, STORE_JOURNAL_MAX_LIMIT, &n) < 0 || n == 0)
+			return "limit must be a whole number from 1 to 100000";
+		filter->limit = (int64_t)n;
+	}
+	if (filter->task_name && !*filter->task_name)
+		filter->task_name = NULL;
+	if (filter->op && !*filter->op)
+		filter->op = NULL;
+	if (filter->err_code && !*filter->err_code)
+		filter->err_code = NULL;
+	return NULL;
+}
+
 static http_response journal(const http_request *request, const char *unused)
 {
 	(void)unused;
-	store_journal_filter filter = {0};
-	const char *limit = NULL;
-	if (params_single(request->query, "taskName", &filter.task_name) < 0 ||
-	    params_single(request->query, "op", &filter.op) < 0 ||
-	    params_single(request->query, "limit", &limit) < 0)
-		return http_plain_error(MHD_HTTP_BAD_REQUEST, "INVALID_ARGUMENT",
-					"taskName, op and limit may be given once each");
-	if (filter.op && *filter.op && rules_op_from_name(filter.op) == OP__COUNT)
-		return http_plain_error(MHD_HTTP_BAD_REQUEST, "INVALID_ARGUMENT",
-					"op must be resume, stop, update, migrate or delete");
-	unsigned long long n = 0;
-	if (limit && *limit &&
-	    (settings_parse_unsigned(limit, STORE_JOURNAL_MAX_LIMIT, &n) < 0 || n == 0))
-		return http_plain_error(MHD_HTTP_BAD_REQUEST, "INVALID_ARGUMENT",
-					"limit must be a whole number from 1 to 100000");
-	filter.limit = (int64_t)n;
-	if (filter.task_name && !*filter.task_name)
-		filter.task_name = NULL;
-	if (filter.op && !*filter.op)
-		filter.op = NULL;
+	store_journal_filter filter;
+	const char *why = journal_filter_from(request, &filter);
+	if (why)
+		return bad_request(why);
 	cJSON *entries;
-	if (store_journal(request->app->store, &filter, &entries) != STORE_OK)
+	if (store_journal(request->app->store, request->ns, &filter, request->now_ms, &entries) !=
+	    STORE_OK)
 		return storage_failure();
 	cJSON *root = cJSON_CreateObject();
 	cJSON_AddItemToObject(root, "entries", entries);
 	return json_answer(MHD_HTTP_OK, root);
 }
 
+static http_response journal_count(const http_request *request, const char *unused)
+{
+	(void)unused;
+	store_journal_filter filter;
+	const char *why = journal_filter_from(request, &filter);
+	if (why)
+		return bad_request(why);
+	int64_t count;
+	if (store_journal_count(request->app->store, request->ns, &filter, request->now_ms,
+				&count) != STORE_OK)
+		return storage_failure();
+	cJSON *root = cJSON_CreateObject();
+	cJSON_AddNumberToObject(root, "count", (double)count);
+	return json_answer(MHD_HTTP_OK, root);
+}
+
+static http_response journal_clear(const http_request *request, const char *unused)
+{
+	(void)unused;
+	if (store_journal_clear(request->app->store, request->ns, request->now_ms) != STORE_OK)
+		return storage_failure();
+	return json_answer(MHD_HTTP_OK, cJSON_CreateObject());
+}
+
+/* ---- the clock ---------------------------------------------------------- */
+
+static http_response clock_get(const http_request *request, const char *unused)
+{
+	(void)unused;
+	return json_answer(MHD_HTTP_OK, namespaces_clock_json(request->app->namespaces, request->ns));
+}
+
+static http_response clock_set(const http_request *request, const char *unused)
+{
+	(void)unused;
+	http_response refusal;
+	cJSON *body = object_body(request, &refusal);
+	if (!body)
+		return refusal;
+	char why[256];
+	int rc = namespaces_clock_apply(request->app->namespaces, request->ns, body, why, sizeof why);
+	cJSON_Delete(body);
+	if (rc < 0)
+		return bad_request(why);
+	return clock_get(request, NULL);
+}
+
+/* ---- faults ------------------------------------------------------------- */
+
+static http_response fault_add(const http_request *request, const char *unused)
+{
+	(void)unused;
+	if (!request->body)
+		return bad_request("the body must be a fault: {\"op\", \"action\": {...}, ...}");
+	char why[512] = "";
+	int64_t id = namespaces_fault_add(request->app->namespaces, request->ns, request->body,
+					  request->body_len, why, sizeof why);
+	if (id < 0)
+		return bad_request(why);
+	cJSON *root = cJSON_CreateObject();
+	cJSON_AddNumberToObject(root, "id", (double)id);
+	return json_answer(MHD_HTTP_CREATED, root);
+}
+
+static http_response fault_listing(const http_request *request, const char *unused)
+{
+	(void)unused;
+	return json_answer(MHD_HTTP_OK, namespaces_faults_json(request->app->namespaces, request->ns));
+}
+
+static http_response fault_remove(const http_request *request, const char *id_text)
+{
+	unsigned long long id;
+	if (settings_parse_unsigned(id_text, 1ULL << 53, &id) < 0 ||
+	    namespaces_fault_remove(request->app->namespaces, request->ns, (int64_t)id) < 0)
+		return http_plain_error(MHD_HTTP_NOT_FOUND, "NOT_FOUND", "no fault has this id");
+	return json_answer(MHD_HTTP_OK, cJSON_CreateObject());
+}
+
+static http_response fault_clear(const http_request *request, const char *unused)
+{
+	(void)unused;
+	namespaces_faults_clear(request->app->namespaces, request->ns);
+	return json_answer(MHD_HTTP_OK, cJSON_CreateObject());
+}
+
+/* ---- namespaces and snapshots ------------------------------------------ */
+
+static http_response namespace_list(const http_request *request, const char *unused)
+{
+	(void)unused;
+	cJSON *list;
+	if (store_namespaces(request->app->store, &list) != STORE_OK)
+		return storage_failure();
+	cJSON *root = cJSON_CreateObject();
+	cJSON_AddItemToObject(root, "namespaces", list);
+	return json_answer(MHD_HTTP_OK, root);
+}
+
+static http_response namespace_delete(const http_request *request, const char *name)
+{
+	if (!store_namespace_valid(name))
+		return bad_request("a namespace name is 1 to 64 of A-Z a-z 0-9 _ -");
+	store_status status = store_namespace_delete(request->app->store, name);
+	if (status == STORE_NOT_FOUND)
+		return http_plain_error(MHD_HTTP_NOT_FOUND, "NOT_FOUND", "no such namespace");
+	if (status != STORE_OK)
+		return storage_failure();
+	namespaces_forget(request->app->namespaces, name);
+	return json_answer(MHD_HTTP_OK, cJSON_CreateObject());
+}
+
+static http_response snapshot_answer(const http_request *request, store_status status)
+{
+	if (status == STORE_INVALID)
+		return bad_request("a snapshot name is 1 to 64 of A-Z a-z 0-9 _ -");
+	if (status == STORE_NOT_FOUND)
+		return http_plain_error(MHD_HTTP_NOT_FOUND, "NOT_FOUND", "no snapshot has this name");
+	if (status != STORE_OK)
+		return storage_failure();
+	cJSON *list;
+	if (store_snapshots(request->app->store, request->ns, request->now_ms, &list) != STORE_OK)
+		return storage_failure();
+	cJSON *root = cJSON_CreateObject();
+	cJSON_AddItemToObject(root, "snapshots", list);
+	return json_answer(MHD_HTTP_OK, root);
+}
+
+static http_response snapshot_save(const http_request *request, const char *unused)
+{
+	(void)unused;
+	http_response refusal;
+	cJSON *body = object_body(request, &refusal);
+	if (!body)
+		return refusal;
+	const cJSON *name = cJSON_GetObjectItemCaseSensitive(body, "name");
+	store_status status = STORE_INVALID;
+	if (cJSON_IsString(name))
+		status = store_snapshot_save(request->app->store, request->ns, name->valuestring,
+					     request->now_ms);
+	cJSON_Delete(body);
+	http_response response = snapshot_answer(request, status);
+	if (status == STORE_OK)
+		response.status = MHD_HTTP_CREATED;
+	return response;
+}
+
+static http_response snapshot_list(const http_request *request, const char *unused)
+{
+	(void)unused;
+	return snapshot_answer(request, STORE_OK);
+}
+
+static http_response snapshot_restore(const http_request *request, const char *name)
+{
+	return snapshot_answer(request, store_snapshot_restore(request->app->store, request->ns,
+							       name, request->now_ms));
+}
+
+static http_response snapshot_delete(const http_request *request, const char *name)
+{
+	return snapshot_answer(request, store_snapshot_delete(request->app->store, request->ns, name,
+							      request->now_ms));
+}
+
+/* ---- metrics ------------------------------------------------------------ */
+
+static http_response metrics_get(const http_request *request, const char *unused)
+{
+	(void)unused;
+	int64_t counts[TASK__COUNT][COMPONENT__COUNT];
+	if (store_task_counts(request->app->store, request->ns, request->now_ms, counts) != STORE_OK)
+		return storage_failure();
+	char *text = metrics_render(request->app->metrics, counts, request->app->start_time);
+	if (!text)
+		return storage_failure();
+	http_response response = {.status = MHD_HTTP_OK, .body = text,
+				  .content_type = "text/plain; version=0.0.4; charset=utf-8"};
+	return response;
+}
+
 typedef struct {
 	const char *method;
-	const char *path; /* under /_mock/; TASK_PATH rows match tasks/{name}[/fail] */
-	int shape;
+	const char *pattern; /* under /_mock/; "*" matches one segment */
 	admin_handler handler;
 } admin_row;
 
 static const admin_row admin_table[] = {
-	{"GET", "health", 0, health},
-	{"GET", "tasks", 0, list_tasks},
-	{"POST", "tasks", 0, create_task},
-	{"GET", "tasks/", TASK_PATH, get_task},
-	{"POST", "tasks/", TASK_FAIL_PATH, fail_task},
-	{"POST", "reset", 0, reset},
-	{"GET", "journal", 0, journal},
+	{"GET", "health", health},
+	{"GET", "tasks", list_tasks},
+	{"POST", "tasks", create_task},
+	{"GET", "tasks/*", get_task},
+	{"POST", "tasks/*/fail", fail_task},
+	{"POST", "reset", reset},
+	{"GET", "journal", journal},
+	{"DELETE", "journal", journal_clear},
+	{"GET", "journal/count", journal_count},
+	{"GET", "clock", clock_get},
+	{"POST", "clock", clock_set},
+	{"POST", "faults", fault_add},
+	{"GET", "faults", fault_listing},
+	{"DELETE", "faults", fault_clear},
+	{"DELETE", "faults/*", fault_remove},
+	{"GET", "namespaces", namespace_list},
+	{"DELETE", "namespaces/*", namespace_delete},
+	{"POST", "snapshots", snapshot_save},
+	{"GET", "snapshots", snapshot_list},
+	{"POST", "snapshots/*/restore", snapshot_restore},
+	{"DELETE", "snapshots/*", snapshot_delete},
+	{"GET", "metrics", metrics_get},
 };
 
 enum { ADMIN_ROWS = sizeof admin_table / sizeof *admin_table };
 
-/* Whether `row` owns `rest` (the path after /_mock/); sets the task name. */
-static bool row_matches(const admin_row *row, const char *rest, char *task_name, size_t cap)
+/* Whether `pattern` matches `path` (after /_mock/); `*` captures one
+ * non-empty segment into `segment`. */
+static bool pattern_matches(const char *pattern, const char *path, char *segment, size_t cap)
 {
-	if (row->shape == 0)
-		return strcmp(rest, row->path) == 0;
-	size_t prefix = strlen(row->path);
-	if (strncmp(rest, row->path, prefix) != 0 || rest[prefix] == '\0')
-		return false;
-	const char *name = rest + prefix;
-	const char *slash = strchr(name, '/');
-	if (row->shape == TASK_PATH && slash)
-		return false;
-	if (row->shape == TASK_FAIL_PATH && (!slash || strcmp(slash, "/fail") != 0))
-		return false;
-	size_t len = slash ? (size_t)(slash - name) : strlen(name);
-	if (len >= cap)
-		return false;
-	memcpy(task_name, name, len);
-	task_name[len] = '\0';
-	return true;
+	segment[0] = '\0';
+	while (*pattern) {
+		if (*pattern == '*') {
+			const char *end = strchr(path, '/');
+			size_t len = end ? (size_t)(end - path) : strlen(path);
+			if (len == 0 || len >= cap)
+				return false;
+			memcpy(segment, path, len);
+			segment[len] = '\0';
+			path += len;
+			pattern++;
+		} else if (*pattern++ != *path++) {
+			return false;
+		}
+	}
+	return *path == '\0';
 }
 
 static bool authorized(const http_request *request)
@@ -260,14 +494,14 @@ http_response admin_route(const http_request *request)
 		return http_plain_error(MHD_HTTP_CONTENT_TOO_LARGE, "PAYLOAD_TOO_LARGE",
 					"the request body is larger than max_body");
 	const char *rest = request->path + strlen(ADMIN_ROUTE_PREFIX);
-	char task_name[TASKNAME_MAX + 64];
+	char segment[TASKNAME_MAX + 64];
 	char allow[64] = "";
 	for (size_t i = 0; i < ADMIN_ROWS; i++) {
 		const admin_row *row = &admin_table[i];
-		if (!row_matches(row, rest, task_name, sizeof task_name))
+		if (!pattern_matches(row->pattern, rest, segment, sizeof segment))
 			continue;
 		if (strcmp(row->method, request->method) == 0)
-			return row->handler(request, task_name);
+			return row->handler(request, segment);
 		if (!strstr(allow, row->method))
 			snprintf(allow + strlen(allow), sizeof allow - strlen(allow), "%s%s",
 				 *allow ? ", " : "", row->method);

@@ -22,7 +22,9 @@
 
 #include "../store/text.h"
 #include "log.h"
+#include "namespaces.h"
 #include "routes.h"
+#include "timer.h"
 
 /* Big enough for a 64 KiB query string plus headers, so that a long but
  * legal request reaches the handler and gets a JSON answer, not MHD's HTML. */
@@ -57,6 +59,10 @@ http_response http_plain_error(unsigned status, const char *code, const char *me
 
 static enum MHD_Result send_response(struct MHD_Connection *connection, http_response *response)
 {
+	if (response->drop) {
+		free(response->body);
+		return MHD_NO; /* MHD closes the connection without an answer */
+	}
 	static const char fallback[] = "{\"error\":\"INTERNAL_ERROR\",\"message\":\"out of memory\"}";
 	struct MHD_Response *reply;
 	if (response->body)
@@ -70,7 +76,8 @@ static enum MHD_Result send_response(struct MHD_Connection *connection, http_res
 		return MHD_NO;
 	}
 	unsigned status = response->body ? response->status : MHD_HTTP_INTERNAL_SERVER_ERROR;
-	MHD_add_response_header(reply, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	MHD_add_response_header(reply, MHD_HTTP_HEADER_CONTENT_TYPE,
+				response->content_type ? response->content_type : "application/json");
 	if (response->allow[0])
 		MHD_add_response_header(reply, MHD_HTTP_HEADER_ALLOW, response->allow);
 	if (response->authenticate)
@@ -124,6 +131,33 @@ static enum MHD_Result collect_argument(void *cls, enum MHD_ValueKind kind, cons
 	return MHD_YES;
 }
 
+/*
+ * Splits "/ns/{name}/rest" into the namespace and "/rest". Returns the path
+ * to route, or NULL when the prefix is there but the name is not valid.
+ */
+static const char *split_namespace(const char *url, char *ns, size_t cap)
+{
+	static const char prefix[] = "/ns/";
+	snprintf(ns, cap, "%s", STORE_DEFAULT_NAMESPACE);
+	if (strncmp(url, prefix, sizeof prefix - 1) != 0)
+		return url;
+	const char *name = url + sizeof prefix - 1;
+	const char *slash = strchr(name, '/');
+	size_t len = slash ? (size_t)(slash - name) : strlen(name);
+	if (len == 0 || len >= cap || !slash)
+		return NULL;
+	memcpy(ns, name, len);
+	ns[len] = '\0';
+	return store_namespace_valid(ns) ? slash : NULL;
+}
+
+static int64_t monotonic_ns(void)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+}
+
 static enum MHD_Result dispatch(server_app *app, struct MHD_Connection *connection, const char *url,
 				const char *method, request_state *state)
 {
@@ -140,15 +174,24 @@ static enum MHD_Result dispatch(server_app *app, struct MHD_Connection *connecti
 		.body = state->body.len ? textbuf_str(&state->body) : NULL,
 		.body_len = state->body.len,
 		.body_too_large = state->too_large,
-		.now_ms = http_now_ms(),
+		.started_ns = monotonic_ns(),
 	};
 	client_address(connection, request.client, sizeof request.client);
 	http_response response = {0};
-	for (size_t i = 0; i < sizeof route_table / sizeof *route_table; i++)
-		if (strncmp(url, route_table[i].prefix, strlen(route_table[i].prefix)) == 0) {
-			response = route_table[i].handler(&request);
-			break;
-		}
+	const char *path = split_namespace(url, request.ns, sizeof request.ns);
+	if (!path) {
+		response = http_plain_error(MHD_HTTP_NOT_FOUND, "NOT_FOUND",
+					    "a namespace name is 1 to 64 of A-Z a-z 0-9 _ -, "
+					    "followed by the route: /ns/{name}/...");
+	} else {
+		request.path = path;
+		request.now_ms = namespaces_now(app->namespaces, request.ns);
+		for (size_t i = 0; i < sizeof route_table / sizeof *route_table; i++)
+			if (strncmp(path, route_table[i].prefix, strlen(route_table[i].prefix)) == 0) {
+				response = route_table[i].handler(&request);
+				break;
+			}
+	}
 	if (response.deferred) {
 		/* suspend before the work starts, so that its wake-up cannot come
 		 * before the suspension it ends */
@@ -294,6 +337,8 @@ int http_start(server_app *app, struct MHD_Daemon **daemon, unsigned *port, char
 void http_stop(server_app *app, struct MHD_Daemon *daemon, int drain_ms)
 {
 	MHD_socket listener = MHD_quiesce_daemon(daemon);
+	/* delays and hangs end now, so that their requests can finish */
+	timer_stop();
 	/* quiesce hands the listening socket back. Shutting it down takes it out
 	 * of LISTEN, so new connections are refused at once rather than left in
 	 * the backlog; it is closed only after MHD_stop_daemon, as MHD requires */

@@ -22,10 +22,16 @@
 
 struct MHD_Daemon;
 
+struct namespace_registry;
+struct metrics;
+
 /* What every route may use; lives as long as the daemon. */
 typedef struct {
 	const settings *settings;
 	task_store *store;
+	struct namespace_registry *namespaces; /* clocks and faults */
+	struct metrics *metrics;
+	double start_time;		       /* unix seconds */
 	int http_status_by_error[ERR__COUNT];
 	atomic_int in_flight; /* requests between their first byte and their answer */
 } server_app;
@@ -33,7 +39,10 @@ typedef struct {
 typedef struct {
 	server_app *app;
 	const char *method;
-	const char *path;	  /* decoded path, without the query */
+	/* Every route is also served under /ns/{name}/...: `ns` is that name,
+	 * or "default"; `path` is what follows the prefix. */
+	char ns[STORE_NAMESPACE_MAX + 1];
+	const char *path;	  /* decoded path, without the query (and /ns/{name}) */
 	const params *query;	  /* decoded query parameters, validated */
 	const char *query_error;  /* non-NULL: a parameter was refused (why) */
 	const char *content_type; /* NULL when absent */
@@ -42,7 +51,8 @@ typedef struct {
 	size_t body_len;
 	bool body_too_large;	  /* the body passed --max-body and was not kept */
 	char client[64];	  /* the peer's address */
-	int64_t now_ms;
+	int64_t now_ms;		  /* the namespace's clock */
+	int64_t started_ns;	  /* monotonic, for the duration metrics */
 } http_request;
 
 /*
@@ -67,6 +77,9 @@ typedef struct http_response {
 	unsigned status;
 	char *body;		/* owned JSON text; freed by the glue */
 	char allow[64];		/* the Allow header of a 405, or "" */
+	const char *content_type; /* NULL: application/json */
+	bool raw;		/* `body` is not JSON (an injected status answer) */
+	bool drop;		/* close the connection without an answer */
 	bool authenticate;	/* add WWW-Authenticate: Bearer (a 401) */
 	http_deferred *deferred; /* non-NULL: the answer comes later (above) */
 } http_response;

@@ -19,7 +19,10 @@
 #include "fixtures_file.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
+#include "namespaces.h"
 #include "settings.h"
+#include "timer.h"
 #include "version.h"
 
 /* How long a stop waits for requests in flight. */
@@ -56,7 +59,12 @@ static void ensure_parent_directory(const char *path)
 		log_write(LOG_WARN, "cannot create %s: %s", directory, strerror(errno));
 }
 
-static int seed(task_store *store, const settings *s)
+/*
+ * Gives the store its fixtures and, for a new database or --reset, wipes
+ * every namespace and seeds "default" now, so that the ready line comes
+ * after a usable database and a bad fixtures file stops the start.
+ */
+static int seed(task_store *store, const settings *s, bool fresh)
 {
 	char why[1024] = "";
 	char *text;
@@ -65,13 +73,30 @@ static int seed(task_store *store, const settings *s)
 		log_write(LOG_ERROR, "%s", why);
 		return -1;
 	}
-	store_status status = store_reset(store, text, len, http_now_ms(), why, sizeof why);
+	int result = store_set_fixtures(store, text, len);
 	free(text);
-	if (status != STORE_OK) {
+	if (result < 0 || !fresh)
+		return result;
+	cJSON *namespaces = NULL;
+	if (store_namespaces(store, &namespaces) != STORE_OK)
+		return -1;
+	const cJSON *item;
+	cJSON_ArrayForEach(item, namespaces)
+	{
+		const cJSON *name = cJSON_GetObjectItemCaseSensitive(item, "name");
+		if (store_namespace_delete(store, name->valuestring) == STORE_FAILED) {
+			cJSON_Delete(namespaces);
+			return -1;
+		}
+	}
+	cJSON_Delete(namespaces);
+	if (store_reset(store, STORE_DEFAULT_NAMESPACE, NULL, 0, http_now_ms(), why, sizeof why) !=
+	    STORE_OK) {
 		log_write(LOG_ERROR, "cannot seed from %s: %s", s->fixtures, why);
 		return -1;
 	}
-	log_write(LOG_INFO, "seeded %lld tasks from %s", (long long)store_count_tasks(store),
+	log_write(LOG_INFO, "seeded %lld tasks from %s",
+		  (long long)store_count_tasks(store, STORE_DEFAULT_NAMESPACE, http_now_ms()),
 		  s->fixtures);
 	return 0;
 }
@@ -115,6 +140,7 @@ int main(int argc, char **argv)
 		.durability = s.durability,
 		.busy_timeout_ms = s.busy_timeout_ms,
 		.audit_retention_ms = s.audit_retention_ms,
+		.journal_max_entries = s.journal_max_entries,
 	};
 	task_store *store;
 	bool created;
@@ -122,7 +148,7 @@ int main(int argc, char **argv)
 		log_write(LOG_ERROR, "%s", why);
 		return 1;
 	}
-	if ((created || s.reset) && seed(store, &s) < 0) {
+	if (seed(store, &s, created || s.reset) < 0) {
 		store_close(store);
 		return 1;
 	}
@@ -130,13 +156,24 @@ int main(int argc, char **argv)
 	static server_app app;
 	app.settings = &s;
 	app.store = store;
+	app.namespaces = namespaces_create();
+	app.metrics = metrics_create();
+	app.start_time = (double)http_now_ms() / 1000.0;
+	if (!app.namespaces || !app.metrics || timer_start() < 0) {
+		log_write(LOG_ERROR, "cannot start: out of memory or threads");
+		store_close(store);
+		return 1;
+	}
 	atomic_init(&app.in_flight, 0);
 	map_statuses(&s, app.http_status_by_error);
 	struct MHD_Daemon *daemon;
 	unsigned port;
 	if (http_start(&app, &daemon, &port, why, sizeof why) < 0) {
 		log_write(LOG_ERROR, "%s", why);
+		timer_stop();
 		store_close(store);
+		metrics_destroy(app.metrics);
+		namespaces_destroy(app.namespaces);
 		return 1;
 	}
 	printf("connector-mock listening on http://%s:%u\n", s.listen, port);
@@ -150,6 +187,8 @@ int main(int argc, char **argv)
 	log_write(LOG_INFO, "signal %d: finishing requests in flight", signal_number);
 	http_stop(&app, daemon, DRAIN_MS);
 	store_close(store);
+	metrics_destroy(app.metrics);
+	namespaces_destroy(app.namespaces);
 	log_write(LOG_INFO, "stopped");
 	return 0;
 }

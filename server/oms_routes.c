@@ -1,7 +1,8 @@
 /*
  * oms_routes.c — the OMS connector operations: one pipeline for all of them.
  *
- *   parse (parameters, flags, body) -> store_execute -> the OMS envelope
+ *   parse (parameters, flags, body) -> [a fault?] -> the store's writer
+ *   -> (suspended until COMMIT) -> the OMS envelope
  *
  * A route is a row of `operation_table`; nothing here decides a business
  * rule: the store and its pure rules do. This file only turns HTTP into a
@@ -9,6 +10,8 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <microhttpd.h>
+#include <stddef.h>
+#include <time.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +20,10 @@
 
 #include "../store/configmap.h"
 #include "envelope.h"
+#include "metrics.h"
+#include "namespaces.h"
 #include "routes.h"
+#include "timer.h"
 
 typedef struct {
 	const char *name; /* the last path segment */
@@ -165,28 +171,77 @@ static http_response answer(const server_app *app, const store_outcome *outcome)
 			       .body = envelope_error(&failure)};
 }
 
-/* Journals a request refused before it became an operation. */
+static int64_t monotonic_ns(void)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+}
+
+/* Counts an answered request in the metrics. */
+static void count(server_app *app, rules_op op, const char *err_code, int64_t started_ns)
+{
+	metrics_count_request(app->metrics, op, err_code, monotonic_ns() - started_ns);
+}
+
+/* Journals a request that never became an operation (a refusal at the HTTP
+ * level, or a fault answering in its place). */
 static void journal_refusal(const http_request *request, const char *op, const char *code,
-			    unsigned status)
+			    unsigned status, const char *injected)
 {
 	const char *task_name = NULL;
 	params_single(request->query, "taskName", &task_name);
 	char *params_json = params_to_json(request->query);
 	store_request context = {
+		.ns = request->ns,
 		.now_ms = request->now_ms,
 		.client = request->client,
 		.params_json = params_json,
 		.body = request->body,
 		.body_len = request->body_len,
+		.injected = injected,
 	};
 	store_record_refusal(request->app->store, op, task_name, code, (int)status, &context);
 	free(params_json);
 }
 
+/* The answer a fault gives in place of the operation's (error, status or
+ * drop). */
+static http_response fault_answer(const fault *f)
+{
+	if (f->then == FAULT_ERROR) {
+		envelope_failure failure = {
+			.code = f->err_code,
+			.message = f->err_msg,
+			.reason = "injected by a fault of connector-mock's control API",
+			.proposal = "This failure was injected on purpose (POST /_mock/faults).",
+			.retryable = f->retryable,
+		};
+		return (http_response){.status = (unsigned)f->http_status,
+				       .body = envelope_error(&failure)};
+	}
+	if (f->then == FAULT_STATUS) {
+		char *body = strdup(f->body ? f->body : "");
+		return (http_response){.status = (unsigned)f->http_status, .body = body,
+				       .content_type = "text/plain; charset=utf-8",
+				       .raw = true};
+	}
+	return (http_response){.drop = true};
+}
+
+/* The errCode a fault's answer shows, for the journal and the metrics. */
+static const char *fault_code(const fault *f)
+{
+	if (f->then == FAULT_ERROR)
+		return f->err_code;
+	return f->then == FAULT_STATUS ? "HTTP_STATUS" : "DROPPED";
+}
+
 /*
  * One OMS request on its way through the store's writer. It lives from the
  * route's first call until the glue releases it; everything the store
- * request points at (parameters, body, client address) lives as long.
+ * request points at (parameters, body, client address, namespace) lives as
+ * long.
  */
 typedef struct {
 	http_deferred deferred; /* first: the glue hands this pointer back */
@@ -194,7 +249,12 @@ typedef struct {
 	store_request request;
 	parsed_request parsed;
 	char client[64];
+	char ns[STORE_NAMESPACE_MAX + 1];
 	server_app *app;
+	int64_t started_ns;
+	bool has_fault;
+	fault injected;	  /* a delay, hang or lost_ack that fired */
+	timer_entry timer;
 } oms_call;
 
 static void call_done(store_job *job)
@@ -203,9 +263,8 @@ static void call_done(store_job *job)
 	http_deferred_ready(&call->deferred);
 }
 
-static void call_start(http_deferred *deferred)
+static void submit(oms_call *call)
 {
-	oms_call *call = (oms_call *)deferred;
 	if (store_submit(call->app->store, &call->job) < 0) {
 		/* the store is closing: answer rather than hang */
 		call->job.outcome = (store_outcome){.error = ERR_INTERNAL_ERROR};
@@ -213,14 +272,48 @@ static void call_start(http_deferred *deferred)
 			 "connector-mock is shutting down; nothing was changed");
 		snprintf(call->job.outcome.proposal, sizeof call->job.outcome.proposal,
 			 "Retry the request once connector-mock is back.");
-		http_deferred_ready(deferred);
+		http_deferred_ready(&call->deferred);
 	}
+}
+
+/* A delay's or a hang's time is up (on the timer thread). */
+static void call_timer(timer_entry *timer)
+{
+	oms_call *call = (oms_call *)((char *)timer - offsetof(oms_call, timer));
+	if (call->injected.type == FAULT_DELAY)
+		submit(call);
+	else
+		http_deferred_ready(&call->deferred); /* a hang ends: close */
+}
+
+static void call_start(http_deferred *deferred)
+{
+	oms_call *call = (oms_call *)deferred;
+	if (call->has_fault &&
+	    (call->injected.type == FAULT_DELAY || call->injected.type == FAULT_HANG))
+		timer_after(&call->timer, call->injected.ms);
+	else
+		submit(call);
 }
 
 static http_response call_finish(http_deferred *deferred)
 {
 	oms_call *call = (oms_call *)deferred;
-	return answer(call->app, &call->job.outcome);
+	rules_op op = call->request.op;
+	if (call->has_fault && call->injected.type == FAULT_HANG) {
+		count(call->app, op, "DROPPED", call->started_ns);
+		return (http_response){.drop = true};
+	}
+	if (call->has_fault && call->injected.type == FAULT_LOST_ACK &&
+	    call->job.outcome.error == ERR_NONE) {
+		/* applied and committed; the client is told otherwise */
+		count(call->app, op, fault_code(&call->injected), call->started_ns);
+		return fault_answer(&call->injected);
+	}
+	const store_outcome *outcome = &call->job.outcome;
+	count(call->app, op, outcome->error == ERR_NONE ? NULL : error_name(outcome->error),
+	      call->started_ns);
+	return answer(call->app, outcome);
 }
 
 static void call_release(http_deferred *deferred)
@@ -228,6 +321,8 @@ static void call_release(http_deferred *deferred)
 	oms_call *call = (oms_call *)deferred;
 	store_outcome_free(&call->job.outcome);
 	parsed_free(&call->parsed);
+	if (call->has_fault)
+		fault_free_copy(&call->injected);
 	free(call);
 }
 
@@ -242,9 +337,11 @@ http_response oms_route(const http_request *request)
 	if (!operation)
 		return envelope_refusal(MHD_HTTP_NOT_FOUND, "NOT_FOUND", "no such route",
 					"The connector operations are POST /connector/task/v2/{resume,stop,update,migrate,delete}.");
+	server_app *app = request->app;
 	if (strcmp(request->method, "POST") != 0) {
 		journal_refusal(request, operation->name, "METHOD_NOT_ALLOWED",
-				MHD_HTTP_METHOD_NOT_ALLOWED);
+				MHD_HTTP_METHOD_NOT_ALLOWED, NULL);
+		count(app, operation->op, "METHOD_NOT_ALLOWED", request->started_ns);
 		http_response response = envelope_refusal(MHD_HTTP_METHOD_NOT_ALLOWED,
 							  "METHOD_NOT_ALLOWED",
 							  "this route accepts only POST",
@@ -254,25 +351,55 @@ http_response oms_route(const http_request *request)
 	}
 	if (request->body_too_large) {
 		journal_refusal(request, operation->name, "PAYLOAD_TOO_LARGE",
-				MHD_HTTP_CONTENT_TOO_LARGE);
+				MHD_HTTP_CONTENT_TOO_LARGE, NULL);
+		count(app, operation->op, "PAYLOAD_TOO_LARGE", request->started_ns);
 		return envelope_refusal(MHD_HTTP_CONTENT_TOO_LARGE, "PAYLOAD_TOO_LARGE",
 					"the request body is larger than the server's limit (max_body)",
 					"Send a smaller body, or start connector-mock with a larger --max-body.");
 	}
+	/* a fault that answers in the operation's place changes nothing */
+	fault f;
+	const char *task_name = NULL;
+	params_single(request->query, "taskName", &task_name);
+	bool fired = namespaces_fault_match(app->namespaces, request->ns, operation->name,
+					    task_name, &f) == 1;
+	if (fired) {
+		metrics_count_fault(app->metrics, operation->op, fault_type_name(f.type));
+		if (f.type == FAULT_ERROR || f.type == FAULT_STATUS || f.type == FAULT_DROP) {
+			journal_refusal(request, operation->name, fault_code(&f),
+					f.type == FAULT_DROP ? 0 : (unsigned)f.http_status,
+					fault_type_name(f.type));
+			count(app, operation->op, fault_code(&f), request->started_ns);
+			http_response response = fault_answer(&f);
+			fault_free_copy(&f);
+			return response;
+		}
+	}
 	oms_call *call = calloc(1, sizeof *call);
-	if (!call)
+	if (!call) {
+		if (fired)
+			fault_free_copy(&f);
 		return envelope_refusal(MHD_HTTP_INTERNAL_SERVER_ERROR, "INTERNAL_ERROR",
 					"connector-mock ran out of memory", "Retry the request.");
-	server_app *app = request->app;
+	}
 	call->app = app;
+	call->started_ns = request->started_ns;
 	snprintf(call->client, sizeof call->client, "%s", request->client);
+	snprintf(call->ns, sizeof call->ns, "%s", request->ns);
+	if (fired) {
+		call->has_fault = true;
+		call->injected = f;
+		call->timer.fire = call_timer;
+	}
 	call->request = (store_request){
+		.ns = call->ns,
 		.op = operation->op,
 		.now_ms = request->now_ms,
 		.client = call->client,
 		.body = request->body,
 		.body_len = request->body_len,
 		.http_status_by_error = app->http_status_by_error,
+		.injected = fired ? fault_type_name(f.type) : NULL,
 	};
 	if (parse_request(request, operation->op, &call->parsed, &call->request) < 0) {
 		call->request.refused = call->parsed.error;

@@ -216,6 +216,14 @@ static int set_retention(settings *s, const char *v, char *why, size_t cap)
 				"retention_time must be a number with unit s, m, h or d (e.g. 7d), or 0");
 	return 0;
 }
+static int set_journal_max(settings *s, const char *v, char *why, size_t cap)
+{
+	unsigned long long n;
+	if (settings_parse_unsigned(v, 100000000ULL, &n) < 0)
+		return complain(why, cap, "max_entries must be a whole number up to 100000000 (0: no bound)");
+	s->journal_max_entries = (int64_t)n;
+	return 0;
+}
 static int set_log_level(settings *s, const char *v, char *why, size_t cap)
 {
 	int level = log_level_from_name(v);
@@ -253,6 +261,7 @@ static const option_spec option_table[] = {
 	{"store", "durability", "--durability", true, set_durability, "normal|full  fsync policy (normal)"},
 	{"store", "busy_timeout_ms", "--busy-timeout", true, set_busy_timeout, "MS    wait on a locked database (5000)"},
 	{NULL, "reset", "--reset", false, set_reset, "      wipe the database and reseed it from the fixtures"},
+	{"journal", "max_entries", "--journal-max-entries", true, set_journal_max, "N     journal records kept per namespace, oldest dropped; 0 = no bound (100000)"},
 	{"operation_audit_log", "retention_time", "--audit-retention", true, set_retention, "DUR   keep journal records this long: 30s 15m 12h 7d, 0 = forever (7d)"},
 };
 
@@ -269,6 +278,7 @@ void settings_defaults(settings *out)
 	out->max_body = 1 << 20;
 	out->durability = DURABILITY_NORMAL;
 	out->audit_retention_ms = 7LL * 86400000;
+	out->journal_max_entries = 100000;
 	out->log_level = LOG_INFO;
 	out->connection_timeout_s = 30;
 	out->connection_limit = 1024;

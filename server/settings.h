@@ -31,6 +31,7 @@ typedef struct {
 	size_t max_body;		/* bytes */
 	store_durability durability;
 	int64_t audit_retention_ms;	/* 0: keep forever */
+	int64_t journal_max_entries;	/* per namespace; 0: no bound */
 	char admin_token[SETTINGS_TOKEN_MAX + 1]; /* "" : control API open */
 	bool allow_open_admin;		/* listen beyond loopback with no token */
 	log_level log_level;

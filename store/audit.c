@@ -12,20 +12,30 @@
 #include "store_internal.h"
 #include "text.h"
 
-int audit_purge(task_store *store, int64_t now_ms, bool force)
+/* How often (in inserts) the max_entries trim runs: the journal may pass
+ * its bound by at most this many records between trims. */
+enum { TRIM_EVERY = 64 };
+
+int audit_purge(task_store *store, int64_t now_ms)
 {
 	int64_t retention = store->options.audit_retention_ms;
-	if (retention <= 0)
-		return 0;
-	if (!force && now_ms - store->last_purge_ms < 1000 && now_ms >= store->last_purge_ms)
-		return 0;
-	sqlite3_stmt *statement = store_statement_get(store, STMT_JOURNAL_PURGE);
-	sqlite3_bind_int64(statement, 1, now_ms - retention);
-	int rc = sqlite3_step(statement);
-	sqlite3_reset(statement);
-	if (rc != SQLITE_DONE)
-		return -1;
-	store->last_purge_ms = now_ms;
+	if (retention > 0) {
+		sqlite3_stmt *statement = store_statement_get(store, STMT_JOURNAL_PURGE);
+		sqlite3_bind_int64(statement, 1, now_ms - retention);
+		int rc = sqlite3_step(statement);
+		sqlite3_reset(statement);
+		if (rc != SQLITE_DONE)
+			return -1;
+	}
+	int64_t max_entries = store->options.journal_max_entries;
+	if (max_entries > 0 && store->journal_inserts++ % TRIM_EVERY == 0) {
+		sqlite3_stmt *statement = store_statement_get(store, STMT_JOURNAL_TRIM);
+		sqlite3_bind_int64(statement, 1, max_entries - 1);
+		int rc = sqlite3_step(statement);
+		sqlite3_reset(statement);
+		if (rc != SQLITE_DONE)
+			return -1;
+	}
 	return 0;
 }
 
@@ -39,7 +49,7 @@ static void bind_optional(sqlite3_stmt *statement, int index, const char *text)
 
 int audit_insert(task_store *store, const audit_record *record)
 {
-	if (audit_purge(store, record->now_ms, false) < 0)
+	if (audit_purge(store, record->now_ms) < 0)
 		return -1;
 	sqlite3_stmt *statement = store_statement_get(store, STMT_JOURNAL_INSERT);
 	sqlite3_bind_int64(statement, 1, record->now_ms);
@@ -57,6 +67,7 @@ int audit_insert(task_store *store, const audit_record *record)
 	bind_optional(statement, 10, record->from_state);
 	bind_optional(statement, 11, record->to_state);
 	bind_optional(statement, 12, record->new_task_name);
+	bind_optional(statement, 13, record->injected);
 	int rc = sqlite3_step(statement);
 	sqlite3_reset(statement);
 	return rc == SQLITE_DONE ? 0 : -1;
@@ -117,10 +128,24 @@ static cJSON *entry_from_statement(sqlite3_stmt *statement)
 	add_text_column(entry, "fromState", statement, 10);
 	add_text_column(entry, "toState", statement, 11);
 	add_text_column(entry, "newTaskName", statement, 12);
+	add_text_column(entry, "injected", statement, 13);
 	return entry;
 }
 
-store_status store_journal(task_store *store, const store_journal_filter *filter, cJSON **out)
+static void bind_filter(sqlite3_stmt *statement, const store_journal_filter *filter)
+{
+	bind_optional(statement, 1, filter->task_name);
+	bind_optional(statement, 2, filter->op);
+	if (filter->success >= 0)
+		sqlite3_bind_int(statement, 4, filter->success);
+	bind_optional(statement, 5, filter->err_code);
+	if (filter->has_since)
+		sqlite3_bind_int64(statement, 6, filter->since_ms);
+	if (filter->has_until)
+		sqlite3_bind_int64(statement, 7, filter->until_ms);
+}
+
+store_status audit_list_locked(task_store *store, const store_journal_filter *filter, cJSON **out)
 {
 	*out = cJSON_CreateArray();
 	if (!*out)
@@ -128,20 +153,23 @@ store_status store_journal(task_store *store, const store_journal_filter *filter
 	int64_t limit = filter->limit > 0 ? filter->limit : STORE_JOURNAL_DEFAULT_LIMIT;
 	if (limit > STORE_JOURNAL_MAX_LIMIT)
 		limit = STORE_JOURNAL_MAX_LIMIT;
-	pthread_mutex_lock(&store->lock);
 	sqlite3_stmt *statement = store_statement_get(store, STMT_JOURNAL_LIST);
-	bind_optional(statement, 1, filter->task_name);
-	bind_optional(statement, 2, filter->op);
+	bind_filter(statement, filter);
 	sqlite3_bind_int64(statement, 3, limit);
 	int rc;
 	while ((rc = sqlite3_step(statement)) == SQLITE_ROW)
 		cJSON_AddItemToArray(*out, entry_from_statement(statement));
 	sqlite3_reset(statement);
-	pthread_mutex_unlock(&store->lock);
-	if (rc != SQLITE_DONE) {
-		cJSON_Delete(*out);
-		*out = NULL;
-		return STORE_FAILED;
-	}
-	return STORE_OK;
+	return rc == SQLITE_DONE ? STORE_OK : STORE_FAILED;
+}
+
+store_status audit_count_locked(task_store *store, const store_journal_filter *filter,
+				int64_t *count)
+{
+	sqlite3_stmt *statement = store_statement_get(store, STMT_JOURNAL_COUNT);
+	bind_filter(statement, filter);
+	int rc = sqlite3_step(statement);
+	*count = rc == SQLITE_ROW ? sqlite3_column_int64(statement, 0) : 0;
+	sqlite3_reset(statement);
+	return rc == SQLITE_ROW ? STORE_OK : STORE_FAILED;
 }

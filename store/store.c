@@ -23,10 +23,19 @@
 
 enum { SCHEMA_VERSION = 1 };
 
+/*
+ * Every table but snapshots' payload is keyed by namespace first: a
+ * namespace is an isolated set of tasks, sequences, tombstones and journal.
+ * Every statement reads its namespace from the parameter ?50, which
+ * store_statement_get binds from `store->ns` (set under the lock by
+ * use_namespace), so that no statement can forget it.
+ */
 static const char schema_v1[] =
+	"CREATE TABLE namespaces (name TEXT PRIMARY KEY, created_at INTEGER NOT NULL) WITHOUT ROWID;"
 	"CREATE TABLE tasks ("
-	" name TEXT PRIMARY KEY,"
-	" identity TEXT NOT NULL UNIQUE,"
+	" ns TEXT NOT NULL,"
+	" name TEXT NOT NULL,"
+	" identity TEXT NOT NULL,"
 	" type TEXT NOT NULL,"
 	" state TEXT NOT NULL,"
 	" config TEXT NOT NULL,"
@@ -34,15 +43,22 @@ static const char schema_v1[] =
 	" progress REAL,"
 	" last_error TEXT,"
 	" created_at INTEGER NOT NULL,"
-	" updated_at INTEGER NOT NULL"
+	" updated_at INTEGER NOT NULL,"
+	" PRIMARY KEY (ns, name),"
+	" UNIQUE (ns, identity)"
 	") WITHOUT ROWID;"
-	"CREATE TABLE sequences (identity TEXT PRIMARY KEY, max_seq INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE sequences ("
+	" ns TEXT NOT NULL, identity TEXT NOT NULL, max_seq INTEGER NOT NULL,"
+	" PRIMARY KEY (ns, identity)"
+	") WITHOUT ROWID;"
 	"CREATE TABLE tombstones ("
-	" name TEXT PRIMARY KEY, reason TEXT NOT NULL, migrated_to TEXT, at INTEGER NOT NULL"
+	" ns TEXT NOT NULL, name TEXT NOT NULL, reason TEXT NOT NULL, migrated_to TEXT,"
+	" at INTEGER NOT NULL, PRIMARY KEY (ns, name)"
 	") WITHOUT ROWID;"
-	"CREATE INDEX tombstones_migrated_to ON tombstones(migrated_to);"
+	"CREATE INDEX tombstones_migrated_to ON tombstones(ns, migrated_to);"
 	"CREATE TABLE journal ("
 	" id INTEGER PRIMARY KEY,"
+	" ns TEXT NOT NULL,"
 	" time_ms INTEGER NOT NULL,"
 	" client TEXT,"
 	" op TEXT NOT NULL,"
@@ -54,10 +70,21 @@ static const char schema_v1[] =
 	" err_code TEXT,"
 	" from_state TEXT,"
 	" to_state TEXT,"
-	" new_task_name TEXT"
+	" new_task_name TEXT,"
+	" injected TEXT"
 	");"
-	"CREATE INDEX journal_time ON journal(time_ms);"
-	"CREATE INDEX journal_task ON journal(task_name);";
+	"CREATE INDEX journal_time ON journal(ns, time_ms);"
+	"CREATE INDEX journal_task ON journal(ns, task_name);"
+	"CREATE TABLE snapshots ("
+	" ns TEXT NOT NULL, name TEXT NOT NULL, created_at INTEGER NOT NULL, data TEXT NOT NULL,"
+	" PRIMARY KEY (ns, name)"
+	") WITHOUT ROWID;";
+
+#define TASK_COLUMNS "name, state, config, checkpoint, progress, last_error, created_at, updated_at"
+#define JOURNAL_FILTER                                                                    \
+	" ns = ?50 AND (?1 IS NULL OR task_name = ?1) AND (?2 IS NULL OR op = ?2)"        \
+	" AND (?4 IS NULL OR is_success = ?4) AND (?5 IS NULL OR err_code = ?5)"          \
+	" AND (?6 IS NULL OR time_ms >= ?6) AND (?7 IS NULL OR time_ms <= ?7)"
 
 static const char *const statement_sql[STMT__COUNT] = {
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
@@ -66,35 +93,79 @@ static const char *const statement_sql[STMT__COUNT] = {
 	[STMT_SAVEPOINT] = "SAVEPOINT operation",
 	[STMT_RELEASE] = "RELEASE operation",
 	[STMT_ROLLBACK_TO] = "ROLLBACK TO operation",
-	[STMT_TASK_GET] = "SELECT name, state, config, checkpoint, progress, last_error, created_at,"
-			  " updated_at FROM tasks WHERE name = ?1",
-	[STMT_TASK_INSERT] = "INSERT INTO tasks (name, identity, type, state, config, checkpoint,"
+	[STMT_NS_GET] = "SELECT created_at FROM namespaces WHERE name = ?50",
+	[STMT_NS_INSERT] = "INSERT INTO namespaces (name, created_at) VALUES (?50, ?1)",
+	[STMT_NS_LIST] = "SELECT n.name, n.created_at,"
+			 " (SELECT count(*) FROM tasks t WHERE t.ns = n.name),"
+			 " (SELECT count(*) FROM snapshots s WHERE s.ns = n.name)"
+			 " FROM namespaces n WHERE ?50 IS NOT NULL ORDER BY n.name",
+	[STMT_TASK_GET] = "SELECT " TASK_COLUMNS " FROM tasks WHERE ns = ?50 AND name = ?1",
+	[STMT_TASK_INSERT] = "INSERT INTO tasks (ns, name, identity, type, state, config, checkpoint,"
 			     " progress, last_error, created_at, updated_at)"
-			     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+			     " VALUES (?50, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	[STMT_TASK_UPDATE] = "UPDATE tasks SET name = ?2, state = ?3, config = ?4, checkpoint = ?5,"
-			     " progress = ?6, last_error = ?7, updated_at = ?8 WHERE name = ?1",
-	[STMT_TASK_DELETE] = "DELETE FROM tasks WHERE name = ?1",
-	[STMT_TASK_BY_IDENTITY] = "SELECT name FROM tasks WHERE identity = ?1",
-	[STMT_TASK_COUNT] = "SELECT count(*) FROM tasks",
-	[STMT_TASK_LIST] = "SELECT name, state, config, checkpoint, progress, last_error, created_at,"
-			   " updated_at FROM tasks WHERE (?1 IS NULL OR state = ?1)"
-			   " AND (?2 IS NULL OR type = ?2) ORDER BY name",
-	[STMT_SEQ_GET] = "SELECT max_seq FROM sequences WHERE identity = ?1",
-	[STMT_SEQ_PUT] = "INSERT INTO sequences (identity, max_seq) VALUES (?1, ?2)"
-			 " ON CONFLICT (identity) DO UPDATE SET max_seq = max(max_seq, excluded.max_seq)",
-	[STMT_TOMB_GET] = "SELECT reason, migrated_to FROM tombstones WHERE name = ?1",
-	[STMT_TOMB_PUT] = "INSERT OR REPLACE INTO tombstones (name, reason, migrated_to, at)"
-			  " VALUES (?1, ?2, ?3, ?4)",
-	[STMT_TOMB_FORWARD] = "UPDATE tombstones SET migrated_to = ?2 WHERE migrated_to = ?1",
-	[STMT_TOMB_CLEAR] = "DELETE FROM tombstones WHERE name = ?1",
-	[STMT_JOURNAL_INSERT] = "INSERT INTO journal (time_ms, client, op, task_name, params, body,"
-				" http_status, is_success, err_code, from_state, to_state, new_task_name)"
-				" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-	[STMT_JOURNAL_PURGE] = "DELETE FROM journal WHERE time_ms < ?1",
+			     " progress = ?6, last_error = ?7, updated_at = ?8"
+			     " WHERE ns = ?50 AND name = ?1",
+	[STMT_TASK_DELETE] = "DELETE FROM tasks WHERE ns = ?50 AND name = ?1",
+	[STMT_TASK_BY_IDENTITY] = "SELECT name FROM tasks WHERE ns = ?50 AND identity = ?1",
+	[STMT_TASK_COUNT] = "SELECT count(*) FROM tasks WHERE ns = ?50",
+	[STMT_TASK_COUNTS] = "SELECT state, type, count(*) FROM tasks WHERE ns = ?50"
+			     " GROUP BY state, type",
+	[STMT_TASK_LIST] = "SELECT " TASK_COLUMNS " FROM tasks WHERE ns = ?50"
+			   " AND (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR type = ?2) ORDER BY name",
+	[STMT_SEQ_GET] = "SELECT max_seq FROM sequences WHERE ns = ?50 AND identity = ?1",
+	[STMT_SEQ_PUT] = "INSERT INTO sequences (ns, identity, max_seq) VALUES (?50, ?1, ?2)"
+			 " ON CONFLICT (ns, identity) DO UPDATE"
+			 " SET max_seq = max(max_seq, excluded.max_seq)",
+	[STMT_TOMB_GET] = "SELECT reason, migrated_to FROM tombstones WHERE ns = ?50 AND name = ?1",
+	[STMT_TOMB_PUT] = "INSERT OR REPLACE INTO tombstones (ns, name, reason, migrated_to, at)"
+			  " VALUES (?50, ?1, ?2, ?3, ?4)",
+	[STMT_TOMB_FORWARD] = "UPDATE tombstones SET migrated_to = ?2"
+			      " WHERE ns = ?50 AND migrated_to = ?1",
+	[STMT_TOMB_CLEAR] = "DELETE FROM tombstones WHERE ns = ?50 AND name = ?1",
+	[STMT_JOURNAL_INSERT] = "INSERT INTO journal (ns, time_ms, client, op, task_name, params,"
+				" body, http_status, is_success, err_code, from_state, to_state,"
+				" new_task_name, injected)"
+				" VALUES (?50, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+	[STMT_JOURNAL_PURGE] = "DELETE FROM journal WHERE ns = ?50 AND time_ms < ?1",
+	[STMT_JOURNAL_TRIM] = "DELETE FROM journal WHERE ns = ?50 AND id <= (SELECT id FROM journal"
+			      " WHERE ns = ?50 ORDER BY id DESC LIMIT 1 OFFSET ?1)",
 	[STMT_JOURNAL_LIST] = "SELECT id, time_ms, client, op, task_name, params, body, http_status,"
-			      " is_success, err_code, from_state, to_state, new_task_name FROM"
-			      " (SELECT * FROM journal WHERE (?1 IS NULL OR task_name = ?1)"
-			      " AND (?2 IS NULL OR op = ?2) ORDER BY id DESC LIMIT ?3) ORDER BY id",
+			      " is_success, err_code, from_state, to_state, new_task_name, injected"
+			      " FROM (SELECT * FROM journal WHERE" JOURNAL_FILTER
+			      " ORDER BY id DESC LIMIT ?3) ORDER BY id",
+	[STMT_JOURNAL_COUNT] = "SELECT count(*) FROM journal WHERE" JOURNAL_FILTER,
+	[STMT_SNAP_PUT] = "INSERT OR REPLACE INTO snapshots (ns, name, created_at, data)"
+			  " SELECT ?50, ?1, ?2, json_object("
+			  "'tasks', (SELECT json_group_array(json_array(name, identity, type, state,"
+			  " config, checkpoint, progress, last_error, created_at, updated_at))"
+			  " FROM tasks WHERE ns = ?50),"
+			  "'sequences', (SELECT json_group_array(json_array(identity, max_seq))"
+			  " FROM sequences WHERE ns = ?50),"
+			  "'tombstones', (SELECT json_group_array(json_array(name, reason, migrated_to,"
+			  " at)) FROM tombstones WHERE ns = ?50))",
+	[STMT_SNAP_RESTORE_TASKS] =
+		"INSERT INTO tasks (ns, name, identity, type, state, config, checkpoint, progress,"
+		" last_error, created_at, updated_at) SELECT ?50, value->>0, value->>1, value->>2,"
+		" value->>3, value->>4, value->>5, value->>6, value->>7, value->>8, value->>9"
+		" FROM snapshots, json_each(data, '$.tasks') WHERE ns = ?50 AND name = ?1",
+	[STMT_SNAP_RESTORE_SEQUENCES] =
+		"INSERT INTO sequences (ns, identity, max_seq) SELECT ?50, value->>0, value->>1"
+		" FROM snapshots, json_each(data, '$.sequences') WHERE ns = ?50 AND name = ?1",
+	[STMT_SNAP_RESTORE_TOMBSTONES] =
+		"INSERT INTO tombstones (ns, name, reason, migrated_to, at)"
+		" SELECT ?50, value->>0, value->>1, value->>2, value->>3"
+		" FROM snapshots, json_each(data, '$.tombstones') WHERE ns = ?50 AND name = ?1",
+	[STMT_SNAP_EXISTS] = "SELECT 1 FROM snapshots WHERE ns = ?50 AND name = ?1",
+	[STMT_SNAP_LIST] = "SELECT name, created_at, json_array_length(data, '$.tasks')"
+			   " FROM snapshots WHERE ns = ?50 ORDER BY name",
+	[STMT_SNAP_DELETE] = "DELETE FROM snapshots WHERE ns = ?50 AND name = ?1",
+	[STMT_WIPE_TASKS] = "DELETE FROM tasks WHERE ns = ?50",
+	[STMT_WIPE_SEQUENCES] = "DELETE FROM sequences WHERE ns = ?50",
+	[STMT_WIPE_TOMBSTONES] = "DELETE FROM tombstones WHERE ns = ?50",
+	[STMT_WIPE_JOURNAL] = "DELETE FROM journal WHERE ns = ?50",
+	[STMT_WIPE_SNAPSHOTS] = "DELETE FROM snapshots WHERE ns = ?50",
+	[STMT_WIPE_NAMESPACE] = "DELETE FROM namespaces WHERE name = ?50",
 };
 
 static void say(char *why, size_t why_cap, const char *format, ...)
@@ -115,7 +186,28 @@ sqlite3_stmt *store_statement_get(task_store *store, store_statement which)
 	sqlite3_stmt *statement = store->statements[which];
 	sqlite3_reset(statement);
 	sqlite3_clear_bindings(statement);
+	if (sqlite3_bind_parameter_count(statement) >= NAMESPACE_PARAMETER)
+		sqlite3_bind_text(statement, NAMESPACE_PARAMETER, store->ns, -1, SQLITE_STATIC);
 	return statement;
+}
+
+void use_namespace(task_store *store, const char *ns)
+{
+	snprintf(store->ns, sizeof store->ns, "%s", ns);
+}
+
+bool store_namespace_valid(const char *name)
+{
+	size_t len = name ? strlen(name) : 0;
+	if (len == 0 || len > STORE_NAMESPACE_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '-'))
+			return false;
+	}
+	return true;
 }
 
 /* Runs a statement that returns no rows; 0 or -1. */
@@ -269,6 +361,7 @@ void store_close(task_store *s)
 	if (!s)
 		return;
 	store_writer_stop(s);
+	free(s->fixtures);
 	for (int i = 0; i < STMT__COUNT; i++)
 		sqlite3_finalize(s->statements[i]);
 	sqlite3_close(s->db);
@@ -726,6 +819,7 @@ static audit_record record_of(const store_request *request, const char *op,
 		.from_state = change && change->has_from ? task_state_name(change->from) : NULL,
 		.to_state = success && change && change->has_to ? task_state_name(change->to) : NULL,
 		.new_task_name = success && request->op == OP_MIGRATE ? outcome->result : NULL,
+		.injected = request->injected,
 	};
 }
 
@@ -749,6 +843,9 @@ static void judge_request(const store_request *request, store_outcome *outcome)
 	if (request->refused != ERR_NONE) {
 		refuse(outcome, request->refused, request->refused_message,
 		       "Correct the request and send it again.", "%s", request->refused_message);
+	} else if (request->ns && !store_namespace_valid(request->ns)) {
+		refuse(outcome, ERR_INVALID_ARGUMENT, "the namespace name is not valid",
+		       "Name namespaces with 1 to 64 of A-Z a-z 0-9 _ -.", "bad namespace");
 	} else if (!name || !*name) {
 		refuse(outcome, ERR_INVALID_ARGUMENT, "the taskName parameter is missing or empty",
 		       "Send taskName=HOST-PORT:connector_v2:PROJECT-TYPE-SUB-IDX:SEQ.",
@@ -768,6 +865,8 @@ static void judge_request(const store_request *request, store_outcome *outcome)
 	}
 }
 
+static int ensure_namespace_locked(task_store *store, const char *ns, int64_t now_ms, bool seed);
+
 static int savepoint(task_store *store, store_statement which)
 {
 	return run(store_statement_get(store, which));
@@ -785,7 +884,8 @@ static int run_job_locked(task_store *store, store_job *job)
 	const store_request *request = job->request;
 	store_outcome *outcome = &job->outcome;
 	transition change = {0};
-	if (savepoint(store, STMT_SAVEPOINT) < 0) {
+	if (ensure_namespace_locked(store, request->ns, request->now_ms, true) < 0 ||
+	    savepoint(store, STMT_SAVEPOINT) < 0) {
 		internal_error(store, outcome, "begin the operation");
 		return -1;
 	}
@@ -813,8 +913,12 @@ static void fail_batch_locked(task_store *store, store_job **jobs, size_t count,
 {
 	for (size_t i = 0; i < count; i++) {
 		internal_error(store, &jobs[i]->outcome, doing);
-		audit_record record = record_of(jobs[i]->request, rules_op_name(jobs[i]->request->op),
-						jobs[i]->request->task_name, &jobs[i]->outcome, NULL);
+		const store_request *request = jobs[i]->request;
+		if (request->ns && !store_namespace_valid(request->ns))
+			continue;
+		use_namespace(store, request->ns ? request->ns : STORE_DEFAULT_NAMESPACE);
+		audit_record record = record_of(request, rules_op_name(request->op),
+						request->task_name, &jobs[i]->outcome, NULL);
 		record_alone(store, &record);
 	}
 }
@@ -855,6 +959,61 @@ void store_outcome_free(store_outcome *outcome)
 	outcome->extra = NULL;
 }
 
+/* ---- namespaces -------------------------------------------------------- */
+
+static store_status load_fixtures_locked(task_store *store, const char *fixtures, size_t len,
+					 int64_t now_ms, char *why, size_t why_cap);
+
+/*
+ * Makes `ns` current and creates it, seeded from the fixtures, when it does
+ * not exist yet. Inside the caller's transaction when there is one,
+ * otherwise in one of its own. 0, or -1 on a storage failure.
+ */
+static int ensure_namespace_locked(task_store *store, const char *ns, int64_t now_ms, bool seed)
+{
+	use_namespace(store, ns ? ns : STORE_DEFAULT_NAMESPACE);
+	sqlite3_stmt *statement = store_statement_get(store, STMT_NS_GET);
+	int rc = sqlite3_step(statement);
+	sqlite3_reset(statement);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc != SQLITE_DONE)
+		return -1;
+	bool own = sqlite3_get_autocommit(store->db);
+	if (own && store_begin(store) < 0)
+		return -1;
+	statement = store_statement_get(store, STMT_NS_INSERT);
+	sqlite3_bind_int64(statement, 1, now_ms);
+	char why[STORE_MESSAGE_MAX];
+	int result = run(statement);
+	if (result == 0 && seed &&
+	    load_fixtures_locked(store, store->fixtures, store->fixtures_len, now_ms, why,
+				 sizeof why) != STORE_OK)
+		result = -1;
+	if (own) {
+		if (result == 0 && store_commit(store) < 0)
+			result = -1;
+		if (result < 0)
+			store_rollback(store);
+	}
+	return result;
+}
+
+int store_set_fixtures(task_store *store, const char *fixtures, size_t len)
+{
+	char *copy = malloc(len + 1);
+	if (!copy)
+		return -1;
+	memcpy(copy, fixtures, len);
+	copy[len] = '\0';
+	pthread_mutex_lock(&store->lock);
+	free(store->fixtures);
+	store->fixtures = copy;
+	store->fixtures_len = len;
+	pthread_mutex_unlock(&store->lock);
+	return 0;
+}
+
 int store_record_refusal(task_store *store, const char *op, const char *task_name,
 			 const char *err_code, int http_status, const store_request *context)
 {
@@ -869,11 +1028,13 @@ int store_record_refusal(task_store *store, const char *op, const char *task_nam
 		.http_status = http_status,
 		.is_success = false,
 		.err_code = err_code,
+		.injected = context->injected,
 	};
 	pthread_mutex_lock(&store->lock);
 	int result = -1;
 	if (store_begin(store) == 0) {
-		if (audit_insert(store, &record) == 0 && store_commit(store) == 0)
+		if (ensure_namespace_locked(store, context->ns, context->now_ms, true) == 0 &&
+		    audit_insert(store, &record) == 0 && store_commit(store) == 0)
 			result = 0;
 		else
 			store_rollback(store);
@@ -884,58 +1045,154 @@ int store_record_refusal(task_store *store, const char *op, const char *task_nam
 
 /* ---- the control API --------------------------------------------------- */
 
-store_status store_get_task(task_store *store, const char *task_name, cJSON **out)
+/*
+ * The control API's functions share one shape: take the lock, open a
+ * transaction, make the namespace current (creating it when new), do the
+ * work, commit or roll back. `work` returns a store_status.
+ */
+typedef store_status (*locked_work)(task_store *store, void *arg);
+
+static store_status reset_work(task_store *store, void *arg);
+
+static store_status in_transaction(task_store *store, const char *ns, int64_t now_ms,
+				   locked_work work, void *arg)
 {
-	*out = NULL;
-	task_row row;
+	/* a reset loads its own fixtures: a new namespace need not be seeded first */
+	bool seed = work != reset_work;
 	pthread_mutex_lock(&store->lock);
-	int found = load_task(store, task_name, &row);
+	store_status status = STORE_FAILED;
+	if (store_begin(store) == 0) {
+		status = ensure_namespace_locked(store, ns, now_ms, seed) == 0 ? work(store, arg)
+										: STORE_FAILED;
+		if (status == STORE_OK && store_commit(store) < 0)
+			status = STORE_FAILED;
+		if (status != STORE_OK)
+			store_rollback(store);
+	}
 	pthread_mutex_unlock(&store->lock);
-	if (found <= 0)
-		return found == 0 ? STORE_NOT_FOUND : STORE_FAILED;
-	*out = row_to_json(&row);
-	task_row_free(&row);
-	return *out ? STORE_OK : STORE_FAILED;
+	return status;
 }
 
-store_status store_list_tasks(task_store *store, const char *state, const char *type, cJSON **out)
+typedef struct {
+	const char *task_name;
+	const char *state, *type;
+	const char *message;
+	const cJSON *spec;
+	const char *fixtures;
+	size_t fixtures_len;
+	const char *snapshot;
+	const store_journal_filter *filter;
+	int64_t now_ms;
+	int64_t number;
+	int64_t (*counts)[COMPONENT__COUNT];
+	cJSON *out;
+	char *why;
+	size_t why_cap;
+} work_args;
+
+static store_status get_work(task_store *store, void *arg)
 {
-	*out = cJSON_CreateArray();
-	if (!*out)
+	work_args *a = arg;
+	task_row row;
+	int found = load_task(store, a->task_name, &row);
+	if (found <= 0)
+		return found == 0 ? STORE_NOT_FOUND : STORE_FAILED;
+	a->out = row_to_json(&row);
+	task_row_free(&row);
+	return a->out ? STORE_OK : STORE_FAILED;
+}
+
+store_status store_get_task(task_store *store, const char *ns, const char *task_name,
+			    int64_t now_ms, cJSON **out)
+{
+	work_args a = {.task_name = task_name};
+	store_status status = in_transaction(store, ns, now_ms, get_work, &a);
+	*out = status == STORE_OK ? a.out : NULL;
+	if (status != STORE_OK)
+		cJSON_Delete(a.out);
+	return status;
+}
+
+static store_status list_work(task_store *store, void *arg)
+{
+	work_args *a = arg;
+	a->out = cJSON_CreateArray();
+	if (!a->out)
 		return STORE_FAILED;
-	pthread_mutex_lock(&store->lock);
 	sqlite3_stmt *statement = store_statement_get(store, STMT_TASK_LIST);
-	bind_text_or_null(statement, 1, state);
-	bind_text_or_null(statement, 2, type);
+	bind_text_or_null(statement, 1, a->state);
+	bind_text_or_null(statement, 2, a->type);
 	int rc;
 	while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
 		task_row row;
-		if (row_from_statement(statement, &row) < 0) {
-			task_row_free(&row);
+		cJSON *task = row_from_statement(statement, &row) == 0 ? row_to_json(&row) : NULL;
+		task_row_free(&row);
+		if (!task) {
 			rc = SQLITE_CORRUPT;
 			break;
 		}
-		cJSON_AddItemToArray(*out, row_to_json(&row));
-		task_row_free(&row);
+		cJSON_AddItemToArray(a->out, task);
 	}
 	sqlite3_reset(statement);
-	pthread_mutex_unlock(&store->lock);
-	if (rc != SQLITE_DONE) {
-		cJSON_Delete(*out);
-		*out = NULL;
-		return STORE_FAILED;
-	}
-	return STORE_OK;
+	return rc == SQLITE_DONE ? STORE_OK : STORE_FAILED;
 }
 
-int64_t store_count_tasks(task_store *store)
+store_status store_list_tasks(task_store *store, const char *ns, const char *state,
+			      const char *type, int64_t now_ms, cJSON **out)
 {
-	pthread_mutex_lock(&store->lock);
+	work_args a = {.state = state, .type = type};
+	store_status status = in_transaction(store, ns, now_ms, list_work, &a);
+	if (status != STORE_OK) {
+		cJSON_Delete(a.out);
+		a.out = NULL;
+	}
+	*out = a.out;
+	return status;
+}
+
+static store_status count_work(task_store *store, void *arg)
+{
+	work_args *a = arg;
 	sqlite3_stmt *statement = store_statement_get(store, STMT_TASK_COUNT);
-	int64_t count = sqlite3_step(statement) == SQLITE_ROW ? sqlite3_column_int64(statement, 0) : -1;
+	int rc = sqlite3_step(statement);
+	a->number = rc == SQLITE_ROW ? sqlite3_column_int64(statement, 0) : -1;
 	sqlite3_reset(statement);
-	pthread_mutex_unlock(&store->lock);
-	return count;
+	return rc == SQLITE_ROW ? STORE_OK : STORE_FAILED;
+}
+
+int64_t store_count_tasks(task_store *store, const char *ns, int64_t now_ms)
+{
+	work_args a = {0};
+	return in_transaction(store, ns, now_ms, count_work, &a) == STORE_OK ? a.number : -1;
+}
+
+static store_status counts_work(task_store *store, void *arg)
+{
+	work_args *a = arg;
+	memset(a->counts, 0, sizeof(int64_t) * TASK__COUNT * COMPONENT__COUNT);
+	sqlite3_stmt *statement = store_statement_get(store, STMT_TASK_COUNTS);
+	int rc;
+	while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
+		const char *state = (const char *)sqlite3_column_text(statement, 0);
+		const char *type = (const char *)sqlite3_column_text(statement, 1);
+		task_state s = state ? task_state_from_name(state) : TASK__COUNT;
+		component_type t = COMPONENT_OTHER;
+		if (type && strcmp(type, "incr_trans") == 0)
+			t = COMPONENT_INCR_TRANS;
+		else if (type && strcmp(type, "full_trans") == 0)
+			t = COMPONENT_FULL_TRANS;
+		if (s != TASK__COUNT)
+			a->counts[s][t] += sqlite3_column_int64(statement, 2);
+	}
+	sqlite3_reset(statement);
+	return rc == SQLITE_DONE ? STORE_OK : STORE_FAILED;
+}
+
+store_status store_task_counts(task_store *store, const char *ns, int64_t now_ms,
+			       int64_t counts[TASK__COUNT][COMPONENT__COUNT])
+{
+	work_args a = {.counts = counts};
+	return in_transaction(store, ns, now_ms, counts_work, &a);
 }
 
 /* Whether a live task already holds the name or the identity; -1 on failure. */
@@ -980,77 +1237,86 @@ static store_status create_locked(task_store *store, const cJSON *spec, int64_t 
 	return status;
 }
 
-store_status store_create_task(task_store *store, const cJSON *spec, int64_t now_ms,
-			       cJSON **created, char *why, size_t why_cap)
+static store_status create_work(task_store *store, void *arg)
 {
-	cJSON *task = NULL;
-	pthread_mutex_lock(&store->lock);
-	store_status status = STORE_FAILED;
-	if (store_begin(store) == 0) {
-		status = create_locked(store, spec, now_ms, created ? &task : NULL, why, why_cap);
-		if (status == STORE_OK && store_commit(store) < 0)
-			status = STORE_FAILED;
-		if (status != STORE_OK)
-			store_rollback(store);
-	}
-	pthread_mutex_unlock(&store->lock);
-	if (status != STORE_OK) {
-		cJSON_Delete(task);
-		task = NULL;
+	work_args *a = arg;
+	return create_locked(store, a->spec, a->now_ms, &a->out, a->why, a->why_cap);
+}
+
+store_status store_create_task(task_store *store, const char *ns, const cJSON *spec,
+			       int64_t now_ms, cJSON **created, char *why, size_t why_cap)
+{
+	work_args a = {.spec = spec, .now_ms = now_ms, .why = why, .why_cap = why_cap};
+	store_status status = in_transaction(store, ns, now_ms, create_work, &a);
+	if (status != STORE_OK || !created) {
+		cJSON_Delete(a.out);
+		a.out = NULL;
 	}
 	if (created)
-		*created = task;
+		*created = a.out;
 	return status;
 }
 
-store_status store_fail_task(task_store *store, const char *task_name, const char *message,
-			     int64_t now_ms, cJSON **task)
+static store_status fail_work(task_store *store, void *arg)
 {
-	if (task)
-		*task = NULL;
-	pthread_mutex_lock(&store->lock);
-	store_status status = STORE_FAILED;
+	work_args *a = arg;
 	task_row row;
-	if (store_begin(store) == 0) {
-		int found = load_task(store, task_name, &row);
-		if (found == 0) {
-			status = STORE_NOT_FOUND;
-		} else if (found > 0) {
-			row.state = TASK_ABNORMAL;
-			free(row.last_error);
-			row.last_error = strdup(message);
-			row.updated_at = now_ms;
-			if (row.last_error && save_task(store, task_name, &row) == 0 &&
-			    store_commit(store) == 0) {
-				status = STORE_OK;
-				if (task)
-					*task = row_to_json(&row);
-			}
-			task_row_free(&row);
-		}
-		if (status != STORE_OK)
-			store_rollback(store);
+	int found = load_task(store, a->task_name, &row);
+	if (found <= 0)
+		return found == 0 ? STORE_NOT_FOUND : STORE_FAILED;
+	row.state = TASK_ABNORMAL;
+	free(row.last_error);
+	row.last_error = strdup(a->message);
+	row.updated_at = a->now_ms;
+	store_status status = row.last_error && save_task(store, a->task_name, &row) == 0
+				      ? STORE_OK
+				      : STORE_FAILED;
+	if (status == STORE_OK) {
+		a->out = row_to_json(&row);
+		if (!a->out)
+			status = STORE_FAILED;
 	}
-	pthread_mutex_unlock(&store->lock);
+	task_row_free(&row);
 	return status;
 }
 
-static store_status reset_locked(task_store *store, const char *fixtures, size_t len,
-				 int64_t now_ms, char *why, size_t why_cap)
+store_status store_fail_task(task_store *store, const char *ns, const char *task_name,
+			     const char *message, int64_t now_ms, cJSON **task)
 {
+	work_args a = {.task_name = task_name, .message = message, .now_ms = now_ms};
+	store_status status = in_transaction(store, ns, now_ms, fail_work, &a);
+	if (status != STORE_OK || !task) {
+		cJSON_Delete(a.out);
+		a.out = NULL;
+	}
+	if (task)
+		*task = a.out;
+	return status;
+}
+
+static int wipe_locked(task_store *store, bool everything)
+{
+	static const store_statement tables[] = {STMT_WIPE_TASKS, STMT_WIPE_SEQUENCES,
+						 STMT_WIPE_TOMBSTONES, STMT_WIPE_JOURNAL,
+						 STMT_WIPE_SNAPSHOTS, STMT_WIPE_NAMESPACE};
+	size_t count = everything ? 6 : 4;
+	for (size_t i = 0; i < count; i++)
+		if (run(store_statement_get(store, tables[i])) < 0)
+			return -1;
+	return 0;
+}
+
+static store_status load_fixtures_locked(task_store *store, const char *fixtures, size_t len,
+					 int64_t now_ms, char *why, size_t why_cap)
+{
+	if (!fixtures)
+		return STORE_OK; /* no fixtures given: an empty namespace */
 	cJSON *root = cJSON_ParseWithLength(fixtures, len);
 	const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(root, "tasks");
 	if (!cJSON_IsArray(tasks)) {
 		cJSON_Delete(root);
 		say(why, why_cap, "fixtures must be a JSON object {\"tasks\": [...]}");
 		return STORE_INVALID;
-	}
-	if (sqlite3_exec(store->db,
-			 "DELETE FROM tasks; DELETE FROM sequences; DELETE FROM tombstones;"
-			 " DELETE FROM journal;",
-			 NULL, NULL, NULL) != SQLITE_OK) {
-		cJSON_Delete(root);
-		return STORE_FAILED;
 	}
 	int index = 0;
 	const cJSON *spec;
@@ -1071,20 +1337,231 @@ static store_status reset_locked(task_store *store, const char *fixtures, size_t
 	return status;
 }
 
-store_status store_reset(task_store *store, const char *fixtures, size_t len, int64_t now_ms,
-			 char *why, size_t why_cap)
+static store_status reset_work(task_store *store, void *arg)
+{
+	work_args *a = arg;
+	if (wipe_locked(store, false) < 0)
+		return STORE_FAILED;
+	const char *text = a->fixtures ? a->fixtures : store->fixtures;
+	size_t len = a->fixtures ? a->fixtures_len : store->fixtures_len;
+	return load_fixtures_locked(store, text, len, a->now_ms, a->why, a->why_cap);
+}
+
+store_status store_reset(task_store *store, const char *ns, const char *fixtures, size_t len,
+			 int64_t now_ms, char *why, size_t why_cap)
+{
+	work_args a = {.fixtures = fixtures, .fixtures_len = len, .now_ms = now_ms, .why = why,
+		       .why_cap = why_cap};
+	store_status status = in_transaction(store, ns, now_ms, reset_work, &a);
+	if (status == STORE_FAILED && why && why_cap && !why[0])
+		say(why, why_cap, "storage failure: %s", sqlite3_errmsg(store->db));
+	return status;
+}
+
+store_status store_namespaces(task_store *store, cJSON **out)
+{
+	*out = cJSON_CreateArray();
+	if (!*out)
+		return STORE_FAILED;
+	pthread_mutex_lock(&store->lock);
+	use_namespace(store, STORE_DEFAULT_NAMESPACE); /* ?50 only guards the statement */
+	sqlite3_stmt *statement = store_statement_get(store, STMT_NS_LIST);
+	int rc;
+	while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
+		cJSON *item = cJSON_CreateObject();
+		cJSON_AddStringToObject(item, "name", (const char *)sqlite3_column_text(statement, 0));
+		cJSON_AddNumberToObject(item, "createdAt", (double)sqlite3_column_int64(statement, 1));
+		cJSON_AddNumberToObject(item, "tasks", (double)sqlite3_column_int64(statement, 2));
+		cJSON_AddNumberToObject(item, "snapshots", (double)sqlite3_column_int64(statement, 3));
+		cJSON_AddItemToArray(*out, item);
+	}
+	sqlite3_reset(statement);
+	pthread_mutex_unlock(&store->lock);
+	if (rc != SQLITE_DONE) {
+		cJSON_Delete(*out);
+		*out = NULL;
+		return STORE_FAILED;
+	}
+	return STORE_OK;
+}
+
+store_status store_namespace_delete(task_store *store, const char *ns)
 {
 	pthread_mutex_lock(&store->lock);
+	use_namespace(store, ns);
 	store_status status = STORE_FAILED;
 	if (store_begin(store) == 0) {
-		status = reset_locked(store, fixtures, len, now_ms, why, why_cap);
-		if (status == STORE_OK && store_commit(store) < 0)
-			status = STORE_FAILED;
+		sqlite3_stmt *statement = store_statement_get(store, STMT_NS_GET);
+		int rc = sqlite3_step(statement);
+		sqlite3_reset(statement);
+		if (rc == SQLITE_DONE)
+			status = STORE_NOT_FOUND;
+		else if (rc == SQLITE_ROW && wipe_locked(store, true) == 0 && store_commit(store) == 0)
+			status = STORE_OK;
 		if (status != STORE_OK)
 			store_rollback(store);
 	}
-	if (status == STORE_FAILED && why && why_cap && !why[0])
-		say(why, why_cap, "storage failure: %s", sqlite3_errmsg(store->db));
 	pthread_mutex_unlock(&store->lock);
 	return status;
+}
+
+static int snapshot_exists(task_store *store, const char *name)
+{
+	sqlite3_stmt *statement = store_statement_get(store, STMT_SNAP_EXISTS);
+	sqlite3_bind_text(statement, 1, name, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(statement);
+	sqlite3_reset(statement);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+static store_status snapshot_save_work(task_store *store, void *arg)
+{
+	work_args *a = arg;
+	sqlite3_stmt *statement = store_statement_get(store, STMT_SNAP_PUT);
+	sqlite3_bind_text(statement, 1, a->snapshot, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(statement, 2, a->now_ms);
+	return run(statement) == 0 ? STORE_OK : STORE_FAILED;
+}
+
+static store_status snapshot_restore_work(task_store *store, void *arg)
+{
+	work_args *a = arg;
+	int exists = snapshot_exists(store, a->snapshot);
+	if (exists <= 0)
+		return exists == 0 ? STORE_NOT_FOUND : STORE_FAILED;
+	static const store_statement wipes[] = {STMT_WIPE_TASKS, STMT_WIPE_SEQUENCES,
+						STMT_WIPE_TOMBSTONES};
+	static const store_statement loads[] = {STMT_SNAP_RESTORE_TASKS,
+						STMT_SNAP_RESTORE_SEQUENCES,
+						STMT_SNAP_RESTORE_TOMBSTONES};
+	for (size_t i = 0; i < 3; i++)
+		if (run(store_statement_get(store, wipes[i])) < 0)
+			return STORE_FAILED;
+	for (size_t i = 0; i < 3; i++) {
+		sqlite3_stmt *statement = store_statement_get(store, loads[i]);
+		sqlite3_bind_text(statement, 1, a->snapshot, -1, SQLITE_STATIC);
+		if (run(statement) < 0)
+			return STORE_FAILED;
+	}
+	return STORE_OK;
+}
+
+static store_status snapshot_delete_work(task_store *store, void *arg)
+{
+	work_args *a = arg;
+	int exists = snapshot_exists(store, a->snapshot);
+	if (exists <= 0)
+		return exists == 0 ? STORE_NOT_FOUND : STORE_FAILED;
+	sqlite3_stmt *statement = store_statement_get(store, STMT_SNAP_DELETE);
+	sqlite3_bind_text(statement, 1, a->snapshot, -1, SQLITE_STATIC);
+	return run(statement) == 0 ? STORE_OK : STORE_FAILED;
+}
+
+static store_status snapshot_list_work(task_store *store, void *arg)
+{
+	work_args *a = arg;
+	a->out = cJSON_CreateArray();
+	if (!a->out)
+		return STORE_FAILED;
+	sqlite3_stmt *statement = store_statement_get(store, STMT_SNAP_LIST);
+	int rc;
+	while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
+		cJSON *item = cJSON_CreateObject();
+		cJSON_AddStringToObject(item, "name", (const char *)sqlite3_column_text(statement, 0));
+		cJSON_AddNumberToObject(item, "createdAt", (double)sqlite3_column_int64(statement, 1));
+		cJSON_AddNumberToObject(item, "tasks", (double)sqlite3_column_int64(statement, 2));
+		cJSON_AddItemToArray(a->out, item);
+	}
+	sqlite3_reset(statement);
+	return rc == SQLITE_DONE ? STORE_OK : STORE_FAILED;
+}
+
+static bool snapshot_name_valid(const char *name)
+{
+	/* the same alphabet and size as a namespace's name */
+	return store_namespace_valid(name);
+}
+
+store_status store_snapshot_save(task_store *store, const char *ns, const char *name,
+				 int64_t now_ms)
+{
+	if (!snapshot_name_valid(name))
+		return STORE_INVALID;
+	work_args a = {.snapshot = name, .now_ms = now_ms};
+	return in_transaction(store, ns, now_ms, snapshot_save_work, &a);
+}
+
+store_status store_snapshot_restore(task_store *store, const char *ns, const char *name,
+				    int64_t now_ms)
+{
+	if (!snapshot_name_valid(name))
+		return STORE_INVALID;
+	work_args a = {.snapshot = name, .now_ms = now_ms};
+	return in_transaction(store, ns, now_ms, snapshot_restore_work, &a);
+}
+
+store_status store_snapshot_delete(task_store *store, const char *ns, const char *name,
+				   int64_t now_ms)
+{
+	if (!snapshot_name_valid(name))
+		return STORE_INVALID;
+	work_args a = {.snapshot = name, .now_ms = now_ms};
+	return in_transaction(store, ns, now_ms, snapshot_delete_work, &a);
+}
+
+store_status store_snapshots(task_store *store, const char *ns, int64_t now_ms, cJSON **out)
+{
+	work_args a = {0};
+	store_status status = in_transaction(store, ns, now_ms, snapshot_list_work, &a);
+	if (status != STORE_OK) {
+		cJSON_Delete(a.out);
+		a.out = NULL;
+	}
+	*out = a.out;
+	return status;
+}
+
+static store_status journal_work(task_store *store, void *arg)
+{
+	work_args *a = arg;
+	return audit_list_locked(store, a->filter, &a->out);
+}
+
+store_status store_journal(task_store *store, const char *ns, const store_journal_filter *filter,
+			   int64_t now_ms, cJSON **out)
+{
+	work_args a = {.filter = filter};
+	store_status status = in_transaction(store, ns, now_ms, journal_work, &a);
+	if (status != STORE_OK) {
+		cJSON_Delete(a.out);
+		a.out = NULL;
+	}
+	*out = a.out;
+	return status;
+}
+
+static store_status journal_count_work(task_store *store, void *arg)
+{
+	work_args *a = arg;
+	return audit_count_locked(store, a->filter, &a->number);
+}
+
+store_status store_journal_count(task_store *store, const char *ns,
+				 const store_journal_filter *filter, int64_t now_ms, int64_t *count)
+{
+	work_args a = {.filter = filter};
+	store_status status = in_transaction(store, ns, now_ms, journal_count_work, &a);
+	*count = status == STORE_OK ? a.number : 0;
+	return status;
+}
+
+static store_status journal_clear_work(task_store *store, void *arg)
+{
+	(void)arg;
+	return run(store_statement_get(store, STMT_WIPE_JOURNAL)) == 0 ? STORE_OK : STORE_FAILED;
+}
+
+store_status store_journal_clear(task_store *store, const char *ns, int64_t now_ms)
+{
+	return in_transaction(store, ns, now_ms, journal_clear_work, NULL);
 }

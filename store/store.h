@@ -40,11 +40,24 @@ typedef struct {
 	store_durability durability;
 	int busy_timeout_ms;	     /* how long to wait on another writer */
 	int64_t audit_retention_ms;  /* journal records older than this go; 0 keeps all */
+	int64_t journal_max_entries; /* per namespace; 0 keeps all */
 } store_options;
 
 enum {
 	STORE_MESSAGE_MAX = 1024, /* bytes of an outcome's sentences */
+	STORE_NAMESPACE_MAX = 64, /* bytes of a namespace name */
+	STORE_SNAPSHOT_NAME_MAX = 64,
 };
+
+#define STORE_DEFAULT_NAMESPACE "default"
+
+/*
+ * Namespaces: every task, sequence, tombstone, journal record and snapshot
+ * belongs to one; they never see each other. A namespace comes into being,
+ * seeded from the fixtures given to store_set_fixtures, the first time any
+ * function below names it. Names are [A-Za-z0-9_-]{1,64}.
+ */
+bool store_namespace_valid(const char *name);
 
 /*
  * Opens (creating when absent) the database at `options->path`, applies the
@@ -59,9 +72,15 @@ int store_open(const store_options *options, task_store **out, bool *created, ch
 /* Finalizes every statement and closes the database. NULL is fine. */
 void store_close(task_store *store);
 
+/* Keeps a copy of the fixtures text {"tasks":[...]} that seeds each new
+ * namespace (and that store_reset loads when given none). 0, or -1 when
+ * out of memory (the old text stays). */
+int store_set_fixtures(task_store *store, const char *fixtures, size_t len);
+
 /* ---- the OMS operations ------------------------------------------------ */
 
 typedef struct {
+	const char *ns; /* the namespace; NULL means "default" */
 	rules_op op;
 	/* the taskName parameter as received; NULL when absent */
 	const char *task_name;
@@ -75,6 +94,9 @@ typedef struct {
 	 */
 	error_code refused;
 	const char *refused_message;
+	/* a fault injected into this request (its type, e.g. "lost_ack"), for
+	 * the journal; NULL when none */
+	const char *injected;
 	/* what the audit record keeps */
 	int64_t now_ms;
 	const char *client;	 /* the peer address, e.g. "127.0.0.1" */
@@ -129,8 +151,10 @@ int store_submit(task_store *store, store_job *job);
 
 /*
  * Records one request to an OMS route that never reached an operation (a
- * wrong method, a body over the limit): `err_code` is its wire code.
- * Returns 0, or -1 when the write failed (nothing is recorded then).
+ * wrong method, a body over the limit, a fault that answered in its place):
+ * `err_code` is the wire code it was answered with (NULL for none),
+ * `context->injected` the fault type when there was one. Returns 0, or -1
+ * when the write failed (nothing is recorded then).
  */
 int store_record_refusal(task_store *store, const char *op, const char *task_name,
 			 const char *err_code, int http_status, const store_request *context);
@@ -151,16 +175,23 @@ typedef enum {
  * createdAt, updatedAt). Returns STORE_OK with `*out` set, STORE_NOT_FOUND,
  * or STORE_FAILED; `*out` is NULL unless STORE_OK.
  */
-store_status store_get_task(task_store *store, const char *task_name, cJSON **out);
+store_status store_get_task(task_store *store, const char *ns, const char *task_name,
+			    int64_t now_ms, cJSON **out);
 
 /*
  * Lists tasks in name order; `state` and `type` filter when not NULL.
  * Returns STORE_OK with a JSON array in `*out`, or STORE_FAILED.
  */
-store_status store_list_tasks(task_store *store, const char *state, const char *type, cJSON **out);
+store_status store_list_tasks(task_store *store, const char *ns, const char *state,
+			      const char *type, int64_t now_ms, cJSON **out);
 
-/* How many tasks there are, or -1 on a storage failure. */
-int64_t store_count_tasks(task_store *store);
+/* How many tasks the namespace has, or -1 on a storage failure. */
+int64_t store_count_tasks(task_store *store, const char *ns, int64_t now_ms);
+
+/* Counts tasks by state and component type (incr_trans, full_trans,
+ * other). STORE_OK or STORE_FAILED. */
+store_status store_task_counts(task_store *store, const char *ns, int64_t now_ms,
+			       int64_t counts[TASK__COUNT][COMPONENT__COUNT]);
 
 /*
  * Creates a task from a JSON object {"taskName", "state", "config",
@@ -171,27 +202,32 @@ int64_t store_count_tasks(task_store *store);
  * task as written (read in the same transaction, so a concurrent operation
  * cannot make the answer disagree with what was committed).
  */
-store_status store_create_task(task_store *store, const cJSON *spec, int64_t now_ms,
-			       cJSON **created, char *why, size_t why_cap);
+store_status store_create_task(task_store *store, const char *ns, const cJSON *spec,
+			       int64_t now_ms, cJSON **created, char *why, size_t why_cap);
 
 /* Forces a task ABNORMAL with `message` as its lastError. STORE_OK (and,
  * when `task` is not NULL, the task as written), STORE_NOT_FOUND or
  * STORE_FAILED. */
-store_status store_fail_task(task_store *store, const char *task_name, const char *message,
-			     int64_t now_ms, cJSON **task);
+store_status store_fail_task(task_store *store, const char *ns, const char *task_name,
+			     const char *message, int64_t now_ms, cJSON **task);
 
 /*
- * Wipes tasks, sequences, tombstones and the journal, then loads the
- * fixtures text {"tasks":[...]} — all in one transaction. Returns STORE_OK,
- * STORE_INVALID (the fixtures are bad; `why` says which task and why, and
- * nothing changed), or STORE_FAILED.
+ * Wipes the namespace's tasks, sequences, tombstones and journal, then
+ * loads `fixtures` {"tasks":[...]} (NULL: the text of store_set_fixtures)
+ * — all in one transaction. Snapshots stay. Returns STORE_OK, STORE_INVALID
+ * (the fixtures are bad; `why` says which task and why, and nothing
+ * changed), or STORE_FAILED.
  */
-store_status store_reset(task_store *store, const char *fixtures, size_t len, int64_t now_ms,
-			 char *why, size_t why_cap);
+store_status store_reset(task_store *store, const char *ns, const char *fixtures, size_t len,
+			 int64_t now_ms, char *why, size_t why_cap);
 
 typedef struct {
 	const char *task_name; /* NULL: any */
 	const char *op;	       /* NULL: any */
+	int success;	       /* -1: any, 0: failures, 1: successes */
+	const char *err_code;  /* NULL: any */
+	bool has_since, has_until;
+	int64_t since_ms, until_ms; /* inclusive bounds on the record time */
 	int64_t limit;	       /* at most this many, the newest ones; 0: the default */
 } store_journal_filter;
 
@@ -199,6 +235,37 @@ enum { STORE_JOURNAL_DEFAULT_LIMIT = 1000, STORE_JOURNAL_MAX_LIMIT = 100000 };
 
 /* Reads journal entries, oldest first, into a JSON array. STORE_OK or
  * STORE_FAILED. */
-store_status store_journal(task_store *store, const store_journal_filter *filter, cJSON **out);
+store_status store_journal(task_store *store, const char *ns, const store_journal_filter *filter,
+			   int64_t now_ms, cJSON **out);
+
+/* Counts the entries the filter selects (its limit ignored). */
+store_status store_journal_count(task_store *store, const char *ns,
+				 const store_journal_filter *filter, int64_t now_ms, int64_t *count);
+
+/* Removes every journal entry of the namespace. */
+store_status store_journal_clear(task_store *store, const char *ns, int64_t now_ms);
+
+/* Lists namespaces: [{"name","createdAt","tasks","snapshots"}]. */
+store_status store_namespaces(task_store *store, cJSON **out);
+
+/* Removes a namespace and everything in it (snapshots too). STORE_OK,
+ * STORE_NOT_FOUND, STORE_FAILED. Naming it again later creates it anew. */
+store_status store_namespace_delete(task_store *store, const char *ns);
+
+/*
+ * Snapshots: a namespace's tasks, sequences and tombstones, saved under a
+ * name ([A-Za-z0-9_-]{1,64}) in the database. Saving over an existing name
+ * replaces it; restoring replaces the namespace's tasks, sequences and
+ * tombstones (the journal stays). STORE_OK, STORE_NOT_FOUND (restore or
+ * delete of an absent snapshot), STORE_INVALID (a bad name), STORE_FAILED.
+ */
+store_status store_snapshot_save(task_store *store, const char *ns, const char *name,
+				 int64_t now_ms);
+store_status store_snapshot_restore(task_store *store, const char *ns, const char *name,
+				    int64_t now_ms);
+store_status store_snapshot_delete(task_store *store, const char *ns, const char *name,
+				   int64_t now_ms);
+/* [{"name","createdAt","tasks"}] */
+store_status store_snapshots(task_store *store, const char *ns, int64_t now_ms, cJSON **out);
 
 #endif

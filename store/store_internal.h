@@ -20,12 +20,16 @@ typedef enum {
 	STMT_SAVEPOINT,
 	STMT_RELEASE,
 	STMT_ROLLBACK_TO,
+	STMT_NS_GET,
+	STMT_NS_INSERT,
+	STMT_NS_LIST,
 	STMT_TASK_GET,
 	STMT_TASK_INSERT,
 	STMT_TASK_UPDATE,
 	STMT_TASK_DELETE,
 	STMT_TASK_BY_IDENTITY,
 	STMT_TASK_COUNT,
+	STMT_TASK_COUNTS,
 	STMT_TASK_LIST,
 	STMT_SEQ_GET,
 	STMT_SEQ_PUT,
@@ -35,15 +39,36 @@ typedef enum {
 	STMT_TOMB_CLEAR,
 	STMT_JOURNAL_INSERT,
 	STMT_JOURNAL_PURGE,
+	STMT_JOURNAL_TRIM,
 	STMT_JOURNAL_LIST,
+	STMT_JOURNAL_COUNT,
+	STMT_SNAP_PUT,
+	STMT_SNAP_RESTORE_TASKS,
+	STMT_SNAP_RESTORE_SEQUENCES,
+	STMT_SNAP_RESTORE_TOMBSTONES,
+	STMT_SNAP_EXISTS,
+	STMT_SNAP_LIST,
+	STMT_SNAP_DELETE,
+	STMT_WIPE_TASKS,
+	STMT_WIPE_SEQUENCES,
+	STMT_WIPE_TOMBSTONES,
+	STMT_WIPE_JOURNAL,
+	STMT_WIPE_SNAPSHOTS,
+	STMT_WIPE_NAMESPACE,
 	STMT__COUNT
 } store_statement;
+
+/* The SQL parameter every statement reads its namespace from. */
+enum { NAMESPACE_PARAMETER = 50 };
 
 struct task_store {
 	sqlite3 *db;
 	pthread_mutex_t lock; /* the connection and everything below */
 	store_options options;
-	int64_t last_purge_ms;
+	char ns[STORE_NAMESPACE_MAX + 1]; /* the namespace statements bind */
+	char *fixtures;			   /* seeds a new namespace; owned */
+	size_t fixtures_len;
+	uint64_t journal_inserts;	   /* paces the max_entries trim */
 	sqlite3_stmt *statements[STMT__COUNT];
 	struct store_writer *writer; /* writer.c: the queue and its threads */
 };
@@ -89,8 +114,12 @@ void task_row_free(task_row *row);
  * the stored text is corrupt. */
 cJSON *task_row_config(task_row *row);
 
-/* Returns a prepared statement, reset and with its bindings cleared. */
+/* Returns a prepared statement, reset, its bindings cleared, and the
+ * current namespace bound to ?50 when the statement reads it. */
 sqlite3_stmt *store_statement_get(task_store *store, store_statement which);
+
+/* Makes `ns` the namespace of the statements that follow (lock held). */
+void use_namespace(task_store *store, const char *ns);
 
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. 0 or -1 (SQLite's error stays on
  * the connection for sqlite3_errmsg). */
@@ -123,11 +152,19 @@ typedef struct {
 	const char *from_state; /* NULL when unknown */
 	const char *to_state;
 	const char *new_task_name;
+	const char *injected; /* the fault type, or NULL */
 } audit_record;
 
 int audit_insert(task_store *store, const audit_record *record);
 
-/* Removes records older than the retention, at most once a second. */
-int audit_purge(task_store *store, int64_t now_ms, bool force);
+/* The journal's readers, in the caller's transaction and namespace. */
+store_status audit_list_locked(task_store *store, const store_journal_filter *filter,
+			       cJSON **out);
+store_status audit_count_locked(task_store *store, const store_journal_filter *filter,
+				int64_t *count);
+
+/* Removes the current namespace's records older than the retention, and
+ * (every so often) those past journal_max_entries. */
+int audit_purge(task_store *store, int64_t now_ms);
 
 #endif

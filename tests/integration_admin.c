@@ -591,6 +591,9 @@ START_TEST(wrong_control_methods)
 	static const char *const get[] = {"GET", NULL};
 	static const char *const post[] = {"POST", NULL};
 	static const char *const get_post[] = {"GET", "POST", NULL};
+	static const char *const get_delete[] = {"GET", "DELETE", NULL};
+	static const char *const get_post_delete[] = {"GET", "POST", "DELETE", NULL};
+	static const char *const delete_only[] = {"DELETE", NULL};
 	static const struct {
 		const char *method, *path;
 		const char *const *allow;
@@ -603,7 +606,13 @@ START_TEST(wrong_control_methods)
 		{"PUT", "/_mock/tasks/" DOC_STOPPED, get},
 		{"GET", "/_mock/tasks/" DOC_STOPPED "/fail", post},
 		{"GET", "/_mock/reset", post},
-		{"POST", "/_mock/journal", get},
+		{"POST", "/_mock/journal", get_delete},
+		{"PUT", "/_mock/clock", get_post},
+		{"PUT", "/_mock/faults", get_post_delete},
+		{"GET", "/_mock/faults/1", delete_only},
+		{"POST", "/_mock/namespaces", get},
+		{"GET", "/_mock/snapshots/s1/restore", post},
+		{"POST", "/_mock/metrics", get},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		test_response r = http(&d, cases[i].method, cases[i].path, NULL, NULL);

@@ -14,6 +14,8 @@
 #include "../store/store.h"
 #include "support.h"
 
+#define NS STORE_DEFAULT_NAMESPACE
+
 static const char stopped_name[] =
 	"xxx.xxx.xxx.xxx-9000:connector_v2:p_493po****-incr_trans-1-0:0000000001";
 static const char running_name[] =
@@ -42,7 +44,7 @@ static void seed(fixture *f)
 	char why[512] = "";
 	ck_assert_msg(fixtures_file_read("fixtures/default.json", &text, &len, why, sizeof why) == 0,
 		      "%s", why);
-	ck_assert_msg(store_reset(f->store, text, len, 1000, why, sizeof why) == STORE_OK, "%s", why);
+	ck_assert_msg(store_reset(f->store, NS, text, len, 1000, why, sizeof why) == STORE_OK, "%s", why);
 	free(text);
 }
 
@@ -81,7 +83,7 @@ static error_code run_op(fixture *f, rules_op op, const char *name, int64_t now,
 static char *task_text(fixture *f, const char *name)
 {
 	cJSON *task;
-	if (store_get_task(f->store, name, &task) != STORE_OK)
+	if (store_get_task(f->store, NS, name, 0, &task) != STORE_OK)
 		return NULL;
 	char *text = cJSON_PrintUnformatted(task);
 	cJSON_Delete(task);
@@ -93,7 +95,7 @@ static const char *state_of(fixture *f, const char *name)
 	static char state[32];
 	cJSON *task;
 	state[0] = '\0';
-	if (store_get_task(f->store, name, &task) == STORE_OK) {
+	if (store_get_task(f->store, NS, name, 0, &task) == STORE_OK) {
 		snprintf(state, sizeof state, "%s",
 			 cJSON_GetObjectItemCaseSensitive(task, "state")->valuestring);
 		cJSON_Delete(task);
@@ -103,9 +105,9 @@ static const char *state_of(fixture *f, const char *name)
 
 static int journal_count(fixture *f, const char *name)
 {
-	store_journal_filter filter = {.task_name = name};
+	store_journal_filter filter = {.task_name = name, .success = -1};
 	cJSON *entries;
-	ck_assert(store_journal(f->store, &filter, &entries) == STORE_OK);
+	ck_assert(store_journal(f->store, NS, &filter, 0, &entries) == STORE_OK);
 	int n = cJSON_GetArraySize(entries);
 	cJSON_Delete(entries);
 	return n;
@@ -115,7 +117,7 @@ START_TEST(seeded_and_counted)
 {
 	fixture f;
 	setup(&f, 0);
-	ck_assert_int_eq(store_count_tasks(f.store), 8);
+	ck_assert_int_eq(store_count_tasks(f.store, NS, 0), 8);
 	ck_assert_str_eq(state_of(&f, stopped_name), "STOPPED");
 	ck_assert_str_eq(state_of(&f, running_name), "RUNNING");
 	teardown(&f);
@@ -172,7 +174,7 @@ START_TEST(changes_survive_close_and_reopen)
 	ck_assert_str_eq(state_of(&f, running_name), "STOPPED");
 	ck_assert_int_eq(journal_count(&f, running_name), 2);
 	cJSON *task;
-	ck_assert(store_get_task(f.store, running_name, &task) == STORE_OK);
+	ck_assert(store_get_task(f.store, NS, running_name, 0, &task) == STORE_OK);
 	const cJSON *config = cJSON_GetObjectItemCaseSensitive(task, "config");
 	ck_assert_str_eq(configmap_get(config, "sink", "workerNum"), "7");
 	ck_assert_ptr_null(configmap_get(config, "sink", "enableDdl"));
@@ -199,7 +201,7 @@ START_TEST(sequence_never_reused_after_delete)
 	cJSON_AddStringToObject(spec, "taskName", stopped_name);
 	cJSON_AddStringToObject(spec, "state", "STOPPED");
 	char why[256] = "";
-	ck_assert_msg(store_create_task(f.store, spec, 4000, NULL, why, sizeof why) == STORE_OK, "%s", why);
+	ck_assert_msg(store_create_task(f.store, NS, spec, 4000, NULL, why, sizeof why) == STORE_OK, "%s", why);
 	cJSON_Delete(spec);
 	ck_assert_int_eq(run_op(&f, OP_MIGRATE, stopped_name, 5000, &outcome), ERR_NONE);
 	ck_assert_msg(strstr(outcome.result, ":0000000003") != NULL, "%s", outcome.result);
@@ -242,9 +244,9 @@ START_TEST(invalid_fixtures_change_nothing)
 		"{\"tasks\":[{\"taskName\":\"10.0.0.1-9000:connector_v2:p1-incr_trans-1-0:0000000001\","
 		"\"state\":\"STOPPED\"},{\"taskName\":\"not a name\",\"state\":\"STOPPED\"}]}";
 	char why[256] = "";
-	ck_assert_int_eq(store_reset(f.store, bad, strlen(bad), 3000, why, sizeof why), STORE_INVALID);
+	ck_assert_int_eq(store_reset(f.store, NS, bad, strlen(bad), 3000, why, sizeof why), STORE_INVALID);
 	ck_assert_msg(strstr(why, "fixture task 1") != NULL, "%s", why);
-	ck_assert_int_eq(store_count_tasks(f.store), 8);
+	ck_assert_int_eq(store_count_tasks(f.store, NS, 0), 8);
 	ck_assert_str_eq(state_of(&f, running_name), "STOPPED");
 	teardown(&f);
 }
@@ -259,9 +261,9 @@ START_TEST(one_live_task_per_identity)
 				"10.9.9.9-9000:connector_v2:p_493po****-incr_trans-1-0:0000000007");
 	cJSON_AddStringToObject(spec, "state", "STOPPED");
 	char why[256] = "";
-	ck_assert_int_eq(store_create_task(f.store, spec, 2000, NULL, why, sizeof why), STORE_EXISTS);
+	ck_assert_int_eq(store_create_task(f.store, NS, spec, 2000, NULL, why, sizeof why), STORE_EXISTS);
 	cJSON_Delete(spec);
-	ck_assert_int_eq(store_count_tasks(f.store), 8);
+	ck_assert_int_eq(store_count_tasks(f.store, NS, 0), 8);
 	teardown(&f);
 }
 END_TEST
@@ -270,14 +272,14 @@ START_TEST(fail_then_resume_clears_last_error)
 {
 	fixture f;
 	setup(&f, 0);
-	ck_assert_int_eq(store_fail_task(f.store, running_name, "disk full on sink", 2000, NULL), STORE_OK);
+	ck_assert_int_eq(store_fail_task(f.store, NS, running_name, "disk full on sink", 2000, NULL), STORE_OK);
 	ck_assert_str_eq(state_of(&f, running_name), "ABNORMAL");
 	ck_assert_int_eq(run_op(&f, OP_RESUME, running_name, 3000, NULL), ERR_NONE);
 	cJSON *task;
-	ck_assert(store_get_task(f.store, running_name, &task) == STORE_OK);
+	ck_assert(store_get_task(f.store, NS, running_name, 0, &task) == STORE_OK);
 	ck_assert(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(task, "lastError")));
 	cJSON_Delete(task);
-	ck_assert_int_eq(store_fail_task(f.store, "absent", "x", 1, NULL), STORE_NOT_FOUND);
+	ck_assert_int_eq(store_fail_task(f.store, NS, "absent", "x", 1, NULL), STORE_NOT_FOUND);
 	teardown(&f);
 }
 END_TEST

@@ -1,0 +1,231 @@
+/*
+ * namespaces.c — per-namespace clocks and fault lists, in memory.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "namespaces.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../store/store.h"
+
+typedef struct {
+	char name[STORE_NAMESPACE_MAX + 1];
+	int64_t offset_ms; /* added to real time while running */
+	bool frozen;
+	int64_t frozen_at_ms;
+	fault_list faults;
+} namespace_state;
+
+struct namespace_registry {
+	pthread_mutex_t lock;
+	namespace_state *items;
+	size_t count, cap;
+};
+
+static int64_t real_now_ms(void)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+namespace_registry *namespaces_create(void)
+{
+	namespace_registry *registry = calloc(1, sizeof *registry);
+	if (registry)
+		pthread_mutex_init(&registry->lock, NULL);
+	return registry;
+}
+
+void namespaces_destroy(namespace_registry *registry)
+{
+	if (!registry)
+		return;
+	for (size_t i = 0; i < registry->count; i++)
+		faults_free(&registry->items[i].faults);
+	free(registry->items);
+	pthread_mutex_destroy(&registry->lock);
+	free(registry);
+}
+
+/* The state of `ns`, created when new; NULL when out of memory. Lock held. */
+static namespace_state *state_of(namespace_registry *registry, const char *ns)
+{
+	if (!ns)
+		ns = STORE_DEFAULT_NAMESPACE;
+	for (size_t i = 0; i < registry->count; i++)
+		if (strcmp(registry->items[i].name, ns) == 0)
+			return &registry->items[i];
+	if (registry->count == registry->cap) {
+		size_t cap = registry->cap ? registry->cap * 2 : 8;
+		namespace_state *grown = realloc(registry->items, cap * sizeof *grown);
+		if (!grown)
+			return NULL;
+		registry->items = grown;
+		registry->cap = cap;
+	}
+	namespace_state *state = &registry->items[registry->count++];
+	memset(state, 0, sizeof *state);
+	snprintf(state->name, sizeof state->name, "%s", ns);
+	faults_init(&state->faults);
+	return state;
+}
+
+static int64_t clock_of(const namespace_state *state)
+{
+	return state->frozen ? state->frozen_at_ms : real_now_ms() + state->offset_ms;
+}
+
+int64_t namespaces_now(namespace_registry *registry, const char *ns)
+{
+	pthread_mutex_lock(&registry->lock);
+	namespace_state *state = state_of(registry, ns);
+	int64_t now = state ? clock_of(state) : real_now_ms();
+	pthread_mutex_unlock(&registry->lock);
+	return now;
+}
+
+cJSON *namespaces_clock_json(namespace_registry *registry, const char *ns)
+{
+	pthread_mutex_lock(&registry->lock);
+	namespace_state *state = state_of(registry, ns);
+	cJSON *clock = state ? cJSON_CreateObject() : NULL;
+	if (clock) {
+		cJSON_AddNumberToObject(clock, "now", (double)clock_of(state));
+		cJSON_AddBoolToObject(clock, "frozen", state->frozen);
+	}
+	pthread_mutex_unlock(&registry->lock);
+	return clock;
+}
+
+/* An integral number within ±2^53 (exact in a double). */
+static bool read_integer(const cJSON *item, int64_t *out)
+{
+	if (!cJSON_IsNumber(item))
+		return false;
+	double d = item->valuedouble;
+	if (d != floor(d) || fabs(d) > 9007199254740992.0)
+		return false;
+	*out = (int64_t)d;
+	return true;
+}
+
+int namespaces_clock_apply(namespace_registry *registry, const char *ns, const cJSON *body,
+			   char *why, size_t why_cap)
+{
+	if (!cJSON_IsObject(body) || !body->child) {
+		snprintf(why, why_cap, "the body must be {\"freeze\":bool}, {\"set\":ms} or {\"advanceMs\":N}");
+		return -1;
+	}
+	int64_t set = 0, advance = 0;
+	bool has_set = false, has_advance = false, has_freeze = false, freeze = false;
+	for (const cJSON *field = body->child; field; field = field->next) {
+		if (strcmp(field->string, "set") == 0 && !has_set && read_integer(field, &set) &&
+		    set >= 0) {
+			has_set = true;
+		} else if (strcmp(field->string, "advanceMs") == 0 && !has_advance &&
+			   read_integer(field, &advance) && advance >= 0) {
+			has_advance = true;
+		} else if (strcmp(field->string, "freeze") == 0 && !has_freeze &&
+			   cJSON_IsBool(field)) {
+			has_freeze = true;
+			freeze = cJSON_IsTrue(field);
+		} else {
+			snprintf(why, why_cap,
+				 "\"%.32s\" is not one of set (ms >= 0), advanceMs (N >= 0), freeze (bool), each once",
+				 field->string);
+			return -1;
+		}
+	}
+	pthread_mutex_lock(&registry->lock);
+	namespace_state *state = state_of(registry, ns);
+	if (!state) {
+		pthread_mutex_unlock(&registry->lock);
+		snprintf(why, why_cap, "out of memory");
+		return -1;
+	}
+	int64_t now = clock_of(state);
+	if (has_set)
+		now = set;
+	if (has_advance)
+		now += advance;
+	if (has_freeze)
+		state->frozen = freeze;
+	if (state->frozen)
+		state->frozen_at_ms = now;
+	else
+		state->offset_ms = now - real_now_ms();
+	pthread_mutex_unlock(&registry->lock);
+	return 0;
+}
+
+int64_t namespaces_fault_add(namespace_registry *registry, const char *ns, const char *body,
+			     size_t len, char *why, size_t why_cap)
+{
+	pthread_mutex_lock(&registry->lock);
+	namespace_state *state = state_of(registry, ns);
+	int64_t id = -1;
+	if (state)
+		id = faults_add_json(&state->faults, body, len, clock_of(state), why, why_cap);
+	else
+		snprintf(why, why_cap, "out of memory");
+	pthread_mutex_unlock(&registry->lock);
+	return id;
+}
+
+int namespaces_fault_match(namespace_registry *registry, const char *ns, const char *op,
+			   const char *task_name, fault *out)
+{
+	pthread_mutex_lock(&registry->lock);
+	namespace_state *state = state_of(registry, ns);
+	int fired = 0;
+	if (state && state->faults.count)
+		fired = faults_match(&state->faults, op, task_name, clock_of(state), out);
+	pthread_mutex_unlock(&registry->lock);
+	return fired;
+}
+
+cJSON *namespaces_faults_json(namespace_registry *registry, const char *ns)
+{
+	pthread_mutex_lock(&registry->lock);
+	namespace_state *state = state_of(registry, ns);
+	cJSON *list = state ? faults_to_json(&state->faults, clock_of(state)) : NULL;
+	pthread_mutex_unlock(&registry->lock);
+	return list;
+}
+
+int namespaces_fault_remove(namespace_registry *registry, const char *ns, int64_t id)
+{
+	pthread_mutex_lock(&registry->lock);
+	namespace_state *state = state_of(registry, ns);
+	int result = state ? faults_remove(&state->faults, id) : -1;
+	pthread_mutex_unlock(&registry->lock);
+	return result;
+}
+
+void namespaces_faults_clear(namespace_registry *registry, const char *ns)
+{
+	pthread_mutex_lock(&registry->lock);
+	namespace_state *state = state_of(registry, ns);
+	if (state)
+		faults_clear(&state->faults);
+	pthread_mutex_unlock(&registry->lock);
+}
+
+void namespaces_forget(namespace_registry *registry, const char *ns)
+{
+	pthread_mutex_lock(&registry->lock);
+	for (size_t i = 0; i < registry->count; i++)
+		if (strcmp(registry->items[i].name, ns) == 0) {
+			faults_free(&registry->items[i].faults);
+			registry->items[i] = registry->items[--registry->count];
+			break;
+		}
+	pthread_mutex_unlock(&registry->lock);
+}
