@@ -11,7 +11,7 @@
 
 CC ?= cc
 BUILD ?= build
-PACKAGES := libmicrohttpd-dev libcjson-dev libsqlite3-dev libinih-dev check \
+PACKAGES := libmicrohttpd-dev libcjson-dev libsqlite3-dev libinih-dev check prometheus \
 	libcurl4-openssl-dev pkg-config curl valgrind util-linux
 PKG_MODULES := libmicrohttpd libcjson sqlite3 inih
 
@@ -56,7 +56,7 @@ deps:
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing:$$missing"; \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >/dev/null || exit 1; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing) >/dev/null || exit 1; \
 	  else \
 	    echo "missing packages; run: sudo apt-get install -y$$missing"; exit 1; \
 	  fi; \

@@ -296,7 +296,9 @@ static void on_mhd_log(void *cls, const char *format, va_list args)
 	size_t len = strlen(line);
 	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 		line[--len] = '\0';
-	log_write(LOG_WARN, "libmicrohttpd: %s", line);
+	/* a drop fault closes its connection on purpose; MHD calls it an error */
+	bool dropped = strstr(line, "Application reported internal error") != NULL;
+	log_write(dropped ? LOG_DEBUG : LOG_WARN, "libmicrohttpd: %s", line);
 }
 
 int http_start(server_app *app, struct MHD_Daemon **daemon, unsigned *port, char *why, size_t why_cap)
