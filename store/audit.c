@@ -12,10 +12,6 @@
 #include "store_internal.h"
 #include "text.h"
 
-/* How often (in inserts) the max_entries trim runs: the journal may pass
- * its bound by at most this many records between trims. */
-enum { TRIM_EVERY = 64 };
-
 int audit_purge(task_store *store, int64_t now_ms)
 {
 	int64_t retention = store->options.audit_retention_ms;
@@ -28,7 +24,8 @@ int audit_purge(task_store *store, int64_t now_ms)
 			return -1;
 	}
 	int64_t max_entries = store->options.journal_max_entries;
-	if (max_entries > 0 && store->journal_inserts++ % TRIM_EVERY == 0) {
+	if (max_entries > 0) {
+		/* before the insert: leave room for exactly one more */
 		sqlite3_stmt *statement = store_statement_get(store, STMT_JOURNAL_TRIM);
 		sqlite3_bind_int64(statement, 1, max_entries - 1);
 		int rc = sqlite3_step(statement);

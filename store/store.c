@@ -57,8 +57,8 @@ static const char schema_v1[] =
 	") WITHOUT ROWID;"
 	"CREATE INDEX tombstones_migrated_to ON tombstones(ns, migrated_to);"
 	"CREATE TABLE journal ("
-	" id INTEGER PRIMARY KEY,"
 	" ns TEXT NOT NULL,"
+	" id INTEGER NOT NULL," /* 1, 2, 3... within the namespace */
 	" time_ms INTEGER NOT NULL,"
 	" client TEXT,"
 	" op TEXT NOT NULL,"
@@ -71,8 +71,9 @@ static const char schema_v1[] =
 	" from_state TEXT,"
 	" to_state TEXT,"
 	" new_task_name TEXT,"
-	" injected TEXT"
-	");"
+	" injected TEXT,"
+	" PRIMARY KEY (ns, id)"
+	") WITHOUT ROWID;"
 	"CREATE INDEX journal_time ON journal(ns, time_ms);"
 	"CREATE INDEX journal_task ON journal(ns, task_name);"
 	"CREATE TABLE snapshots ("
@@ -123,13 +124,15 @@ static const char *const statement_sql[STMT__COUNT] = {
 	[STMT_TOMB_FORWARD] = "UPDATE tombstones SET migrated_to = ?2"
 			      " WHERE ns = ?50 AND migrated_to = ?1",
 	[STMT_TOMB_CLEAR] = "DELETE FROM tombstones WHERE ns = ?50 AND name = ?1",
-	[STMT_JOURNAL_INSERT] = "INSERT INTO journal (ns, time_ms, client, op, task_name, params,"
+	[STMT_JOURNAL_INSERT] = "INSERT INTO journal (ns, id, time_ms, client, op, task_name, params,"
 				" body, http_status, is_success, err_code, from_state, to_state,"
-				" new_task_name, injected)"
-				" VALUES (?50, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+				" new_task_name, injected) VALUES (?50,"
+				" (SELECT coalesce(max(id), 0) + 1 FROM journal WHERE ns = ?50),"
+				" ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
 	[STMT_JOURNAL_PURGE] = "DELETE FROM journal WHERE ns = ?50 AND time_ms < ?1",
-	[STMT_JOURNAL_TRIM] = "DELETE FROM journal WHERE ns = ?50 AND id <= (SELECT id FROM journal"
-			      " WHERE ns = ?50 ORDER BY id DESC LIMIT 1 OFFSET ?1)",
+	/* ids are dense per namespace, so the oldest past the bound are a range */
+	[STMT_JOURNAL_TRIM] = "DELETE FROM journal WHERE ns = ?50 AND id <= (SELECT max(id)"
+			      " FROM journal WHERE ns = ?50) - ?1",
 	[STMT_JOURNAL_LIST] = "SELECT id, time_ms, client, op, task_name, params, body, http_status,"
 			      " is_success, err_code, from_state, to_state, new_task_name, injected"
 			      " FROM (SELECT * FROM journal WHERE" JOURNAL_FILTER

@@ -68,7 +68,6 @@ struct task_store {
 	char ns[STORE_NAMESPACE_MAX + 1]; /* the namespace statements bind */
 	char *fixtures;			   /* seeds a new namespace; owned */
 	size_t fixtures_len;
-	uint64_t journal_inserts;	   /* paces the max_entries trim */
 	sqlite3_stmt *statements[STMT__COUNT];
 	struct store_writer *writer; /* writer.c: the queue and its threads */
 };
@@ -164,7 +163,7 @@ store_status audit_count_locked(task_store *store, const store_journal_filter *f
 				int64_t *count);
 
 /* Removes the current namespace's records older than the retention, and
- * (every so often) those past journal_max_entries. */
+ * the oldest past journal_max_entries - 1 (to make room for one more). */
 int audit_purge(task_store *store, int64_t now_ms);
 
 #endif
