@@ -27,8 +27,10 @@
 #include "timer.h"
 
 /* Big enough for a 64 KiB query string plus headers, so that a long but
- * legal request reaches the handler and gets a JSON answer, not MHD's HTML. */
-enum { CONNECTION_MEMORY = 256 * 1024 };
+ * legal request reaches the handler and gets a JSON answer, not MHD's HTML.
+ * No bigger: libmicrohttpd 0.9.75 zeroes the whole pool between requests
+ * (256 KiB cost about 5% of the CPU under load in perf). */
+enum { CONNECTION_MEMORY = 96 * 1024 };
 
 typedef struct {
 	textbuf body;

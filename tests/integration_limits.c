@@ -101,23 +101,26 @@ START_TEST(long_query_string_reaches_the_handler)
 {
 	test_daemon d;
 	ck_assert_int_eq(test_daemon_start(&d, NULL, NULL), 0);
-	/* a 60 KiB taskName: judged by the grammar, answered in the envelope */
-	size_t big = 60 * 1024;
+	/* a 64 KiB query string whose taskName is too long for the grammar:
+	 * it reaches the handler and is answered in the envelope */
+	size_t big = 64 * 1024 - strlen("taskName=");
 	char *path = malloc(big + 128);
 	strcpy(path, "/connector/task/v2/stop?taskName=");
 	memset(path + strlen(path), 'a', big);
-	path[33 + big] = '\0';
+	path[strlen("/connector/task/v2/stop?taskName=") + big] = '\0';
 	test_response r;
 	ck_assert_int_eq(test_http(&d, "POST", path, NULL, NULL, 0, &r), 0);
 	cJSON *root = expect_envelope(&r, 200, "INVALID_ARGUMENT");
 	cJSON_Delete(root);
 	test_response_free(&r);
-	/* a 60 KiB unknown parameter beside a good taskName: the stop works */
+	/* a 64 KiB query string of a good taskName and an unknown parameter: the
+	 * stop works */
 	char *name = test_escape(running_name);
 	snprintf(path, big + 128, "/connector/task/v2/stop?taskName=%s&padding=", name);
 	size_t at = strlen(path);
-	memset(path + at, 'p', big - strlen(name));
-	path[at + big - strlen(name)] = '\0';
+	size_t fill = 64 * 1024 - strlen("taskName=") - strlen(name) - strlen("&padding=");
+	memset(path + at, 'p', fill);
+	path[at + fill] = '\0';
 	ck_assert_int_eq(test_http(&d, "POST", path, NULL, NULL, 0, &r), 0);
 	root = expect_envelope(&r, 200, NULL);
 	cJSON_Delete(root);
