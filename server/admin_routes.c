@@ -336,11 +336,12 @@ static http_response namespace_delete(const http_request *request, const char *n
 	if (!store_namespace_valid(name))
 		return bad_request("a namespace name is 1 to 64 of A-Z a-z 0-9 _ -");
 	store_status status = store_namespace_delete(request->app->store, name);
-	if (status == STORE_NOT_FOUND)
-		return http_plain_error(MHD_HTTP_NOT_FOUND, "NOT_FOUND", "no such namespace");
-	if (status != STORE_OK)
+	if (status == STORE_FAILED)
 		return storage_failure();
-	namespaces_forget(request->app->namespaces, name);
+	/* a namespace used only through its clock or faults lives in memory */
+	bool had_memory = namespaces_forget(request->app->namespaces, name);
+	if (status == STORE_NOT_FOUND && !had_memory)
+		return http_plain_error(MHD_HTTP_NOT_FOUND, "NOT_FOUND", "no such namespace");
 	return json_answer(MHD_HTTP_OK, cJSON_CreateObject());
 }
 

@@ -218,14 +218,17 @@ void namespaces_faults_clear(namespace_registry *registry, const char *ns)
 	pthread_mutex_unlock(&registry->lock);
 }
 
-void namespaces_forget(namespace_registry *registry, const char *ns)
+bool namespaces_forget(namespace_registry *registry, const char *ns)
 {
+	bool found = false;
 	pthread_mutex_lock(&registry->lock);
 	for (size_t i = 0; i < registry->count; i++)
 		if (strcmp(registry->items[i].name, ns) == 0) {
 			faults_free(&registry->items[i].faults);
 			registry->items[i] = registry->items[--registry->count];
+			found = true;
 			break;
 		}
 	pthread_mutex_unlock(&registry->lock);
+	return found;
 }

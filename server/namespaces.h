@@ -9,6 +9,7 @@
 #ifndef CONNECTOR_MOCK_NAMESPACES_H
 #define CONNECTOR_MOCK_NAMESPACES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,7 +47,8 @@ cJSON *namespaces_faults_json(namespace_registry *registry, const char *ns);
 int namespaces_fault_remove(namespace_registry *registry, const char *ns, int64_t id);
 void namespaces_faults_clear(namespace_registry *registry, const char *ns);
 
-/* Forgets the namespace's clock and faults (when it is deleted). */
-void namespaces_forget(namespace_registry *registry, const char *ns);
+/* Forgets the namespace's clock and faults (when it is deleted). Returns
+ * whether there was anything to forget. */
+bool namespaces_forget(namespace_registry *registry, const char *ns);
 
 #endif

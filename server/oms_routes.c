@@ -301,6 +301,8 @@ static http_response call_finish(http_deferred *deferred)
 	oms_call *call = (oms_call *)deferred;
 	rules_op op = call->request.op;
 	if (call->has_fault && call->injected.type == FAULT_HANG) {
+		store_record_refusal(call->app->store, rules_op_name(op), call->request.task_name,
+				     "DROPPED", 0, &call->request);
 		count(call->app, op, "DROPPED", call->started_ns);
 		return (http_response){.drop = true};
 	}
@@ -357,40 +359,14 @@ http_response oms_route(const http_request *request)
 					"the request body is larger than the server's limit (max_body)",
 					"Send a smaller body, or start connector-mock with a larger --max-body.");
 	}
-	/* a fault that answers in the operation's place changes nothing */
-	fault f;
-	const char *task_name = NULL;
-	params_single(request->query, "taskName", &task_name);
-	bool fired = namespaces_fault_match(app->namespaces, request->ns, operation->name,
-					    task_name, &f) == 1;
-	if (fired) {
-		metrics_count_fault(app->metrics, operation->op, fault_type_name(f.type));
-		if (f.type == FAULT_ERROR || f.type == FAULT_STATUS || f.type == FAULT_DROP) {
-			journal_refusal(request, operation->name, fault_code(&f),
-					f.type == FAULT_DROP ? 0 : (unsigned)f.http_status,
-					fault_type_name(f.type));
-			count(app, operation->op, fault_code(&f), request->started_ns);
-			http_response response = fault_answer(&f);
-			fault_free_copy(&f);
-			return response;
-		}
-	}
 	oms_call *call = calloc(1, sizeof *call);
-	if (!call) {
-		if (fired)
-			fault_free_copy(&f);
+	if (!call)
 		return envelope_refusal(MHD_HTTP_INTERNAL_SERVER_ERROR, "INTERNAL_ERROR",
 					"connector-mock ran out of memory", "Retry the request.");
-	}
 	call->app = app;
 	call->started_ns = request->started_ns;
 	snprintf(call->client, sizeof call->client, "%s", request->client);
 	snprintf(call->ns, sizeof call->ns, "%s", request->ns);
-	if (fired) {
-		call->has_fault = true;
-		call->injected = f;
-		call->timer.fire = call_timer;
-	}
 	call->request = (store_request){
 		.ns = call->ns,
 		.op = operation->op,
@@ -399,7 +375,6 @@ http_response oms_route(const http_request *request)
 		.body = request->body,
 		.body_len = request->body_len,
 		.http_status_by_error = app->http_status_by_error,
-		.injected = fired ? fault_type_name(f.type) : NULL,
 	};
 	if (parse_request(request, operation->op, &call->parsed, &call->request) < 0) {
 		call->request.refused = call->parsed.error;
@@ -407,6 +382,27 @@ http_response oms_route(const http_request *request)
 	}
 	call->request.flags.lenient = app->settings->lenient;
 	call->request.params_json = call->parsed.params_json;
+	/* faults match the taskName as sent, from the query or a form body */
+	fault f;
+	if (namespaces_fault_match(app->namespaces, request->ns, operation->name,
+				   call->request.task_name, &f) == 1) {
+		metrics_count_fault(app->metrics, operation->op, fault_type_name(f.type));
+		call->request.injected = fault_type_name(f.type);
+		if (f.type == FAULT_ERROR || f.type == FAULT_STATUS || f.type == FAULT_DROP) {
+			/* answered in the operation's place: nothing changes */
+			store_record_refusal(app->store, operation->name, call->request.task_name,
+					     fault_code(&f),
+					     f.type == FAULT_DROP ? 0 : f.http_status, &call->request);
+			count(app, operation->op, fault_code(&f), request->started_ns);
+			http_response response = fault_answer(&f);
+			fault_free_copy(&f);
+			call_release(&call->deferred);
+			return response;
+		}
+		call->has_fault = true;
+		call->injected = f;
+		call->timer.fire = call_timer;
+	}
 	call->job.request = &call->request;
 	call->job.done = call_done;
 	call->job.context = call;

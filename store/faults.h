@@ -46,7 +46,7 @@ enum {
 	FAULTS_ERR_MSG_MAX = 511, /* bytes of an errMsg */
 	FAULTS_BODY_MAX = 65536,  /* bytes of a status body */
 	FAULTS_MS_MAX = 600000,	  /* delay / hang, 10 minutes */
-	FAULTS_HTTP_STATUS_MIN = 100,
+	FAULTS_HTTP_STATUS_MIN = 200, /* a 1xx is no final answer: the client would wait */
 	FAULTS_HTTP_STATUS_MAX = 599,
 	FAULTS_ERROR_HTTP_STATUS = 200,	 /* default of an error action */
 	FAULTS_STATUS_HTTP_STATUS = 503, /* default of a status action */
@@ -127,8 +127,8 @@ void faults_free(fault_list *list);
  *     error    errCode (UPPER_SNAKE, [A-Z][A-Z0-9_]*, 1..63 bytes; default
  *              "INJECTED_FAULT"), errMsg (1..511 bytes; default a sentence
  *              naming the fault), retryable (bool; default false),
- *              httpStatus (100..599; default 200)
- *     status   httpStatus (100..599; default 503), body (string of at most
+ *              httpStatus (200..599; default 200)
+ *     status   httpStatus (200..599; default 503), body (string of at most
  *              65536 bytes; default "")
  *     delay    ms (0..600000; required)
  *     drop     nothing

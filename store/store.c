@@ -152,9 +152,13 @@ static const char *const statement_sql[STMT__COUNT] = {
 		" last_error, created_at, updated_at) SELECT ?50, value->>0, value->>1, value->>2,"
 		" value->>3, value->>4, value->>5, value->>6, value->>7, value->>8, value->>9"
 		" FROM snapshots, json_each(data, '$.tasks') WHERE ns = ?50 AND name = ?1",
+	/* sequences only grow: a SEQ issued after the snapshot is never issued
+	 * again after a restore (CONTRACT: never reused) */
 	[STMT_SNAP_RESTORE_SEQUENCES] =
 		"INSERT INTO sequences (ns, identity, max_seq) SELECT ?50, value->>0, value->>1"
-		" FROM snapshots, json_each(data, '$.sequences') WHERE ns = ?50 AND name = ?1",
+		" FROM snapshots, json_each(data, '$.sequences') WHERE ns = ?50 AND name = ?1"
+		" ON CONFLICT (ns, identity) DO UPDATE"
+		" SET max_seq = max(max_seq, excluded.max_seq)",
 	[STMT_SNAP_RESTORE_TOMBSTONES] =
 		"INSERT INTO tombstones (ns, name, reason, migrated_to, at)"
 		" SELECT ?50, value->>0, value->>1, value->>2, value->>3"
@@ -1432,12 +1436,11 @@ static store_status snapshot_restore_work(task_store *store, void *arg)
 	int exists = snapshot_exists(store, a->snapshot);
 	if (exists <= 0)
 		return exists == 0 ? STORE_NOT_FOUND : STORE_FAILED;
-	static const store_statement wipes[] = {STMT_WIPE_TASKS, STMT_WIPE_SEQUENCES,
-						STMT_WIPE_TOMBSTONES};
+	static const store_statement wipes[] = {STMT_WIPE_TASKS, STMT_WIPE_TOMBSTONES};
 	static const store_statement loads[] = {STMT_SNAP_RESTORE_TASKS,
 						STMT_SNAP_RESTORE_SEQUENCES,
 						STMT_SNAP_RESTORE_TOMBSTONES};
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < 2; i++)
 		if (run(store_statement_get(store, wipes[i])) < 0)
 			return STORE_FAILED;
 	for (size_t i = 0; i < 3; i++) {
@@ -1527,13 +1530,16 @@ store_status store_snapshots(task_store *store, const char *ns, int64_t now_ms, 
 static store_status journal_work(task_store *store, void *arg)
 {
 	work_args *a = arg;
+	/* the retention holds for readers too, not only from the next write */
+	if (audit_purge(store, a->now_ms, false) < 0)
+		return STORE_FAILED;
 	return audit_list_locked(store, a->filter, &a->out);
 }
 
 store_status store_journal(task_store *store, const char *ns, const store_journal_filter *filter,
 			   int64_t now_ms, cJSON **out)
 {
-	work_args a = {.filter = filter};
+	work_args a = {.filter = filter, .now_ms = now_ms};
 	store_status status = in_transaction(store, ns, now_ms, journal_work, &a);
 	if (status != STORE_OK) {
 		cJSON_Delete(a.out);
@@ -1546,13 +1552,15 @@ store_status store_journal(task_store *store, const char *ns, const store_journa
 static store_status journal_count_work(task_store *store, void *arg)
 {
 	work_args *a = arg;
+	if (audit_purge(store, a->now_ms, false) < 0)
+		return STORE_FAILED;
 	return audit_count_locked(store, a->filter, &a->number);
 }
 
 store_status store_journal_count(task_store *store, const char *ns,
 				 const store_journal_filter *filter, int64_t now_ms, int64_t *count)
 {
-	work_args a = {.filter = filter};
+	work_args a = {.filter = filter, .now_ms = now_ms};
 	store_status status = in_transaction(store, ns, now_ms, journal_count_work, &a);
 	*count = status == STORE_OK ? a.number : 0;
 	return status;

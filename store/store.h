@@ -255,8 +255,9 @@ store_status store_namespace_delete(task_store *store, const char *ns);
 /*
  * Snapshots: a namespace's tasks, sequences and tombstones, saved under a
  * name ([A-Za-z0-9_-]{1,64}) in the database. Saving over an existing name
- * replaces it; restoring replaces the namespace's tasks, sequences and
- * tombstones (the journal stays). STORE_OK, STORE_NOT_FOUND (restore or
+ * replaces it; restoring replaces the namespace's tasks and tombstones and
+ * raises its sequences to the snapshot's where they are lower (they never
+ * go down: a SEQ is never issued twice); the journal stays. STORE_OK, STORE_NOT_FOUND (restore or
  * delete of an absent snapshot), STORE_INVALID (a bad name), STORE_FAILED.
  */
 store_status store_snapshot_save(task_store *store, const char *ns, const char *name,

@@ -163,7 +163,8 @@ store_status audit_count_locked(task_store *store, const store_journal_filter *f
 				int64_t *count);
 
 /* Removes the current namespace's records older than the retention, and
- * the oldest past journal_max_entries - 1 (to make room for one more). */
-int audit_purge(task_store *store, int64_t now_ms);
+ * the oldest past journal_max_entries (past journal_max_entries - 1 when
+ * `making_room` for an insert). */
+int audit_purge(task_store *store, int64_t now_ms, bool making_room);
 
 #endif
