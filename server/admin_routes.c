@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../store/json.h"
 #include "../store/text.h"
 #include "fixtures_file.h"
 #include "metrics.h"
@@ -40,20 +41,21 @@ static http_response bad_request(const char *message)
 	return http_plain_error(MHD_HTTP_BAD_REQUEST, "INVALID_ARGUMENT", message);
 }
 
-/* Parses a JSON object body; NULL with a 400 in `*refusal` when it is not. */
+/* Parses a JSON object body (strictly: see store/json.h; no repeated
+ * field); NULL with a 400 in `*refusal` when it is not one. */
 static cJSON *object_body(const http_request *request, http_response *refusal)
 {
-	const char *end = NULL;
-	cJSON *root = NULL;
-	if (request->body && text_utf8_valid(request->body, request->body_len) &&
-	    !text_has_nul(request->body, request->body_len))
-		root = cJSON_ParseWithLengthOpts(request->body, request->body_len + 1, &end, 1);
-	if (!cJSON_IsObject(root)) {
-		cJSON_Delete(root);
-		*refusal = bad_request("the body must be a JSON object");
-		return NULL;
-	}
-	return root;
+	char why[128];
+	cJSON *root = json_parse_body(request->body, request->body_len, why, sizeof why);
+	if (root && !cJSON_IsObject(root))
+		snprintf(why, sizeof why, "the body must be a JSON object");
+	else if (root && json_find_duplicate(root))
+		snprintf(why, sizeof why, "the body names a field twice");
+	else if (root)
+		return root;
+	cJSON_Delete(root);
+	*refusal = bad_request(why);
+	return NULL;
 }
 
 static http_response health(const http_request *request, const char *unused)

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "text.h"
 
 static int fail(char *why, size_t why_cap, const char *format, ...)
@@ -35,16 +36,6 @@ static bool name_ok(const char *name)
 	return len >= 1 && len <= CONFIGMAP_NAME_MAX && text_utf8_valid(name, len);
 }
 
-/* Duplicate-key check over an object's children, in one pass per child. */
-static const cJSON *find_duplicate(const cJSON *object)
-{
-	for (const cJSON *a = object->child; a; a = a->next)
-		for (const cJSON *b = a->next; b; b = b->next)
-			if (strcmp(a->string, b->string) == 0)
-				return b;
-	return NULL;
-}
-
 int configmap_validate(const cJSON *map, char *why, size_t why_cap)
 {
 	if (!cJSON_IsObject(map))
@@ -52,7 +43,7 @@ int configmap_validate(const cJSON *map, char *why, size_t why_cap)
 	int scopes = cJSON_GetArraySize(map);
 	if (scopes > CONFIGMAP_SCOPES_MAX)
 		return fail(why, why_cap, "config holds more than %d scopes", CONFIGMAP_SCOPES_MAX);
-	const cJSON *dup = find_duplicate(map);
+	const cJSON *dup = json_find_duplicate(map);
 	if (dup)
 		return fail(why, why_cap, "scope \"%.64s\" appears twice", dup->string);
 	for (const cJSON *scope = map->child; scope; scope = scope->next) {
@@ -65,7 +56,7 @@ int configmap_validate(const cJSON *map, char *why, size_t why_cap)
 		if (cJSON_GetArraySize(scope) > CONFIGMAP_KEYS_MAX)
 			return fail(why, why_cap, "scope \"%.64s\" holds more than %d keys",
 				    scope->string, CONFIGMAP_KEYS_MAX);
-		dup = find_duplicate(scope);
+		dup = json_find_duplicate(scope);
 		if (dup)
 			return fail(why, why_cap, "key \"%.64s.%.64s\" appears twice", scope->string,
 				    dup->string);
@@ -84,27 +75,6 @@ int configmap_validate(const cJSON *map, char *why, size_t why_cap)
 		}
 	}
 	return 0;
-}
-
-/* "\u0000" would end a C string early inside cJSON; find it in the raw text. */
-static bool has_escaped_nul(const char *body, size_t len)
-{
-	for (size_t i = 0; i + 1 < len; i++) {
-		if (body[i] != '\\')
-			continue;
-		if (body[i + 1] == 'u' && i + 5 < len && memcmp(body + i + 2, "0000", 4) == 0)
-			return true;
-		i++; /* skip the escaped character, so "\\u0000" is not one */
-	}
-	return false;
-}
-
-static bool all_blank(const char *s, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
-			return false;
-	return true;
 }
 
 /* The text a scalar update value is stored as; false for other kinds. */
@@ -137,22 +107,13 @@ static bool scalar_text(const cJSON *value, char *buf, size_t cap)
 int configmap_parse_update(const char *body, size_t len, cJSON **out, char *why, size_t why_cap)
 {
 	*out = NULL;
-	if (!body || all_blank(body, len)) {
+	if (!body || json_is_blank(body, len)) {
 		*out = cJSON_CreateObject();
 		return *out ? 0 : fail(why, why_cap, "out of memory");
 	}
-	if (!text_utf8_valid(body, len) || text_has_nul(body, len))
-		return fail(why, why_cap, "the body is not valid UTF-8 text");
-	if (has_escaped_nul(body, len))
-		return fail(why, why_cap, "the body holds a \\u0000 escape");
-	const char *end = NULL;
-	cJSON *parsed = cJSON_ParseWithLengthOpts(body, len, &end, 0);
+	cJSON *parsed = json_parse_body(body, len, why, why_cap);
 	if (!parsed)
-		return fail(why, why_cap, "the body is not valid JSON");
-	if (!end || !all_blank(end, len - (size_t)(end - body))) {
-		cJSON_Delete(parsed);
-		return fail(why, why_cap, "the body holds bytes after its JSON value");
-	}
+		return -1;
 	if (!cJSON_IsObject(parsed)) {
 		cJSON_Delete(parsed);
 		return fail(why, why_cap, "the body must be a JSON object of scope -> {key: value}");
@@ -394,7 +355,7 @@ static int checkpoint_keys(const cJSON *checkpoint, const cJSON *clients, int64_
 	if (cJSON_GetArraySize(checkpoint) > CONFIGMAP_CHECKPOINT_KEYS_MAX)
 		return fail(why, why_cap, "source.checkpoint names more than %d keys",
 			    CONFIGMAP_CHECKPOINT_KEYS_MAX);
-	const cJSON *dup = find_duplicate(checkpoint);
+	const cJSON *dup = json_find_duplicate(checkpoint);
 	if (dup)
 		return fail(why, why_cap, "source.checkpoint names \"%.64s\" twice", dup->string);
 	int64_t earliest = INT64_MAX;

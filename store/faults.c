@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "text.h"
 
 enum {
@@ -90,26 +91,6 @@ static uint64_t default_seed(int64_t id)
 }
 
 /* ---- small readers of JSON values ------------------------------------- */
-
-static bool has_escaped_nul(const char *body, size_t len)
-{
-	for (size_t i = 0; i + 1 < len; i++) {
-		if (body[i] != '\\')
-			continue;
-		if (body[i + 1] == 'u' && i + 5 < len && memcmp(body + i + 2, "0000", 4) == 0)
-			return true;
-		i++; /* skip the escaped character, so "\\u0000" is not one */
-	}
-	return false;
-}
-
-static bool all_blank(const char *text, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if (text[i] != ' ' && text[i] != '\t' && text[i] != '\r' && text[i] != '\n')
-			return false;
-	return true;
-}
 
 static bool in_list(const char *name, const char *const *names, size_t count)
 {
@@ -499,20 +480,11 @@ int64_t faults_add_json(fault_list *list, const char *body, size_t len, int64_t 
 		why[0] = '\0';
 	if (now_ms < 0)
 		return fail(why, why_cap, "the clock reads before 1970");
-	if (!body || len == 0 || all_blank(body, len))
+	if (!body || json_is_blank(body, len))
 		return fail(why, why_cap, "the body must be a JSON object describing the fault");
-	if (!text_utf8_valid(body, len) || text_has_nul(body, len))
-		return fail(why, why_cap, "the body is not valid UTF-8 text");
-	if (has_escaped_nul(body, len))
-		return fail(why, why_cap, "the body holds a \\u0000 escape");
-	const char *end = NULL;
-	cJSON *root = cJSON_ParseWithLengthOpts(body, len, &end, 0);
+	cJSON *root = json_parse_body(body, len, why, why_cap);
 	if (!root)
-		return fail(why, why_cap, "the body is not valid JSON");
-	if (!end || !all_blank(end, len - (size_t)(end - body))) {
-		cJSON_Delete(root);
-		return fail(why, why_cap, "the body holds bytes after its JSON value");
-	}
+		return -1;
 
 	fault f;
 	memset(&f, 0, sizeof f);

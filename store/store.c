@@ -1488,31 +1488,31 @@ static bool snapshot_name_valid(const char *name)
 	return store_namespace_valid(name);
 }
 
-store_status store_snapshot_save(task_store *store, const char *ns, const char *name,
-				 int64_t now_ms)
+static store_status on_snapshot(task_store *store, const char *ns, const char *name,
+				int64_t now_ms, locked_work work)
 {
 	if (!snapshot_name_valid(name))
 		return STORE_INVALID;
 	work_args a = {.snapshot = name, .now_ms = now_ms};
-	return in_transaction(store, ns, now_ms, snapshot_save_work, &a);
+	return in_transaction(store, ns, now_ms, work, &a);
+}
+
+store_status store_snapshot_save(task_store *store, const char *ns, const char *name,
+				 int64_t now_ms)
+{
+	return on_snapshot(store, ns, name, now_ms, snapshot_save_work);
 }
 
 store_status store_snapshot_restore(task_store *store, const char *ns, const char *name,
 				    int64_t now_ms)
 {
-	if (!snapshot_name_valid(name))
-		return STORE_INVALID;
-	work_args a = {.snapshot = name, .now_ms = now_ms};
-	return in_transaction(store, ns, now_ms, snapshot_restore_work, &a);
+	return on_snapshot(store, ns, name, now_ms, snapshot_restore_work);
 }
 
 store_status store_snapshot_delete(task_store *store, const char *ns, const char *name,
 				   int64_t now_ms)
 {
-	if (!snapshot_name_valid(name))
-		return STORE_INVALID;
-	work_args a = {.snapshot = name, .now_ms = now_ms};
-	return in_transaction(store, ns, now_ms, snapshot_delete_work, &a);
+	return on_snapshot(store, ns, name, now_ms, snapshot_delete_work);
 }
 
 store_status store_snapshots(task_store *store, const char *ns, int64_t now_ms, cJSON **out)

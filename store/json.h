@@ -1,0 +1,33 @@
+/*
+ * json.h — reading JSON bodies strictly, in one place.
+ *
+ * cJSON accepts more than a body should mean: bytes after the value, a
+ * "\u0000" that silently cuts a string, duplicate keys (the first wins).
+ * Every body connector-mock reads goes through json_parse_body, so each
+ * refuses the same things with the same sentences.
+ */
+#ifndef CONNECTOR_MOCK_JSON_H
+#define CONNECTOR_MOCK_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+/* Whether `len` bytes are empty or only JSON white space. */
+bool json_is_blank(const char *text, size_t len);
+
+/*
+ * Parses `len` bytes (no NUL needed) as exactly one JSON value. Refuses,
+ * with a sentence in `why` (`why_cap` bytes, always NUL-terminated): text
+ * that is not UTF-8 or holds a NUL byte, a "\u0000" escape, invalid JSON,
+ * bytes after the value. A blank body is refused too ("the body is empty").
+ * Returns the value (the caller frees it with cJSON_Delete) or NULL.
+ */
+cJSON *json_parse_body(const char *text, size_t len, char *why, size_t why_cap);
+
+/* The first member of `object` whose key an earlier member already has, or
+ * NULL. Not recursive. */
+const cJSON *json_find_duplicate(const cJSON *object);
+
+#endif
