@@ -9,12 +9,9 @@
 #define _POSIX_C_SOURCE 200809L
 #include "support.h"
 
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #define DOC_STOPPED "xxx.xxx.xxx.xxx-9000:connector_v2:p_493po****-incr_trans-1-0:0000000001"
 #define DOC_STOPPED2 "xxx.xxx.xxx.xxx-9000:connector_v2:p_49****4-incr_trans-1-0:0000000001"
@@ -33,79 +30,7 @@
 
 static const char *const json_type[] = {"Content-Type: application/json", NULL};
 
-/* ---- daemons: killed when the test process exits, even on a failure ---- */
-
-enum { LIVE_MAX = 8 };
-static pid_t live_pids[LIVE_MAX];
-
-static void kill_live_daemons(void)
-{
-	for (int i = 0; i < LIVE_MAX; i++)
-		if (live_pids[i] > 0) {
-			kill(live_pids[i], SIGKILL);
-			waitpid(live_pids[i], NULL, 0);
-			live_pids[i] = 0;
-		}
-}
-
-static void track(pid_t pid, bool alive)
-{
-	for (int i = 0; i < LIVE_MAX; i++)
-		if (alive ? live_pids[i] == 0 : live_pids[i] == pid) {
-			live_pids[i] = alive ? pid : 0;
-			return;
-		}
-}
-
-static void remove_temp_dir(const test_daemon *d)
-{
-	static const char *const files[] = {"mock.db", "mock.db-wal", "mock.db-shm",
-					    "mock.db-journal", "stderr.log"};
-	char path[600];
-	for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
-		snprintf(path, sizeof path, "%s/%s", d->dir, files[i]);
-		unlink(path);
-	}
-	rmdir(d->dir);
-}
-
-static void daemon_up(test_daemon *d, const char *const *args)
-{
-	ck_assert_msg(test_daemon_start(d, args, NULL) == 0, "the daemon did not start");
-	track(d->pid, true);
-}
-
-static void daemon_down(test_daemon *d)
-{
-	pid_t pid = d->pid;
-	int status = test_daemon_stop(d);
-	track(pid, false);
-	ck_assert_msg(status == 0, "the daemon exited with %d on SIGTERM (log: %s)", status,
-		      d->log_path);
-	remove_temp_dir(d);
-}
-
 /* ---- HTTP and JSON ------------------------------------------------------ */
-
-static test_response http(const test_daemon *d, const char *method, const char *path,
-			  const char *const *headers, const char *body)
-{
-	test_response r;
-	int rc = test_http(d, method, path, headers, body, body ? strlen(body) : 0, &r);
-	ck_assert_msg(rc == 0, "%s %s got no HTTP answer", method, path);
-	return r;
-}
-
-static const cJSON *member(const cJSON *object, const char *key)
-{
-	return cJSON_GetObjectItemCaseSensitive(object, key);
-}
-
-static const char *string_member(const cJSON *object, const char *key)
-{
-	const cJSON *v = member(object, key);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
 
 /* Checks Content-Type and that the body is a JSON object; caller frees. */
 static cJSON *json_of(const test_response *r)
@@ -121,7 +46,7 @@ static cJSON *json_of(const test_response *r)
 static cJSON *call(const test_daemon *d, const char *method, const char *path,
 		   const char *const *headers, const char *body, long status)
 {
-	test_response r = http(d, method, path, headers, body);
+	test_response r = test_request(d, method, path, headers, body);
 	ck_assert_msg(r.status == status, "%s %s: HTTP %ld, expected %ld: %s", method, path,
 		      r.status, status, r.body);
 	cJSON *root = json_of(&r);
@@ -132,7 +57,7 @@ static cJSON *call(const test_daemon *d, const char *method, const char *path,
 /* An error answer of the control API carries a message a person can read. */
 static void expect_message(const cJSON *root)
 {
-	const char *message = string_member(root, "message");
+	const char *message = test_string_member(root, "message");
 	ck_assert_msg(message && *message, "the error carries no message");
 }
 
@@ -150,7 +75,7 @@ static char *task_path(const char *name, const char *suffix)
 static cJSON *get_task(const test_daemon *d, const char *name)
 {
 	char *path = task_path(name, NULL);
-	test_response r = http(d, "GET", path, NULL, NULL);
+	test_response r = test_request(d, "GET", path, NULL, NULL);
 	free(path);
 	ck_assert_msg(r.status == 200 || r.status == 404, "GET task: %ld %s", r.status, r.body);
 	cJSON *task = r.status == 200 ? json_of(&r) : NULL;
@@ -161,24 +86,16 @@ static cJSON *get_task(const test_daemon *d, const char *name)
 static int task_count(const test_daemon *d)
 {
 	cJSON *health = call(d, "GET", "/_mock/health", NULL, NULL, 200);
-	const cJSON *tasks = member(health, "tasks");
+	const cJSON *tasks = test_member(health, "tasks");
 	ck_assert(cJSON_IsNumber(tasks));
 	int count = (int)tasks->valuedouble;
 	cJSON_Delete(health);
 	return count;
 }
 
-static test_response oms(const test_daemon *d, const char *op, const char *name,
-			 const char *extra_query)
-{
-	test_response r;
-	ck_assert_msg(test_oms(d, op, name, extra_query, NULL, &r) == 0, "%s: no answer", op);
-	return r;
-}
-
 static void expect_oms(const test_daemon *d, const char *op, const char *name, const char *code)
 {
-	test_response r = oms(d, op, name, NULL);
+	test_response r = test_oms_request(d, op, name, NULL, NULL);
 	char got[64];
 	bool ok = test_envelope_ok(&r, got, sizeof got);
 	if (code)
@@ -216,17 +133,17 @@ static bool allow_is(const char *allow, const char *const *methods)
 START_TEST(health_answers)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	cJSON *root = call(&d, "GET", "/_mock/health", NULL, NULL, 200);
-	ck_assert_pstr_eq(string_member(root, "status"), "ok");
-	const char *version = string_member(root, "version");
+	ck_assert_pstr_eq(test_string_member(root, "status"), "ok");
+	const char *version = test_string_member(root, "version");
 	ck_assert_msg(version && *version, "no version");
-	ck_assert(cJSON_IsNumber(member(root, "tasks")));
-	ck_assert_int_eq((int)member(root, "tasks")->valuedouble, FIXTURE_TASKS);
+	ck_assert(cJSON_IsNumber(test_member(root, "tasks")));
+	ck_assert_int_eq((int)test_member(root, "tasks")->valuedouble, FIXTURE_TASKS);
 	cJSON_Delete(root);
 	cJSON_Delete(call(&d, "POST", "/_mock/tasks", json_type, NEW_TASK_SPEC, 201));
 	ck_assert_int_eq(task_count(&d), FIXTURE_TASKS + 1);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -254,23 +171,25 @@ static const struct {
 START_TEST(list_with_filters)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	for (size_t i = 0; i < sizeof list_cases / sizeof *list_cases; i++) {
 		char path[128];
 		snprintf(path, sizeof path, "/_mock/tasks%s", list_cases[i].query);
 		cJSON *root = call(&d, "GET", path, NULL, NULL, 200);
-		const cJSON *tasks = member(root, "tasks");
+		const cJSON *tasks = test_member(root, "tasks");
 		ck_assert_msg(cJSON_IsArray(tasks), "%s: no tasks array", path);
 		ck_assert_msg(cJSON_GetArraySize(tasks) == list_cases[i].count, "%s: %d tasks, expected %d",
 			      path, cJSON_GetArraySize(tasks), list_cases[i].count);
 		const cJSON *task;
 		cJSON_ArrayForEach(task, tasks)
 		{
-			ck_assert_ptr_nonnull(string_member(task, "taskName"));
+			ck_assert_ptr_nonnull(test_string_member(task, "taskName"));
 			if (list_cases[i].state)
-				ck_assert_pstr_eq(string_member(task, "state"), list_cases[i].state);
+				ck_assert_pstr_eq(test_string_member(task, "state"),
+						  list_cases[i].state);
 			if (list_cases[i].type)
-				ck_assert_pstr_eq(string_member(task, "componentType"), list_cases[i].type);
+				ck_assert_pstr_eq(test_string_member(task, "componentType"),
+						  list_cases[i].type);
 		}
 		cJSON_Delete(root);
 	}
@@ -280,28 +199,28 @@ START_TEST(list_with_filters)
 	for (size_t i = 0; i < 3; i++) {
 		bool found = false;
 		const cJSON *task;
-		cJSON_ArrayForEach(task, member(root, "tasks")) found =
-			found || strcmp(string_member(task, "taskName"), running[i]) == 0;
+		cJSON_ArrayForEach(task, test_member(root, "tasks")) found =
+			found || strcmp(test_string_member(task, "taskName"), running[i]) == 0;
 		ck_assert_msg(found, "%s is not listed as RUNNING", running[i]);
 	}
 	cJSON_Delete(root);
 	/* the list follows changes */
 	expect_oms(&d, "stop", DOC_RUNNING, NULL);
 	root = call(&d, "GET", "/_mock/tasks?state=STOPPED", NULL, NULL, 200);
-	ck_assert_int_eq(cJSON_GetArraySize(member(root, "tasks")), 3);
+	ck_assert_int_eq(cJSON_GetArraySize(test_member(root, "tasks")), 3);
 	cJSON_Delete(root);
 	/* a state that does not exist is refused */
 	root = call(&d, "GET", "/_mock/tasks?state=PAUSED", NULL, NULL, 400);
 	expect_message(root);
 	cJSON_Delete(root);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
 START_TEST(read_one_task)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	static const char *const fields[] = {"taskName",   "state",	   "componentType", "host",
 					     "port",	   "seq",	   "config",	    "checkpoint",
 					     "progress",   "lastError",	   "createdAt",	    "updatedAt"};
@@ -310,44 +229,50 @@ START_TEST(read_one_task)
 		cJSON *task = get_task(&d, names[n]);
 		ck_assert_ptr_nonnull(task);
 		for (size_t f = 0; f < sizeof fields / sizeof *fields; f++)
-			ck_assert_msg(member(task, fields[f]) != NULL, "%s has no \"%s\"", names[n], fields[f]);
-		ck_assert_pstr_eq(string_member(task, "taskName"), names[n]);
-		ck_assert(cJSON_IsObject(member(task, "config")));
-		ck_assert(cJSON_IsNumber(member(task, "createdAt")) &&
-			  member(task, "createdAt")->valuedouble > 1.6e12);
-		ck_assert(cJSON_IsNumber(member(task, "updatedAt")) &&
-			  member(task, "updatedAt")->valuedouble >= member(task, "createdAt")->valuedouble);
-		ck_assert(cJSON_IsNumber(member(task, "port")) && member(task, "port")->valuedouble == 9000);
-		ck_assert(cJSON_IsNumber(member(task, "seq")) && member(task, "seq")->valuedouble == 1);
+			ck_assert_msg(test_member(task, fields[f]) != NULL, "%s has no \"%s\"",
+				      names[n], fields[f]);
+		ck_assert_pstr_eq(test_string_member(task, "taskName"), names[n]);
+		ck_assert(cJSON_IsObject(test_member(task, "config")));
+		ck_assert(cJSON_IsNumber(test_member(task, "createdAt")) &&
+			  test_member(task, "createdAt")->valuedouble > 1.6e12);
+		ck_assert(cJSON_IsNumber(test_member(task, "updatedAt")) &&
+			  test_member(task, "updatedAt")->valuedouble >=
+				  test_member(task, "createdAt")->valuedouble);
+		ck_assert(cJSON_IsNumber(test_member(task, "port")) &&
+			  test_member(task, "port")->valuedouble == 9000);
+		ck_assert(cJSON_IsNumber(test_member(task, "seq")) &&
+			  test_member(task, "seq")->valuedouble == 1);
 		cJSON_Delete(task);
 	}
 	cJSON *task = get_task(&d, DOC_STOPPED);
-	ck_assert_pstr_eq(string_member(task, "state"), "STOPPED");
-	ck_assert_pstr_eq(string_member(task, "componentType"), "incr_trans");
-	ck_assert_pstr_eq(string_member(task, "host"), "xxx.xxx.xxx.xxx");
-	ck_assert(member(task, "checkpoint")->valuedouble == 1700000321.0);
-	ck_assert(cJSON_IsNull(member(task, "progress")));
-	ck_assert(cJSON_IsNull(member(task, "lastError")));
-	ck_assert_pstr_eq(string_member(member(member(task, "config"), "source"), "clients"),
-			  "[{\"clientId\":\"p_493po_incr_client_1_0\",\"subtopic\":\"oms_store_p_493po_0_1_0\"}]");
+	ck_assert_pstr_eq(test_string_member(task, "state"), "STOPPED");
+	ck_assert_pstr_eq(test_string_member(task, "componentType"), "incr_trans");
+	ck_assert_pstr_eq(test_string_member(task, "host"), "xxx.xxx.xxx.xxx");
+	ck_assert(test_member(task, "checkpoint")->valuedouble == 1700000321.0);
+	ck_assert(cJSON_IsNull(test_member(task, "progress")));
+	ck_assert(cJSON_IsNull(test_member(task, "lastError")));
+	ck_assert_pstr_eq(
+		test_string_member(test_member(test_member(task, "config"), "source"), "clients"),
+		"[{\"clientId\":\"p_493po_incr_client_1_0\","
+		"\"subtopic\":\"oms_store_p_493po_0_1_0\"}]");
 	cJSON_Delete(task);
 
 	task = get_task(&d, FULL_RUNNING);
-	ck_assert_pstr_eq(string_member(task, "componentType"), "full_trans");
-	ck_assert_pstr_eq(string_member(task, "host"), "10.0.0.12");
-	ck_assert(cJSON_IsNull(member(task, "checkpoint")));
-	ck_assert(member(task, "progress")->valuedouble > 0.419 &&
-		  member(task, "progress")->valuedouble < 0.421);
+	ck_assert_pstr_eq(test_string_member(task, "componentType"), "full_trans");
+	ck_assert_pstr_eq(test_string_member(task, "host"), "10.0.0.12");
+	ck_assert(cJSON_IsNull(test_member(task, "checkpoint")));
+	ck_assert(test_member(task, "progress")->valuedouble > 0.419 &&
+		  test_member(task, "progress")->valuedouble < 0.421);
 	cJSON_Delete(task);
 
 	task = get_task(&d, INCR_ABNORMAL);
-	ck_assert_pstr_eq(string_member(task, "state"), "ABNORMAL");
-	ck_assert_ptr_nonnull(string_member(task, "lastError"));
+	ck_assert_pstr_eq(test_string_member(task, "state"), "ABNORMAL");
+	ck_assert_ptr_nonnull(test_string_member(task, "lastError"));
 	cJSON_Delete(task);
 
 	/* the raw ':' and '*' in the path work as well */
 	cJSON *raw = call(&d, "GET", "/_mock/tasks/" DOC_STOPPED, NULL, NULL, 200);
-	ck_assert_pstr_eq(string_member(raw, "taskName"), DOC_STOPPED);
+	ck_assert_pstr_eq(test_string_member(raw, "taskName"), DOC_STOPPED);
 	cJSON_Delete(raw);
 
 	/* absent: 404 JSON */
@@ -360,7 +285,7 @@ START_TEST(read_one_task)
 		cJSON_Delete(root);
 		free(path);
 	}
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -371,20 +296,22 @@ END_TEST
 START_TEST(create_task)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	cJSON *created = call(&d, "POST", "/_mock/tasks", json_type, NEW_TASK_SPEC, 201);
-	ck_assert_pstr_eq(string_member(created, "taskName"), NEW_TASK);
-	ck_assert_pstr_eq(string_member(created, "state"), "STOPPED");
+	ck_assert_pstr_eq(test_string_member(created, "taskName"), NEW_TASK);
+	ck_assert_pstr_eq(test_string_member(created, "state"), "STOPPED");
 	cJSON *task = get_task(&d, NEW_TASK);
 	ck_assert_ptr_nonnull(task);
-	ck_assert_pstr_eq(string_member(task, "state"), "STOPPED");
-	ck_assert_pstr_eq(string_member(member(member(task, "config"), "source"), "username"), "u");
+	ck_assert_pstr_eq(test_string_member(task, "state"), "STOPPED");
+	ck_assert_pstr_eq(
+		test_string_member(test_member(test_member(task, "config"), "source"), "username"),
+		"u");
 	cJSON_Delete(task);
 	cJSON_Delete(created);
 	/* the OMS routes see it */
 	expect_oms(&d, "resume", NEW_TASK, NULL);
 	cJSON *after = get_task(&d, NEW_TASK);
-	ck_assert_pstr_eq(string_member(after, "state"), "RUNNING");
+	ck_assert_pstr_eq(test_string_member(after, "state"), "RUNNING");
 	cJSON_Delete(after);
 
 	/* the optional fields of the fixture format */
@@ -393,21 +320,21 @@ START_TEST(create_task)
 		"\"state\":\"FINISHED\",\"config\":{},\"checkpoint\":1700000000,\"progress\":1,"
 		"\"lastError\":\"none\"}";
 	created = call(&d, "POST", "/_mock/tasks", json_type, full, 201);
-	ck_assert_pstr_eq(string_member(created, "state"), "FINISHED");
-	ck_assert(member(created, "checkpoint")->valuedouble == 1700000000.0);
-	ck_assert(member(created, "progress")->valuedouble == 1.0);
-	ck_assert_pstr_eq(string_member(created, "lastError"), "none");
-	ck_assert(member(created, "seq")->valuedouble == 4.0);
+	ck_assert_pstr_eq(test_string_member(created, "state"), "FINISHED");
+	ck_assert(test_member(created, "checkpoint")->valuedouble == 1700000000.0);
+	ck_assert(test_member(created, "progress")->valuedouble == 1.0);
+	ck_assert_pstr_eq(test_string_member(created, "lastError"), "none");
+	ck_assert(test_member(created, "seq")->valuedouble == 4.0);
 	cJSON_Delete(created);
 	ck_assert_int_eq(task_count(&d), FIXTURE_TASKS + 2);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
 START_TEST(create_conflicts)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	static const char *const specs[] = {
 		/* the same name */
 		"{\"taskName\":\"" DOC_STOPPED "\",\"state\":\"STOPPED\",\"config\":{}}",
@@ -422,9 +349,9 @@ START_TEST(create_conflicts)
 	}
 	ck_assert_int_eq(task_count(&d), FIXTURE_TASKS);
 	cJSON *task = get_task(&d, DOC_STOPPED);
-	ck_assert_pstr_eq(string_member(task, "state"), "STOPPED");
+	ck_assert_pstr_eq(test_string_member(task, "state"), "STOPPED");
 	cJSON_Delete(task);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -460,14 +387,14 @@ enum { BAD_SPECS = sizeof bad_specs / sizeof *bad_specs };
 START_TEST(create_refusals)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	cJSON *root = call(&d, "POST", "/_mock/tasks", json_type, bad_specs[_i], 400);
 	expect_message(root);
 	cJSON_Delete(root);
 	ck_assert_int_eq(task_count(&d), FIXTURE_TASKS);
 	cJSON *task = get_task(&d, NEW_TASK);
 	ck_assert_msg(task == NULL, "a refused spec created the task");
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -478,18 +405,18 @@ END_TEST
 START_TEST(fail_a_task)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	static const char *const names[] = {DOC_RUNNING, DOC_STOPPED, INCR_CREATED};
 	for (size_t i = 0; i < 3; i++) {
 		char *path = task_path(names[i], "/fail");
 		cJSON *answer = call(&d, "POST", path, json_type, "{\"message\":\"disk full on node 3\"}",
 				     200);
 		free(path);
-		ck_assert_pstr_eq(string_member(answer, "state"), "ABNORMAL");
+		ck_assert_pstr_eq(test_string_member(answer, "state"), "ABNORMAL");
 		cJSON_Delete(answer);
 		cJSON *task = get_task(&d, names[i]);
-		ck_assert_pstr_eq(string_member(task, "state"), "ABNORMAL");
-		ck_assert_pstr_eq(string_member(task, "lastError"), "disk full on node 3");
+		ck_assert_pstr_eq(test_string_member(task, "state"), "ABNORMAL");
+		ck_assert_pstr_eq(test_string_member(task, "lastError"), "disk full on node 3");
 		cJSON_Delete(task);
 	}
 	/* the OMS routes see ABNORMAL: resume and stop are allowed from it */
@@ -511,10 +438,10 @@ START_TEST(fail_a_task)
 	}
 	free(path);
 	cJSON *task = get_task(&d, DOC_STOPPED2);
-	ck_assert_pstr_eq(string_member(task, "state"), "STOPPED");
-	ck_assert(cJSON_IsNull(member(task, "lastError")));
+	ck_assert_pstr_eq(test_string_member(task, "state"), "STOPPED");
+	ck_assert(cJSON_IsNull(test_member(task, "lastError")));
 	cJSON_Delete(task);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -525,11 +452,12 @@ END_TEST
 START_TEST(reset_wipes_and_reseeds)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	cJSON *original = get_task(&d, DOC_STOPPED2);
 	expect_oms(&d, "delete", INCR_CREATED, NULL);
 	expect_oms(&d, "migrate", DOC_RUNNING, NULL);
-	test_response r = oms(&d, "update", DOC_STOPPED2, "deleteParams=sink.workerNum");
+	test_response r =
+		test_oms_request(&d, "update", DOC_STOPPED2, "deleteParams=sink.workerNum", NULL);
 	test_response_free(&r);
 	cJSON_Delete(call(&d, "POST", "/_mock/tasks", json_type, NEW_TASK_SPEC, 201));
 	ck_assert_int_eq(task_count(&d), FIXTURE_TASKS);
@@ -539,24 +467,25 @@ START_TEST(reset_wipes_and_reseeds)
 	ck_assert_int_eq(task_count(&d), FIXTURE_TASKS);
 	cJSON *task = get_task(&d, INCR_CREATED);
 	ck_assert_msg(task != NULL, "the deleted fixture task is not back");
-	ck_assert_pstr_eq(string_member(task, "state"), "CREATED");
+	ck_assert_pstr_eq(test_string_member(task, "state"), "CREATED");
 	cJSON_Delete(task);
 	ck_assert_msg(get_task(&d, NEW_TASK) == NULL, "the created task survived the reset");
 	task = get_task(&d, DOC_RUNNING);
 	ck_assert_msg(task != NULL, "the migrated fixture task is not back");
-	ck_assert_pstr_eq(string_member(task, "state"), "RUNNING");
+	ck_assert_pstr_eq(test_string_member(task, "state"), "RUNNING");
 	cJSON_Delete(task);
 	ck_assert_msg(get_task(&d, "xxx.xxx.xxx.xxx-9000:connector_v2:p_493p****-incr_trans-1-0:0000000002") == NULL,
 		      "the migrated task survived the reset");
 	task = get_task(&d, DOC_STOPPED2);
-	ck_assert_msg(cJSON_Compare(member(task, "config"), member(original, "config"), 1),
-		      "the updated config was not restored");
+	ck_assert_msg(
+		cJSON_Compare(test_member(task, "config"), test_member(original, "config"), 1),
+		"the updated config was not restored");
 	cJSON_Delete(task);
 	cJSON_Delete(original);
 	/* the names work again on the OMS routes */
 	expect_oms(&d, "delete", INCR_CREATED, NULL);
 	expect_oms(&d, "stop", DOC_RUNNING, NULL);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -567,7 +496,7 @@ END_TEST
 START_TEST(unknown_control_routes)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	static const struct {
 		const char *method, *path;
 	} cases[] = {
@@ -580,14 +509,14 @@ START_TEST(unknown_control_routes)
 		cJSON *root = call(&d, cases[i].method, cases[i].path, NULL, NULL, 404);
 		cJSON_Delete(root);
 	}
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
 START_TEST(wrong_control_methods)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	static const char *const get[] = {"GET", NULL};
 	static const char *const post[] = {"POST", NULL};
 	static const char *const get_post[] = {"GET", "POST", NULL};
@@ -615,7 +544,7 @@ START_TEST(wrong_control_methods)
 		{"POST", "/_mock/metrics", get},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-		test_response r = http(&d, cases[i].method, cases[i].path, NULL, NULL);
+		test_response r = test_request(&d, cases[i].method, cases[i].path, NULL, NULL);
 		ck_assert_msg(r.status == 405, "%s %s: HTTP %ld", cases[i].method, cases[i].path,
 			      r.status);
 		ck_assert_msg(allow_is(r.allow, cases[i].allow), "%s %s: Allow is \"%s\"",
@@ -625,7 +554,7 @@ START_TEST(wrong_control_methods)
 	}
 	/* nothing was deleted or reset by them */
 	ck_assert_int_eq(task_count(&d), FIXTURE_TASKS);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -636,7 +565,7 @@ END_TEST
 START_TEST(journal_query_refusals)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	static const char *const paths[] = {
 		"/_mock/journal?limit=0",	  "/_mock/journal?limit=abc", "/_mock/journal?limit=-1",
 		"/_mock/journal?op=pause",	  "/_mock/journal?limit=1&limit=2",
@@ -647,9 +576,9 @@ START_TEST(journal_query_refusals)
 		cJSON_Delete(root);
 	}
 	cJSON *root = call(&d, "GET", "/_mock/journal?limit=1&op=&taskName=", NULL, NULL, 200);
-	ck_assert(cJSON_IsArray(member(root, "entries")));
+	ck_assert(cJSON_IsArray(test_member(root, "entries")));
 	cJSON_Delete(root);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -693,12 +622,12 @@ START_TEST(admin_token_guards_every_control_route)
 	const admin_call *c = &admin_calls[_i];
 	test_daemon d;
 	const char *const args[] = {"--admin-token", "secret", NULL};
-	daemon_up(&d, args);
+	test_daemon_up(&d, args, NULL);
 	expect_oms(&d, "delete", INCR_CREATED, NULL);
 	for (size_t w = 0; w < sizeof wrong_authorizations / sizeof *wrong_authorizations; w++) {
 		const char *const headers[] = {"Content-Type: application/json", wrong_authorizations[w],
 					       NULL};
-		test_response r = http(&d, c->method, c->path, headers, c->body);
+		test_response r = test_request(&d, c->method, c->path, headers, c->body);
 		ck_assert_msg(r.status == 401, "%s %s with %s: HTTP %ld", c->method, c->path,
 			      wrong_authorizations[w] ? wrong_authorizations[w] : "no token", r.status);
 		ck_assert_msg(r.authenticate[0] != '\0', "a 401 without WWW-Authenticate");
@@ -710,26 +639,26 @@ START_TEST(admin_token_guards_every_control_route)
 	/* nothing changed: no task created, none failed, no reset (which would
 	 * bring back the task deleted before the attempts) */
 	const char *const token[] = {"Authorization: Bearer secret", NULL};
-	test_response r = http(&d, "GET", "/_mock/health", token, NULL);
+	test_response r = test_request(&d, "GET", "/_mock/health", token, NULL);
 	cJSON *health = json_of(&r);
-	ck_assert_int_eq((int)member(health, "tasks")->valuedouble, FIXTURE_TASKS - 1);
+	ck_assert_int_eq((int)test_member(health, "tasks")->valuedouble, FIXTURE_TASKS - 1);
 	cJSON_Delete(health);
 	test_response_free(&r);
-	r = http(&d, "GET", "/_mock/tasks/" DOC_STOPPED2, token, NULL);
+	r = test_request(&d, "GET", "/_mock/tasks/" DOC_STOPPED2, token, NULL);
 	cJSON *task = json_of(&r);
-	ck_assert_pstr_eq(string_member(task, "state"), "STOPPED");
-	ck_assert(cJSON_IsNull(member(task, "lastError")));
+	ck_assert_pstr_eq(test_string_member(task, "state"), "STOPPED");
+	ck_assert(cJSON_IsNull(test_member(task, "lastError")));
 	cJSON_Delete(task);
 	test_response_free(&r);
 
 	const char *const right[] = {"Content-Type: application/json", "Authorization: Bearer secret",
 				     NULL};
-	r = http(&d, c->method, c->path, right, c->body);
+	r = test_request(&d, c->method, c->path, right, c->body);
 	ck_assert_msg(r.status == c->status, "%s %s with the token: HTTP %ld, expected %ld", c->method,
 		      c->path, r.status, c->status);
 	cJSON_Delete(json_of(&r));
 	test_response_free(&r);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -738,19 +667,19 @@ START_TEST(admin_token_leaves_oms_routes_open)
 {
 	test_daemon d;
 	const char *const args[] = {"--admin-token", "secret", NULL};
-	daemon_up(&d, args);
+	test_daemon_up(&d, args, NULL);
 	expect_oms(&d, "resume", DOC_STOPPED, NULL);
 	expect_oms(&d, "stop", DOC_STOPPED, NULL);
 	expect_oms(&d, "stop", DOC_STOPPED, "ILLEGAL_STATE");
 	expect_oms(&d, "delete", INCR_CREATED, NULL);
 	/* a wrong token on an OMS route is ignored, not refused */
 	const char *const wrong[] = {"Authorization: Bearer wrong", "Content-Type:", NULL};
-	test_response r = http(&d, "POST", "/connector/task/v2/resume?taskName=" DOC_STOPPED, wrong,
-			       NULL);
+	test_response r = test_request(
+		&d, "POST", "/connector/task/v2/resume?taskName=" DOC_STOPPED, wrong, NULL);
 	ck_assert_int_eq(r.status, 200);
 	ck_assert(test_envelope_ok(&r, NULL, 0));
 	test_response_free(&r);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -759,16 +688,16 @@ START_TEST(admin_token_scheme_is_case_insensitive)
 {
 	test_daemon d;
 	const char *const args[] = {"--admin-token", "secret", NULL};
-	daemon_up(&d, args);
+	test_daemon_up(&d, args, NULL);
 	static const char *const headers[] = {"Authorization: bearer secret",
 					      "Authorization: BEARER secret"};
 	for (size_t i = 0; i < 2; i++) {
 		const char *const list[] = {headers[i], NULL};
-		test_response r = http(&d, "GET", "/_mock/health", list, NULL);
+		test_response r = test_request(&d, "GET", "/_mock/health", list, NULL);
 		ck_assert_msg(r.status == 200, "%s: HTTP %ld", headers[i], r.status);
 		test_response_free(&r);
 	}
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -776,14 +705,14 @@ END_TEST
 START_TEST(no_admin_token_is_open)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	const char *const any[] = {"Authorization: Bearer whatever", NULL};
 	for (size_t i = 0; i < 2; i++) {
-		test_response r = http(&d, "GET", "/_mock/health", i ? any : NULL, NULL);
+		test_response r = test_request(&d, "GET", "/_mock/health", i ? any : NULL, NULL);
 		ck_assert_int_eq(r.status, 200);
 		test_response_free(&r);
 	}
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -815,8 +744,4 @@ static Suite *admin_suite(void)
 	return suite;
 }
 
-int main(void)
-{
-	atexit(kill_live_daemons);
-	return test_run_suite(admin_suite());
-}
+int main(void) { return test_run_suite(admin_suite()); }

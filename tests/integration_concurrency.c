@@ -45,9 +45,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
 enum {
 	CLIENTS = 8,
@@ -56,7 +54,6 @@ enum {
 	NAME_CAP = 320,
 	CODE_CAP = 40,
 	WHY_CAP = 768,
-	BODY_MAX = 8 * 1024 * 1024, /* a client's answer buffer never grows past this */
 	JOURNAL_LIMIT = 100000,
 };
 
@@ -163,17 +160,6 @@ static unsigned long long name_seq(const char *name)
 
 /* ---- JSON helpers -------------------------------------------------------- */
 
-static const char *string_member(const cJSON *object, const char *key)
-{
-	const cJSON *item = cJSON_GetObjectItemCaseSensitive(object, key);
-	return cJSON_IsString(item) ? item->valuestring : NULL;
-}
-
-static bool same(const char *a, const char *b)
-{
-	return (!a && !b) || (a && b && strcmp(a, b) == 0);
-}
-
 /*
  * Checks one OMS answer: exactly the six keys in order, isSuccess true
  * exactly when errCode is null, and each key's type for that outcome.
@@ -181,24 +167,8 @@ static bool same(const char *a, const char *b)
  */
 static bool envelope_valid(const cJSON *root, char *why, size_t cap)
 {
-	static const char *const keys[6] = {"errCode", "errMsg", "errorDetail",
-					    "isSuccess", "result", "retryable"};
-	if (!cJSON_IsObject(root)) {
-		snprintf(why, cap, "the answer is not a JSON object");
+	if (!test_envelope_keys_valid(root, why, cap))
 		return false;
-	}
-	int i = 0;
-	for (const cJSON *item = root->child; item; item = item->next, i++) {
-		if (i >= 6 || !item->string || strcmp(item->string, keys[i]) != 0) {
-			snprintf(why, cap, "key %d is \"%s\", expected \"%s\"", i,
-				 item->string ? item->string : "(none)", i < 6 ? keys[i] : "(no more)");
-			return false;
-		}
-	}
-	if (i != 6) {
-		snprintf(why, cap, "the envelope has %d keys, not 6", i);
-		return false;
-	}
 	const cJSON *code = cJSON_GetObjectItemCaseSensitive(root, "errCode");
 	const cJSON *message = cJSON_GetObjectItemCaseSensitive(root, "errMsg");
 	const cJSON *detail = cJSON_GetObjectItemCaseSensitive(root, "errorDetail");
@@ -222,7 +192,7 @@ static bool envelope_valid(const cJSON *root, char *why, size_t cap)
 		}
 		return true;
 	}
-	const char *detail_code = string_member(detail, "code");
+	const char *detail_code = test_string_member(detail, "code");
 	if (!cJSON_IsString(code) || !cJSON_IsString(message) || !*message->valuestring ||
 	    !cJSON_IsNull(result) || !cJSON_IsBool(retryable) || !cJSON_IsObject(detail) ||
 	    !detail_code || strcmp(detail_code, code->valuestring) != 0 ||
@@ -232,44 +202,6 @@ static bool envelope_valid(const cJSON *root, char *why, size_t cap)
 		return false;
 	}
 	return true;
-}
-
-/* ---- daemons: killed when the test process exits, even after a failed
- * assertion ------------------------------------------------------------- */
-
-enum { LIVE_MAX = 16 };
-static pid_t live_pids[LIVE_MAX];
-
-static void kill_live_daemons(void)
-{
-	for (int i = 0; i < LIVE_MAX; i++)
-		if (live_pids[i] > 0) {
-			kill(live_pids[i], SIGKILL);
-			waitpid(live_pids[i], NULL, 0);
-			live_pids[i] = 0;
-		}
-}
-
-/* Remembers a started daemon (alive) or forgets a stopped one. */
-static void track(pid_t pid, bool alive)
-{
-	for (int i = 0; i < LIVE_MAX; i++)
-		if (alive ? live_pids[i] == 0 : live_pids[i] == pid) {
-			live_pids[i] = alive ? pid : 0;
-			return;
-		}
-}
-
-static void remove_temp_dir(const test_daemon *d)
-{
-	static const char *const files[] = {"mock.db", "mock.db-wal", "mock.db-shm",
-					    "mock.db-journal", "stderr.log"};
-	char path[600];
-	for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
-		snprintf(path, sizeof path, "%s/%s", d->dir, files[i]);
-		unlink(path);
-	}
-	rmdir(d->dir);
 }
 
 /* ---- one client ---------------------------------------------------------- */
@@ -288,11 +220,6 @@ typedef struct {
 } request_record;
 
 typedef struct {
-	char *data;
-	size_t len;
-} answer_buffer;
-
-typedef struct {
 	int index;
 	const char *base_url;
 	request_record *records; /* OPS_PER_CLIENT of them */
@@ -309,56 +236,22 @@ typedef struct {
 	char first_error[WHY_CAP];
 } client;
 
-static void client_error(client *c, const char *format, ...) __attribute__((format(printf, 2, 3)));
+/* Counts an error of client `c`, keeping the first one's sentence. */
+#define client_error(c, ...)                                                                       \
+	test_note_error(&(c)->errors, (c)->first_error, sizeof((c)->first_error), __VA_ARGS__)
 
-static void client_error(client *c, const char *format, ...)
-{
-	if (c->errors++ > 0)
-		return;
-	va_list args;
-	va_start(args, format);
-	vsnprintf(c->first_error, sizeof c->first_error, format, args);
-	va_end(args);
-}
-
-/* splitmix64: a seeded, per-thread, deterministic sequence */
-static uint64_t next_random(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9E3779B97F4A7C15ULL);
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	return z ^ (z >> 31);
-}
-
-static unsigned below(client *c, unsigned n)
-{
-	return (unsigned)(next_random(&c->random) % n);
-}
-
-static size_t on_answer(char *data, size_t size, size_t count, void *user)
-{
-	answer_buffer *buffer = user;
-	size_t n = size * count;
-	if (buffer->len + n > BODY_MAX)
-		return 0; /* libcurl fails the transfer: "no answer" */
-	char *grown = realloc(buffer->data, buffer->len + n + 1);
-	if (!grown)
-		return 0;
-	memcpy(grown + buffer->len, data, n);
-	buffer->data = grown;
-	buffer->len += n;
-	buffer->data[buffer->len] = '\0';
-	return n;
-}
+/* A number below `n` from the client's seeded, per-thread sequence. */
+static unsigned below(client *c, unsigned n) { return (unsigned)(test_splitmix64(&c->random) % n); }
 
 /* One request on the client's own handle (its connection is kept alive).
- * `body` NULL: a GET. Returns the HTTP status, or 0 when no answer came. */
+ * `body` NULL: a GET. Returns the HTTP status, or 0 when no answer came
+ * (an answer past TEST_BUFFER_MAX bytes counts as none). */
 static long client_request(client *c, CURL *curl, const char *url, const char *body,
-			   struct curl_slist *headers, answer_buffer *answer, char *content_type,
+			   struct curl_slist *headers, test_buffer *answer, char *content_type,
 			   size_t type_cap)
 {
 	free(answer->data);
-	*answer = (answer_buffer){.data = NULL};
+	*answer = (test_buffer){.data = NULL};
 	content_type[0] = '\0';
 	curl_easy_setopt(curl, CURLOPT_URL, url);
 	if (body) {
@@ -388,7 +281,7 @@ static void client_relist(client *c, CURL *curl, struct curl_slist *headers, int
 {
 	char url[256], type[128], identity[NAME_CAP];
 	snprintf(url, sizeof url, "%s/_mock/tasks", c->base_url);
-	answer_buffer answer = {0};
+	test_buffer answer = {0};
 	c->relists++;
 	long status = client_request(c, curl, url, NULL, headers, &answer, type, sizeof type);
 	cJSON *root = status == 200 ? cJSON_Parse(answer.data) : NULL;
@@ -402,8 +295,8 @@ static void client_relist(client *c, CURL *curl, struct curl_slist *headers, int
 	const cJSON *task;
 	cJSON_ArrayForEach(task, cJSON_GetObjectItemCaseSensitive(root, "tasks"))
 	{
-		const char *name = string_member(task, "taskName");
-		if (same(string_member(task, "identity"), identity) && name &&
+		const char *name = test_string_member(task, "taskName");
+		if (test_same_string(test_string_member(task, "identity"), identity) && name &&
 		    strlen(name) < NAME_CAP) {
 			snprintf(c->names[slot], NAME_CAP, "%s", name);
 			c->gone[slot] = false;
@@ -427,7 +320,7 @@ static void client_learn(client *c, CURL *curl, struct curl_slist *headers,
 		return;
 	const cJSON *extra = cJSON_GetObjectItemCaseSensitive(
 		cJSON_GetObjectItemCaseSensitive(root, "errorDetail"), "extraContext");
-	const char *migrated_to = string_member(extra, "migratedTo");
+	const char *migrated_to = test_string_member(extra, "migratedTo");
 	record->deleted = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(extra, "deleted"));
 	if (migrated_to && strlen(migrated_to) < NAME_CAP) {
 		snprintf(record->migrated_to, NAME_CAP, "%s", migrated_to);
@@ -486,7 +379,7 @@ static void client_send(client *c, CURL *curl, struct curl_slist *plain,
 	else
 		body[0] = '\0';
 
-	answer_buffer answer = {0};
+	test_buffer answer = {0};
 	char type[128];
 	long status = client_request(c, curl, url, body, record->op == OP_UPDATE ? json : plain,
 				     &answer, type, sizeof type);
@@ -509,8 +402,8 @@ static void client_send(client *c, CURL *curl, struct curl_slist *plain,
 			     c->index, n, why, answer.data ? answer.data : "");
 	} else {
 		record->success = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "isSuccess"));
-		const char *code = string_member(root, "errCode");
-		const char *result = string_member(root, "result");
+		const char *code = test_string_member(root, "errCode");
+		const char *result = test_string_member(root, "result");
 		snprintf(record->err_code, CODE_CAP, "%s", code ? code : "");
 		snprintf(record->result, NAME_CAP, "%s", result ? result : "");
 		if (record->success)
@@ -526,17 +419,12 @@ static void client_send(client *c, CURL *curl, struct curl_slist *plain,
 static void *client_main(void *argument)
 {
 	client *c = argument;
-	CURL *curl = curl_easy_init();
+	struct curl_slist *plain, *json;
+	CURL *curl = test_load_handle(&plain, &json);
 	if (!curl) {
 		client_error(c, "curl_easy_init failed");
 		return NULL;
 	}
-	struct curl_slist *plain = curl_slist_append(NULL, "Expect:");
-	struct curl_slist *json = curl_slist_append(NULL, "Expect:");
-	json = curl_slist_append(json, "Content-Type: application/json");
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_answer);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, getenv("CONNECTOR_MOCK_WRAPPER") ? 120L : 20L);
 	for (int n = 0; n < OPS_PER_CLIENT; n++)
 		client_send(c, curl, plain, json, n);
 	curl_slist_free_all(plain);
@@ -557,7 +445,7 @@ static int find_live_task(client *c, CURL *curl, struct curl_slist *headers,
 {
 	char url[256], type[128];
 	snprintf(url, sizeof url, "%s/_mock/tasks", c->base_url);
-	answer_buffer answer = {0};
+	test_buffer answer = {0};
 	long status = client_request(c, curl, url, NULL, headers, &answer, type, sizeof type);
 	cJSON *root = status == 200 ? cJSON_Parse(answer.data) : NULL;
 	free(answer.data);
@@ -567,10 +455,10 @@ static int find_live_task(client *c, CURL *curl, struct curl_slist *headers,
 	const cJSON *task;
 	cJSON_ArrayForEach(task, cJSON_GetObjectItemCaseSensitive(root, "tasks"))
 	{
-		const char *task_name = string_member(task, "taskName");
-		if (!same(string_member(task, "identity"), identity) || !task_name)
+		const char *task_name = test_string_member(task, "taskName");
+		if (!test_same_string(test_string_member(task, "identity"), identity) || !task_name)
 			continue;
-		const char *error = string_member(task, "lastError");
+		const char *error = test_string_member(task, "lastError");
 		snprintf(name, cap, "%s", task_name);
 		snprintf(last_error, cap, "%s", error ? error : "");
 		found = 1;
@@ -591,21 +479,10 @@ static long post_fail(client *c, CURL *curl, struct curl_slist *json, const char
 	snprintf(url, sizeof url, "%s/_mock/tasks/%s/fail", c->base_url, escaped ? escaped : "");
 	curl_free(escaped);
 	snprintf(body, sizeof body, "{\"message\":\"%s\"}", message);
-	answer_buffer answer = {0};
+	test_buffer answer = {0};
 	long status = client_request(c, curl, url, body, json, &answer, type, sizeof type);
 	free(answer.data);
 	return status;
-}
-
-static CURL *control_handle(struct curl_slist **json)
-{
-	CURL *curl = curl_easy_init();
-	*json = curl_slist_append(NULL, "Expect:");
-	*json = curl_slist_append(*json, "Content-Type: application/json");
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_answer);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, getenv("CONNECTOR_MOCK_WRAPPER") ? 120L : 20L);
-	return curl;
 }
 
 typedef struct {
@@ -631,11 +508,12 @@ static void *injector_main(void *argument)
 	injector *in = argument;
 	client lister = {.index = -1, .base_url = in->base_url};
 	struct curl_slist *json;
-	CURL *curl = control_handle(&json);
+	CURL *curl = test_load_handle(NULL, &json);
 	for (long n = 1; !atomic_load(&in->stop) && in->errors == 0; n++) {
-		struct timespec pause = {0, (long)(2 + next_random(&in->random) % 6) * 1000 * 1000};
+		struct timespec pause = {0, (long)(2 + test_splitmix64(&in->random) % 6) * 1000 *
+						    1000};
 		nanosleep(&pause, NULL);
-		int slot = (int)(next_random(&in->random) % SHARED_TASKS);
+		int slot = (int)(test_splitmix64(&in->random) % SHARED_TASKS);
 		char identity[NAME_CAP], name[NAME_CAP], last_error[NAME_CAP], message[64];
 		name_identity(shared[slot].name, identity, sizeof identity);
 		int found = find_live_task(&lister, curl, json, identity, name, last_error, NAME_CAP);
@@ -785,8 +663,8 @@ static bool was_old_name(const model_task *t, const char *name)
 /* The client request an entry records, through its requestId=tN-M. */
 static request_record *record_of_entry(model *m, const cJSON *entry)
 {
-	const char *id = string_member(cJSON_GetObjectItemCaseSensitive(entry, "params"),
-				       "requestId");
+	const char *id =
+		test_string_member(cJSON_GetObjectItemCaseSensitive(entry, "params"), "requestId");
 	int thread, n;
 	char tail;
 	if (!id || sscanf(id, "t%d-%d%c", &thread, &n, &tail) != 2 || thread < 0 ||
@@ -811,8 +689,8 @@ static void check_entry_against_answer(model *m, const cJSON *entry, request_rec
 		model_error(m, entry, "the client was answered %s %s",
 			    r->success ? "success" : "failure", r->err_code);
 	const char *expected_result =
-		op == OP_MIGRATE ? string_member(entry, "newTaskName") : name;
-	if (success && !same(r->result, expected_result))
+		op == OP_MIGRATE ? test_string_member(entry, "newTaskName") : name;
+	if (success && !test_same_string(r->result, expected_result))
 		model_error(m, entry, "the client was answered result %s", r->result);
 }
 
@@ -821,9 +699,10 @@ static void model_apply(model *m, const cJSON *entry, model_task *t, operation o
 			const verdict *v)
 {
 	if (op == OP_MIGRATE) {
-		const char *new_name = string_member(entry, "newTaskName");
+		const char *new_name = test_string_member(entry, "newTaskName");
 		char identity[NAME_CAP], host[NAME_CAP], old_host[NAME_CAP];
-		const char *ip = string_member(cJSON_GetObjectItemCaseSensitive(entry, "params"), "ip");
+		const char *ip =
+			test_string_member(cJSON_GetObjectItemCaseSensitive(entry, "params"), "ip");
 		if (!new_name || !name_identity(new_name, identity, sizeof identity) ||
 		    strcmp(identity, t->identity) != 0 || !name_host(new_name, host, sizeof host) ||
 		    !name_host(t->name, old_host, sizeof old_host)) {
@@ -840,10 +719,10 @@ static void model_apply(model *m, const cJSON *entry, model_task *t, operation o
 		snprintf(t->name, NAME_CAP, "%s", new_name);
 		t->max_seq = name_seq(new_name);
 	} else if (op == OP_UPDATE) {
-		cJSON *body = cJSON_Parse(string_member(entry, "body") ? string_member(entry, "body")
-								       : "");
-		const char *worker_num =
-			string_member(cJSON_GetObjectItemCaseSensitive(body, "sink"), "workerNum");
+		cJSON *body = cJSON_Parse(
+			test_string_member(entry, "body") ? test_string_member(entry, "body") : "");
+		const char *worker_num = test_string_member(
+			cJSON_GetObjectItemCaseSensitive(body, "sink"), "workerNum");
 		if (!worker_num)
 			model_error(m, entry, "an update whose journaled body has no sink.workerNum");
 		else
@@ -862,12 +741,12 @@ static void model_apply(model *m, const cJSON *entry, model_task *t, operation o
 static void model_replay(model *m, const cJSON *entry)
 {
 	m->entries++;
-	operation op = op_from_name(string_member(entry, "op"));
-	const char *name = string_member(entry, "taskName");
+	operation op = op_from_name(test_string_member(entry, "op"));
+	const char *name = test_string_member(entry, "taskName");
 	bool success = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(entry, "isSuccess"));
-	const char *code = string_member(entry, "errCode");
-	const char *from = string_member(entry, "fromState");
-	const char *to = string_member(entry, "toState");
+	const char *code = test_string_member(entry, "errCode");
+	const char *from = test_string_member(entry, "fromState");
+	const char *to = test_string_member(entry, "toState");
 	if (op == OPS || !name) {
 		model_error(m, entry, "an entry without a known op and a taskName");
 		return;
@@ -892,7 +771,7 @@ static void model_replay(model *m, const cJSON *entry)
 	if (!t->alive || strcmp(name, t->name) != 0) {
 		/* a name that is no longer live: migrated away, or deleted */
 		m->not_found++;
-		if (success || !same(code, "TASK_NOT_FOUND") || from || to)
+		if (success || !test_same_string(code, "TASK_NOT_FOUND") || from || to)
 			model_error(m, entry, "%s names no live task (the live one is %s%s): expected"
 					      " TASK_NOT_FOUND without states", name, t->name,
 				    t->alive ? "" : ", deleted");
@@ -906,16 +785,17 @@ static void model_replay(model *m, const cJSON *entry)
 				    r->migrated_to, t->name);
 		return;
 	}
-	if (same(from, "ABNORMAL") && t->current != S_ABNORMAL && t->observed_fails < t->injected) {
+	if (test_same_string(from, "ABNORMAL") && t->current != S_ABNORMAL &&
+	    t->observed_fails < t->injected) {
 		/* a failure the injector set between two operations: not journaled */
 		t->observed_fails++;
 		t->current = S_ABNORMAL;
 	}
 	verdict v = contract_decides(op, t->current, m->lenient);
-	if (!same(from, state_names[t->current]))
+	if (!test_same_string(from, state_names[t->current]))
 		model_error(m, entry, "fromState %s, but the model's state is %s%s",
 			    from ? from : "null", state_names[t->current],
-			    same(from, "ABNORMAL") && t->injected > 0
+			    test_same_string(from, "ABNORMAL") && t->injected > 0
 				    ? " (more ABNORMAL than the failures sent by the injector)"
 				    : "");
 	if (success && !v.allowed) {
@@ -927,7 +807,7 @@ static void model_replay(model *m, const cJSON *entry)
 		if (v.allowed)
 			model_error(m, entry, "%s was refused (%s) from %s, where the contract allows it",
 				    op_names[op], code ? code : "null", state_names[t->current]);
-		else if (!same(code, v.refusal))
+		else if (!test_same_string(code, v.refusal))
 			model_error(m, entry, "%s from %s was refused with %s, expected %s",
 				    op_names[op], state_names[t->current], code ? code : "null",
 				    v.refusal);
@@ -936,24 +816,13 @@ static void model_replay(model *m, const cJSON *entry)
 		return;
 	}
 	const char *expected_to = v.next == S_NONE ? NULL : state_names[v.next];
-	if (!same(to, expected_to))
+	if (!test_same_string(to, expected_to))
 		model_error(m, entry, "toState %s, expected %s", to ? to : "null",
 			    expected_to ? expected_to : "null");
 	model_apply(m, entry, t, op, &v);
 }
 
 /* ---- the daemon side ------------------------------------------------------ */
-
-static cJSON *get_json(const test_daemon *d, const char *path)
-{
-	test_response r;
-	ck_assert_msg(test_http(d, "GET", path, NULL, NULL, 0, &r) == 0, "GET %s: no answer", path);
-	ck_assert_msg(r.status == 200, "GET %s: %ld %s", path, r.status, r.body);
-	cJSON *root = test_response_json(&r);
-	ck_assert_msg(root != NULL, "GET %s: not JSON: %.200s", path, r.body);
-	test_response_free(&r);
-	return root;
-}
 
 static void create_extra_tasks(const test_daemon *d)
 {
@@ -977,7 +846,7 @@ static void create_extra_tasks(const test_daemon *d)
 /* Reads the shared tasks' starting point from the daemon. */
 static void model_init(model *m, const test_daemon *d)
 {
-	cJSON *root = get_json(d, "/_mock/tasks");
+	cJSON *root = test_get_json(d, "/_mock/tasks");
 	for (int i = 0; i < SHARED_TASKS; i++) {
 		model_task *t = &m->tasks[i];
 		ck_assert(name_identity(shared[i].name, t->identity, sizeof t->identity));
@@ -989,11 +858,12 @@ static void model_init(model *m, const test_daemon *d)
 		bool found = false;
 		cJSON_ArrayForEach(task, cJSON_GetObjectItemCaseSensitive(root, "tasks"))
 		{
-			if (!same(string_member(task, "taskName"), shared[i].name))
+			if (!test_same_string(test_string_member(task, "taskName"), shared[i].name))
 				continue;
 			found = true;
-			ck_assert_pstr_eq(string_member(task, "state"), shared[i].initial_state);
-			const char *worker_num = string_member(
+			ck_assert_pstr_eq(test_string_member(task, "state"),
+					  shared[i].initial_state);
+			const char *worker_num = test_string_member(
 				cJSON_GetObjectItemCaseSensitive(
 					cJSON_GetObjectItemCaseSensitive(task, "config"), "sink"),
 				"workerNum");
@@ -1008,29 +878,31 @@ static void model_init(model *m, const test_daemon *d)
 /* The final tasks must be the model's: name, state, the last workerNum. */
 static void check_final_tasks(model *m, const test_daemon *d)
 {
-	cJSON *root = get_json(d, "/_mock/tasks");
+	cJSON *root = test_get_json(d, "/_mock/tasks");
 	for (int i = 0; i < SHARED_TASKS; i++) {
 		const model_task *t = &m->tasks[i];
 		int seen = 0;
 		const cJSON *task;
 		cJSON_ArrayForEach(task, cJSON_GetObjectItemCaseSensitive(root, "tasks"))
 		{
-			if (!same(string_member(task, "identity"), t->identity))
+			if (!test_same_string(test_string_member(task, "identity"), t->identity))
 				continue;
 			seen++;
-			const char *name = string_member(task, "taskName");
-			const char *state_name = string_member(task, "state");
-			const char *worker_num = string_member(
+			const char *name = test_string_member(task, "taskName");
+			const char *state_name = test_string_member(task, "state");
+			const char *worker_num = test_string_member(
 				cJSON_GetObjectItemCaseSensitive(
 					cJSON_GetObjectItemCaseSensitive(task, "config"), "sink"),
 				"workerNum");
 			if (!t->alive)
 				model_error(m, task, "%s was deleted, but the daemon lists it",
 					    t->identity);
-			else if (!same(name, t->name) || !same(worker_num, t->worker_num) ||
-				 (!same(state_name, state_names[t->current]) &&
+			else if (!test_same_string(name, t->name) ||
+				 !test_same_string(worker_num, t->worker_num) ||
+				 (!test_same_string(state_name, state_names[t->current]) &&
 				  /* a failure injected after the last operation */
-				  !(same(state_name, "ABNORMAL") && t->observed_fails < t->injected)))
+				  !(test_same_string(state_name, "ABNORMAL") &&
+				    t->observed_fails < t->injected)))
 				model_error(m, task, "the model ends with %s %s workerNum=%s",
 					    t->name, state_names[t->current], t->worker_num);
 		}
@@ -1039,19 +911,6 @@ static void check_final_tasks(model *m, const test_daemon *d)
 				    t->identity, seen, t->name);
 	}
 	cJSON_Delete(root);
-}
-
-static double seconds_since(const struct timespec *start)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
-}
-
-static uint64_t base_seed(void)
-{
-	const char *text = getenv("CONCURRENCY_SEED");
-	return text && *text ? strtoull(text, NULL, 0) : 20251121ULL;
 }
 
 /* The daemons the test runs against, one per loop iteration. */
@@ -1073,8 +932,7 @@ START_TEST(many_clients_keep_the_state_machine)
 {
 	signal(SIGPIPE, SIG_IGN);
 	test_daemon d;
-	ck_assert_msg(test_daemon_start(&d, runs[_i].args, NULL) == 0, "the daemon did not start");
-	track(d.pid, true);
+	test_daemon_up(&d, runs[_i].args, NULL);
 	create_extra_tasks(&d);
 	static model m;
 	memset(&m, 0, sizeof m);
@@ -1084,7 +942,7 @@ START_TEST(many_clients_keep_the_state_machine)
 	client *clients = calloc(CLIENTS, sizeof *clients);
 	ck_assert_ptr_nonnull(clients);
 	m.clients = clients;
-	uint64_t seed = base_seed();
+	uint64_t seed = test_env_seed("CONCURRENCY_SEED");
 	for (int i = 0; i < CLIENTS; i++) {
 		client *c = &clients[i];
 		c->index = i;
@@ -1113,7 +971,7 @@ START_TEST(many_clients_keep_the_state_machine)
 	atomic_store(&in.stop, true);
 	if (runs[_i].inject_failures)
 		pthread_join(injector_thread, NULL);
-	double load_seconds = seconds_since(&start);
+	double load_seconds = test_seconds_since(&start);
 	ck_assert_msg(in.errors == 0, "the failure injector: %s", in.first_error);
 	long injected = 0;
 	for (int s = 0; s < SHARED_TASKS; s++) {
@@ -1144,7 +1002,7 @@ START_TEST(many_clients_keep_the_state_machine)
 
 	char path[64];
 	snprintf(path, sizeof path, "/_mock/journal?limit=%d", JOURNAL_LIMIT);
-	cJSON *journal = get_json(&d, path);
+	cJSON *journal = test_get_json(&d, path);
 	const cJSON *entries = cJSON_GetObjectItemCaseSensitive(journal, "entries");
 	ck_assert(cJSON_IsArray(entries));
 	int journaled = cJSON_GetArraySize(entries);
@@ -1203,12 +1061,7 @@ START_TEST(many_clients_keep_the_state_machine)
 	for (int i = 0; i < CLIENTS; i++)
 		free(clients[i].records);
 	free(clients);
-	pid_t pid = d.pid;
-	int status = test_daemon_stop(&d);
-	track(pid, false);
-	ck_assert_msg(status == 0, "daemon %d exited with %d on SIGTERM (log: %s)", (int)pid, status,
-		      d.log_path);
-	remove_temp_dir(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -1241,7 +1094,7 @@ static void *racer_main(void *argument)
 	racer *r = argument;
 	client c = {.index = -2, .base_url = r->base_url};
 	struct curl_slist *json;
-	CURL *curl = control_handle(&json);
+	CURL *curl = test_load_handle(NULL, &json);
 	char name[NAME_CAP];
 	snprintf(name, sizeof name, "%s", r->first);
 	while (!atomic_load(&r->stop) && r->errors == 0) {
@@ -1250,7 +1103,7 @@ static void *racer_main(void *argument)
 		snprintf(url, sizeof url, "%s/connector/task/v2/%s?taskName=%s", r->base_url, r->op,
 			 escaped ? escaped : "");
 		curl_free(escaped);
-		answer_buffer answer = {0};
+		test_buffer answer = {0};
 		long status = client_request(&c, curl, url, "", json, &answer, type, sizeof type);
 		cJSON *root = status == 200 ? cJSON_Parse(answer.data) : NULL;
 		free(answer.data);
@@ -1261,10 +1114,11 @@ static void *racer_main(void *argument)
 				 status);
 			break;
 		}
-		const char *result = string_member(root, "result");
-		const char *moved = string_member(
+		const char *result = test_string_member(root, "result");
+		const char *moved = test_string_member(
 			cJSON_GetObjectItemCaseSensitive(
-				cJSON_GetObjectItemCaseSensitive(root, "errorDetail"), "extraContext"),
+				cJSON_GetObjectItemCaseSensitive(root, "errorDetail"),
+				"extraContext"),
 			"migratedTo");
 		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "isSuccess"))) {
 			r->succeeded++;
@@ -1297,8 +1151,7 @@ START_TEST(fail_races_migrate)
 	static const char first[] = "10.0.0.70-9000:connector_v2:p_race_f-incr_trans-1-0:0000000001";
 	test_daemon d;
 	const char *const args[] = {"--threads", "8", NULL};
-	ck_assert_msg(test_daemon_start(&d, args, NULL) == 0, "the daemon did not start");
-	track(d.pid, true);
+	test_daemon_up(&d, args, NULL);
 	const char *const json_header[] = {"Content-Type: application/json", NULL};
 	char spec[256];
 	snprintf(spec, sizeof spec, "{\"taskName\":\"%s\",\"state\":\"STOPPED\"}", first);
@@ -1323,7 +1176,7 @@ START_TEST(fail_races_migrate)
 
 	client c = {.index = -3, .base_url = d.base_url};
 	struct curl_slist *json;
-	CURL *curl = control_handle(&json);
+	CURL *curl = test_load_handle(NULL, &json);
 	char identity[NAME_CAP], name[NAME_CAP], last_error[NAME_CAP], finding[WHY_CAP] = "";
 	name_identity(first, identity, sizeof identity);
 	long fails = 0, answered_200 = 0, answered_404 = 0, applied_despite_404 = 0, other = 0;
@@ -1367,11 +1220,7 @@ START_TEST(fail_races_migrate)
 	       " answered 404, %ld of those applied anyway) against %ld migrations by %d clients\n",
 	       fails, answered_200, answered_404, applied_despite_404, migrations, RACERS);
 	fflush(stdout);
-	pid_t pid = d.pid;
-	int status = test_daemon_stop(&d);
-	track(pid, false);
-	remove_temp_dir(&d);
-	ck_assert_msg(status == 0, "the daemon exited with %d on SIGTERM", status);
+	test_daemon_down(&d);
 	for (int i = 0; i < RACERS; i++)
 		ck_assert_msg(migrators[i].errors == 0, "migrating client %d: %s", i,
 			      migrators[i].first_error);
@@ -1393,8 +1242,7 @@ START_TEST(create_races_delete)
 	static const char name[] = "10.0.0.71-9000:connector_v2:p_race_c-incr_trans-1-0:0000000001";
 	test_daemon d;
 	const char *const args[] = {"--threads", "8", NULL};
-	ck_assert_msg(test_daemon_start(&d, args, NULL) == 0, "the daemon did not start");
-	track(d.pid, true);
+	test_daemon_up(&d, args, NULL);
 
 	static racer deleters[RACERS];
 	pthread_t threads[RACERS];
@@ -1410,14 +1258,14 @@ START_TEST(create_races_delete)
 
 	client c = {.index = -3, .base_url = d.base_url};
 	struct curl_slist *json;
-	CURL *curl = control_handle(&json);
+	CURL *curl = test_load_handle(NULL, &json);
 	char url[256], type[128], spec[256], finding[WHY_CAP] = "";
 	snprintf(url, sizeof url, "%s/_mock/tasks", d.base_url);
 	snprintf(spec, sizeof spec, "{\"taskName\":\"%s\",\"state\":\"STOPPED\"}", name);
 	long creates = 0, answered_201 = 0, answered_409 = 0, wrong = 0;
 	double deadline = now_seconds() + RACE_SECONDS;
 	while (now_seconds() < deadline && wrong < RACE_FINDINGS) {
-		answer_buffer answer = {0};
+		test_buffer answer = {0};
 		long status = client_request(&c, curl, url, spec, json, &answer, type, sizeof type);
 		creates++;
 		if (status == 201)
@@ -1442,7 +1290,7 @@ START_TEST(create_races_delete)
 	snprintf(path, sizeof path, "/_mock/journal?limit=%d&op=delete&taskName=%s", JOURNAL_LIMIT,
 		 escaped);
 	free(escaped);
-	cJSON *journal = get_json(&d, path);
+	cJSON *journal = test_get_json(&d, path);
 	long deleted = 0;
 	const cJSON *entry;
 	cJSON_ArrayForEach(entry, cJSON_GetObjectItemCaseSensitive(journal, "entries"))
@@ -1453,11 +1301,7 @@ START_TEST(create_races_delete)
 	       " %ld otherwise), %ld deletes succeeded, the task %s at the end\n",
 	       creates, answered_201, answered_409, wrong, deleted, exists ? "exists" : "is gone");
 	fflush(stdout);
-	pid_t pid = d.pid;
-	int status = test_daemon_stop(&d);
-	track(pid, false);
-	remove_temp_dir(&d);
-	ck_assert_msg(status == 0, "the daemon exited with %d on SIGTERM", status);
+	test_daemon_down(&d);
 	for (int i = 0; i < RACERS; i++)
 		ck_assert_msg(deleters[i].errors == 0, "deleting client %d: %s", i,
 			      deleters[i].first_error);
@@ -1486,11 +1330,4 @@ static Suite *concurrency_suite(void)
 	return suite;
 }
 
-int main(void)
-{
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	atexit(kill_live_daemons);
-	int status = test_run_suite(concurrency_suite());
-	curl_global_cleanup();
-	return status;
-}
+int main(void) { return test_run_suite(concurrency_suite()); }

@@ -38,9 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
 enum {
 	CYCLES = 16,
@@ -80,100 +78,15 @@ static const char *durability_names[] = {"normal", "full"};
 
 /* ---- small helpers ------------------------------------------------------- */
 
-static const char *string_member(const cJSON *object, const char *key)
-{
-	const cJSON *item = cJSON_GetObjectItemCaseSensitive(object, key);
-	return cJSON_IsString(item) ? item->valuestring : NULL;
-}
-
-static bool same(const char *a, const char *b)
-{
-	return (!a && !b) || (a && b && strcmp(a, b) == 0);
-}
-
-/* splitmix64: seeded and deterministic per thread */
-static uint64_t next_random(uint64_t *seed)
-{
-	uint64_t z = (*seed += 0x9E3779B97F4A7C15ULL);
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	return z ^ (z >> 31);
-}
-
-static uint64_t base_seed(void)
-{
-	const char *text = getenv("CRASH_SEED");
-	return text && *text ? strtoull(text, NULL, 0) : 20251121ULL;
-}
-
-static void pause_ms(long ms)
-{
-	struct timespec pause = {ms / 1000, (ms % 1000) * 1000 * 1000};
-	while (nanosleep(&pause, &pause) != 0)
-		;
-}
-
-static double seconds_since(const struct timespec *start)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
-}
-
 /* Six keys in OMS order; isSuccess true exactly when errCode is null. */
 static bool envelope_valid(const cJSON *root)
 {
-	static const char *const keys[6] = {"errCode", "errMsg", "errorDetail",
-					    "isSuccess", "result", "retryable"};
-	if (!cJSON_IsObject(root))
+	if (!test_envelope_keys_valid(root, NULL, 0))
 		return false;
-	int i = 0;
-	for (const cJSON *item = root->child; item; item = item->next, i++)
-		if (i >= 6 || !item->string || strcmp(item->string, keys[i]) != 0)
-			return false;
 	const cJSON *success = cJSON_GetObjectItemCaseSensitive(root, "isSuccess");
 	const cJSON *code = cJSON_GetObjectItemCaseSensitive(root, "errCode");
-	return i == 6 && cJSON_IsBool(success) &&
-	       cJSON_IsTrue(success) == cJSON_IsNull(code) &&
+	return cJSON_IsBool(success) && cJSON_IsTrue(success) == cJSON_IsNull(code) &&
 	       (cJSON_IsTrue(success) || cJSON_IsString(code));
-}
-
-/* ---- daemons: killed when the test process exits, even after a failed
- * assertion ------------------------------------------------------------- */
-
-enum { LIVE_MAX = 16 };
-static pid_t live_pids[LIVE_MAX];
-
-static void kill_live_daemons(void)
-{
-	for (int i = 0; i < LIVE_MAX; i++)
-		if (live_pids[i] > 0) {
-			kill(live_pids[i], SIGKILL);
-			waitpid(live_pids[i], NULL, 0);
-			live_pids[i] = 0;
-		}
-}
-
-/* Remembers a started daemon (alive) or forgets a stopped one. */
-static void track(pid_t pid, bool alive)
-{
-	for (int i = 0; i < LIVE_MAX; i++)
-		if (alive ? live_pids[i] == 0 : live_pids[i] == pid) {
-			live_pids[i] = alive ? pid : 0;
-			return;
-		}
-}
-
-static void remove_temp_dir(const test_daemon *d)
-{
-	static const char *const files[] = {"mock.db", "mock.db-wal", "mock.db-shm",
-					    "mock.db-journal", "stderr.log"};
-	char path[600];
-	for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
-		snprintf(path, sizeof path, "%s/%s", d->dir, files[i]);
-		unlink(path);
-	}
-	rmdir(d->dir);
 }
 
 /* ---- the clients ---------------------------------------------------------- */
@@ -206,39 +119,9 @@ typedef struct {
 	char first_error[WHY_CAP];
 } crash_client;
 
-typedef struct {
-	char *data;
-	size_t len;
-} answer_buffer;
-
-static size_t on_answer(char *data, size_t size, size_t count, void *user)
-{
-	answer_buffer *buffer = user;
-	size_t n = size * count;
-	if (buffer->len + n > 1024 * 1024)
-		return 0;
-	char *grown = realloc(buffer->data, buffer->len + n + 1);
-	if (!grown)
-		return 0;
-	memcpy(grown + buffer->len, data, n);
-	buffer->data = grown;
-	buffer->len += n;
-	buffer->data[buffer->len] = '\0';
-	return n;
-}
-
-static void crash_client_error(crash_client *c, const char *format, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void crash_client_error(crash_client *c, const char *format, ...)
-{
-	if (c->errors++ > 0)
-		return;
-	va_list args;
-	va_start(args, format);
-	vsnprintf(c->first_error, sizeof c->first_error, format, args);
-	va_end(args);
-}
+/* Counts an error of client `c`, keeping the first one's sentence. */
+#define crash_client_error(c, ...)                                                                 \
+	test_note_error(&(c)->errors, (c)->first_error, sizeof((c)->first_error), __VA_ARGS__)
 
 /* Sends one request; false when no answer came (the daemon is gone). */
 static bool crash_client_send(crash_client *c, CURL *curl, struct curl_slist *plain,
@@ -247,8 +130,8 @@ static bool crash_client_send(crash_client *c, CURL *curl, struct curl_slist *pl
 	int n = c->count++;
 	crash_record *record = &c->records[n];
 	memset(record, 0, sizeof *record);
-	record->slot = (int)(next_random(&c->random) % CRASH_TASKS);
-	unsigned roll = (unsigned)(next_random(&c->random) % 100);
+	record->slot = (int)(test_splitmix64(&c->random) % CRASH_TASKS);
+	unsigned roll = (unsigned)(test_splitmix64(&c->random) % 100);
 	record->op = roll < 30 ? OP_STOP : roll < 60 ? OP_RESUME : OP_UPDATE;
 	if (record->op == OP_UPDATE) {
 		record->counter = (long long)(c->cycle + 1) * COUNTER_BASE + n;
@@ -260,7 +143,7 @@ static bool crash_client_send(crash_client *c, CURL *curl, struct curl_slist *pl
 	snprintf(url, sizeof url, "%s/connector/task/v2/%s?taskName=%s&requestId=c%d-t%d-%d",
 		 c->base_url, op_names[record->op], escaped ? escaped : "", c->cycle, c->index, n);
 	curl_free(escaped);
-	answer_buffer answer = {0};
+	test_buffer answer = {.max = 1024 * 1024};
 	curl_easy_setopt(curl, CURLOPT_URL, url);
 	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, record->body);
 	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(record->body));
@@ -288,7 +171,7 @@ static bool crash_client_send(crash_client *c, CURL *curl, struct curl_slist *pl
 	} else {
 		record->answer = ANSWER_REFUSED;
 		snprintf(record->err_code, sizeof record->err_code, "%s",
-			 string_member(root, "errCode"));
+			 test_string_member(root, "errCode"));
 	}
 	cJSON_Delete(root);
 	free(answer.data);
@@ -298,17 +181,12 @@ static bool crash_client_send(crash_client *c, CURL *curl, struct curl_slist *pl
 static void *crash_client_main(void *argument)
 {
 	crash_client *c = argument;
-	CURL *curl = curl_easy_init();
+	struct curl_slist *plain, *json;
+	CURL *curl = test_load_handle(&plain, &json);
 	if (!curl) {
 		crash_client_error(c, "curl_easy_init failed");
 		return NULL;
 	}
-	struct curl_slist *plain = curl_slist_append(NULL, "Expect:");
-	struct curl_slist *json = curl_slist_append(NULL, "Expect:");
-	json = curl_slist_append(json, "Content-Type: application/json");
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_answer);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, getenv("CONNECTOR_MOCK_WRAPPER") ? 120L : 20L);
 	while (c->count < MAX_REQUESTS && crash_client_send(c, curl, plain, json))
 		;
 	if (c->count == MAX_REQUESTS)
@@ -381,17 +259,6 @@ static void check_file(const char *path, char *result, size_t cap, long long *jo
 	sqlite3_close(db);
 }
 
-static cJSON *get_json(const test_daemon *d, const char *path)
-{
-	test_response r;
-	ck_assert_msg(test_http(d, "GET", path, NULL, NULL, 0, &r) == 0, "GET %s: no answer", path);
-	ck_assert_msg(r.status == 200, "GET %s: %ld %s", path, r.status, r.body);
-	cJSON *root = test_response_json(&r);
-	ck_assert_msg(root != NULL, "GET %s: not JSON: %.200s", path, r.body);
-	test_response_free(&r);
-	return root;
-}
-
 /* What a cycle leaves for the next and what the test reports. */
 typedef struct {
 	/* the value of sink.seq_<client> of each task, as verified; -1: unset */
@@ -411,11 +278,12 @@ typedef struct {
 static void check_values(failures *f, crash_totals *totals, const test_daemon *d, int cycle,
 			 crash_client *clients)
 {
-	cJSON *root = get_json(d, "/_mock/tasks");
+	cJSON *root = test_get_json(d, "/_mock/tasks");
 	for (int slot = 0; slot < CRASH_TASKS; slot++) {
 		const cJSON *task = NULL, *item;
 		cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(root, "tasks"))
-			if (same(string_member(item, "taskName"), crash_tasks[slot].name))
+			if (test_same_string(test_string_member(item, "taskName"),
+					     crash_tasks[slot].name))
 				task = item;
 		if (!task) {
 			fail_with(f, "cycle %d: task %s is gone after the restart", cycle,
@@ -438,7 +306,7 @@ static void check_values(failures *f, crash_totals *totals, const test_daemon *d
 			}
 			char key[32];
 			snprintf(key, sizeof key, "seq_%d", t);
-			const char *text = string_member(sink, key);
+			const char *text = test_string_member(sink, key);
 			long long stored = text ? strtoll(text, NULL, 10) : -1;
 			long long expected = acknowledged >= 0 ? acknowledged : totals->stored[slot][t];
 			totals->values_checked++;
@@ -472,16 +340,17 @@ static bool contract_allows(operation op, const char *from, const char **next,
 	*refusal = "ILLEGAL_STATE";
 	*next = from;
 	if (op == OP_RESUME) {
-		if (same(from, "CREATED"))
+		if (test_same_string(from, "CREATED"))
 			*refusal = "UNSUPPORTED_OPERATION";
 		*next = "RUNNING";
-		return same(from, "STOPPED") || same(from, "ABNORMAL");
+		return test_same_string(from, "STOPPED") || test_same_string(from, "ABNORMAL");
 	}
 	if (op == OP_STOP) {
 		*next = "STOPPED";
-		return same(from, "RUNNING") || same(from, "ABNORMAL");
+		return test_same_string(from, "RUNNING") || test_same_string(from, "ABNORMAL");
 	}
-	return same(from, "CREATED") || same(from, "STOPPED") || same(from, "ABNORMAL");
+	return test_same_string(from, "CREATED") || test_same_string(from, "STOPPED") ||
+	       test_same_string(from, "ABNORMAL");
 }
 
 /*
@@ -494,7 +363,7 @@ static void check_journal(failures *f, crash_totals *totals, const test_daemon *
 {
 	char path[64];
 	snprintf(path, sizeof path, "/_mock/journal?limit=%d", JOURNAL_LIMIT);
-	cJSON *journal = get_json(d, path);
+	cJSON *journal = test_get_json(d, path);
 	const cJSON *entries = cJSON_GetObjectItemCaseSensitive(journal, "entries");
 	int count = cJSON_GetArraySize(entries);
 	ck_assert_msg(count < JOURNAL_LIMIT, "the journal outgrew the test's limit (%d)", count);
@@ -508,14 +377,14 @@ static void check_journal(failures *f, crash_totals *totals, const test_daemon *
 	const cJSON *entry;
 	cJSON_ArrayForEach(entry, entries)
 	{
-		const char *name = string_member(entry, "taskName");
+		const char *name = test_string_member(entry, "taskName");
 		const cJSON *params = cJSON_GetObjectItemCaseSensitive(entry, "params");
-		const char *id = string_member(params, "requestId");
-		operation op = op_from_name(string_member(entry, "op"));
+		const char *id = test_string_member(params, "requestId");
+		operation op = op_from_name(test_string_member(entry, "op"));
 		bool success = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(entry, "isSuccess"));
-		const char *code = string_member(entry, "errCode");
-		const char *from = string_member(entry, "fromState");
-		const char *to = string_member(entry, "toState");
+		const char *code = test_string_member(entry, "errCode");
+		const char *from = test_string_member(entry, "fromState");
+		const char *to = test_string_member(entry, "toState");
 		int entry_cycle, t, n, slot = -1;
 		char tail;
 		if (!id || sscanf(id, "c%d-t%d-%d%c", &entry_cycle, &t, &n, &tail) != 3 ||
@@ -525,9 +394,10 @@ static void check_journal(failures *f, crash_totals *totals, const test_daemon *
 			continue;
 		}
 		for (int s = 0; s < CRASH_TASKS; s++)
-			if (same(name, crash_tasks[s].name))
+			if (test_same_string(name, crash_tasks[s].name))
 				slot = s;
-		if (slot < 0 || op == OPS || !same(string_member(params, "taskName"), name)) {
+		if (slot < 0 || op == OPS ||
+		    !test_same_string(test_string_member(params, "taskName"), name)) {
 			fail_with(f, "cycle %d: entry %s names no shared task or op", cycle, id);
 			continue;
 		}
@@ -545,13 +415,15 @@ static void check_journal(failures *f, crash_totals *totals, const test_daemon *
 				fail_with(f, "cycle %d: request %s is journaled twice", cycle, id);
 			r->journaled = true;
 			if (r->op != op || r->slot != slot ||
-			    !same(string_member(entry, "body"), r->body[0] ? r->body : NULL))
+			    !test_same_string(test_string_member(entry, "body"),
+					      r->body[0] ? r->body : NULL))
 				fail_with(f, "cycle %d: entry %s is %s %s body %s; the client sent %s %s"
 					     " body %s", cycle, id, op_names[op], name,
-					  string_member(entry, "body"), op_names[r->op],
+					  test_string_member(entry, "body"), op_names[r->op],
 					  crash_tasks[r->slot].name, r->body);
 			if ((r->answer == ANSWER_SUCCESS && !success) ||
-			    (r->answer == ANSWER_REFUSED && (success || !same(code, r->err_code))))
+			    (r->answer == ANSWER_REFUSED &&
+			     (success || !test_same_string(code, r->err_code))))
 				fail_with(f, "cycle %d: entry %s says %s %s; the client was answered %s",
 					  cycle, id, success ? "success" : "failure", code ? code : "",
 					  r->answer == ANSWER_SUCCESS ? "success" : r->err_code);
@@ -559,16 +431,16 @@ static void check_journal(failures *f, crash_totals *totals, const test_daemon *
 		/* the state machine, in journal (= commit) order */
 		const char *next, *refusal;
 		bool allowed = contract_allows(op, model[slot], &next, &refusal);
-		if (!same(from, model[slot]))
+		if (!test_same_string(from, model[slot]))
 			fail_with(f, "cycle %d: entry %s: fromState %s, but the replay is at %s", cycle,
 				  id, from ? from : "null", model[slot]);
 		if (success && !allowed)
 			fail_with(f, "cycle %d: entry %s: ILLEGAL TRANSITION %s from %s", cycle, id,
 				  op_names[op], model[slot]);
-		else if (!success && (allowed || !same(code, refusal)))
+		else if (!success && (allowed || !test_same_string(code, refusal)))
 			fail_with(f, "cycle %d: entry %s: %s from %s refused with %s", cycle, id,
 				  op_names[op], model[slot], code ? code : "null");
-		else if (success && !same(to, next))
+		else if (success && !test_same_string(to, next))
 			fail_with(f, "cycle %d: entry %s: toState %s, expected %s", cycle, id,
 				  to ? to : "null", next);
 		if (success)
@@ -592,7 +464,7 @@ static void check_journal(failures *f, crash_totals *totals, const test_daemon *
 	/* the replay ends where the daemon is */
 	for (int slot = 0; slot < CRASH_TASKS; slot++) {
 		const char *state = test_task_state(d, crash_tasks[slot].name);
-		if (!same(state, model[slot]))
+		if (!test_same_string(state, model[slot]))
 			fail_with(f, "cycle %d: %s is %s, but its journal ends in %s", cycle,
 				  crash_tasks[slot].name, state, model[slot]);
 	}
@@ -605,8 +477,7 @@ START_TEST(sigkill_under_load_loses_nothing_acknowledged)
 	const char *durability = durability_names[_i];
 	const char *const args[] = {"--durability", durability, NULL};
 	test_daemon d;
-	ck_assert_msg(test_daemon_start(&d, args, NULL) == 0, "the daemon did not start");
-	track(d.pid, true);
+	test_daemon_up(&d, args, NULL);
 	static crash_totals totals;
 	memset(&totals, 0, sizeof totals);
 	for (int slot = 0; slot < CRASH_TASKS; slot++)
@@ -614,7 +485,7 @@ START_TEST(sigkill_under_load_loses_nothing_acknowledged)
 			totals.stored[slot][t] = -1;
 	static failures f;
 	memset(&f, 0, sizeof f);
-	uint64_t seed = base_seed() ^ ((uint64_t)(_i + 1) * 0xD1B54A32D192ED03ULL);
+	uint64_t seed = test_env_seed("CRASH_SEED") ^ ((uint64_t)(_i + 1) * 0xD1B54A32D192ED03ULL);
 	uint64_t delays = seed;
 	crash_client clients[CRASH_CLIENTS];
 	for (int t = 0; t < CRASH_CLIENTS; t++) {
@@ -645,13 +516,11 @@ START_TEST(sigkill_under_load_loses_nothing_acknowledged)
 		/* the load is on once the daemon answers (slow under valgrind) */
 		for (int waited = 0; atomic_load(&answered) < 2 * CRASH_CLIENTS && waited < 60000;
 		     waited++)
-			pause_ms(1);
-		long delay_ms = 10 + (long)(next_random(&delays) % 71);
+			test_sleep_ms(1);
+		long delay_ms = 10 + (long)(test_splitmix64(&delays) % 71);
 		totals.kill_ms_total += (double)delay_ms;
-		pause_ms(delay_ms);
-		pid_t killed = d.pid;
-		test_daemon_kill(&d);
-		track(killed, false);
+		test_sleep_ms(delay_ms);
+		test_daemon_crash(&d);
 		for (int t = 0; t < CRASH_CLIENTS; t++)
 			pthread_join(threads[t], NULL);
 		for (int t = 0; t < CRASH_CLIENTS; t++) {
@@ -680,27 +549,28 @@ START_TEST(sigkill_under_load_loses_nothing_acknowledged)
 		ck_assert_msg(test_daemon_start(&d, args, &dead) == 0,
 			      "cycle %d (%s): the daemon did not restart on %s (log: %s)", cycle,
 			      durability, dead.db_path, dead.log_path);
-		track(d.pid, true);
+		test_track_daemon(d.pid);
 		check_values(&f, &totals, &d, cycle, clients);
 		check_journal(&f, &totals, &d, cycle, clients, rows_in_file);
 		ck_assert_msg(f.errors == 0, "%s durability, cycle %d: %d failures; first: %s",
 			      durability, cycle, f.errors, f.first_error);
 	}
-	double elapsed = seconds_since(&start);
+	double elapsed = test_seconds_since(&start);
 
 	long acknowledged = 0;
 	for (int o = 0; o < OPS; o++)
 		acknowledged += totals.acknowledged[o];
-	printf("integration_crash [%s durability]: seed %" PRIu64 ", %d SIGKILL cycles (mean %.0f ms"
+	printf("integration_crash [%s durability]: seed %" PRIu64
+	       ", %d SIGKILL cycles (mean %.0f ms"
 	       " into the load) in %.2f s; %d clients sent %ld requests:"
 	       " %ld acknowledged successes (stop %ld, resume %ld, update %ld), %ld acknowledged"
 	       " refusals, %ld without an answer (%ld of them committed before the kill);"
 	       " %ld update values checked (%ld from a lost answer), %lld journal entries"
 	       " matched to requests\n",
-	       durability, base_seed(), CYCLES, totals.kill_ms_total / CYCLES, elapsed, CRASH_CLIENTS,
-	       totals.sent, acknowledged, totals.acknowledged[OP_STOP], totals.acknowledged[OP_RESUME],
-	       totals.acknowledged[OP_UPDATE], totals.refused, totals.lost_answers,
-	       totals.lost_but_committed, totals.values_checked,
+	       durability, test_env_seed("CRASH_SEED"), CYCLES, totals.kill_ms_total / CYCLES,
+	       elapsed, CRASH_CLIENTS, totals.sent, acknowledged, totals.acknowledged[OP_STOP],
+	       totals.acknowledged[OP_RESUME], totals.acknowledged[OP_UPDATE], totals.refused,
+	       totals.lost_answers, totals.lost_but_committed, totals.values_checked,
 	       totals.values_from_lost, totals.journal_verified);
 	fflush(stdout);
 	ck_assert_msg(totals.acknowledged[OP_UPDATE] > 0 && totals.acknowledged[OP_STOP] > 0 &&
@@ -709,12 +579,7 @@ START_TEST(sigkill_under_load_loses_nothing_acknowledged)
 
 	for (int t = 0; t < CRASH_CLIENTS; t++)
 		free(clients[t].records);
-	pid_t pid = d.pid;
-	int status = test_daemon_stop(&d);
-	track(pid, false);
-	ck_assert_msg(status == 0, "the daemon exited with %d on SIGTERM (log: %s)", status,
-		      d.log_path);
-	remove_temp_dir(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -729,11 +594,4 @@ static Suite *crash_suite(void)
 	return suite;
 }
 
-int main(void)
-{
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	atexit(kill_live_daemons);
-	int status = test_run_suite(crash_suite());
-	curl_global_cleanup();
-	return status;
-}
+int main(void) { return test_run_suite(crash_suite()); }

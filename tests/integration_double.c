@@ -12,15 +12,12 @@
 
 #include <curl/curl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 /* The tasks of fixtures/default.json this file leans on. */
@@ -38,114 +35,15 @@
 static const char *const five_ops[] = {"resume", "stop", "update", "migrate", "delete"};
 enum { FIVE_OPS = sizeof five_ops / sizeof *five_ops };
 
-/* ---- daemons: every one started is killed when the test process exits,
- * even when an assertion ends the test early ------------------------- */
-
-enum { LIVE_MAX = 8 };
-static pid_t live_pids[LIVE_MAX];
-
-static void kill_live_daemons(void)
-{
-	for (int i = 0; i < LIVE_MAX; i++)
-		if (live_pids[i] > 0) {
-			kill(live_pids[i], SIGKILL);
-			waitpid(live_pids[i], NULL, 0);
-			live_pids[i] = 0;
-		}
-}
-
-static void track(pid_t pid, bool alive)
-{
-	for (int i = 0; i < LIVE_MAX; i++)
-		if (alive ? live_pids[i] == 0 : live_pids[i] == pid) {
-			live_pids[i] = alive ? pid : 0;
-			return;
-		}
-}
-
-static void remove_temp_dir(const test_daemon *d)
-{
-	static const char *const files[] = {"mock.db",	       "mock.db-wal", "mock.db-shm",
-					    "mock.db-journal", "stderr.log",  "metrics.txt"};
-	char path[600];
-	for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
-		snprintf(path, sizeof path, "%s/%s", d->dir, files[i]);
-		unlink(path);
-	}
-	rmdir(d->dir);
-}
-
-static void daemon_up_with(test_daemon *d, const char *const *args, const test_daemon *reuse)
-{
-	ck_assert_msg(test_daemon_start(d, args, reuse) == 0, "the daemon did not start");
-	track(d->pid, true);
-}
-
-static void daemon_up(test_daemon *d, const char *const *args) { daemon_up_with(d, args, NULL); }
-
-/* Stops the daemon (SIGTERM, exit 0 expected) and keeps its directory. */
-static void daemon_stop_keep(test_daemon *d)
-{
-	pid_t pid = d->pid;
-	int status = test_daemon_stop(d);
-	track(pid, false);
-	ck_assert_msg(status == 0, "the daemon exited with %d on SIGTERM (log: %s)", status,
-		      d->log_path);
-}
-
-static void daemon_down(test_daemon *d)
-{
-	daemon_stop_keep(d);
-	remove_temp_dir(d);
-}
-
 /* ---- HTTP ------------------------------------------------------------- */
-
-static const char *daemon_fate(const test_daemon *d)
-{
-	static char fate[96];
-	int status;
-	pid_t done = d->pid > 0 ? waitpid(d->pid, &status, WNOHANG) : -1;
-	if (done == d->pid && WIFSIGNALED(status))
-		snprintf(fate, sizeof fate, "the daemon died of signal %d", WTERMSIG(status));
-	else if (done == d->pid)
-		snprintf(fate, sizeof fate, "the daemon exited with %d", WEXITSTATUS(status));
-	else
-		snprintf(fate, sizeof fate, "the daemon is still running");
-	return fate;
-}
-
-static int64_t monotonic_ms(void)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-}
-
-static int64_t realtime_ms(void)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_REALTIME, &now);
-	return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec pause = {ms / 1000, (ms % 1000) * 1000000L};
-	while (nanosleep(&pause, &pause) < 0)
-		;
-}
 
 /* One request with a JSON Content-Type when there is a body; asserts that
  * an HTTP answer came back. */
 static test_response http(const test_daemon *d, const char *method, const char *path,
 			  const char *body)
 {
-	test_response r;
 	const char *const json[] = {"Content-Type: application/json", NULL};
-	int rc = test_http(d, method, path, body ? json : NULL, body, body ? strlen(body) : 0, &r);
-	ck_assert_msg(rc == 0, "%s %s got no HTTP answer; %s", method, path, daemon_fate(d));
-	return r;
+	return test_request(d, method, path, body ? json : NULL, body);
 }
 
 /* The status of one request; the body is dropped. */
@@ -156,24 +54,6 @@ static long http_status(const test_daemon *d, const char *method, const char *pa
 	long status = r.status;
 	test_response_free(&r);
 	return status;
-}
-
-/* GET (or another method) that must answer `want`; returns the parsed body. */
-static cJSON *json_call(const test_daemon *d, const char *method, const char *path,
-			const char *body, long want)
-{
-	test_response r = http(d, method, path, body);
-	ck_assert_msg(r.status == want, "%s %s: want %ld, got %ld %s", method, path, want, r.status,
-		      r.body);
-	cJSON *root = test_response_json(&r);
-	ck_assert_msg(root != NULL, "%s %s: not JSON: %s", method, path, r.body);
-	test_response_free(&r);
-	return root;
-}
-
-static cJSON *get_json(const test_daemon *d, const char *path)
-{
-	return json_call(d, "GET", path, NULL, 200);
 }
 
 /* The path of the OMS operation `op` on `name`, under `prefix` ("" or
@@ -206,7 +86,8 @@ static test_response oms_ns(const test_daemon *d, const char *prefix, const char
 {
 	test_response r;
 	int rc = oms_try(d, prefix, op, name, extra, body, &r);
-	ck_assert_msg(rc == 0, "%s%s %s got no HTTP answer; %s", prefix, op, name, daemon_fate(d));
+	ck_assert_msg(rc == 0, "%s%s %s got no HTTP answer; %s", prefix, op, name,
+		      test_daemon_fate(d));
 	return r;
 }
 
@@ -237,15 +118,7 @@ typedef struct {
 static size_t raw_sink(char *data, size_t size, size_t count, void *user)
 {
 	raw_result *out = user;
-	size_t n = size * count;
-	char *grown = realloc(out->body, out->body_len + n + 1);
-	if (!grown)
-		return 0;
-	memcpy(grown + out->body_len, data, n);
-	out->body = grown;
-	out->body_len += n;
-	out->body[out->body_len] = '\0';
-	return n;
+	return test_append(&out->body, &out->body_len, data, size * count, SIZE_MAX);
 }
 
 static raw_result raw_post(const test_daemon *d, const char *path)
@@ -265,9 +138,9 @@ static raw_result raw_post(const test_daemon *d, const char *path)
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &out);
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
 	curl_easy_setopt(curl, CURLOPT_PATH_AS_IS, 1L);
-	int64_t started = monotonic_ms();
+	int64_t started = test_monotonic_ms();
 	out.rc = curl_easy_perform(curl);
-	out.ms = monotonic_ms() - started;
+	out.ms = test_monotonic_ms() - started;
 	if (out.rc == CURLE_OK) {
 		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &out.status);
 		char *type = NULL;
@@ -296,41 +169,14 @@ static bool closed_without_answer(const raw_result *r)
 
 /* ---- JSON ------------------------------------------------------------- */
 
-static const char *string_member(const cJSON *object, const char *key)
-{
-	const cJSON *item = cJSON_GetObjectItemCaseSensitive(object, key);
-	return cJSON_IsString(item) ? item->valuestring : NULL;
-}
-
 static bool is_null_member(const cJSON *object, const char *key)
 {
 	return cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(object, key));
 }
 
-static double number_member(const cJSON *object, const char *key)
-{
-	const cJSON *item = cJSON_GetObjectItemCaseSensitive(object, key);
-	ck_assert_msg(cJSON_IsNumber(item), "\"%s\" is not a number", key);
-	return item->valuedouble;
-}
-
 static int64_t int_member(const cJSON *object, const char *key)
 {
-	return (int64_t)number_member(object, key);
-}
-
-/* The OMS envelope's keys, in the contract's order, and nothing else. */
-static void assert_envelope_keys(const cJSON *root)
-{
-	static const char *const keys[] = {"errCode",	"errMsg", "errorDetail",
-					   "isSuccess", "result", "retryable"};
-	const cJSON *item = root ? root->child : NULL;
-	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++, item = item->next) {
-		ck_assert_msg(item != NULL, "the envelope stops before \"%s\"", keys[i]);
-		ck_assert_str_eq(item->string, keys[i]);
-	}
-	ck_assert_msg(item == NULL, "the envelope has an extra key \"%s\"",
-		      item ? item->string : "");
+	return (int64_t)test_number_member(object, key);
 }
 
 /* ---- the control API --------------------------------------------------- */
@@ -352,7 +198,7 @@ static int64_t add_fault(const test_daemon *d, const char *prefix, const char *b
 {
 	char path[256];
 	pathf(path, sizeof path, "%s/_mock/faults", prefix);
-	cJSON *root = json_call(d, "POST", path, body, 201);
+	cJSON *root = test_json_call(d, "POST", path, body, 201);
 	int64_t id = int_member(root, "id");
 	ck_assert_msg(id > 0, "fault id %lld", (long long)id);
 	cJSON_Delete(root);
@@ -364,7 +210,7 @@ static cJSON *fault_entry(const test_daemon *d, const char *prefix, int64_t id)
 {
 	char path[256];
 	pathf(path, sizeof path, "%s/_mock/faults", prefix);
-	cJSON *root = get_json(d, path);
+	cJSON *root = test_get_json(d, path);
 	const cJSON *faults = cJSON_GetObjectItemCaseSensitive(root, "faults");
 	ck_assert_msg(cJSON_IsArray(faults), "no faults array");
 	cJSON *found = NULL;
@@ -383,7 +229,7 @@ static int fault_count(const test_daemon *d, const char *prefix)
 {
 	char path[256];
 	pathf(path, sizeof path, "%s/_mock/faults", prefix);
-	cJSON *root = get_json(d, path);
+	cJSON *root = test_get_json(d, path);
 	int count = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(root, "faults"));
 	cJSON_Delete(root);
 	return count;
@@ -394,7 +240,7 @@ static int64_t clock_post(const test_daemon *d, const char *prefix, const char *
 {
 	char path[256];
 	pathf(path, sizeof path, "%s/_mock/clock", prefix);
-	cJSON *root = json_call(d, "POST", path, body, 200);
+	cJSON *root = test_json_call(d, "POST", path, body, 200);
 	int64_t now = int_member(root, "now");
 	cJSON_Delete(root);
 	return now;
@@ -404,7 +250,7 @@ static int64_t clock_now(const test_daemon *d, const char *prefix, bool *frozen)
 {
 	char path[256];
 	pathf(path, sizeof path, "%s/_mock/clock", prefix);
-	cJSON *root = get_json(d, path);
+	cJSON *root = test_get_json(d, path);
 	int64_t now = int_member(root, "now");
 	const cJSON *flag = cJSON_GetObjectItemCaseSensitive(root, "frozen");
 	ck_assert_msg(cJSON_IsBool(flag), "clock has no boolean \"frozen\"");
@@ -420,7 +266,7 @@ static cJSON *journal_get(const test_daemon *d, const char *prefix, const char *
 	char path[4096];
 	pathf(path, sizeof path, "%s/_mock/journal%s%s", prefix, query && *query ? "?" : "",
 	      query ? query : "");
-	cJSON *root = get_json(d, path);
+	cJSON *root = test_get_json(d, path);
 	ck_assert_msg(cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(root, "entries")),
 		      "no entries array");
 	return root;
@@ -436,7 +282,7 @@ static int64_t journal_count(const test_daemon *d, const char *prefix, const cha
 	char path[4096];
 	pathf(path, sizeof path, "%s/_mock/journal/count%s%s", prefix, query && *query ? "?" : "",
 	      query ? query : "");
-	cJSON *root = get_json(d, path);
+	cJSON *root = test_get_json(d, path);
 	int64_t count = int_member(root, "count");
 	cJSON_Delete(root);
 	return count;
@@ -462,7 +308,7 @@ static const char *state_in(const test_daemon *d, const char *prefix, const char
 {
 	static char state[32];
 	cJSON *task = task_get(d, prefix, name);
-	const char *value = task ? string_member(task, "state") : "";
+	const char *value = task ? test_string_member(task, "state") : "";
 	snprintf(state, sizeof state, "%s", value ? value : "?");
 	cJSON_Delete(task);
 	return state;
@@ -473,11 +319,7 @@ static char *all_tasks_text(const test_daemon *d, const char *prefix)
 {
 	char path[256];
 	pathf(path, sizeof path, "%s/_mock/tasks", prefix);
-	test_response r = http(d, "GET", path, NULL);
-	ck_assert_int_eq(r.status, 200);
-	char *text = strdup(r.body);
-	test_response_free(&r);
-	return text;
+	return test_get_text(d, path);
 }
 
 static void create_task(const test_daemon *d, const char *prefix, const char *name,
@@ -489,7 +331,7 @@ static void create_task(const test_daemon *d, const char *prefix, const char *na
 		 "{\"taskName\":\"%s\",\"state\":\"%s\",\"config\":{\"source\":{\"username\":\"u\"}"
 		 "}}",
 		 name, state);
-	cJSON_Delete(json_call(d, "POST", path, spec, 201));
+	cJSON_Delete(test_json_call(d, "POST", path, spec, 201));
 }
 
 /* ======================================================================
@@ -546,7 +388,7 @@ START_TEST(fault_actions)
 {
 	const action_row *row = &action_rows[_i];
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	char spec[1024];
 	snprintf(spec, sizeof spec, "{\"op\":\"stop\",\"taskName\":\"%s\",\"action\":%s}",
 		 DOC_RUNNING, row->action);
@@ -566,9 +408,10 @@ START_TEST(fault_actions)
 		} else {
 			cJSON *root = cJSON_Parse(r.body);
 			ck_assert_msg(root != NULL, "[%s] not JSON: %s", row->name, r.body);
-			assert_envelope_keys(root);
+			test_assert_envelope_keys(root, r.body);
 			if (*row->err_code) {
-				ck_assert_pstr_eq(string_member(root, "errCode"), row->err_code);
+				ck_assert_pstr_eq(test_string_member(root, "errCode"),
+						  row->err_code);
 				ck_assert(cJSON_IsFalse(
 					cJSON_GetObjectItemCaseSensitive(root, "isSuccess")));
 				ck_assert(is_null_member(root, "result"));
@@ -577,22 +420,23 @@ START_TEST(fault_actions)
 						      cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
 							      root, "retryable")) == row->retryable,
 					      "[%s] retryable: %s", row->name, r.body);
-				ck_assert_msg(string_member(root, "errMsg") &&
-						      *string_member(root, "errMsg"),
+				ck_assert_msg(test_string_member(root, "errMsg") &&
+						      *test_string_member(root, "errMsg"),
 					      "[%s] no errMsg", row->name);
 				const cJSON *detail =
 					cJSON_GetObjectItemCaseSensitive(root, "errorDetail");
-				ck_assert_pstr_eq(string_member(detail, "code"), row->err_code);
+				ck_assert_pstr_eq(test_string_member(detail, "code"),
+						  row->err_code);
 				if (strcmp(row->err_code, "SERVICE_BUSY") == 0)
-					ck_assert_pstr_eq(string_member(root, "errMsg"),
+					ck_assert_pstr_eq(test_string_member(root, "errMsg"),
 							  "busy now");
 				if (strcmp(row->err_code, "TIMEOUT") == 0)
-					ck_assert_pstr_eq(string_member(root, "errMsg"),
+					ck_assert_pstr_eq(test_string_member(root, "errMsg"),
 							  "timed out");
 			} else {
 				ck_assert(cJSON_IsTrue(
 					cJSON_GetObjectItemCaseSensitive(root, "isSuccess")));
-				ck_assert_pstr_eq(string_member(root, "result"), DOC_RUNNING);
+				ck_assert_pstr_eq(test_string_member(root, "result"), DOC_RUNNING);
 			}
 			cJSON_Delete(root);
 		}
@@ -628,17 +472,17 @@ START_TEST(fault_actions)
 		      "recorded, as every request to an OMS route)",
 		      row->name, cJSON_GetArraySize(entries_of(journal)));
 	const cJSON *entry = cJSON_GetArrayItem(entries_of(journal), 0);
-	ck_assert_pstr_eq(string_member(entry, "injected"), type);
-	ck_assert_pstr_eq(string_member(entry, "taskName"), DOC_RUNNING);
+	ck_assert_pstr_eq(test_string_member(entry, "injected"), type);
+	ck_assert_pstr_eq(test_string_member(entry, "taskName"), DOC_RUNNING);
 	ck_assert_msg(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(entry, "isSuccess")) ==
 			      row->applied,
 		      "[%s] journal isSuccess disagrees with the applied change", row->name);
 	if (row->applied) {
-		ck_assert_pstr_eq(string_member(entry, "fromState"), "RUNNING");
-		ck_assert_pstr_eq(string_member(entry, "toState"), "STOPPED");
+		ck_assert_pstr_eq(test_string_member(entry, "fromState"), "RUNNING");
+		ck_assert_pstr_eq(test_string_member(entry, "toState"), "STOPPED");
 	}
 	if (row->journal_code && *row->journal_code)
-		ck_assert_pstr_eq(string_member(entry, "errCode"), row->journal_code);
+		ck_assert_pstr_eq(test_string_member(entry, "errCode"), row->journal_code);
 	if (row->journal_code && !*row->journal_code)
 		ck_assert(is_null_member(entry, "errCode"));
 	if (row->journal_status >= 0)
@@ -653,7 +497,7 @@ START_TEST(fault_actions)
 	ck_assert_int_eq(int_member(listed, "matches"), 2);
 	ck_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(listed, "exhausted")));
 	cJSON_Delete(listed);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -662,7 +506,7 @@ END_TEST
 START_TEST(lost_ack_then_retry_meets_illegal_state)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	add_fault(&d, "", "{\"op\":\"stop\",\"action\":{\"type\":\"lost_ack\",\"then\":\"drop\"}}");
 
 	raw_result first = raw_oms(&d, "", "stop", DOC_RUNNING, NULL);
@@ -685,18 +529,18 @@ START_TEST(lost_ack_then_retry_meets_illegal_state)
 	ck_assert_int_eq(cJSON_GetArraySize(entries), 2);
 	const cJSON *applied = cJSON_GetArrayItem(entries, 0);
 	ck_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(applied, "isSuccess")));
-	ck_assert_pstr_eq(string_member(applied, "injected"), "lost_ack");
-	ck_assert_pstr_eq(string_member(applied, "fromState"), "RUNNING");
-	ck_assert_pstr_eq(string_member(applied, "toState"), "STOPPED");
+	ck_assert_pstr_eq(test_string_member(applied, "injected"), "lost_ack");
+	ck_assert_pstr_eq(test_string_member(applied, "fromState"), "RUNNING");
+	ck_assert_pstr_eq(test_string_member(applied, "toState"), "STOPPED");
 	const cJSON *refused = cJSON_GetArrayItem(entries, 1);
 	ck_assert(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(refused, "isSuccess")));
-	ck_assert_pstr_eq(string_member(refused, "errCode"), "ILLEGAL_STATE");
+	ck_assert_pstr_eq(test_string_member(refused, "errCode"), "ILLEGAL_STATE");
 	ck_assert(is_null_member(refused, "injected"));
 	cJSON_Delete(journal);
 	snprintf(query, sizeof query, "op=stop&success=true&taskName=%s", name);
 	ck_assert_int_eq(journal_count(&d, "", query), 1);
 	free(name);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -714,9 +558,9 @@ static void *delayed_stop(void *arg)
 {
 	delayed_call *call = arg;
 	test_response r;
-	int64_t started = monotonic_ms();
+	int64_t started = test_monotonic_ms();
 	call->rc = oms_try(call->d, "", "stop", DOC_RUNNING, NULL, NULL, &r);
-	call->ms = monotonic_ms() - started;
+	call->ms = test_monotonic_ms() - started;
 	if (call->rc == 0)
 		call->ok = test_envelope_ok(&r, call->code, sizeof call->code);
 	test_response_free(&r);
@@ -727,7 +571,7 @@ static void *delayed_stop(void *arg)
 START_TEST(delay_does_not_block_other_requests)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	char spec[512];
 	snprintf(
 		spec, sizeof spec,
@@ -738,21 +582,21 @@ START_TEST(delay_does_not_block_other_requests)
 	atomic_init(&call.done, false);
 	pthread_t thread;
 	ck_assert_int_eq(pthread_create(&thread, NULL, delayed_stop, &call), 0);
-	sleep_ms(150); /* the delayed request is in flight */
+	test_sleep_ms(150); /* the delayed request is in flight */
 
-	int64_t started = monotonic_ms(), slowest = 0;
+	int64_t started = test_monotonic_ms(), slowest = 0;
 	for (int i = 0; i < 20; i++) {
-		int64_t t = monotonic_ms();
+		int64_t t = test_monotonic_ms();
 		if (i % 2) {
 			ck_assert_str_eq(oms_code(&d, "", "stop", NOPE, NULL, NULL),
 					 "TASK_NOT_FOUND");
 		} else {
 			ck_assert_int_eq(http_status(&d, "GET", "/_mock/health", NULL), 200);
 		}
-		if (monotonic_ms() - t > slowest)
-			slowest = monotonic_ms() - t;
+		if (test_monotonic_ms() - t > slowest)
+			slowest = test_monotonic_ms() - t;
 	}
-	int64_t total = monotonic_ms() - started;
+	int64_t total = test_monotonic_ms() - started;
 	bool delayed_done_early = atomic_load(&call.done);
 	pthread_join(thread, NULL);
 
@@ -765,7 +609,7 @@ START_TEST(delay_does_not_block_other_requests)
 	ck_assert_msg(call.ms >= 1480 && call.ms < 5000, "the delayed stop took %lld ms",
 		      (long long)call.ms);
 	ck_assert_str_eq(state_in(&d, "", DOC_RUNNING), "STOPPED");
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -789,7 +633,7 @@ enum { COUNT_ROWS = sizeof count_rows / sizeof *count_rows };
 START_TEST(fault_after_and_times)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	const char *pattern = count_rows[_i].pattern;
 	char spec[512];
 	snprintf(spec, sizeof spec,
@@ -825,21 +669,21 @@ START_TEST(fault_after_and_times)
 	{
 		ck_assert_msg(i < (int)n, "more journal entries than requests");
 		if (pattern[i] == 'I')
-			ck_assert_pstr_eq(string_member(entry, "injected"), "error");
+			ck_assert_pstr_eq(test_string_member(entry, "injected"), "error");
 		else
 			ck_assert(is_null_member(entry, "injected"));
 		i++;
 	}
 	ck_assert_int_eq(i, (int)n);
 	cJSON_Delete(journal);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
 START_TEST(fault_first_match_wins_and_filters)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	/* op "*" on one task: every operation on it, no other task */
 	char spec[512];
 	snprintf(spec, sizeof spec,
@@ -888,16 +732,17 @@ START_TEST(fault_first_match_wins_and_filters)
 	int64_t later = add_fault(&d, "", "{\"op\":\"delete\",\"action\":{\"type\":\"drop\"}}");
 	ck_assert_msg(later > second, "id %lld reused after a clear", (long long)later);
 	cJSON *listed = fault_entry(&d, "", later);
-	ck_assert_pstr_eq(string_member(listed, "op"), "delete");
+	ck_assert_pstr_eq(test_string_member(listed, "op"), "delete");
 	ck_assert(is_null_member(listed, "taskName"));
 	ck_assert_int_eq(int_member(listed, "after"), 0);
 	ck_assert_int_eq(int_member(listed, "times"), 1);
-	ck_assert(number_member(listed, "probability") == 1.0);
+	ck_assert(test_number_member(listed, "probability") == 1.0);
 	ck_assert(is_null_member(listed, "ttlMs"));
-	ck_assert_pstr_eq(string_member(cJSON_GetObjectItemCaseSensitive(listed, "action"), "type"),
-			  "drop");
+	ck_assert_pstr_eq(
+		test_string_member(cJSON_GetObjectItemCaseSensitive(listed, "action"), "type"),
+		"drop");
 	cJSON_Delete(listed);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -906,7 +751,7 @@ END_TEST
 static void seeded_run(unsigned long long seed, char out[101], int64_t *hits)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	char spec[512];
 	snprintf(spec, sizeof spec,
 		 "{\"op\":\"*\",\"taskName\":\"%s\",\"times\":-1,\"probability\":0.3,\"seed\":%llu,"
@@ -922,10 +767,10 @@ static void seeded_run(unsigned long long seed, char out[101], int64_t *hits)
 	cJSON *fault = fault_entry(&d, "", id);
 	*hits = int_member(fault, "hits");
 	ck_assert_int_eq(int_member(fault, "matches"), 100);
-	ck_assert_int_eq((int64_t)number_member(fault, "seed"), (int64_t)seed);
+	ck_assert_int_eq((int64_t)test_number_member(fault, "seed"), (int64_t)seed);
 	cJSON_Delete(fault);
 	ck_assert_int_eq(journal_count(&d, "", "errCode=INJECTED_FAULT"), *hits);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 
 START_TEST(seeded_fault_is_reproducible)
@@ -950,7 +795,7 @@ END_TEST
 START_TEST(fault_ttl_follows_the_virtual_clock)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	int64_t now = clock_post(&d, "", "{\"set\":1700000000000,\"freeze\":true}");
 	ck_assert_int_eq(now, T0);
 	char spec[512];
@@ -966,7 +811,7 @@ START_TEST(fault_ttl_follows_the_virtual_clock)
 	cJSON_Delete(fault);
 
 	ck_assert_str_eq(oms_code(&d, "", "stop", NOPE, NULL, NULL), "TTL");
-	sleep_ms(50); /* real time does not age it while the clock stands */
+	test_sleep_ms(50); /* real time does not age it while the clock stands */
 	clock_post(&d, "", "{\"advanceMs\":59999}");
 	ck_assert_str_eq(oms_code(&d, "", "stop", NOPE, NULL, NULL), "TTL");
 	clock_post(&d, "", "{\"advanceMs\":1}");
@@ -985,7 +830,7 @@ START_TEST(fault_ttl_follows_the_virtual_clock)
 	ck_assert_str_eq(oms_code(&d, "", "stop", NOPE, NULL, NULL), "HOUR");
 	clock_post(&d, "", "{\"advanceMs\":3600001}");
 	ck_assert_str_eq(oms_code(&d, "", "stop", NOPE, NULL, NULL), "TASK_NOT_FOUND");
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -1034,15 +879,15 @@ enum { BAD_FAULT_BODIES = sizeof bad_fault_bodies / sizeof *bad_fault_bodies };
 START_TEST(bad_fault_bodies_are_refused)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	for (int i = 0; i < BAD_FAULT_BODIES; i++) {
 		test_response r = http(&d, "POST", "/_mock/faults", bad_fault_bodies[i]);
 		ck_assert_msg(r.status == 400, "fault body %s: want 400, got %ld %s",
 			      bad_fault_bodies[i], r.status, r.body);
 		cJSON *root = test_response_json(&r);
-		ck_assert_msg(string_member(root, "message") && *string_member(root, "message"),
-			      "fault body %s: the 400 gives no reason: %s", bad_fault_bodies[i],
-			      r.body);
+		ck_assert_msg(
+			test_string_member(root, "message") && *test_string_member(root, "message"),
+			"fault body %s: the 400 gives no reason: %s", bad_fault_bodies[i], r.body);
 		cJSON_Delete(root);
 		test_response_free(&r);
 	}
@@ -1050,7 +895,7 @@ START_TEST(bad_fault_bodies_are_refused)
 	ck_assert_int_eq(http_status(&d, "PUT", "/_mock/faults", "{}"), 405);
 	/* and a good one still works, with the first id */
 	ck_assert_int_eq(add_fault(&d, "", "{\"op\":\"stop\",\"action\":{\"type\":\"drop\"}}"), 1);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -1060,7 +905,7 @@ END_TEST
 START_TEST(fault_matches_a_form_body_task_name)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	char spec[512];
 	snprintf(spec, sizeof spec,
 		 "{\"op\":\"stop\",\"taskName\":\"%s\",\"action\":{\"type\":\"error\","
@@ -1090,10 +935,10 @@ START_TEST(fault_matches_a_form_body_task_name)
 	ck_assert_str_eq(state_in(&d, "", DOC_RUNNING), "RUNNING");
 	cJSON *journal = journal_get(&d, "", "op=stop");
 	const cJSON *entry = cJSON_GetArrayItem(entries_of(journal), 0);
-	ck_assert_pstr_eq(string_member(entry, "taskName"), DOC_RUNNING);
-	ck_assert_pstr_eq(string_member(entry, "injected"), "error");
+	ck_assert_pstr_eq(test_string_member(entry, "taskName"), DOC_RUNNING);
+	ck_assert_pstr_eq(test_string_member(entry, "injected"), "error");
 	cJSON_Delete(journal);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -1102,7 +947,7 @@ END_TEST
 START_TEST(lost_ack_on_migrate_then_retry)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	add_fault(&d, "",
 		  "{\"op\":\"migrate\",\"action\":{\"type\":\"lost_ack\",\"then\":\"error\","
 		  "\"errCode\":\"GATEWAY_TIMEOUT\",\"retryable\":true,\"httpStatus\":504}}");
@@ -1118,21 +963,21 @@ START_TEST(lost_ack_on_migrate_then_retry)
 
 	r = oms_ns(&d, "", "migrate", DOC_STOPPED, "ip=10.2.2.2", NULL);
 	cJSON *root = test_response_json(&r);
-	ck_assert_pstr_eq(string_member(root, "errCode"), "TASK_NOT_FOUND");
+	ck_assert_pstr_eq(test_string_member(root, "errCode"), "TASK_NOT_FOUND");
 	const cJSON *extra = cJSON_GetObjectItemCaseSensitive(
 		cJSON_GetObjectItemCaseSensitive(root, "errorDetail"), "extraContext");
-	ck_assert_pstr_eq(string_member(extra, "migratedTo"), moved);
+	ck_assert_pstr_eq(test_string_member(extra, "migratedTo"), moved);
 	cJSON_Delete(root);
 	test_response_free(&r);
 
 	cJSON *journal = journal_get(&d, "", "op=migrate&success=true");
 	ck_assert_int_eq(cJSON_GetArraySize(entries_of(journal)), 1);
 	const cJSON *entry = cJSON_GetArrayItem(entries_of(journal), 0);
-	ck_assert_pstr_eq(string_member(entry, "newTaskName"), moved);
-	ck_assert_pstr_eq(string_member(entry, "injected"), "lost_ack");
+	ck_assert_pstr_eq(test_string_member(entry, "newTaskName"), moved);
+	ck_assert_pstr_eq(test_string_member(entry, "injected"), "lost_ack");
 	cJSON_Delete(journal);
 	ck_assert_int_eq(journal_count(&d, "", "op=migrate"), 2);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -1163,7 +1008,7 @@ static void *raw_stop_other_call(void *arg)
 START_TEST(sigterm_ends_delays_and_hangs)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	char spec[512];
 	snprintf(spec, sizeof spec,
 		 "{\"op\":\"stop\",\"taskName\":\"%s\",\"action\":{\"type\":\"delay\",\"ms\":30000}"
@@ -1177,10 +1022,10 @@ START_TEST(sigterm_ends_delays_and_hangs)
 	pthread_t t1, t2;
 	ck_assert_int_eq(pthread_create(&t1, NULL, raw_stop_call, &delayed), 0);
 	ck_assert_int_eq(pthread_create(&t2, NULL, raw_stop_other_call, &hung), 0);
-	sleep_ms(300);
-	int64_t started = monotonic_ms();
-	daemon_stop_keep(&d);
-	int64_t took = monotonic_ms() - started;
+	test_sleep_ms(300);
+	int64_t started = test_monotonic_ms();
+	test_daemon_down_keep(&d);
+	int64_t took = test_monotonic_ms() - started;
 	pthread_join(t1, NULL);
 	pthread_join(t2, NULL);
 	ck_assert_msg(took < 4000, "the daemon took %lld ms to stop", (long long)took);
@@ -1194,14 +1039,14 @@ START_TEST(sigterm_ends_delays_and_hangs)
 	free(hung.result.body);
 
 	test_daemon again, copy = d;
-	daemon_up_with(&again, NULL, &copy);
+	test_daemon_up(&again, NULL, &copy);
 	ck_assert_str_eq(state_in(&again, "", DOC_RUNNING), "STOPPED");
 	ck_assert_str_eq(
 		state_in(&again, "",
 			 "10.0.0.11-9000:connector_v2:np_56el1g1jvrs0-incr_trans-1-0:0000000001"),
 		"RUNNING");
 	ck_assert_int_eq(fault_count(&again, ""), 0); /* faults live in memory only */
-	daemon_down(&again);
+	test_daemon_down(&again);
 }
 END_TEST
 
@@ -1275,7 +1120,7 @@ enum { FILTER_ROWS = sizeof filter_rows / sizeof *filter_rows };
 START_TEST(journal_filters)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	run_journal_script(&d);
 	for (int row = 0; row < FILTER_ROWS; row++) {
 		const char *query = filter_rows[row].query;
@@ -1300,14 +1145,14 @@ START_TEST(journal_filters)
 		ck_assert_msg(count == filter_rows[row].count, "count?%s = %lld, want %d", query,
 			      (long long)count, filter_rows[row].count);
 	}
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
 START_TEST(journal_entry_fields)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	run_journal_script(&d);
 	static const char *const keys[] = {"id",       "time",	    "op",	  "taskName",
 					   "params",   "body",	    "httpStatus", "isSuccess",
@@ -1325,38 +1170,38 @@ START_TEST(journal_entry_fields)
 				      "a journal entry has no \"%s\"", keys[k]);
 		ck_assert_msg(int_member(entry, "id") > last_id, "ids do not increase");
 		last_id = int_member(entry, "id");
-		ck_assert_pstr_eq(string_member(entry, "client"), "127.0.0.1");
+		ck_assert_pstr_eq(test_string_member(entry, "client"), "127.0.0.1");
 		ck_assert(is_null_member(entry, "injected"));
 		ck_assert(cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(entry, "params")));
 	}
 	/* the migrate */
 	const cJSON *migrate = cJSON_GetArrayItem(entries, 6);
-	ck_assert_pstr_eq(string_member(migrate, "op"), "migrate");
-	ck_assert_pstr_eq(string_member(migrate, "taskName"), DOC_STOPPED);
+	ck_assert_pstr_eq(test_string_member(migrate, "op"), "migrate");
+	ck_assert_pstr_eq(test_string_member(migrate, "taskName"), DOC_STOPPED);
 	ck_assert_int_eq(int_member(migrate, "time"), T0 + 6000);
 	const cJSON *params = cJSON_GetObjectItemCaseSensitive(migrate, "params");
-	ck_assert_pstr_eq(string_member(params, "taskName"), DOC_STOPPED);
-	ck_assert_pstr_eq(string_member(params, "ip"), "10.0.0.99");
+	ck_assert_pstr_eq(test_string_member(params, "taskName"), DOC_STOPPED);
+	ck_assert_pstr_eq(test_string_member(params, "ip"), "10.0.0.99");
 	ck_assert(is_null_member(migrate, "body"));
 	ck_assert_int_eq(int_member(migrate, "httpStatus"), 200);
 	ck_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(migrate, "isSuccess")));
 	ck_assert(is_null_member(migrate, "errCode"));
-	ck_assert_pstr_eq(string_member(migrate, "fromState"), "STOPPED");
-	ck_assert_pstr_eq(string_member(migrate, "toState"), "STOPPED");
-	ck_assert_pstr_eq(string_member(migrate, "newTaskName"),
+	ck_assert_pstr_eq(test_string_member(migrate, "fromState"), "STOPPED");
+	ck_assert_pstr_eq(test_string_member(migrate, "toState"), "STOPPED");
+	ck_assert_pstr_eq(test_string_member(migrate, "newTaskName"),
 			  "10.0.0.99-9000:connector_v2:p_493po****-incr_trans-1-0:0000000002");
 	/* the update keeps its body */
 	const cJSON *update = cJSON_GetArrayItem(entries, 5);
-	ck_assert_pstr_eq(string_member(update, "body"), "{\"sink\":{\"workerNum\":\"4\"}}");
+	ck_assert_pstr_eq(test_string_member(update, "body"), "{\"sink\":{\"workerNum\":\"4\"}}");
 	ck_assert(is_null_member(update, "newTaskName"));
 	/* a refusal */
 	const cJSON *refused = cJSON_GetArrayItem(entries, 1);
 	ck_assert(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(refused, "isSuccess")));
-	ck_assert_pstr_eq(string_member(refused, "errCode"), "ILLEGAL_STATE");
-	ck_assert_pstr_eq(string_member(refused, "fromState"), "STOPPED");
+	ck_assert_pstr_eq(test_string_member(refused, "errCode"), "ILLEGAL_STATE");
+	ck_assert_pstr_eq(test_string_member(refused, "fromState"), "STOPPED");
 	ck_assert_int_eq(int_member(refused, "httpStatus"), 200);
 	cJSON_Delete(root);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -1370,7 +1215,7 @@ enum { BAD_JOURNAL_QUERIES = sizeof bad_journal_queries / sizeof *bad_journal_qu
 START_TEST(journal_bad_filters_and_clear)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	for (int i = 0; i < BAD_JOURNAL_QUERIES; i++) {
 		char path[256];
 		pathf(path, sizeof path, "/_mock/journal?%s", bad_journal_queries[i]);
@@ -1398,11 +1243,11 @@ START_TEST(journal_bad_filters_and_clear)
 	root = journal_get(&d, "", "");
 	ck_assert_int_eq(cJSON_GetArraySize(entries_of(root)), 1);
 	const cJSON *entry = cJSON_GetArrayItem(entries_of(root), 0);
-	ck_assert_pstr_eq(string_member(entry, "op"), "resume");
+	ck_assert_pstr_eq(test_string_member(entry, "op"), "resume");
 	ck_assert_msg(int_member(entry, "id") >= 1, "a journal id below 1");
 	(void)last_id; /* ids are dense per namespace: they start again after a clear */
 	cJSON_Delete(root);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -1415,7 +1260,7 @@ START_TEST(journal_max_entries_bound)
 {
 	test_daemon d;
 	const char *const args[] = {"--journal-max-entries", "10", NULL};
-	daemon_up(&d, args);
+	test_daemon_up(&d, args, NULL);
 	enum { REQUESTS = 300 };
 	char name[128];
 	for (int i = 0; i < REQUESTS; i++) {
@@ -1434,11 +1279,11 @@ START_TEST(journal_max_entries_bound)
 	cJSON_ArrayForEach(entry, entries)
 	{
 		nope_name(name, sizeof name, REQUESTS - (int)count + k);
-		ck_assert_pstr_eq(string_member(entry, "taskName"), name);
+		ck_assert_pstr_eq(test_string_member(entry, "taskName"), name);
 		k++;
 	}
 	cJSON_Delete(root);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -1448,7 +1293,7 @@ START_TEST(journal_max_entries_per_namespace)
 {
 	test_daemon d;
 	const char *const args[] = {"--journal-max-entries", "10", NULL};
-	daemon_up(&d, args);
+	test_daemon_up(&d, args, NULL);
 	char name[128];
 	for (int i = 0; i < 150; i++) {
 		nope_name(name, sizeof name, i);
@@ -1461,7 +1306,7 @@ START_TEST(journal_max_entries_per_namespace)
 		      "--journal-max-entries 10 with two namespaces written in turn (150 each): "
 		      "left holds %lld, right holds %lld entries; want each <= 10 + 64",
 		      (long long)left, (long long)right);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -1472,19 +1317,20 @@ END_TEST
 START_TEST(clock_freeze_set_advance_resume)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	bool frozen = true;
 	int64_t now = clock_now(&d, "", &frozen);
 	ck_assert(!frozen);
-	ck_assert_msg(llabs(now - realtime_ms()) < 5000, "a fresh clock is %lld ms off real time",
-		      (long long)(now - realtime_ms()));
+	ck_assert_msg(llabs(now - test_realtime_ms()) < 5000,
+		      "a fresh clock is %lld ms off real time",
+		      (long long)(now - test_realtime_ms()));
 
 	/* freeze: it stands still */
 	int64_t at = clock_post(&d, "", "{\"freeze\":true}");
-	sleep_ms(100);
+	test_sleep_ms(100);
 	ck_assert_int_eq(clock_now(&d, "", &frozen), at);
 	ck_assert(frozen);
-	sleep_ms(100);
+	test_sleep_ms(100);
 	ck_assert_int_eq(clock_now(&d, "", NULL), at);
 
 	/* set and advance, exactly, while frozen */
@@ -1499,7 +1345,7 @@ START_TEST(clock_freeze_set_advance_resume)
 	int64_t resumed = clock_post(&d, "", "{\"freeze\":false}");
 	ck_assert_msg(resumed >= T0 && resumed < T0 + 1000, "resumed at %lld, frozen at %lld",
 		      (long long)resumed, (long long)T0);
-	sleep_ms(150);
+	test_sleep_ms(150);
 	now = clock_now(&d, "", &frozen);
 	ck_assert(!frozen);
 	ck_assert_msg(now >= T0 + 140 && now < T0 + 2000,
@@ -1518,14 +1364,14 @@ START_TEST(clock_freeze_set_advance_resume)
 	ck_assert_int_eq(clock_post(&d, "", "{\"freeze\":true,\"set\":42}"), 42);
 	ck_assert_int_eq(clock_now(&d, "", &frozen), 42);
 	ck_assert(frozen);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
 START_TEST(clock_stamps_journal_and_tasks)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	clock_post(&d, "", "{\"set\":1700000000000,\"freeze\":true}");
 	ck_assert_str_eq(oms_code(&d, "", "stop", DOC_RUNNING, NULL, NULL), "");
 	cJSON *task = task_get(&d, "", DOC_RUNNING);
@@ -1558,7 +1404,7 @@ START_TEST(clock_stamps_journal_and_tasks)
 	root = journal_get(&d, "", "op=delete");
 	ck_assert_int_eq(int_member(cJSON_GetArrayItem(entries_of(root), 0), "time"), T0 + 3001);
 	cJSON_Delete(root);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -1588,7 +1434,7 @@ enum { BAD_CLOCK_BODIES = sizeof bad_clock_bodies / sizeof *bad_clock_bodies };
 START_TEST(clock_bad_bodies)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	clock_post(&d, "", "{\"set\":1700000000000,\"freeze\":true}");
 	for (int i = 0; i < BAD_CLOCK_BODIES; i++) {
 		test_response r = http(&d, "POST", "/_mock/clock", bad_clock_bodies[i]);
@@ -1600,7 +1446,7 @@ START_TEST(clock_bad_bodies)
 			      "clock body %s changed the clock", bad_clock_bodies[i]);
 	}
 	ck_assert_int_eq(http_status(&d, "DELETE", "/_mock/clock", NULL), 405);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -1609,7 +1455,7 @@ START_TEST(frozen_clock_advanced_8_days_purges_7_day_audit)
 {
 	test_daemon d;
 	const char *const args[] = {"--audit-retention", "7d", NULL};
-	daemon_up(&d, args);
+	test_daemon_up(&d, args, NULL);
 	ck_assert_str_eq(oms_code(&d, "", "stop", DOC_RUNNING, NULL, NULL), "");
 	ck_assert_str_eq(oms_code(&d, "", "resume", DOC_RUNNING, NULL, NULL), "");
 	ck_assert_str_eq(oms_code(&d, "", "stop", NOPE, NULL, NULL), "TASK_NOT_FOUND");
@@ -1625,12 +1471,12 @@ START_TEST(frozen_clock_advanced_8_days_purges_7_day_audit)
 	ck_assert_msg(cJSON_GetArraySize(entries) == 1, "%d records remain, want only the new one",
 		      cJSON_GetArraySize(entries));
 	const cJSON *entry = cJSON_GetArrayItem(entries, 0);
-	ck_assert_pstr_eq(string_member(entry, "op"), "update");
-	ck_assert_pstr_eq(string_member(entry, "taskName"), DOC_STOPPED);
+	ck_assert_pstr_eq(test_string_member(entry, "op"), "update");
+	ck_assert_pstr_eq(test_string_member(entry, "taskName"), DOC_STOPPED);
 	ck_assert_int_eq(int_member(entry, "time"), later);
 	cJSON_Delete(root);
 	ck_assert_int_eq(journal_count(&d, "", ""), 1);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -1639,7 +1485,7 @@ START_TEST(retention_keeps_younger_records)
 {
 	test_daemon d;
 	const char *const args[] = {"--audit-retention", "7d", NULL};
-	daemon_up(&d, args);
+	test_daemon_up(&d, args, NULL);
 	clock_post(&d, "", "{\"set\":1700000000000,\"freeze\":true}");
 	ck_assert_str_eq(oms_code(&d, "", "stop", NOPE, NULL, NULL), "TASK_NOT_FOUND");
 	clock_post(&d, "", "{\"advanceMs\":518400000}"); /* 6 days */
@@ -1649,7 +1495,7 @@ START_TEST(retention_keeps_younger_records)
 	ck_assert_str_eq(oms_code(&d, "", "stop", NOPE, NULL, NULL), "TASK_NOT_FOUND");
 	ck_assert_int_eq(journal_count(&d, "", ""), 2);
 	ck_assert_int_eq(journal_count(&d, "", "since=1700000000001"), 2);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -1660,14 +1506,15 @@ END_TEST
 static bool listed_namespace(const test_daemon *d, const char *name, int64_t *tasks,
 			     int64_t *snapshots)
 {
-	cJSON *root = get_json(d, "/_mock/namespaces");
+	cJSON *root = test_get_json(d, "/_mock/namespaces");
 	const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, "namespaces");
 	ck_assert(cJSON_IsArray(list));
 	bool found = false;
 	const cJSON *item;
 	cJSON_ArrayForEach(item, list)
 	{
-		if (string_member(item, "name") && strcmp(string_member(item, "name"), name) == 0) {
+		if (test_string_member(item, "name") &&
+		    strcmp(test_string_member(item, "name"), name) == 0) {
 			found = true;
 			if (tasks)
 				*tasks = int_member(item, "tasks");
@@ -1683,7 +1530,7 @@ static int task_count(const test_daemon *d, const char *prefix)
 {
 	char path[256];
 	pathf(path, sizeof path, "%s/_mock/tasks", prefix);
-	cJSON *root = get_json(d, path);
+	cJSON *root = test_get_json(d, path);
 	int n = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(root, "tasks"));
 	cJSON_Delete(root);
 	return n;
@@ -1692,7 +1539,7 @@ static int task_count(const test_daemon *d, const char *prefix)
 START_TEST(namespace_routes_are_isolated)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	/* OMS routes under /ns/a change a's copy only */
 	ck_assert_str_eq(oms_code(&d, "/ns/a", "stop", DOC_RUNNING, NULL, NULL), "");
 	ck_assert_str_eq(state_in(&d, "/ns/a", DOC_RUNNING), "STOPPED");
@@ -1746,12 +1593,12 @@ START_TEST(namespace_routes_are_isolated)
 	ck_assert_int_eq(fault_count(&d, ""), 0);
 	ck_assert_str_eq(oms_code(&d, "", "delete", DOC_STOPPED, NULL, NULL),
 			 ""); /* no drop here */
-	cJSON *snaps = get_json(&d, "/_mock/snapshots");
+	cJSON *snaps = test_get_json(&d, "/_mock/snapshots");
 	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(snaps, "snapshots")),
 			 0);
 	cJSON_Delete(snaps);
-	cJSON *health = get_json(&d, "/ns/a/_mock/health");
-	ck_assert_pstr_eq(string_member(health, "namespace"), "a");
+	cJSON *health = test_get_json(&d, "/ns/a/_mock/health");
+	ck_assert_pstr_eq(test_string_member(health, "namespace"), "a");
 	cJSON_Delete(health);
 
 	/* /ns/default is the plain paths' namespace */
@@ -1769,14 +1616,14 @@ START_TEST(namespace_routes_are_isolated)
 	ck_assert_str_eq(state_in(&d, "/ns/a", DOC_RUNNING), "RUNNING");
 	ck_assert_str_eq(state_in(&d, "/ns/a", DOC_STOPPED), "STOPPED");
 	ck_assert_str_eq(state_in(&d, "", DOC_STOPPED), ""); /* still deleted in default */
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
 START_TEST(namespace_seeded_listed_deleted_recreated)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	/* default changes; a new namespace still starts from the fixtures */
 	ck_assert_str_eq(oms_code(&d, "", "delete", DOC_STOPPED, NULL, NULL), "");
 	ck_assert_int_eq(task_count(&d, "/ns/gone"), FIXTURE_TASKS);
@@ -1785,7 +1632,8 @@ START_TEST(namespace_seeded_listed_deleted_recreated)
 	ck_assert_str_eq(oms_code(&d, "/ns/gone", "stop", DOC_RUNNING, NULL, NULL), "");
 	create_task(&d, "/ns/gone", "10.7.7.7-9000:connector_v2:p_gone-incr_trans-1-0:0000000001",
 		    "STOPPED");
-	cJSON_Delete(json_call(&d, "POST", "/ns/gone/_mock/snapshots", "{\"name\":\"s\"}", 201));
+	cJSON_Delete(
+		test_json_call(&d, "POST", "/ns/gone/_mock/snapshots", "{\"name\":\"s\"}", 201));
 	clock_post(&d, "/ns/gone", "{\"set\":5000,\"freeze\":true}");
 	add_fault(&d, "/ns/gone", "{\"op\":\"*\",\"times\":-1,\"action\":{\"type\":\"error\"}}");
 
@@ -1806,26 +1654,27 @@ START_TEST(namespace_seeded_listed_deleted_recreated)
 	ck_assert_int_eq(task_count(&d, "/ns/gone"), FIXTURE_TASKS);
 	ck_assert_str_eq(state_in(&d, "/ns/gone", DOC_RUNNING), "RUNNING");
 	ck_assert_int_eq(journal_count(&d, "/ns/gone", ""), 0);
-	cJSON *snaps = get_json(&d, "/ns/gone/_mock/snapshots");
+	cJSON *snaps = test_get_json(&d, "/ns/gone/_mock/snapshots");
 	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(snaps, "snapshots")),
 			 0);
 	cJSON_Delete(snaps);
 	ck_assert_int_eq(fault_count(&d, "/ns/gone"), 0);
 	bool frozen = true;
-	ck_assert_msg(llabs(clock_now(&d, "/ns/gone", &frozen) - realtime_ms()) < 5000 && !frozen,
+	ck_assert_msg(llabs(clock_now(&d, "/ns/gone", &frozen) - test_realtime_ms()) < 5000 &&
+			      !frozen,
 		      "a re-created namespace kept its old clock");
 	ck_assert_str_eq(oms_code(&d, "/ns/gone", "stop", DOC_RUNNING, NULL, NULL), "");
 	ck_assert(listed_namespace(&d, "gone", NULL, NULL));
 	/* default untouched throughout */
 	ck_assert_int_eq(task_count(&d, ""), FIXTURE_TASKS - 1);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
 START_TEST(namespace_invalid_names)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	char long_name[128], long_ok[128];
 	memset(long_name, 'a', 65);
 	long_name[65] = '\0';
@@ -1856,7 +1705,7 @@ START_TEST(namespace_invalid_names)
 	ck_assert(!listed_namespace(&d, "bad!name", NULL, NULL));
 	ck_assert(!listed_namespace(&d, "bad", NULL, NULL));
 	ck_assert_int_eq(journal_count(&d, "", ""), 0); /* a refused OMS path is not journaled */
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -1865,7 +1714,7 @@ END_TEST
 START_TEST(namespace_used_only_by_faults_and_clock_is_deletable)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	add_fault(&d, "/ns/ghost", "{\"op\":\"*\",\"times\":-1,\"action\":{\"type\":\"error\"}}");
 	clock_post(&d, "/ns/ghost", "{\"set\":5,\"freeze\":true}");
 	bool listed = listed_namespace(&d, "ghost", NULL, NULL);
@@ -1881,7 +1730,7 @@ START_TEST(namespace_used_only_by_faults_and_clock_is_deletable)
 		listed ? "yes" : "no", status, faults, (long long)now, frozen ? "true" : "false");
 	/* and the fault no longer fires on the namespace's OMS routes */
 	ck_assert_str_eq(oms_code(&d, "/ns/ghost", "stop", DOC_RUNNING, NULL, NULL), "");
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -1929,7 +1778,7 @@ static const char *iso_oms(iso_worker *w, const char *op, const char *name, cons
 	bool ok = test_envelope_ok(&r, code, sizeof code);
 	if (ok && result) {
 		cJSON *root = test_response_json(&r);
-		const char *value = string_member(root, "result");
+		const char *value = test_string_member(root, "result");
 		snprintf(result, result_cap, "%s", value ? value : "");
 		cJSON_Delete(root);
 	}
@@ -2033,12 +1882,12 @@ static void iso_check(const test_daemon *d, const iso_worker *w)
 {
 	char path[256];
 	pathf(path, sizeof path, "%s/_mock/tasks", w->prefix);
-	cJSON *root = get_json(d, path);
+	cJSON *root = test_get_json(d, path);
 	const cJSON *task;
 	int own = 0, total = 0;
 	cJSON_ArrayForEach(task, cJSON_GetObjectItemCaseSensitive(root, "tasks"))
 	{
-		const char *name = string_member(task, "taskName");
+		const char *name = test_string_member(task, "taskName");
 		ck_assert_msg(name && !strstr(name, w->other_tag),
 			      "namespace %s holds %s's task %s", w->tag, w->other_tag, name);
 		if (strstr(name, w->tag)) {
@@ -2059,7 +1908,7 @@ static void iso_check(const test_daemon *d, const iso_worker *w)
 	const cJSON *entry;
 	cJSON_ArrayForEach(entry, entries_of(root))
 	{
-		const char *name = string_member(entry, "taskName");
+		const char *name = test_string_member(entry, "taskName");
 		ck_assert_msg(name && (strstr(name, w->tag) ||
 				       strcmp(name, w->own_fault_task) == 0 ||
 				       strcmp(name, w->other_fault_task) == 0),
@@ -2076,7 +1925,7 @@ static void iso_check(const test_daemon *d, const iso_worker *w)
 	cJSON *fault = fault_entry(d, w->prefix, 1);
 	ck_assert_int_eq(int_member(fault, "hits"), w->probes);
 	ck_assert_pstr_eq(
-		string_member(cJSON_GetObjectItemCaseSensitive(fault, "action"), "errCode"),
+		test_string_member(cJSON_GetObjectItemCaseSensitive(fault, "action"), "errCode"),
 		w->code);
 	cJSON_Delete(fault);
 }
@@ -2085,7 +1934,7 @@ START_TEST(two_namespaces_two_threads_never_cross)
 {
 	test_daemon d;
 	const char *const args[] = {"--threads", "4", NULL};
-	daemon_up(&d, args);
+	test_daemon_up(&d, args, NULL);
 	pthread_barrier_t start;
 	pthread_barrier_init(&start, NULL, 2);
 	iso_worker a = {.d = &d,
@@ -2122,7 +1971,7 @@ START_TEST(two_namespaces_two_threads_never_cross)
 	ck_assert_int_eq(journal_count(&d, "", ""), 0);
 	ck_assert_int_eq(task_count(&d, ""), FIXTURE_TASKS);
 	ck_assert_int_eq(fault_count(&d, ""), 0);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -2134,7 +1983,7 @@ static cJSON *snapshot_list(const test_daemon *d, const char *prefix)
 {
 	char path[256];
 	pathf(path, sizeof path, "%s/_mock/snapshots", prefix);
-	cJSON *root = get_json(d, path);
+	cJSON *root = test_get_json(d, path);
 	ck_assert(cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(root, "snapshots")));
 	return root;
 }
@@ -2147,7 +1996,7 @@ static int64_t snapshot_tasks(const test_daemon *d, const char *prefix, const ch
 	const cJSON *item;
 	cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(root, "snapshots"))
 	{
-		if (strcmp(string_member(item, "name"), name) == 0)
+		if (strcmp(test_string_member(item, "name"), name) == 0)
 			tasks = int_member(item, "tasks");
 	}
 	cJSON_Delete(root);
@@ -2157,11 +2006,12 @@ static int64_t snapshot_tasks(const test_daemon *d, const char *prefix, const ch
 START_TEST(snapshot_restore_brings_back_a_deleted_task)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	cJSON *saved = task_get(&d, "", DOC_STOPPED);
 	char *saved_text = cJSON_PrintUnformatted(saved);
 	cJSON_Delete(saved);
-	cJSON *created = json_call(&d, "POST", "/_mock/snapshots", "{\"name\":\"before\"}", 201);
+	cJSON *created =
+		test_json_call(&d, "POST", "/_mock/snapshots", "{\"name\":\"before\"}", 201);
 	cJSON_Delete(created);
 	ck_assert_int_eq(snapshot_tasks(&d, "", "before"), FIXTURE_TASKS);
 
@@ -2171,7 +2021,7 @@ START_TEST(snapshot_restore_brings_back_a_deleted_task)
 	create_task(&d, "", added, "STOPPED");
 	ck_assert_str_eq(oms_code(&d, "", "stop", DOC_RUNNING, NULL, NULL), "");
 
-	cJSON *listing = json_call(&d, "POST", "/_mock/snapshots/before/restore", NULL, 200);
+	cJSON *listing = test_json_call(&d, "POST", "/_mock/snapshots/before/restore", NULL, 200);
 	cJSON_Delete(listing);
 	cJSON *back = task_get(&d, "", DOC_STOPPED);
 	ck_assert_msg(back != NULL, "the deleted task is not back");
@@ -2190,7 +2040,7 @@ START_TEST(snapshot_restore_brings_back_a_deleted_task)
 	/* the snapshot stays and can be restored again */
 	ck_assert_int_eq(http_status(&d, "POST", "/_mock/snapshots/before/restore", NULL), 200);
 	ck_assert_str_eq(state_in(&d, "", DOC_STOPPED), "STOPPED");
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -2199,13 +2049,13 @@ END_TEST
 START_TEST(snapshot_restore_and_sequences)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
-	cJSON_Delete(json_call(&d, "POST", "/_mock/snapshots", "{\"name\":\"seq\"}", 201));
+	test_daemon_up(&d, NULL, NULL);
+	cJSON_Delete(test_json_call(&d, "POST", "/_mock/snapshots", "{\"name\":\"seq\"}", 201));
 	test_response r = oms_ns(&d, "", "migrate", DOC_STOPPED, "ip=10.1.1.1", NULL);
 	cJSON *root = test_response_json(&r);
 	char first[256];
 	snprintf(first, sizeof first, "%s",
-		 string_member(root, "result") ? string_member(root, "result") : "");
+		 test_string_member(root, "result") ? test_string_member(root, "result") : "");
 	cJSON_Delete(root);
 	test_response_free(&r);
 	ck_assert_str_eq(first, "10.1.1.1-9000:connector_v2:p_493po****-incr_trans-1-0:0000000002");
@@ -2217,7 +2067,7 @@ START_TEST(snapshot_restore_and_sequences)
 	root = test_response_json(&r);
 	ck_assert_msg(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "isSuccess")),
 		      "migrate after a restore failed: %s", r.body);
-	const char *second = string_member(root, "result");
+	const char *second = test_string_member(root, "result");
 	ck_assert_ptr_nonnull(second);
 	const char *seq = strrchr(second, ':');
 	ck_assert_ptr_nonnull(seq);
@@ -2227,14 +2077,14 @@ START_TEST(snapshot_restore_and_sequences)
 			 "10.1.1.2-9000:connector_v2:p_493po****-incr_trans-1-0:0000000003");
 	cJSON_Delete(root);
 	test_response_free(&r);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
 START_TEST(snapshot_names_and_unknowns)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	char long_name[100];
 	memset(long_name, 'x', 65);
 	long_name[65] = '\0';
@@ -2280,9 +2130,9 @@ START_TEST(snapshot_names_and_unknowns)
 	root = snapshot_list(&d, "");
 	const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, "snapshots");
 	ck_assert_int_eq(cJSON_GetArraySize(list), 3);
-	ck_assert_pstr_eq(string_member(cJSON_GetArrayItem(list, 0), "name"), "A1");
-	ck_assert_pstr_eq(string_member(cJSON_GetArrayItem(list, 1), "name"), "b-2_x");
-	ck_assert_pstr_eq(string_member(cJSON_GetArrayItem(list, 2), "name"), max_name);
+	ck_assert_pstr_eq(test_string_member(cJSON_GetArrayItem(list, 0), "name"), "A1");
+	ck_assert_pstr_eq(test_string_member(cJSON_GetArrayItem(list, 1), "name"), "b-2_x");
+	ck_assert_pstr_eq(test_string_member(cJSON_GetArrayItem(list, 2), "name"), max_name);
 	ck_assert(cJSON_IsNumber(
 		cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(list, 0), "createdAt")));
 	cJSON_Delete(root);
@@ -2298,29 +2148,29 @@ START_TEST(snapshot_names_and_unknowns)
 	ck_assert_int_eq(snapshot_tasks(&d, "/ns/elsewhere", "A1"), -1);
 	ck_assert_int_eq(http_status(&d, "POST", "/ns/elsewhere/_mock/snapshots/A1/restore", NULL),
 			 404);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
 START_TEST(snapshots_survive_a_restart)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
-	cJSON_Delete(json_call(&d, "POST", "/_mock/snapshots", "{\"name\":\"kept\"}", 201));
-	cJSON_Delete(
-		json_call(&d, "POST", "/ns/side/_mock/snapshots", "{\"name\":\"side1\"}", 201));
+	test_daemon_up(&d, NULL, NULL);
+	cJSON_Delete(test_json_call(&d, "POST", "/_mock/snapshots", "{\"name\":\"kept\"}", 201));
+	cJSON_Delete(test_json_call(&d, "POST", "/ns/side/_mock/snapshots", "{\"name\":\"side1\"}",
+				    201));
 	ck_assert_str_eq(oms_code(&d, "", "delete", DOC_STOPPED, NULL, NULL), "");
-	daemon_stop_keep(&d);
+	test_daemon_down_keep(&d);
 
 	test_daemon again;
 	test_daemon copy = d;
-	daemon_up_with(&again, NULL, &copy);
+	test_daemon_up(&again, NULL, &copy);
 	ck_assert_int_eq(snapshot_tasks(&again, "", "kept"), FIXTURE_TASKS);
 	ck_assert_int_eq(snapshot_tasks(&again, "/ns/side", "side1"), FIXTURE_TASKS);
 	ck_assert_str_eq(state_in(&again, "", DOC_STOPPED), ""); /* the delete was kept too */
 	ck_assert_int_eq(http_status(&again, "POST", "/_mock/snapshots/kept/restore", NULL), 200);
 	ck_assert_str_eq(state_in(&again, "", DOC_STOPPED), "STOPPED");
-	daemon_down(&again);
+	test_daemon_down(&again);
 }
 END_TEST
 
@@ -2385,7 +2235,7 @@ static void expect_metric(const char *body, const char *series, double want)
 START_TEST(metrics_count_known_requests)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	ck_assert_str_eq(oms_code(&d, "", "stop", DOC_RUNNING, NULL, NULL), "");
 	ck_assert_str_eq(oms_code(&d, "", "stop", DOC_RUNNING, NULL, NULL), "ILLEGAL_STATE");
 	ck_assert_str_eq(oms_code(&d, "", "resume", NOPE, NULL, NULL), "TASK_NOT_FOUND");
@@ -2466,14 +2316,15 @@ START_TEST(metrics_count_known_requests)
 	}
 
 	/* the task gauge matches the task list */
-	cJSON *root = get_json(&d, "/_mock/tasks");
+	cJSON *root = test_get_json(&d, "/_mock/tasks");
 	const cJSON *task;
 	int listed = 0;
 	cJSON_ArrayForEach(task, cJSON_GetObjectItemCaseSensitive(root, "tasks"))
 	{
 		char series[160];
 		snprintf(series, sizeof series, "connector_mock_tasks{state=\"%s\",type=\"%s\"}",
-			 string_member(task, "state"), string_member(task, "componentType"));
+			 test_string_member(task, "state"),
+			 test_string_member(task, "componentType"));
 		ck_assert_msg(metric(body, series) >= 1, "%s is %g", series, metric(body, series));
 		listed++;
 	}
@@ -2496,7 +2347,7 @@ START_TEST(metrics_count_known_requests)
 	body = metrics_text(&d, "");
 	expect_metric(body, "connector_mock_tasks{state=\"STOPPED\",type=\"full_trans\"}", 0);
 	free(body);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -2524,7 +2375,7 @@ START_TEST(metrics_pass_promtool)
 	ck_assert_msg(system("command -v promtool >/dev/null 2>&1") == 0,
 		      "promtool is missing (Debian package prometheus)");
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	char out[8192];
 	char *body = metrics_text(&d, "");
 	int status = promtool_check(&d, body, out, sizeof out);
@@ -2549,7 +2400,7 @@ START_TEST(metrics_pass_promtool)
 	/* the check can fail: a broken exposition is refused */
 	status = promtool_check(&d, "# TYPE x counter\nx{a=\"1\" 5\n", out, sizeof out);
 	ck_assert_msg(status != 0, "promtool accepted a broken exposition");
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -2558,10 +2409,7 @@ END_TEST
 static Suite *double_suite(void)
 {
 	Suite *suite = suite_create("integration_double");
-	const struct {
-		const char *name;
-		const TTest *test;
-	} plain[] = {
+	const test_entry plain[] = {
 		{"faults", lost_ack_then_retry_meets_illegal_state},
 		{"faults", delay_does_not_block_other_requests},
 		{"faults", fault_first_match_wins_and_filters},
@@ -2593,20 +2441,7 @@ static Suite *double_suite(void)
 		{"metrics", metrics_count_known_requests},
 		{"metrics", metrics_pass_promtool},
 	};
-	TCase *cases[16] = {0};
-	const char *names[16] = {0};
-	for (size_t i = 0; i < sizeof plain / sizeof *plain; i++) {
-		size_t k = 0;
-		while (names[k] && strcmp(names[k], plain[i].name) != 0)
-			k++;
-		if (!names[k]) {
-			names[k] = plain[i].name;
-			cases[k] = tcase_create(plain[i].name);
-			tcase_set_timeout(cases[k], 120);
-			suite_add_tcase(suite, cases[k]);
-		}
-		tcase_add_test(cases[k], plain[i].test);
-	}
+	test_add_grouped(suite, plain, sizeof plain / sizeof *plain, 120);
 	TCase *tables = tcase_create("fault_tables");
 	tcase_set_timeout(tables, 120);
 	tcase_add_loop_test(tables, fault_actions, 0, ACTION_ROWS);
@@ -2615,11 +2450,4 @@ static Suite *double_suite(void)
 	return suite;
 }
 
-int main(void)
-{
-	curl_global_init(CURL_GLOBAL_ALL);
-	atexit(kill_live_daemons);
-	int status = test_run_suite(double_suite());
-	curl_global_cleanup();
-	return status;
-}
+int main(void) { return test_run_suite(double_suite()); }

@@ -29,13 +29,6 @@ static const char running_name[] =
 static const char stopped_name[] =
 	"xxx.xxx.xxx.xxx-9000:connector_v2:p_493po****-incr_trans-1-0:0000000001";
 
-static int64_t now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 /* A connected TCP socket to the daemon, or -1. */
 static int connect_raw(const test_daemon *d)
 {
@@ -64,8 +57,8 @@ static void send_text(int fd, const char *text)
 static ssize_t read_until_close(int fd, char *buf, size_t cap, int timeout_ms)
 {
 	size_t used = 0;
-	int64_t deadline = now_ms() + timeout_ms;
-	while (now_ms() < deadline) {
+	int64_t deadline = test_monotonic_ms() + timeout_ms;
+	while (test_monotonic_ms() < deadline) {
 		struct pollfd p = {.fd = fd, .events = POLLIN};
 		if (poll(&p, 1, 50) <= 0)
 			continue;
@@ -196,7 +189,7 @@ START_TEST(half_open_requests_do_not_delay_others)
 		send_text(fds[i], head);
 	}
 	/* others are answered at once, over and over */
-	int64_t start = now_ms();
+	int64_t start = test_monotonic_ms();
 	for (int i = 0; i < 20; i++) {
 		test_response r;
 		ck_assert_int_eq(test_oms(&d, i % 2 ? "resume" : "stop", running_name, NULL, NULL, &r),
@@ -205,7 +198,7 @@ START_TEST(half_open_requests_do_not_delay_others)
 		cJSON_Delete(root);
 		test_response_free(&r);
 	}
-	int64_t elapsed = now_ms() - start;
+	int64_t elapsed = test_monotonic_ms() - start;
 	/* generous: 20 requests would take 50 x the connection timeout if blocked */
 	ck_assert_msg(elapsed < 5000, "20 requests took %lld ms beside 50 half-open ones",
 		      (long long)elapsed);

@@ -14,14 +14,11 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 /* The tasks of fixtures/default.json this file leans on. */
@@ -42,93 +39,7 @@
 static const char *const five_ops[] = {"resume", "stop", "update", "migrate", "delete"};
 enum { FIVE_OPS = sizeof five_ops / sizeof *five_ops };
 
-/* ---- daemons: every one started is killed when the test process exits,
- * even when an assertion ends the test early ------------------------- */
-
-enum { LIVE_MAX = 8 };
-static pid_t live_pids[LIVE_MAX];
-
-static void kill_live_daemons(void)
-{
-	for (int i = 0; i < LIVE_MAX; i++)
-		if (live_pids[i] > 0) {
-			kill(live_pids[i], SIGKILL);
-			waitpid(live_pids[i], NULL, 0);
-			live_pids[i] = 0;
-		}
-}
-
-static void track(pid_t pid, bool alive)
-{
-	for (int i = 0; i < LIVE_MAX; i++)
-		if (alive ? live_pids[i] == 0 : live_pids[i] == pid) {
-			live_pids[i] = alive ? pid : 0;
-			return;
-		}
-}
-
-static void remove_temp_dir(const test_daemon *d)
-{
-	static const char *const files[] = {"mock.db", "mock.db-wal", "mock.db-shm",
-					    "mock.db-journal", "stderr.log"};
-	char path[600];
-	for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
-		snprintf(path, sizeof path, "%s/%s", d->dir, files[i]);
-		unlink(path);
-	}
-	rmdir(d->dir);
-}
-
-static void daemon_up(test_daemon *d, const char *const *args)
-{
-	ck_assert_msg(test_daemon_start(d, args, NULL) == 0, "the daemon did not start");
-	track(d->pid, true);
-}
-
-static void daemon_down(test_daemon *d)
-{
-	pid_t pid = d->pid;
-	int status = test_daemon_stop(d);
-	track(pid, false);
-	ck_assert_msg(status == 0, "the daemon exited with %d on SIGTERM (log: %s)", status,
-		      d->log_path);
-	remove_temp_dir(d);
-}
-
 /* ---- HTTP ------------------------------------------------------------- */
-
-/* Why a daemon gave no answer: it died (and how), or it is alive. */
-static const char *daemon_fate(const test_daemon *d)
-{
-	static char fate[96];
-	int status;
-	pid_t done = d->pid > 0 ? waitpid(d->pid, &status, WNOHANG) : -1;
-	if (done == d->pid && WIFSIGNALED(status))
-		snprintf(fate, sizeof fate, "the daemon died of signal %d", WTERMSIG(status));
-	else if (done == d->pid)
-		snprintf(fate, sizeof fate, "the daemon exited with %d", WEXITSTATUS(status));
-	else
-		snprintf(fate, sizeof fate, "the daemon is still running");
-	return fate;
-}
-
-static test_response http(const test_daemon *d, const char *method, const char *path,
-			  const char *const *headers, const char *body)
-{
-	test_response r;
-	int rc = test_http(d, method, path, headers, body, body ? strlen(body) : 0, &r);
-	ck_assert_msg(rc == 0, "%s %s got no HTTP answer; %s", method, path, daemon_fate(d));
-	return r;
-}
-
-static test_response oms(const test_daemon *d, const char *op, const char *name,
-			 const char *extra_query, const char *json_body)
-{
-	test_response r;
-	int rc = test_oms(d, op, name, extra_query, json_body, &r);
-	ck_assert_msg(rc == 0, "%s %s got no HTTP answer; %s", op, name, daemon_fate(d));
-	return r;
-}
 
 /* POST OMS_PATH op?query with no body and no Content-Type, query as is. */
 static test_response oms_raw(const test_daemon *d, const char *op, const char *query)
@@ -137,7 +48,7 @@ static test_response oms_raw(const test_daemon *d, const char *op, const char *q
 	snprintf(path, sizeof path, OMS_PATH "%s%s%s", op, query && *query ? "?" : "",
 		 query ? query : "");
 	const char *const no_type[] = {"Content-Type:", NULL};
-	return http(d, "POST", path, no_type, NULL);
+	return test_request(d, "POST", path, no_type, NULL);
 }
 
 static char *task_path(const char *name)
@@ -154,7 +65,7 @@ static char *task_path(const char *name)
 static char *task_text(const test_daemon *d, const char *name)
 {
 	char *path = task_path(name);
-	test_response r = http(d, "GET", path, NULL, NULL);
+	test_response r = test_request(d, "GET", path, NULL, NULL);
 	free(path);
 	ck_assert_msg(r.status == 200 || r.status == 404, "GET task %s: %ld %s", name, r.status,
 		      r.body);
@@ -172,20 +83,10 @@ static cJSON *task_json(const test_daemon *d, const char *name)
 	return task;
 }
 
-/* GET /_mock/tasks: every task, as text, to compare before and after. */
-static char *all_tasks_text(const test_daemon *d)
-{
-	test_response r = http(d, "GET", "/_mock/tasks", NULL, NULL);
-	ck_assert_int_eq(r.status, 200);
-	char *text = strdup(r.body);
-	test_response_free(&r);
-	return text;
-}
-
 static void create_task(const test_daemon *d, const char *spec)
 {
 	const char *const json[] = {"Content-Type: application/json", NULL};
-	test_response r = http(d, "POST", "/_mock/tasks", json, spec);
+	test_response r = test_request(d, "POST", "/_mock/tasks", json, spec);
 	ck_assert_msg(r.status == 201, "creating %s: %ld %s", spec, r.status, r.body);
 	test_response_free(&r);
 }
@@ -225,27 +126,9 @@ static void expect_absent(const test_daemon *d, const char *name)
 
 /* ---- JSON ------------------------------------------------------------- */
 
-static const cJSON *member(const cJSON *object, const char *key)
-{
-	return cJSON_GetObjectItemCaseSensitive(object, key);
-}
-
-static const char *string_member(const cJSON *object, const char *key)
-{
-	const cJSON *v = member(object, key);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 static const char *config_value(const cJSON *task, const char *scope, const char *key)
 {
-	return string_member(member(member(task, "config"), scope), key);
-}
-
-static double number_member(const cJSON *object, const char *key)
-{
-	const cJSON *v = member(object, key);
-	ck_assert_msg(cJSON_IsNumber(v), "\"%s\" is not a number", key);
-	return v->valuedouble;
+	return test_string_member(test_member(test_member(task, "config"), scope), key);
 }
 
 static bool same_json(const cJSON *a, const cJSON *b)
@@ -255,9 +138,6 @@ static bool same_json(const cJSON *a, const cJSON *b)
 
 /* ---- the envelope ----------------------------------------------------- */
 
-static const char *const envelope_keys[] = {"errCode",	 "errMsg", "errorDetail",
-					    "isSuccess", "result", "retryable"};
-
 /* Parses the answer and checks the six keys in their order. Caller frees. */
 static cJSON *envelope_of(const test_response *r)
 {
@@ -265,13 +145,7 @@ static cJSON *envelope_of(const test_response *r)
 		      "Content-Type is \"%s\"", r->content_type);
 	cJSON *root = test_response_json(r);
 	ck_assert_msg(cJSON_IsObject(root), "not a JSON object: %s", r->body);
-	const cJSON *item = root->child;
-	for (size_t i = 0; i < sizeof envelope_keys / sizeof *envelope_keys; i++) {
-		ck_assert_msg(item && strcmp(item->string, envelope_keys[i]) == 0,
-			      "envelope key %zu is not %s: %s", i, envelope_keys[i], r->body);
-		item = item->next;
-	}
-	ck_assert_msg(item == NULL, "the envelope has more than six keys: %s", r->body);
+	test_assert_envelope_keys(root, r->body);
 	return root;
 }
 
@@ -294,36 +168,37 @@ static cJSON *expect_error(const test_response *r, long status, const char *code
 {
 	cJSON *root = envelope_of(r);
 	ck_assert_msg(r->status == status, "HTTP %ld, expected %ld: %s", r->status, status, r->body);
-	ck_assert_msg(cJSON_IsFalse(member(root, "isSuccess")), "isSuccess is not false: %s", r->body);
-	ck_assert_msg(cJSON_IsNull(member(root, "result")), "result is not null: %s", r->body);
-	const char *err_code = string_member(root, "errCode");
+	ck_assert_msg(cJSON_IsFalse(test_member(root, "isSuccess")), "isSuccess is not false: %s",
+		      r->body);
+	ck_assert_msg(cJSON_IsNull(test_member(root, "result")), "result is not null: %s", r->body);
+	const char *err_code = test_string_member(root, "errCode");
 	ck_assert_msg(err_code && strcmp(err_code, code) == 0, "errCode is not %s: %s", code,
 		      r->body);
-	const char *message = string_member(root, "errMsg");
+	const char *message = test_string_member(root, "errMsg");
 	ck_assert_msg(message && *message, "errMsg is empty: %s", r->body);
-	ck_assert_msg(cJSON_IsFalse(member(root, "retryable")), "retryable is not false: %s",
+	ck_assert_msg(cJSON_IsFalse(test_member(root, "retryable")), "retryable is not false: %s",
 		      r->body);
-	const cJSON *detail = member(root, "errorDetail");
+	const cJSON *detail = test_member(root, "errorDetail");
 	ck_assert_msg(cJSON_IsObject(detail), "errorDetail is not an object: %s", r->body);
-	const char *detail_code = string_member(detail, "code");
+	const char *detail_code = test_string_member(detail, "code");
 	ck_assert_msg(detail_code && strcmp(detail_code, code) == 0, "errorDetail.code: %s",
 		      r->body);
-	const char *level = string_member(detail, "level");
+	const char *level = test_string_member(detail, "level");
 	ck_assert_msg(level && strcmp(level, "ERROR") == 0, "errorDetail.level: %s", r->body);
 	static const char *const texts[] = {"message", "reason", "proposal"};
 	for (size_t i = 0; i < 3; i++) {
-		const char *text = string_member(detail, texts[i]);
+		const char *text = test_string_member(detail, texts[i]);
 		ck_assert_msg(text && *text, "errorDetail.%s is missing or empty: %s", texts[i],
 			      r->body);
 	}
-	ck_assert_msg(cJSON_IsObject(member(detail, "extraContext")),
+	ck_assert_msg(cJSON_IsObject(test_member(detail, "extraContext")),
 		      "errorDetail.extraContext is not an object: %s", r->body);
 	return root;
 }
 
 static const cJSON *extra_context(const cJSON *root)
 {
-	return member(member(root, "errorDetail"), "extraContext");
+	return test_member(test_member(root, "errorDetail"), "extraContext");
 }
 
 /* expect_error, then frees; for when only the code matters. */
@@ -368,13 +243,6 @@ static const char *find_ci(const char *text, const char *needle)
 		if (strncasecmp(p, needle, n) == 0)
 			return p;
 	return NULL;
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_REALTIME, &t);
-	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
 /* ---- a raw HTTP/1.1 exchange, byte for byte as curl -XPOST sends it ---- */
@@ -433,7 +301,7 @@ static long raw_exchange(const test_daemon *d, const char *request, char *body, 
 START_TEST(page_requests_as_written)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	static const struct {
 		const char *path;
 		const char *after;
@@ -443,12 +311,12 @@ START_TEST(page_requests_as_written)
 	};
 	const char *const no_type[] = {"Content-Type:", NULL};
 	for (size_t i = 0; i < 2; i++) {
-		test_response r = http(&d, "POST", steps[i].path, no_type, NULL);
+		test_response r = test_request(&d, "POST", steps[i].path, no_type, NULL);
 		expect_success(&r, DOC_STOPPED);
 		test_response_free(&r);
 		expect_state(&d, DOC_STOPPED, steps[i].after);
 	}
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -457,7 +325,7 @@ END_TEST
 START_TEST(page_requests_without_content_length)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	static const char *const ops[] = {"resume", "stop"};
 	static const char *const after[] = {"RUNNING", "STOPPED"};
 	for (size_t i = 0; i < 2; i++) {
@@ -475,7 +343,7 @@ START_TEST(page_requests_without_content_length)
 		ck_assert_str_eq(body, expected);
 		expect_state(&d, DOC_STOPPED, after[i]);
 	}
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -484,31 +352,32 @@ END_TEST
 START_TEST(reference_requests)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	const char *const json[] = {"Content-Type: application/json", NULL};
 
-	test_response r = http(&d, "POST",
-			       OMS_PATH "update?taskName=" DOC_STOPPED2
-					"&deleteParams=coordinator.throttleIOPS",
-			       json, "{\"coordinator\":{\"throttleRps\":\"5000\"}}");
+	test_response r = test_request(&d, "POST",
+				       OMS_PATH "update?taskName=" DOC_STOPPED2
+						"&deleteParams=coordinator.throttleIOPS",
+				       json, "{\"coordinator\":{\"throttleRps\":\"5000\"}}");
 	expect_success(&r, DOC_STOPPED2);
 	test_response_free(&r);
 	cJSON *task = task_json(&d, DOC_STOPPED2);
 	ck_assert_ptr_null(config_value(task, "coordinator", "throttleIOPS"));
 	ck_assert_str_eq(config_value(task, "coordinator", "throttleRps"), "5000");
-	ck_assert_str_eq(string_member(task, "state"), "STOPPED");
+	ck_assert_str_eq(test_string_member(task, "state"), "STOPPED");
 	cJSON_Delete(task);
 
-	r = http(&d, "POST", OMS_PATH "update?taskName=" DOC_STOPPED, json,
-		 "{\"source\":{\"checkpoint\":\"{\\\"" DOC_STOPPED_SUBTOPIC "\\\":\\\"1699990000\\\"}\"}}");
+	r = test_request(&d, "POST", OMS_PATH "update?taskName=" DOC_STOPPED, json,
+			 "{\"source\":{\"checkpoint\":\"{\\\"" DOC_STOPPED_SUBTOPIC
+			 "\\\":\\\"1699990000\\\"}\"}}");
 	expect_success(&r, DOC_STOPPED);
 	test_response_free(&r);
 	r = oms_raw(&d, "resume", "taskName=" DOC_STOPPED "&pullBackFlag=true");
 	expect_success(&r, DOC_STOPPED);
 	test_response_free(&r);
 	task = task_json(&d, DOC_STOPPED);
-	ck_assert_str_eq(string_member(task, "state"), "RUNNING");
-	ck_assert(number_member(task, "checkpoint") == 1699990000.0);
+	ck_assert_str_eq(test_string_member(task, "state"), "RUNNING");
+	ck_assert(test_number_member(task, "checkpoint") == 1699990000.0);
 	cJSON_Delete(task);
 
 	static const char moved[] = "10.0.0.14-9000:connector_v2:p_493p****-incr_trans-1-0:0000000002";
@@ -516,9 +385,9 @@ START_TEST(reference_requests)
 	expect_success(&r, moved);
 	test_response_free(&r);
 	expect_state(&d, moved, "RUNNING");
-	r = oms(&d, "stop", DOC_RUNNING, NULL, NULL);
+	r = test_oms_request(&d, "stop", DOC_RUNNING, NULL, NULL);
 	cJSON *root = expect_error(&r, 200, "TASK_NOT_FOUND");
-	ck_assert_pstr_eq(string_member(extra_context(root), "migratedTo"), moved);
+	ck_assert_pstr_eq(test_string_member(extra_context(root), "migratedTo"), moved);
 	cJSON_Delete(root);
 	test_response_free(&r);
 
@@ -526,7 +395,7 @@ START_TEST(reference_requests)
 	expect_success(&r, INCR_CREATED);
 	test_response_free(&r);
 	expect_absent(&d, INCR_CREATED);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -597,27 +466,28 @@ static const char *const *allowed_states(const char *op)
 static void check_rule(const rule_row *row, const char *type)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	char name[256], moved[256];
 	snprintf(name, sizeof name, "10.1.0.1-9000:connector_v2:p_rules-%s-1-0:0000000001", type);
 	snprintf(moved, sizeof moved, "10.2.0.2-9000:connector_v2:p_rules-%s-1-0:0000000002", type);
 	bool full = strcmp(type, "full_trans") == 0;
 	create_simple_task(&d, name, row->state, full ? ",\"progress\":0.5" : "");
-	char *before_all = all_tasks_text(&d);
+	char *before_all = test_get_text(&d, "/_mock/tasks");
 	cJSON *before = task_json(&d, name);
 
 	const char *extra = strcmp(row->op, "migrate") == 0 ? "ip=10.2.0.2" : NULL;
 	const char *body = strcmp(row->op, "update") == 0 ? "{\"sink\":{\"workerNum\":\"4\"}}" : NULL;
-	test_response r = oms(&d, row->op, name, extra, body);
+	test_response r = test_oms_request(&d, row->op, name, extra, body);
 	if (row->error) {
 		cJSON *root = expect_error(&r, 200, row->error);
 		const cJSON *context = extra_context(root);
-		ck_assert_pstr_eq(string_member(context, "taskName"), name);
-		ck_assert_pstr_eq(string_member(context, "state"), row->state);
-		ck_assert_msg(string_array_is(member(context, "allowedStates"), allowed_states(row->op)),
+		ck_assert_pstr_eq(test_string_member(context, "taskName"), name);
+		ck_assert_pstr_eq(test_string_member(context, "state"), row->state);
+		ck_assert_msg(string_array_is(test_member(context, "allowedStates"),
+					      allowed_states(row->op)),
 			      "allowedStates of %s: %s", row->op, r.body);
 		cJSON_Delete(root);
-		char *after_all = all_tasks_text(&d);
+		char *after_all = test_get_text(&d, "/_mock/tasks");
 		ck_assert_msg(strcmp(before_all, after_all) == 0,
 			      "a refused %s from %s changed the tasks", row->op, row->state);
 		free(after_all);
@@ -626,9 +496,10 @@ static void check_rule(const rule_row *row, const char *type)
 		expect_absent(&d, name);
 		cJSON *after = task_json(&d, moved);
 		ck_assert_ptr_nonnull(after);
-		ck_assert_pstr_eq(string_member(after, "state"), row->after);
-		ck_assert(same_json(member(before, "config"), member(after, "config")));
-		ck_assert(same_json(member(before, "progress"), member(after, "progress")));
+		ck_assert_pstr_eq(test_string_member(after, "state"), row->after);
+		ck_assert(same_json(test_member(before, "config"), test_member(after, "config")));
+		ck_assert(
+			same_json(test_member(before, "progress"), test_member(after, "progress")));
 		cJSON_Delete(after);
 	} else {
 		expect_success(&r, name);
@@ -636,7 +507,7 @@ static void check_rule(const rule_row *row, const char *type)
 			expect_absent(&d, name);
 		} else {
 			cJSON *after = task_json(&d, name);
-			ck_assert_pstr_eq(string_member(after, "state"), row->after);
+			ck_assert_pstr_eq(test_string_member(after, "state"), row->after);
 			if (strcmp(row->op, "update") == 0)
 				ck_assert_pstr_eq(config_value(after, "sink", "workerNum"), "4");
 			cJSON_Delete(after);
@@ -645,7 +516,7 @@ static void check_rule(const rule_row *row, const char *type)
 	test_response_free(&r);
 	cJSON_Delete(before);
 	free(before_all);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 
 START_TEST(state_machine_full_trans)
@@ -668,7 +539,7 @@ END_TEST
 START_TEST(failure_changes_nothing)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	static const struct {
 		const char *op, *name, *query, *body, *code;
 	} cases[] = {
@@ -690,13 +561,14 @@ START_TEST(failure_changes_nothing)
 		{"delete", DOC_RUNNING, NULL, NULL, "ILLEGAL_STATE"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-		char *before_all = all_tasks_text(&d);
+		char *before_all = test_get_text(&d, "/_mock/tasks");
 		char *before = task_text(&d, cases[i].name);
-		test_response r = oms(&d, cases[i].op, cases[i].name, cases[i].query, cases[i].body);
+		test_response r = test_oms_request(&d, cases[i].op, cases[i].name, cases[i].query,
+						   cases[i].body);
 		expect_error_code(&r, 200, cases[i].code);
 		test_response_free(&r);
 		char *after = task_text(&d, cases[i].name);
-		char *after_all = all_tasks_text(&d);
+		char *after_all = test_get_text(&d, "/_mock/tasks");
 		ck_assert_msg(before && after && strcmp(before, after) == 0,
 			      "case %zu (%s %s) changed the task:\n%s\n%s", i, cases[i].op,
 			      cases[i].query ? cases[i].query : "", before, after);
@@ -706,7 +578,7 @@ START_TEST(failure_changes_nothing)
 		free(before_all);
 		free(after_all);
 	}
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -737,7 +609,7 @@ enum { BOOL_WORDS = sizeof bool_words / sizeof *bool_words };
 START_TEST(flag_words)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	static const char full_stopped[] =
 		"10.1.0.1-9000:connector_v2:p_flags-full_trans-1-0:0000000001";
 	create_simple_task(&d, full_stopped, "STOPPED", ",\"progress\":0.5");
@@ -750,7 +622,8 @@ START_TEST(flag_words)
 			char query[128];
 			snprintf(query, sizeof query, "%s=%s", targets[t].flag, word->word);
 			char *before = task_text(&d, targets[t].name);
-			test_response r = oms(&d, "resume", targets[t].name, query, NULL);
+			test_response r =
+				test_oms_request(&d, "resume", targets[t].name, query, NULL);
 			char code[64];
 			bool ok = test_envelope_ok(&r, code, sizeof code);
 			if (word->meaning == 1)
@@ -768,7 +641,8 @@ START_TEST(flag_words)
 			test_response_free(&r);
 			if (word->meaning == 0) {
 				expect_state(&d, targets[t].name, "RUNNING");
-				r = oms(&d, "stop", targets[t].name, NULL, NULL); /* back to STOPPED */
+				r = test_oms_request(&d, "stop", targets[t].name, NULL,
+						     NULL); /* back to STOPPED */
 				expect_success(&r, targets[t].name);
 				test_response_free(&r);
 			} else {
@@ -779,14 +653,14 @@ START_TEST(flag_words)
 			free(before);
 		}
 	}
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
 START_TEST(both_flags_true_is_invalid_argument)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	static const char full_stopped[] =
 		"10.1.0.1-9000:connector_v2:p_both-full_trans-1-0:0000000001";
 	create_simple_task(&d, full_stopped, "STOPPED", ",\"progress\":0.5");
@@ -797,7 +671,8 @@ START_TEST(both_flags_true_is_invalid_argument)
 	for (size_t n = 0; n < 3; n++)
 		for (size_t q = 0; q < 3; q++) {
 			char *before = task_text(&d, names[n]);
-			test_response r = oms(&d, "resume", names[n], queries[q], NULL);
+			test_response r =
+				test_oms_request(&d, "resume", names[n], queries[q], NULL);
 			expect_error_code(&r, 200, "INVALID_ARGUMENT");
 			test_response_free(&r);
 			char *after = task_text(&d, names[n]);
@@ -805,14 +680,14 @@ START_TEST(both_flags_true_is_invalid_argument)
 			free(before);
 			free(after);
 		}
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
 START_TEST(flags_on_the_wrong_component)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	static const char full_stopped[] =
 		"10.1.0.1-9000:connector_v2:p_wrong-full_trans-1-0:0000000001";
 	create_simple_task(&d, full_stopped, "STOPPED", ",\"progress\":0.5");
@@ -825,9 +700,11 @@ START_TEST(flags_on_the_wrong_component)
 	};
 	for (size_t i = 0; i < 3; i++) {
 		char *before = task_text(&d, cases[i].name);
-		test_response r = oms(&d, "resume", cases[i].name, cases[i].query, NULL);
+		test_response r =
+			test_oms_request(&d, "resume", cases[i].name, cases[i].query, NULL);
 		cJSON *root = expect_error(&r, 200, "UNSUPPORTED_OPERATION");
-		ck_assert_pstr_eq(string_member(extra_context(root), "taskName"), cases[i].name);
+		ck_assert_pstr_eq(test_string_member(extra_context(root), "taskName"),
+				  cases[i].name);
 		cJSON_Delete(root);
 		test_response_free(&r);
 		char *after = task_text(&d, cases[i].name);
@@ -835,7 +712,7 @@ START_TEST(flags_on_the_wrong_component)
 		free(before);
 		free(after);
 	}
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -844,7 +721,7 @@ END_TEST
 START_TEST(restart_flag_resets_progress)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	static const struct {
 		const char *name, *state, *query;
 		double progress;
@@ -860,17 +737,18 @@ START_TEST(restart_flag_resets_progress)
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		create_simple_task(&d, cases[i].name, cases[i].state, ",\"progress\":0.42");
-		test_response r = oms(&d, "resume", cases[i].name, cases[i].query, NULL);
+		test_response r =
+			test_oms_request(&d, "resume", cases[i].name, cases[i].query, NULL);
 		expect_success(&r, cases[i].name);
 		test_response_free(&r);
 		cJSON *task = task_json(&d, cases[i].name);
-		ck_assert_pstr_eq(string_member(task, "state"), "RUNNING");
-		double progress = number_member(task, "progress");
+		ck_assert_pstr_eq(test_string_member(task, "state"), "RUNNING");
+		double progress = test_number_member(task, "progress");
 		ck_assert_msg(progress > cases[i].progress - 1e-9 && progress < cases[i].progress + 1e-9,
 			      "case %zu: progress %g, expected %g", i, progress, cases[i].progress);
 		cJSON_Delete(task);
 	}
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -881,13 +759,14 @@ END_TEST
 START_TEST(pull_back_end_to_end)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
-	test_response r = oms(&d, "stop", DOC_RUNNING, NULL, NULL);
+	test_daemon_up(&d, NULL, NULL);
+	test_response r = test_oms_request(&d, "stop", DOC_RUNNING, NULL, NULL);
 	expect_success(&r, DOC_RUNNING);
 	test_response_free(&r);
 
 	/* the page's literal placeholder: not a subtopic of the task */
-	r = oms(&d, "update", DOC_RUNNING, NULL,
+	r = test_oms_request(
+		&d, "update", DOC_RUNNING, NULL,
 		"{\"source\":{\"checkpoint\":\"{\\\"{subtopic}\\\":\\\"1675180800\\\"}\"}}");
 	expect_success(&r, DOC_RUNNING);
 	test_response_free(&r);
@@ -896,9 +775,9 @@ START_TEST(pull_back_end_to_end)
 			  "{\"{subtopic}\":\"1675180800\"}");
 	cJSON_Delete(task);
 	char *before = task_text(&d, DOC_RUNNING);
-	r = oms(&d, "resume", DOC_RUNNING, "pullBackFlag=true", NULL);
+	r = test_oms_request(&d, "resume", DOC_RUNNING, "pullBackFlag=true", NULL);
 	cJSON *root = expect_error(&r, 200, "INVALID_CHECKPOINT");
-	const char *message = string_member(root, "errMsg");
+	const char *message = test_string_member(root, "errMsg");
 	ck_assert_msg(strstr(message, DOC_RUNNING_SUBTOPIC) != NULL,
 		      "errMsg does not name the subtopic %s: %s", DOC_RUNNING_SUBTOPIC, message);
 	cJSON_Delete(root);
@@ -909,18 +788,19 @@ START_TEST(pull_back_end_to_end)
 	free(after);
 
 	/* the real subtopic from source.clients */
-	r = oms(&d, "update", DOC_RUNNING, NULL,
-		"{\"source\":{\"checkpoint\":\"{\\\"" DOC_RUNNING_SUBTOPIC "\\\":\\\"1675180800\\\"}\"}}");
+	r = test_oms_request(&d, "update", DOC_RUNNING, NULL,
+			     "{\"source\":{\"checkpoint\":\"{\\\"" DOC_RUNNING_SUBTOPIC
+			     "\\\":\\\"1675180800\\\"}\"}}");
 	expect_success(&r, DOC_RUNNING);
 	test_response_free(&r);
-	r = oms(&d, "resume", DOC_RUNNING, "pullBackFlag=true", NULL);
+	r = test_oms_request(&d, "resume", DOC_RUNNING, "pullBackFlag=true", NULL);
 	expect_success(&r, DOC_RUNNING);
 	test_response_free(&r);
 	task = task_json(&d, DOC_RUNNING);
-	ck_assert_pstr_eq(string_member(task, "state"), "RUNNING");
-	ck_assert(number_member(task, "checkpoint") == 1675180800.0);
+	ck_assert_pstr_eq(test_string_member(task, "state"), "RUNNING");
+	ck_assert(test_number_member(task, "checkpoint") == 1675180800.0);
 	cJSON_Delete(task);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -928,20 +808,20 @@ END_TEST
 START_TEST(pull_back_by_client_id)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
-	test_response r = oms(&d, "update", DOC_STOPPED, NULL,
-			      "{\"source\":{\"checkpoint\":\"{\\\"" DOC_STOPPED_CLIENT
-			      "\\\":1690000000}\"}}");
+	test_daemon_up(&d, NULL, NULL);
+	test_response r = test_oms_request(&d, "update", DOC_STOPPED, NULL,
+					   "{\"source\":{\"checkpoint\":\"{\\\"" DOC_STOPPED_CLIENT
+					   "\\\":1690000000}\"}}");
 	expect_success(&r, DOC_STOPPED);
 	test_response_free(&r);
-	r = oms(&d, "resume", DOC_STOPPED, "pullBackFlag=yes", NULL);
+	r = test_oms_request(&d, "resume", DOC_STOPPED, "pullBackFlag=yes", NULL);
 	expect_success(&r, DOC_STOPPED);
 	test_response_free(&r);
 	cJSON *task = task_json(&d, DOC_STOPPED);
-	ck_assert_pstr_eq(string_member(task, "state"), "RUNNING");
-	ck_assert(number_member(task, "checkpoint") == 1690000000.0);
+	ck_assert_pstr_eq(test_string_member(task, "state"), "RUNNING");
+	ck_assert(test_number_member(task, "checkpoint") == 1690000000.0);
 	cJSON_Delete(task);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -949,7 +829,7 @@ END_TEST
 START_TEST(pull_back_refusals)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	/* DOC_STOPPED2 has no source.checkpoint at first */
 	static const char *const bodies[] = {
 		NULL,
@@ -963,12 +843,14 @@ START_TEST(pull_back_refusals)
 	};
 	for (size_t i = 0; i < sizeof bodies / sizeof *bodies; i++) {
 		if (bodies[i]) {
-			test_response u = oms(&d, "update", DOC_STOPPED2, NULL, bodies[i]);
+			test_response u =
+				test_oms_request(&d, "update", DOC_STOPPED2, NULL, bodies[i]);
 			expect_success(&u, DOC_STOPPED2);
 			test_response_free(&u);
 		}
 		char *before = task_text(&d, DOC_STOPPED2);
-		test_response r = oms(&d, "resume", DOC_STOPPED2, "pullBackFlag=true", NULL);
+		test_response r =
+			test_oms_request(&d, "resume", DOC_STOPPED2, "pullBackFlag=true", NULL);
 		expect_error_code(&r, 200, "INVALID_CHECKPOINT");
 		test_response_free(&r);
 		char *after = task_text(&d, DOC_STOPPED2);
@@ -976,7 +858,7 @@ START_TEST(pull_back_refusals)
 		free(before);
 		free(after);
 	}
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -987,7 +869,7 @@ END_TEST
 static void update_ok(const test_daemon *d, const char *name, const char *query,
 		      const char *body)
 {
-	test_response r = oms(d, "update", name, query, body);
+	test_response r = test_oms_request(d, "update", name, query, body);
 	expect_success(&r, name);
 	test_response_free(&r);
 	expect_state(d, name, "STOPPED");
@@ -996,7 +878,7 @@ static void update_ok(const test_daemon *d, const char *name, const char *query,
 START_TEST(update_delete_params)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	/* comma-separated */
 	update_ok(&d, DOC_STOPPED2, "deleteParams=sink.workerNum,sink.batchSize", NULL);
 	/* repeated */
@@ -1016,7 +898,7 @@ START_TEST(update_delete_params)
 	ck_assert_ptr_nonnull(config_value(task, "condition", "whiteCondition"));
 	ck_assert_pstr_eq(config_value(task, "source", "username"), "oms_store_reader");
 	cJSON_Delete(task);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -1025,7 +907,7 @@ END_TEST
 START_TEST(update_keys_with_dots)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	update_ok(&d, DOC_STOPPED2, NULL, "{\"extra\":{\"a.b.c\":\"1\",\"a\":\"2\",\"b.c\":\"3\"}}");
 	cJSON *task = task_json(&d, DOC_STOPPED2);
 	ck_assert_pstr_eq(config_value(task, "extra", "a.b.c"), "1");
@@ -1040,9 +922,9 @@ START_TEST(update_keys_with_dots)
 
 	update_ok(&d, DOC_STOPPED2, "deleteParams=extra.a,extra.b.c", NULL);
 	task = task_json(&d, DOC_STOPPED2);
-	ck_assert_msg(member(member(task, "config"), "extra") == NULL,
+	ck_assert_msg(test_member(test_member(task, "config"), "extra") == NULL,
 		      "the emptied scope \"extra\" is still there");
-	ck_assert_ptr_nonnull(member(member(task, "config"), "sink"));
+	ck_assert_ptr_nonnull(test_member(test_member(task, "config"), "sink"));
 	cJSON_Delete(task);
 
 	/* a known scope emptied by deletes disappears too */
@@ -1050,10 +932,10 @@ START_TEST(update_keys_with_dots)
 		  "deleteParams=coordinator.bridgeQueueSize,coordinator.throttleRps,coordinator.throttleIOPS",
 		  NULL);
 	task = task_json(&d, DOC_STOPPED2);
-	ck_assert_msg(member(member(task, "config"), "coordinator") == NULL,
+	ck_assert_msg(test_member(test_member(task, "config"), "coordinator") == NULL,
 		      "the emptied scope \"coordinator\" is still there");
 	cJSON_Delete(task);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -1061,7 +943,7 @@ END_TEST
 START_TEST(update_deletes_before_merge)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	update_ok(&d, DOC_STOPPED2, "deleteParams=sink.enableDdl,sink.workerNum",
 		  "{\"sink\":{\"enableDdl\":\"false\"},\"newScope\":{\"k\":\"v\"}}");
 	cJSON *task = task_json(&d, DOC_STOPPED2);
@@ -1070,7 +952,7 @@ START_TEST(update_deletes_before_merge)
 	ck_assert_pstr_eq(config_value(task, "sink", "batchSize"), "200");
 	ck_assert_pstr_eq(config_value(task, "newScope", "k"), "v");
 	cJSON_Delete(task);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -1085,7 +967,7 @@ enum { SCALAR_VALUES = sizeof scalar_values / sizeof *scalar_values };
 START_TEST(update_scalars_stored_as_text)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	char body[128];
 	snprintf(body, sizeof body, "{\"sink\":{\"workerNum\":%s}}", scalar_values[_i].json);
 	update_ok(&d, DOC_STOPPED2, NULL, body);
@@ -1093,7 +975,7 @@ START_TEST(update_scalars_stored_as_text)
 	ck_assert_pstr_eq(config_value(task, "sink", "workerNum"), scalar_values[_i].text);
 	ck_assert_pstr_eq(config_value(task, "sink", "batchSize"), "200");
 	cJSON_Delete(task);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -1101,14 +983,15 @@ END_TEST
 START_TEST(update_empty_bodies)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	cJSON *before = task_json(&d, DOC_STOPPED2);
 	static const char *const bodies[] = {NULL, "", "  \n", "{}", "{\"sink\":{}}"};
 	for (size_t i = 0; i < sizeof bodies / sizeof *bodies; i++) {
 		update_ok(&d, DOC_STOPPED2, NULL, bodies[i]);
 		cJSON *after = task_json(&d, DOC_STOPPED2);
-		ck_assert_msg(same_json(member(before, "config"), member(after, "config")),
-			      "body %zu changed the config", i);
+		ck_assert_msg(
+			same_json(test_member(before, "config"), test_member(after, "config")),
+			"body %zu changed the config", i);
 		cJSON_Delete(after);
 	}
 	/* and through the page's way of sending: no body, no Content-Type */
@@ -1116,7 +999,7 @@ START_TEST(update_empty_bodies)
 	expect_success(&r, DOC_STOPPED2);
 	test_response_free(&r);
 	cJSON_Delete(before);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -1124,7 +1007,7 @@ END_TEST
 START_TEST(update_refusals)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	static const struct {
 		const char *query, *body;
 	} cases[] = {
@@ -1151,34 +1034,36 @@ START_TEST(update_refusals)
 		{"deleteParams=sink.workerNum", "{\"sink\":{\"x\":[]}}"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-		char *before_all = all_tasks_text(&d);
-		test_response r = oms(&d, "update", DOC_STOPPED2, cases[i].query, cases[i].body);
+		char *before_all = test_get_text(&d, "/_mock/tasks");
+		test_response r =
+			test_oms_request(&d, "update", DOC_STOPPED2, cases[i].query, cases[i].body);
 		cJSON *root = expect_error(&r, 200, "INVALID_ARGUMENT");
 		cJSON_Delete(root);
 		test_response_free(&r);
-		char *after_all = all_tasks_text(&d);
+		char *after_all = test_get_text(&d, "/_mock/tasks");
 		ck_assert_msg(strcmp(before_all, after_all) == 0, "case %zu (%s | %s) changed a task",
 			      i, cases[i].query ? cases[i].query : "", cases[i].body ? cases[i].body : "");
 		free(before_all);
 		free(after_all);
 	}
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
 START_TEST(update_running_is_illegal_state)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	static const char *const running[] = {DOC_RUNNING, INCR_RUNNING, FULL_RUNNING};
 	for (size_t i = 0; i < 3; i++) {
 		char *before = task_text(&d, running[i]);
-		test_response r = oms(&d, "update", running[i], "deleteParams=sink.workerNum",
-				      "{\"sink\":{\"batchSize\":\"1\"}}");
+		test_response r =
+			test_oms_request(&d, "update", running[i], "deleteParams=sink.workerNum",
+					 "{\"sink\":{\"batchSize\":\"1\"}}");
 		cJSON *root = expect_error(&r, 200, "ILLEGAL_STATE");
 		ck_assert_msg(contains_ci(r.body, "stop the connector first"),
 			      "the answer does not say to stop the connector first: %s", r.body);
-		ck_assert_pstr_eq(string_member(extra_context(root), "state"), "RUNNING");
+		ck_assert_pstr_eq(test_string_member(extra_context(root), "state"), "RUNNING");
 		cJSON_Delete(root);
 		test_response_free(&r);
 		char *after = task_text(&d, running[i]);
@@ -1186,7 +1071,7 @@ START_TEST(update_running_is_illegal_state)
 		free(before);
 		free(after);
 	}
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -1201,13 +1086,13 @@ static test_response form_post(const test_daemon *d, const char *op, const char 
 	snprintf(path, sizeof path, OMS_PATH "%s%s%s", op, query ? "?" : "", query ? query : "");
 	snprintf(header, sizeof header, "Content-Type: %s", content_type);
 	const char *const headers[] = {header, NULL};
-	return http(d, "POST", path, headers, form);
+	return test_request(d, "POST", path, headers, form);
 }
 
 START_TEST(form_parameters)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	char *name = test_escape(DOC_STOPPED);
 	char form[1024];
 
@@ -1274,7 +1159,7 @@ START_TEST(form_parameters)
 	test_response_free(&r);
 	free(name);
 	free(name2);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -1285,7 +1170,7 @@ END_TEST
 START_TEST(migrate_new_name)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	static const struct {
 		const char *name, *query, *result, *state;
 	} cases[] = {
@@ -1312,28 +1197,32 @@ START_TEST(migrate_new_name)
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		cJSON *before = task_json(&d, cases[i].name);
-		test_response r = oms(&d, "migrate", cases[i].name, cases[i].query, NULL);
+		test_response r =
+			test_oms_request(&d, "migrate", cases[i].name, cases[i].query, NULL);
 		expect_success(&r, cases[i].result);
 		test_response_free(&r);
 		expect_absent(&d, cases[i].name);
 		cJSON *after = task_json(&d, cases[i].result);
 		ck_assert_msg(after != NULL, "case %zu: %s does not exist", i, cases[i].result);
-		ck_assert_pstr_eq(string_member(after, "state"), cases[i].state);
-		ck_assert_msg(same_json(member(before, "config"), member(after, "config")),
-			      "case %zu: the config did not carry over", i);
-		ck_assert_msg(same_json(member(before, "checkpoint"), member(after, "checkpoint")),
+		ck_assert_pstr_eq(test_string_member(after, "state"), cases[i].state);
+		ck_assert_msg(
+			same_json(test_member(before, "config"), test_member(after, "config")),
+			"case %zu: the config did not carry over", i);
+		ck_assert_msg(same_json(test_member(before, "checkpoint"),
+					test_member(after, "checkpoint")),
 			      "case %zu: the checkpoint did not carry over", i);
-		ck_assert_msg(same_json(member(before, "progress"), member(after, "progress")),
-			      "case %zu: the progress did not carry over", i);
-		ck_assert(number_member(after, "seq") == 2.0);
+		ck_assert_msg(
+			same_json(test_member(before, "progress"), test_member(after, "progress")),
+			"case %zu: the progress did not carry over", i);
+		ck_assert(test_number_member(after, "seq") == 2.0);
 
 		/* the old name is gone, and says where it went */
 		for (size_t op = 0; op < FIVE_OPS; op++) {
-			r = oms(&d, five_ops[op], cases[i].name, NULL, NULL);
+			r = test_oms_request(&d, five_ops[op], cases[i].name, NULL, NULL);
 			cJSON *root = expect_error(&r, 200, "TASK_NOT_FOUND");
-			ck_assert_pstr_eq(string_member(extra_context(root), "migratedTo"),
+			ck_assert_pstr_eq(test_string_member(extra_context(root), "migratedTo"),
 					  cases[i].result);
-			ck_assert_pstr_eq(string_member(extra_context(root), "taskName"),
+			ck_assert_pstr_eq(test_string_member(extra_context(root), "taskName"),
 					  cases[i].name);
 			cJSON_Delete(root);
 			test_response_free(&r);
@@ -1341,14 +1230,14 @@ START_TEST(migrate_new_name)
 		cJSON_Delete(before);
 		cJSON_Delete(after);
 	}
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
 START_TEST(migrate_sequence_is_padded_and_carries)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	static const struct {
 		const char *from, *to;
 	} cases[] = {
@@ -1361,62 +1250,62 @@ START_TEST(migrate_sequence_is_padded_and_carries)
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		create_simple_task(&d, cases[i].from, "STOPPED", NULL);
-		test_response r = oms(&d, "migrate", cases[i].from, NULL, NULL);
+		test_response r = test_oms_request(&d, "migrate", cases[i].from, NULL, NULL);
 		expect_success(&r, cases[i].to);
 		test_response_free(&r);
 	}
 	/* a chain: the oldest name points at the current one */
 	static const char second[] = "10.9.9.9-9000:connector_v2:p_seq1-incr_trans-1-0:0000000011";
-	test_response r = oms(&d, "migrate", cases[0].to, "ip=10.9.9.9", NULL);
+	test_response r = test_oms_request(&d, "migrate", cases[0].to, "ip=10.9.9.9", NULL);
 	expect_success(&r, second);
 	test_response_free(&r);
-	r = oms(&d, "stop", cases[0].from, NULL, NULL);
+	r = test_oms_request(&d, "stop", cases[0].from, NULL, NULL);
 	cJSON *root = expect_error(&r, 200, "TASK_NOT_FOUND");
-	ck_assert_pstr_eq(string_member(extra_context(root), "migratedTo"), second);
+	ck_assert_pstr_eq(test_string_member(extra_context(root), "migratedTo"), second);
 	cJSON_Delete(root);
 	test_response_free(&r);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
 START_TEST(migrate_bad_ip)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	static const char *const queries[] = {
 		"ip=999.0.0.1", "ip=10.0.0",	   "ip=1.2.3.4.5",    "ip=01.2.3.4",
 		"ip=bad%20host", "ip=a%2Fb",	   "ip=h%3A1",	      "ip=host%40x",
 		"ip=10.0.0.1&ip=10.0.0.2",
 	};
 	for (size_t i = 0; i < sizeof queries / sizeof *queries; i++) {
-		char *before_all = all_tasks_text(&d);
-		test_response r = oms(&d, "migrate", DOC_STOPPED, queries[i], NULL);
+		char *before_all = test_get_text(&d, "/_mock/tasks");
+		test_response r = test_oms_request(&d, "migrate", DOC_STOPPED, queries[i], NULL);
 		expect_error_code(&r, 200, "INVALID_ARGUMENT");
 		test_response_free(&r);
-		char *after_all = all_tasks_text(&d);
+		char *after_all = test_get_text(&d, "/_mock/tasks");
 		ck_assert_msg(strcmp(before_all, after_all) == 0, "%s changed the tasks", queries[i]);
 		free(before_all);
 		free(after_all);
 	}
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
 START_TEST(migrate_finished_is_refused)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
-	char *before_all = all_tasks_text(&d);
-	test_response r = oms(&d, "migrate", FULL_FINISHED, "ip=10.0.0.20", NULL);
+	test_daemon_up(&d, NULL, NULL);
+	char *before_all = test_get_text(&d, "/_mock/tasks");
+	test_response r = test_oms_request(&d, "migrate", FULL_FINISHED, "ip=10.0.0.20", NULL);
 	cJSON *root = expect_error(&r, 200, "ILLEGAL_STATE");
-	ck_assert_pstr_eq(string_member(extra_context(root), "state"), "FINISHED");
+	ck_assert_pstr_eq(test_string_member(extra_context(root), "state"), "FINISHED");
 	cJSON_Delete(root);
 	test_response_free(&r);
-	char *after_all = all_tasks_text(&d);
+	char *after_all = test_get_text(&d, "/_mock/tasks");
 	ck_assert_str_eq(before_all, after_all);
 	free(before_all);
 	free(after_all);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -1425,23 +1314,23 @@ END_TEST
 START_TEST(migrate_never_reuses_a_sequence)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	static const char second[] =
 		"xxx.xxx.xxx.xxx-9000:connector_v2:p_493po****-incr_trans-1-0:0000000002";
 	static const char third[] =
 		"xxx.xxx.xxx.xxx-9000:connector_v2:p_493po****-incr_trans-1-0:0000000003";
-	test_response r = oms(&d, "migrate", DOC_STOPPED, NULL, NULL);
+	test_response r = test_oms_request(&d, "migrate", DOC_STOPPED, NULL, NULL);
 	expect_success(&r, second);
 	test_response_free(&r);
-	r = oms(&d, "delete", second, NULL, NULL);
+	r = test_oms_request(&d, "delete", second, NULL, NULL);
 	expect_success(&r, second);
 	test_response_free(&r);
 	create_simple_task(&d, DOC_STOPPED, "STOPPED", NULL);
-	r = oms(&d, "migrate", DOC_STOPPED, NULL, NULL);
+	r = test_oms_request(&d, "migrate", DOC_STOPPED, NULL, NULL);
 	expect_success(&r, third);
 	test_response_free(&r);
 	expect_state(&d, third, "STOPPED");
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -1452,9 +1341,9 @@ END_TEST
 START_TEST(delete_rules)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	char *before = task_text(&d, DOC_RUNNING);
-	test_response r = oms(&d, "delete", DOC_RUNNING, NULL, NULL);
+	test_response r = test_oms_request(&d, "delete", DOC_RUNNING, NULL, NULL);
 	cJSON *root = expect_error(&r, 200, "ILLEGAL_STATE");
 	ck_assert_msg(contains_ci(r.body, "stop the connector first"),
 		      "the answer does not say to stop the connector first: %s", r.body);
@@ -1468,21 +1357,22 @@ START_TEST(delete_rules)
 	static const char *const deletable[] = {INCR_CREATED, DOC_STOPPED, INCR_ABNORMAL,
 						FULL_FINISHED};
 	for (size_t i = 0; i < 4; i++) {
-		r = oms(&d, "delete", deletable[i], NULL, NULL);
+		r = test_oms_request(&d, "delete", deletable[i], NULL, NULL);
 		expect_success(&r, deletable[i]);
 		test_response_free(&r);
 		expect_absent(&d, deletable[i]);
 		for (size_t op = 0; op < FIVE_OPS; op++) {
-			r = oms(&d, five_ops[op], deletable[i], NULL, NULL);
+			r = test_oms_request(&d, five_ops[op], deletable[i], NULL, NULL);
 			root = expect_error(&r, 200, "TASK_NOT_FOUND");
-			ck_assert_msg(cJSON_IsTrue(member(extra_context(root), "deleted")),
+			ck_assert_msg(cJSON_IsTrue(test_member(extra_context(root), "deleted")),
 				      "extraContext.deleted is not true: %s", r.body);
-			ck_assert_pstr_eq(string_member(extra_context(root), "taskName"), deletable[i]);
+			ck_assert_pstr_eq(test_string_member(extra_context(root), "taskName"),
+					  deletable[i]);
 			cJSON_Delete(root);
 			test_response_free(&r);
 		}
 	}
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -1522,8 +1412,8 @@ enum { BAD_NAMES = sizeof bad_name_queries / sizeof *bad_name_queries };
 START_TEST(bad_task_names)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
-	char *before_all = all_tasks_text(&d);
+	test_daemon_up(&d, NULL, NULL);
+	char *before_all = test_get_text(&d, "/_mock/tasks");
 	for (size_t q = 0; q < BAD_NAMES; q++)
 		for (size_t op = 0; op < FIVE_OPS; op++) {
 			test_response r = oms_raw(&d, five_ops[op], bad_name_queries[q]);
@@ -1534,18 +1424,18 @@ START_TEST(bad_task_names)
 			expect_error_code(&r, 200, "INVALID_ARGUMENT");
 			test_response_free(&r);
 		}
-	char *after_all = all_tasks_text(&d);
+	char *after_all = test_get_text(&d, "/_mock/tasks");
 	ck_assert_str_eq(before_all, after_all);
 	free(before_all);
 	free(after_all);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
 START_TEST(unknown_tasks)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	static const char *const names[] = {
 		"10.0.0.1-9000:connector_v2:p_nobody-incr_trans-1-0:0000000001",
 		/* a type that parses but is neither component */
@@ -1557,16 +1447,16 @@ START_TEST(unknown_tasks)
 	};
 	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
 		for (size_t op = 0; op < FIVE_OPS; op++) {
-			test_response r = oms(&d, five_ops[op], names[i], NULL, NULL);
+			test_response r = test_oms_request(&d, five_ops[op], names[i], NULL, NULL);
 			cJSON *root = expect_error(&r, 200, "TASK_NOT_FOUND");
 			const cJSON *context = extra_context(root);
-			ck_assert_pstr_eq(string_member(context, "taskName"), names[i]);
-			ck_assert_ptr_null(member(context, "migratedTo"));
-			ck_assert(!cJSON_IsTrue(member(context, "deleted")));
+			ck_assert_pstr_eq(test_string_member(context, "taskName"), names[i]);
+			ck_assert_ptr_null(test_member(context, "migratedTo"));
+			ck_assert(!cJSON_IsTrue(test_member(context, "deleted")));
 			cJSON_Delete(root);
 			test_response_free(&r);
 		}
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -1577,7 +1467,7 @@ END_TEST
 START_TEST(unknown_paths)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	static const struct {
 		const char *method, *path;
 	} cases[] = {
@@ -1591,21 +1481,21 @@ START_TEST(unknown_paths)
 		{"GET", "/_mockery"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-		test_response r = http(&d, cases[i].method, cases[i].path, NULL, NULL);
+		test_response r = test_request(&d, cases[i].method, cases[i].path, NULL, NULL);
 		expect_error_code(&r, 404, "NOT_FOUND");
 		test_response_free(&r);
 	}
 	expect_state(&d, DOC_STOPPED, "STOPPED");
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
 START_TEST(wrong_methods)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	static const char *const methods[] = {"GET", "PUT", "DELETE", "PATCH"};
-	char *before_all = all_tasks_text(&d);
+	char *before_all = test_get_text(&d, "/_mock/tasks");
 	for (size_t op = 0; op < FIVE_OPS; op++)
 		for (size_t m = 0; m < 4; m++) {
 			char path[512];
@@ -1614,20 +1504,20 @@ START_TEST(wrong_methods)
 					   : strcmp(five_ops[op], "stop") == 0 ? DOC_RUNNING
 									       : DOC_STOPPED2;
 			snprintf(path, sizeof path, OMS_PATH "%s?taskName=%s", five_ops[op], name);
-			test_response r = http(&d, methods[m], path, NULL, NULL);
+			test_response r = test_request(&d, methods[m], path, NULL, NULL);
 			cJSON *root = envelope_of(&r);
 			ck_assert_msg(r.status == 405, "%s %s: %ld", methods[m], path, r.status);
 			ck_assert_str_eq(r.allow, "POST");
-			ck_assert(cJSON_IsFalse(member(root, "isSuccess")));
-			ck_assert_ptr_nonnull(string_member(root, "errCode"));
+			ck_assert(cJSON_IsFalse(test_member(root, "isSuccess")));
+			ck_assert_ptr_nonnull(test_string_member(root, "errCode"));
 			cJSON_Delete(root);
 			test_response_free(&r);
 		}
-	char *after_all = all_tasks_text(&d);
+	char *after_all = test_get_text(&d, "/_mock/tasks");
 	ck_assert_str_eq(before_all, after_all);
 	free(before_all);
 	free(after_all);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -1647,7 +1537,7 @@ START_TEST(body_over_the_limit)
 {
 	test_daemon d;
 	const char *const args[] = {"--max-body", "1024", NULL};
-	daemon_up(&d, args);
+	test_daemon_up(&d, args, NULL);
 	static const char *const plain[] = {"Content-Type: application/json", NULL};
 	static const char *const chunked[] = {"Content-Type: application/json",
 					      "Transfer-Encoding: chunked", NULL};
@@ -1657,20 +1547,20 @@ START_TEST(body_over_the_limit)
 	char *big = json_body_of_size(2000);
 	char *fits = json_body_of_size(1024);
 	for (size_t h = 0; h < 2; h++) {
-		char *before_all = all_tasks_text(&d);
-		test_response r = http(&d, "POST", path, header_sets[h], big);
+		char *before_all = test_get_text(&d, "/_mock/tasks");
+		test_response r = test_request(&d, "POST", path, header_sets[h], big);
 		cJSON *root = envelope_of(&r);
 		ck_assert_msg(r.status == 413, "%s: HTTP %ld", h ? "chunked" : "Content-Length", r.status);
-		ck_assert(cJSON_IsFalse(member(root, "isSuccess")));
-		ck_assert_ptr_nonnull(string_member(root, "errCode"));
+		ck_assert(cJSON_IsFalse(test_member(root, "isSuccess")));
+		ck_assert_ptr_nonnull(test_string_member(root, "errCode"));
 		cJSON_Delete(root);
 		test_response_free(&r);
-		char *after_all = all_tasks_text(&d);
+		char *after_all = test_get_text(&d, "/_mock/tasks");
 		ck_assert_str_eq(before_all, after_all);
 		free(before_all);
 		free(after_all);
 
-		r = http(&d, "POST", path, header_sets[h], fits);
+		r = test_request(&d, "POST", path, header_sets[h], fits);
 		expect_success(&r, DOC_STOPPED2);
 		test_response_free(&r);
 	}
@@ -1679,7 +1569,7 @@ START_TEST(body_over_the_limit)
 	cJSON *task = task_json(&d, DOC_STOPPED2);
 	ck_assert_pstr_eq(config_value(task, "sink", "workerNum"), "7");
 	cJSON_Delete(task);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -1707,10 +1597,10 @@ static const status_case status_cases[] = {
 static void check_statuses(const char *const *args, bool mapped)
 {
 	test_daemon d;
-	daemon_up(&d, args);
+	test_daemon_up(&d, args, NULL);
 	for (size_t i = 0; i < sizeof status_cases / sizeof *status_cases; i++) {
 		const status_case *c = &status_cases[i];
-		test_response r = c->name ? oms(&d, c->op, c->name, c->query, NULL)
+		test_response r = c->name ? test_oms_request(&d, c->op, c->name, c->query, NULL)
 					  : oms_raw(&d, c->op, "");
 		if (!c->code)
 			expect_success(&r, c->name);
@@ -1719,19 +1609,19 @@ static void check_statuses(const char *const *args, bool mapped)
 		test_response_free(&r);
 	}
 	/* the journal keeps the status each answer was sent with */
-	test_response r = http(&d, "GET", "/_mock/journal", NULL, NULL);
+	test_response r = test_request(&d, "GET", "/_mock/journal", NULL, NULL);
 	cJSON *root = test_response_json(&r);
-	const cJSON *entries = member(root, "entries");
+	const cJSON *entries = test_member(root, "entries");
 	ck_assert_int_eq(cJSON_GetArraySize(entries), sizeof status_cases / sizeof *status_cases);
 	for (size_t i = 0; i < sizeof status_cases / sizeof *status_cases; i++) {
 		const cJSON *entry = cJSON_GetArrayItem(entries, (int)i);
 		long expected = mapped ? status_cases[i].mapped : 200;
-		ck_assert_msg(number_member(entry, "httpStatus") == (double)expected,
+		ck_assert_msg(test_number_member(entry, "httpStatus") == (double)expected,
 			      "journal entry %zu: httpStatus is not %ld", i, expected);
 	}
 	cJSON_Delete(root);
 	test_response_free(&r);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 
 START_TEST(error_status_default_is_200)
@@ -1761,15 +1651,15 @@ END_TEST
 START_TEST(strict_repeats_are_illegal_state)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	static const struct {
 		const char *op, *name, *state;
 	} cases[] = {{"stop", DOC_STOPPED, "STOPPED"}, {"resume", DOC_RUNNING, "RUNNING"}};
 	for (size_t i = 0; i < 2; i++) {
 		char *before = task_text(&d, cases[i].name);
-		test_response r = oms(&d, cases[i].op, cases[i].name, NULL, NULL);
+		test_response r = test_oms_request(&d, cases[i].op, cases[i].name, NULL, NULL);
 		cJSON *root = expect_error(&r, 200, "ILLEGAL_STATE");
-		ck_assert_pstr_eq(string_member(extra_context(root), "state"), cases[i].state);
+		ck_assert_pstr_eq(test_string_member(extra_context(root), "state"), cases[i].state);
 		cJSON_Delete(root);
 		test_response_free(&r);
 		char *after = task_text(&d, cases[i].name);
@@ -1777,7 +1667,7 @@ START_TEST(strict_repeats_are_illegal_state)
 		free(before);
 		free(after);
 	}
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -1785,14 +1675,14 @@ START_TEST(lenient_repeats_succeed_and_change_nothing)
 {
 	test_daemon d;
 	const char *const args[] = {"--lenient", NULL};
-	daemon_up(&d, args);
+	test_daemon_up(&d, args, NULL);
 	static const struct {
 		const char *op, *name;
 	} repeats[] = {{"stop", DOC_STOPPED}, {"resume", DOC_RUNNING}, {"stop", DOC_STOPPED2},
 		       {"resume", INCR_RUNNING}};
 	for (size_t i = 0; i < sizeof repeats / sizeof *repeats; i++) {
 		char *before = task_text(&d, repeats[i].name);
-		test_response r = oms(&d, repeats[i].op, repeats[i].name, NULL, NULL);
+		test_response r = test_oms_request(&d, repeats[i].op, repeats[i].name, NULL, NULL);
 		expect_success(&r, repeats[i].name);
 		test_response_free(&r);
 		char *after = task_text(&d, repeats[i].name);
@@ -1813,7 +1703,8 @@ START_TEST(lenient_repeats_succeed_and_change_nothing)
 		{"delete", DOC_RUNNING, "ILLEGAL_STATE"},
 	};
 	for (size_t i = 0; i < sizeof refusals / sizeof *refusals; i++) {
-		test_response r = oms(&d, refusals[i].op, refusals[i].name, NULL, NULL);
+		test_response r =
+			test_oms_request(&d, refusals[i].op, refusals[i].name, NULL, NULL);
 		expect_error_code(&r, 200, refusals[i].code);
 		test_response_free(&r);
 	}
@@ -1822,14 +1713,14 @@ START_TEST(lenient_repeats_succeed_and_change_nothing)
 	char path[512];
 	snprintf(path, sizeof path, "/_mock/journal?taskName=%s", escaped);
 	free(escaped);
-	test_response r = http(&d, "GET", path, NULL, NULL);
+	test_response r = test_request(&d, "GET", path, NULL, NULL);
 	cJSON *root = test_response_json(&r);
-	const cJSON *entries = member(root, "entries");
+	const cJSON *entries = test_member(root, "entries");
 	ck_assert_int_eq(cJSON_GetArraySize(entries), 1);
-	ck_assert(cJSON_IsTrue(member(cJSON_GetArrayItem(entries, 0), "isSuccess")));
+	ck_assert(cJSON_IsTrue(test_member(cJSON_GetArrayItem(entries, 0), "isSuccess")));
 	cJSON_Delete(root);
 	test_response_free(&r);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -1868,26 +1759,27 @@ static cJSON *journal(const test_daemon *d, const char *query)
 {
 	char path[1024];
 	snprintf(path, sizeof path, "/_mock/journal%s%s", query ? "?" : "", query ? query : "");
-	test_response r = http(d, "GET", path, NULL, NULL);
+	test_response r = test_request(d, "GET", path, NULL, NULL);
 	ck_assert_msg(r.status == 200, "GET %s: %ld %s", path, r.status, r.body);
 	cJSON *root = test_response_json(&r);
 	test_response_free(&r);
-	ck_assert_msg(cJSON_IsArray(member(root, "entries")), "no entries array");
+	ck_assert_msg(cJSON_IsArray(test_member(root, "entries")), "no entries array");
 	return root;
 }
 
 /* The steps (indexes into journal_steps) an entry list must hold, in order. */
 static void expect_entries(const cJSON *root, const int *steps, size_t count)
 {
-	const cJSON *entries = member(root, "entries");
+	const cJSON *entries = test_member(root, "entries");
 	ck_assert_int_eq(cJSON_GetArraySize(entries), (int)count);
 	for (size_t i = 0; i < count; i++) {
 		const journal_step *step = &journal_steps[steps[i]];
 		const cJSON *entry = cJSON_GetArrayItem(entries, (int)i);
-		ck_assert_pstr_eq(string_member(entry, "op"), step->op);
-		ck_assert_pstr_eq(string_member(entry, "taskName"), step->name);
-		ck_assert_msg(cJSON_IsBool(member(entry, "isSuccess")) &&
-				      cJSON_IsTrue(member(entry, "isSuccess")) == step->success,
+		ck_assert_pstr_eq(test_string_member(entry, "op"), step->op);
+		ck_assert_pstr_eq(test_string_member(entry, "taskName"), step->name);
+		ck_assert_msg(cJSON_IsBool(test_member(entry, "isSuccess")) &&
+				      cJSON_IsTrue(test_member(entry, "isSuccess")) ==
+					      step->success,
 			      "entry %zu: isSuccess", i);
 	}
 }
@@ -1895,18 +1787,18 @@ static void expect_entries(const cJSON *root, const int *steps, size_t count)
 START_TEST(journal_records_every_request)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
-	int64_t start = now_ms();
+	test_daemon_up(&d, NULL, NULL);
+	int64_t start = test_realtime_ms();
 	for (size_t i = 0; i < JOURNAL_STEPS; i++) {
 		const journal_step *step = &journal_steps[i];
 		test_response r;
 		if (strcmp(step->method, "POST") == 0 && step->name) {
-			r = oms(&d, step->op, step->name, step->query, step->body);
+			r = test_oms_request(&d, step->op, step->name, step->query, step->body);
 		} else {
 			char path[512];
 			snprintf(path, sizeof path, OMS_PATH "%s%s%s", step->op,
 				 step->name ? "?taskName=" : "", step->name ? step->name : "");
-			r = http(&d, step->method, path, NULL, NULL);
+			r = test_request(&d, step->method, path, NULL, NULL);
 		}
 		char code[64];
 		ck_assert_msg(test_envelope_ok(&r, code, sizeof code) == step->success,
@@ -1916,54 +1808,58 @@ START_TEST(journal_records_every_request)
 		test_response_free(&r);
 	}
 	/* not an OMS route: not journaled */
-	test_response r = http(&d, "POST", OMS_PATH "pause?taskName=" DOC_STOPPED, NULL, NULL);
+	test_response r =
+		test_request(&d, "POST", OMS_PATH "pause?taskName=" DOC_STOPPED, NULL, NULL);
 	ck_assert_int_eq(r.status, 404);
 	test_response_free(&r);
-	int64_t end = now_ms();
+	int64_t end = test_realtime_ms();
 
 	cJSON *root = journal(&d, NULL);
-	const cJSON *entries = member(root, "entries");
+	const cJSON *entries = test_member(root, "entries");
 	ck_assert_int_eq(cJSON_GetArraySize(entries), JOURNAL_STEPS);
 	double last_time = 0;
 	for (size_t i = 0; i < JOURNAL_STEPS; i++) {
 		const journal_step *step = &journal_steps[i];
 		const cJSON *entry = cJSON_GetArrayItem(entries, (int)i);
-		double when = number_member(entry, "time");
+		double when = test_number_member(entry, "time");
 		ck_assert_msg(when >= (double)start - 1000 && when <= (double)end + 1000,
 			      "entry %zu: time %.0f is not in [%lld, %lld] (unix ms)", i, when,
 			      (long long)start, (long long)end);
 		ck_assert_msg(when >= last_time, "entry %zu is older than the one before", i);
 		last_time = when;
-		ck_assert_pstr_eq(string_member(entry, "client"), "127.0.0.1");
-		ck_assert_pstr_eq(string_member(entry, "op"), step->op);
+		ck_assert_pstr_eq(test_string_member(entry, "client"), "127.0.0.1");
+		ck_assert_pstr_eq(test_string_member(entry, "op"), step->op);
 		if (step->name)
-			ck_assert_pstr_eq(string_member(entry, "taskName"), step->name);
+			ck_assert_pstr_eq(test_string_member(entry, "taskName"), step->name);
 		else
-			ck_assert(cJSON_IsNull(member(entry, "taskName")));
-		const cJSON *params = member(entry, "params");
+			ck_assert(cJSON_IsNull(test_member(entry, "taskName")));
+		const cJSON *params = test_member(entry, "params");
 		ck_assert_msg(cJSON_IsObject(params), "entry %zu: params is not an object", i);
-		ck_assert_pstr_eq(string_member(params, "taskName"), step->name);
+		ck_assert_pstr_eq(test_string_member(params, "taskName"), step->name);
 		if (step->query && strncmp(step->query, "ip=", 3) == 0)
-			ck_assert_pstr_eq(string_member(params, "ip"), step->query + 3);
+			ck_assert_pstr_eq(test_string_member(params, "ip"), step->query + 3);
 		if (step->query && strncmp(step->query, "deleteParams=", 13) == 0)
-			ck_assert_pstr_eq(string_member(params, "deleteParams"), step->query + 13);
+			ck_assert_pstr_eq(test_string_member(params, "deleteParams"),
+					  step->query + 13);
 		if (step->body)
-			ck_assert_pstr_eq(string_member(entry, "body"), step->body);
+			ck_assert_pstr_eq(test_string_member(entry, "body"), step->body);
 		else
-			ck_assert_msg(cJSON_IsNull(member(entry, "body")), "entry %zu: body is not null", i);
-		ck_assert_msg(cJSON_IsBool(member(entry, "isSuccess")) &&
-				      cJSON_IsTrue(member(entry, "isSuccess")) == step->success,
+			ck_assert_msg(cJSON_IsNull(test_member(entry, "body")),
+				      "entry %zu: body is not null", i);
+		ck_assert_msg(cJSON_IsBool(test_member(entry, "isSuccess")) &&
+				      cJSON_IsTrue(test_member(entry, "isSuccess")) ==
+					      step->success,
 			      "entry %zu: isSuccess", i);
 		if (step->success)
-			ck_assert(cJSON_IsNull(member(entry, "errCode")));
+			ck_assert(cJSON_IsNull(test_member(entry, "errCode")));
 		else
-			ck_assert_ptr_nonnull(string_member(entry, "errCode"));
+			ck_assert_ptr_nonnull(test_string_member(entry, "errCode"));
 		if (step->code)
-			ck_assert_pstr_eq(string_member(entry, "errCode"), step->code);
+			ck_assert_pstr_eq(test_string_member(entry, "errCode"), step->code);
 		if (step->new_name)
-			ck_assert_pstr_eq(string_member(entry, "newTaskName"), step->new_name);
+			ck_assert_pstr_eq(test_string_member(entry, "newTaskName"), step->new_name);
 		else
-			ck_assert(cJSON_IsNull(member(entry, "newTaskName")));
+			ck_assert(cJSON_IsNull(test_member(entry, "newTaskName")));
 	}
 	cJSON_Delete(root);
 
@@ -1997,7 +1893,7 @@ START_TEST(journal_records_every_request)
 	expect_entries(root, migrations, 1);
 	cJSON_Delete(root);
 	free(escaped);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -2005,31 +1901,29 @@ END_TEST
 START_TEST(journal_keeps_form_parameters)
 {
 	test_daemon d;
-	daemon_up(&d, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	test_response r = form_post(&d, "resume", "application/x-www-form-urlencoded",
 				    "pullBackFlag=false", "taskName=" DOC_STOPPED "&restartFlag=no");
 	expect_success(&r, DOC_STOPPED);
 	test_response_free(&r);
 	cJSON *root = journal(&d, NULL);
-	const cJSON *entries = member(root, "entries");
+	const cJSON *entries = test_member(root, "entries");
 	ck_assert_int_eq(cJSON_GetArraySize(entries), 1);
-	const cJSON *params = member(cJSON_GetArrayItem(entries, 0), "params");
-	ck_assert_pstr_eq(string_member(params, "taskName"), DOC_STOPPED);
-	ck_assert_pstr_eq(string_member(params, "pullBackFlag"), "false");
-	ck_assert_pstr_eq(string_member(params, "restartFlag"), "no");
-	ck_assert_pstr_eq(string_member(cJSON_GetArrayItem(entries, 0), "taskName"), DOC_STOPPED);
+	const cJSON *params = test_member(cJSON_GetArrayItem(entries, 0), "params");
+	ck_assert_pstr_eq(test_string_member(params, "taskName"), DOC_STOPPED);
+	ck_assert_pstr_eq(test_string_member(params, "pullBackFlag"), "false");
+	ck_assert_pstr_eq(test_string_member(params, "restartFlag"), "no");
+	ck_assert_pstr_eq(test_string_member(cJSON_GetArrayItem(entries, 0), "taskName"),
+			  DOC_STOPPED);
 	cJSON_Delete(root);
-	daemon_down(&d);
+	test_daemon_down(&d);
 }
 END_TEST
 
 static Suite *oms_suite(void)
 {
 	Suite *suite = suite_create("integration_oms");
-	const struct {
-		const char *name;
-		const TTest *test;
-	} plain[] = {
+	const test_entry plain[] = {
 		{"page", page_requests_as_written},
 		{"page", page_requests_without_content_length},
 		{"page", reference_requests},
@@ -2067,20 +1961,7 @@ static Suite *oms_suite(void)
 		{"journal", journal_records_every_request},
 		{"journal", journal_keeps_form_parameters},
 	};
-	TCase *cases[16] = {0};
-	const char *names[16] = {0};
-	for (size_t i = 0; i < sizeof plain / sizeof *plain; i++) {
-		size_t k = 0;
-		while (names[k] && strcmp(names[k], plain[i].name) != 0)
-			k++;
-		if (!names[k]) {
-			names[k] = plain[i].name;
-			cases[k] = tcase_create(plain[i].name);
-			tcase_set_timeout(cases[k], 30);
-			suite_add_tcase(suite, cases[k]);
-		}
-		tcase_add_test(cases[k], plain[i].test);
-	}
+	test_add_grouped(suite, plain, sizeof plain / sizeof *plain, 30);
 	TCase *loops = tcase_create("tables");
 	tcase_set_timeout(loops, 30);
 	tcase_add_loop_test(loops, state_machine_full_trans, 0, RULE_ROWS);
@@ -2090,8 +1971,4 @@ static Suite *oms_suite(void)
 	return suite;
 }
 
-int main(void)
-{
-	atexit(kill_live_daemons);
-	return test_run_suite(oms_suite());
-}
+int main(void) { return test_run_suite(oms_suite()); }

@@ -27,117 +27,7 @@
 #define MOVED "10.0.0.99-9000:connector_v2:p_493po****-incr_trans-1-0:0000000002"
 #define FIXTURE_TASKS 8
 
-/* ---- daemons: killed when the test process exits, even on a failure ---- */
-
-enum { LIVE_MAX = 8 };
-static pid_t live_pids[LIVE_MAX];
-
-static void kill_live_daemons(void)
-{
-	for (int i = 0; i < LIVE_MAX; i++)
-		if (live_pids[i] > 0) {
-			kill(live_pids[i], SIGKILL);
-			waitpid(live_pids[i], NULL, 0);
-			live_pids[i] = 0;
-		}
-}
-
-static void track(pid_t pid, bool alive)
-{
-	for (int i = 0; i < LIVE_MAX; i++)
-		if (alive ? live_pids[i] == 0 : live_pids[i] == pid) {
-			live_pids[i] = alive ? pid : 0;
-			return;
-		}
-}
-
-static void remove_temp_dir(const char *dir)
-{
-	static const char *const files[] = {"mock.db",	   "mock.db-wal", "mock.db-shm",
-					    "mock.db-journal", "stderr.log",  "other.db",
-					    "other.db-wal",    "other.db-shm", "test.conf"};
-	char path[600];
-	for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
-		snprintf(path, sizeof path, "%s/%s", dir, files[i]);
-		unlink(path);
-	}
-	rmdir(dir);
-}
-
-/* Starts a daemon; with `reuse`, on the same directory and database. */
-static void daemon_up(test_daemon *d, const char *const *args, const test_daemon *reuse)
-{
-	ck_assert_msg(test_daemon_start(d, args, reuse) == 0, "the daemon did not start");
-	track(d->pid, true);
-}
-
-/* SIGTERM; returns the exit status. */
-static int daemon_stop(test_daemon *d)
-{
-	pid_t pid = d->pid;
-	int status = test_daemon_stop(d);
-	track(pid, false);
-	return status;
-}
-
-static void daemon_crash(test_daemon *d)
-{
-	pid_t pid = d->pid;
-	test_daemon_kill(d);
-	track(pid, false);
-}
-
-static void daemon_down(test_daemon *d)
-{
-	ck_assert_int_eq(daemon_stop(d), 0);
-	remove_temp_dir(d->dir);
-}
-
-static double seconds_since(const struct timespec *start)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
-}
-
-static const char *binary(void)
-{
-	const char *bin = getenv("CONNECTOR_MOCK_BIN");
-	return bin && *bin ? bin : "build/connector-mock";
-}
-
 /* ---- HTTP and JSON ------------------------------------------------------ */
-
-static test_response http(const test_daemon *d, const char *method, const char *path,
-			  const char *const *headers, const char *body)
-{
-	test_response r;
-	int rc = test_http(d, method, path, headers, body, body ? strlen(body) : 0, &r);
-	ck_assert_msg(rc == 0, "%s %s got no HTTP answer", method, path);
-	return r;
-}
-
-static const cJSON *member(const cJSON *object, const char *key)
-{
-	return cJSON_GetObjectItemCaseSensitive(object, key);
-}
-
-static const char *string_member(const cJSON *object, const char *key)
-{
-	const cJSON *v = member(object, key);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static cJSON *get_json(const test_daemon *d, const char *path, long status)
-{
-	test_response r = http(d, "GET", path, NULL, NULL);
-	ck_assert_msg(r.status == status, "GET %s: %ld, expected %ld: %s", path, r.status, status,
-		      r.body);
-	cJSON *root = test_response_json(&r);
-	ck_assert_msg(root != NULL, "GET %s: not JSON: %s", path, r.body);
-	test_response_free(&r);
-	return root;
-}
 
 /* GET /_mock/tasks/{name}, or NULL on 404. */
 static cJSON *get_task(const test_daemon *d, const char *name)
@@ -146,7 +36,7 @@ static cJSON *get_task(const test_daemon *d, const char *name)
 	char path[512];
 	snprintf(path, sizeof path, "/_mock/tasks/%s", escaped);
 	free(escaped);
-	test_response r = http(d, "GET", path, NULL, NULL);
+	test_response r = test_request(d, "GET", path, NULL, NULL);
 	ck_assert_msg(r.status == 200 || r.status == 404, "GET %s: %ld", path, r.status);
 	cJSON *task = r.status == 200 ? test_response_json(&r) : NULL;
 	test_response_free(&r);
@@ -155,25 +45,16 @@ static cJSON *get_task(const test_daemon *d, const char *name)
 
 static int task_count(const test_daemon *d)
 {
-	cJSON *health = get_json(d, "/_mock/health", 200);
-	int count = (int)member(health, "tasks")->valuedouble;
+	cJSON *health = test_get_json(d, "/_mock/health");
+	int count = (int)test_member(health, "tasks")->valuedouble;
 	cJSON_Delete(health);
 	return count;
 }
 
-static char *journal_text(const test_daemon *d)
-{
-	test_response r = http(d, "GET", "/_mock/journal", NULL, NULL);
-	ck_assert_int_eq(r.status, 200);
-	char *text = strdup(r.body);
-	test_response_free(&r);
-	return text;
-}
-
 static int journal_count(const test_daemon *d)
 {
-	cJSON *root = get_json(d, "/_mock/journal", 200);
-	int count = cJSON_GetArraySize(member(root, "entries"));
+	cJSON *root = test_get_json(d, "/_mock/journal");
+	int count = cJSON_GetArraySize(test_member(root, "entries"));
 	cJSON_Delete(root);
 	return count;
 }
@@ -185,8 +66,8 @@ static void oms_ok(const test_daemon *d, const char *op, const char *name, const
 	test_response r;
 	ck_assert_int_eq(test_oms(d, op, name, query, body, &r), 0);
 	cJSON *root = test_response_json(&r);
-	ck_assert_msg(cJSON_IsTrue(member(root, "isSuccess")), "%s %s: %s", op, name, r.body);
-	ck_assert_pstr_eq(string_member(root, "result"), result ? result : name);
+	ck_assert_msg(cJSON_IsTrue(test_member(root, "isSuccess")), "%s %s: %s", op, name, r.body);
+	ck_assert_pstr_eq(test_string_member(root, "result"), result ? result : name);
 	cJSON_Delete(root);
 	test_response_free(&r);
 }
@@ -219,7 +100,7 @@ static void run_binary(const char *const *args, int timeout_ms, run_result *resu
 	memset(result, 0, sizeof *result);
 	const char *argv[32];
 	int argc = 0;
-	argv[argc++] = binary();
+	argv[argc++] = test_binary_path();
 	for (int i = 0; args[i] && argc < 31; i++)
 		argv[argc++] = args[i];
 	argv[argc] = NULL;
@@ -237,7 +118,7 @@ static void run_binary(const char *const *args, int timeout_ms, run_result *resu
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
-	track(pid, true);
+	test_track_daemon(pid);
 	close(out_pipe[1]);
 	close(err_pipe[1]);
 	struct pollfd fds[2] = {{.fd = out_pipe[0], .events = POLLIN},
@@ -247,7 +128,7 @@ static void run_binary(const char *const *args, int timeout_ms, run_result *resu
 	int open_pipes = 2;
 	struct timespec start;
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (open_pipes > 0 && seconds_since(&start) * 1000 < timeout_ms) {
+	while (open_pipes > 0 && test_seconds_since(&start) * 1000 < timeout_ms) {
 		if (poll(fds, 2, 50) <= 0)
 			continue;
 		for (int i = 0; i < 2; i++) {
@@ -272,7 +153,7 @@ static void run_binary(const char *const *args, int timeout_ms, run_result *resu
 		if (fds[i].fd >= 0)
 			close(fds[i].fd);
 	result->status = -2;
-	while (seconds_since(&start) * 1000 < timeout_ms) {
+	while (test_seconds_since(&start) * 1000 < timeout_ms) {
 		int status;
 		if (waitpid(pid, &status, WNOHANG) == pid) {
 			result->status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -285,7 +166,7 @@ static void run_binary(const char *const *args, int timeout_ms, run_result *resu
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 	}
-	track(pid, false);
+	test_untrack_daemon(pid);
 }
 
 /* ======================================================================
@@ -307,17 +188,17 @@ START_TEST(ready_line)
 		int null_fd = open("/dev/null", O_WRONLY);
 		dup2(null_fd, STDERR_FILENO);
 		close(out_pipe[0]);
-		execl(binary(), binary(), "--port", "0", "--db", db, "--config", "/dev/null",
-		      (char *)NULL);
+		execl(test_binary_path(), test_binary_path(), "--port", "0", "--db", db, "--config",
+		      "/dev/null", (char *)NULL);
 		_exit(127);
 	}
-	track(pid, true);
+	test_track_daemon(pid);
 	close(out_pipe[1]);
 	char line[256] = "";
 	size_t used = 0;
 	struct timespec start;
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (!strchr(line, '\n') && used + 1 < sizeof line && seconds_since(&start) < 5) {
+	while (!strchr(line, '\n') && used + 1 < sizeof line && test_seconds_since(&start) < 5) {
 		struct pollfd p = {.fd = out_pipe[0], .events = POLLIN};
 		if (poll(&p, 1, 50) <= 0)
 			continue;
@@ -343,9 +224,9 @@ START_TEST(ready_line)
 	kill(pid, SIGTERM);
 	int status;
 	waitpid(pid, &status, 0);
-	track(pid, false);
+	test_untrack_daemon(pid);
 	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	remove_temp_dir(dir);
+	test_remove_temp_dir(dir);
 }
 END_TEST
 
@@ -359,7 +240,7 @@ START_TEST(sigterm_exits_zero_quickly)
 {
 	for (int round = 0; round < 3; round++) {
 		test_daemon d;
-		daemon_up(&d, NULL, NULL);
+		test_daemon_up(&d, NULL, NULL);
 		int idle = -1;
 		if (round >= 1) {
 			oms_ok(&d, "resume", DOC_STOPPED, NULL, NULL, NULL);
@@ -377,13 +258,13 @@ START_TEST(sigterm_exits_zero_quickly)
 		}
 		struct timespec start;
 		clock_gettime(CLOCK_MONOTONIC, &start);
-		int status = daemon_stop(&d);
-		double elapsed = seconds_since(&start);
+		int status = test_daemon_halt(&d);
+		double elapsed = test_seconds_since(&start);
 		if (idle >= 0)
 			close(idle);
 		ck_assert_msg(status == 0, "round %d: exit status %d", round, status);
 		ck_assert_msg(elapsed < 1.0, "round %d: SIGTERM took %.3f s", round, elapsed);
-		remove_temp_dir(d.dir);
+		test_remove_temp_dir(d.dir);
 	}
 }
 END_TEST
@@ -401,13 +282,13 @@ START_TEST(sigterm_after_requests_repeatedly)
 	char first_log[512] = "";
 	for (int round = 0; round < ROUNDS; round++) {
 		test_daemon d;
-		daemon_up(&d, NULL, NULL);
+		test_daemon_up(&d, NULL, NULL);
 		for (int i = 0; i < 3; i++) {
-			test_response r = http(&d, "GET", "/_mock/health", NULL, NULL);
+			test_response r = test_request(&d, "GET", "/_mock/health", NULL, NULL);
 			ck_assert_int_eq(r.status, 200);
 			test_response_free(&r);
 		}
-		int status = daemon_stop(&d);
+		int status = test_daemon_halt(&d);
 		if (status != 0) {
 			if (failed++ == 0) {
 				first_status = status;
@@ -415,7 +296,7 @@ START_TEST(sigterm_after_requests_repeatedly)
 			}
 			continue; /* keep the directory and its log */
 		}
-		remove_temp_dir(d.dir);
+		test_remove_temp_dir(d.dir);
 	}
 	ck_assert_msg(failed == 0,
 		      "%d of %d stops did not exit 0 (first: status %d, log %s)", failed, ROUNDS,
@@ -426,26 +307,26 @@ END_TEST
 START_TEST(sigint_exits_zero)
 {
 	test_daemon d;
-	daemon_up(&d, NULL, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	oms_ok(&d, "stop", DOC_RUNNING, NULL, NULL, NULL);
 	kill(d.pid, SIGINT);
 	int status = -1;
 	struct timespec start;
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (seconds_since(&start) < 5 && waitpid(d.pid, &status, WNOHANG) != d.pid) {
+	while (test_seconds_since(&start) < 5 && waitpid(d.pid, &status, WNOHANG) != d.pid) {
 		struct timespec pause = {0, 10 * 1000 * 1000};
 		nanosleep(&pause, NULL);
 	}
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "SIGINT: status %d", status);
-	track(d.pid, false);
+	test_untrack_daemon(d.pid);
 	d.pid = 0;
 	/* and the change it acknowledged is on disk */
 	test_daemon again;
-	daemon_up(&again, NULL, &d);
+	test_daemon_up(&again, NULL, &d);
 	cJSON *task = get_task(&again, DOC_RUNNING);
-	ck_assert_pstr_eq(string_member(task, "state"), "STOPPED");
+	ck_assert_pstr_eq(test_string_member(task, "state"), "STOPPED");
 	cJSON_Delete(task);
-	daemon_down(&again);
+	test_daemon_down(&again);
 }
 END_TEST
 
@@ -454,7 +335,7 @@ END_TEST
 START_TEST(sigterm_finishes_a_request_in_flight)
 {
 	test_daemon d;
-	daemon_up(&d, NULL, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	static const char body[] = "{\"sink\":{\"workerNum\":\"99\"}}";
 	char head[1024];
 	snprintf(head, sizeof head,
@@ -477,7 +358,8 @@ START_TEST(sigterm_finishes_a_request_in_flight)
 	size_t used = 0;
 	struct timespec start;
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (seconds_since(&start) < 5 && !strstr(reply, "\"retryable\"") && used + 1 < sizeof reply) {
+	while (test_seconds_since(&start) < 5 && !strstr(reply, "\"retryable\"") &&
+	       used + 1 < sizeof reply) {
 		struct pollfd p = {.fd = fd, .events = POLLIN};
 		if (poll(&p, 1, 50) <= 0)
 			continue;
@@ -490,15 +372,17 @@ START_TEST(sigterm_finishes_a_request_in_flight)
 	close(fd);
 	ck_assert_msg(strncmp(reply, "HTTP/1.1 200", 12) == 0, "the answer: %s", reply);
 	ck_assert_msg(strstr(reply, "\"isSuccess\":true") != NULL, "the answer: %s", reply);
-	int status = daemon_stop(&d); /* it is already stopping: this waits */
+	int status = test_daemon_halt(&d); /* it is already stopping: this waits */
 	ck_assert_int_eq(status, 0);
 
 	test_daemon again;
-	daemon_up(&again, NULL, &d);
+	test_daemon_up(&again, NULL, &d);
 	cJSON *task = get_task(&again, DOC_STOPPED2);
-	ck_assert_pstr_eq(string_member(member(member(task, "config"), "sink"), "workerNum"), "99");
+	ck_assert_pstr_eq(
+		test_string_member(test_member(test_member(task, "config"), "sink"), "workerNum"),
+		"99");
 	cJSON_Delete(task);
-	daemon_down(&again);
+	test_daemon_down(&again);
 }
 END_TEST
 
@@ -514,53 +398,56 @@ START_TEST(acknowledged_changes_survive_sigkill)
 {
 	const char *const args[] = {"--durability", durabilities[_i], NULL};
 	test_daemon d;
-	daemon_up(&d, args, NULL);
+	test_daemon_up(&d, args, NULL);
 	oms_ok(&d, "stop", DOC_RUNNING, NULL, NULL, NULL);
 	oms_ok(&d, "update", DOC_STOPPED2, "deleteParams=coordinator.throttleIOPS",
 	       "{\"sink\":{\"workerNum\":\"64\"}}", NULL);
 	oms_ok(&d, "migrate", DOC_STOPPED, "ip=10.0.0.99", NULL, MOVED);
 	oms_ok(&d, "delete", INCR_CREATED, NULL, NULL, NULL);
-	daemon_crash(&d);
+	test_daemon_crash(&d);
 
 	test_daemon again;
-	daemon_up(&again, args, &d);
+	test_daemon_up(&again, args, &d);
 	/* the journal holds the four operations, in order */
-	cJSON *journal = get_json(&again, "/_mock/journal", 200);
+	cJSON *journal = test_get_json(&again, "/_mock/journal");
 	static const char *const ops[] = {"stop", "update", "migrate", "delete"};
-	const cJSON *entries = member(journal, "entries");
+	const cJSON *entries = test_member(journal, "entries");
 	ck_assert_int_eq(cJSON_GetArraySize(entries), 4);
 	for (int i = 0; i < 4; i++) {
-		ck_assert_pstr_eq(string_member(cJSON_GetArrayItem(entries, i), "op"), ops[i]);
-		ck_assert(cJSON_IsTrue(member(cJSON_GetArrayItem(entries, i), "isSuccess")));
+		ck_assert_pstr_eq(test_string_member(cJSON_GetArrayItem(entries, i), "op"), ops[i]);
+		ck_assert(cJSON_IsTrue(test_member(cJSON_GetArrayItem(entries, i), "isSuccess")));
 	}
 	cJSON_Delete(journal);
 	ck_assert_int_eq(task_count(&again), FIXTURE_TASKS - 1);
 	cJSON *task = get_task(&again, DOC_RUNNING);
-	ck_assert_pstr_eq(string_member(task, "state"), "STOPPED");
+	ck_assert_pstr_eq(test_string_member(task, "state"), "STOPPED");
 	cJSON_Delete(task);
 	task = get_task(&again, DOC_STOPPED2);
-	const cJSON *config = member(task, "config");
-	ck_assert_pstr_eq(string_member(member(config, "sink"), "workerNum"), "64");
-	ck_assert_ptr_null(member(member(config, "coordinator"), "throttleIOPS"));
+	const cJSON *config = test_member(task, "config");
+	ck_assert_pstr_eq(test_string_member(test_member(config, "sink"), "workerNum"), "64");
+	ck_assert_ptr_null(test_member(test_member(config, "coordinator"), "throttleIOPS"));
 	cJSON_Delete(task);
 	ck_assert_ptr_null(get_task(&again, DOC_STOPPED));
 	task = get_task(&again, MOVED);
 	ck_assert_ptr_nonnull(task);
-	ck_assert_pstr_eq(string_member(task, "state"), "STOPPED");
+	ck_assert_pstr_eq(test_string_member(task, "state"), "STOPPED");
 	cJSON_Delete(task);
 	ck_assert_ptr_null(get_task(&again, INCR_CREATED));
 	/* what the OMS routes remember of gone names survives too */
 	cJSON *root = oms_error(&again, "resume", DOC_STOPPED, "TASK_NOT_FOUND");
 	ck_assert_pstr_eq(
-		string_member(member(member(root, "errorDetail"), "extraContext"), "migratedTo"), MOVED);
+		test_string_member(test_member(test_member(root, "errorDetail"), "extraContext"),
+				   "migratedTo"),
+		MOVED);
 	cJSON_Delete(root);
 	root = oms_error(&again, "resume", INCR_CREATED, "TASK_NOT_FOUND");
-	ck_assert(cJSON_IsTrue(member(member(member(root, "errorDetail"), "extraContext"), "deleted")));
+	ck_assert(cJSON_IsTrue(test_member(
+		test_member(test_member(root, "errorDetail"), "extraContext"), "deleted")));
 	cJSON_Delete(root);
 	/* and the sequence: the next migration is …3 */
 	oms_ok(&again, "migrate", MOVED, NULL, NULL,
 	       "10.0.0.99-9000:connector_v2:p_493po****-incr_trans-1-0:0000000003");
-	daemon_down(&again);
+	test_daemon_down(&again);
 }
 END_TEST
 
@@ -568,32 +455,32 @@ END_TEST
 START_TEST(existing_database_is_not_reseeded)
 {
 	test_daemon d;
-	daemon_up(&d, NULL, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	oms_ok(&d, "delete", INCR_CREATED, NULL, NULL, NULL);
-	ck_assert_int_eq(daemon_stop(&d), 0);
+	test_daemon_down_keep(&d);
 
 	test_daemon again;
-	daemon_up(&again, NULL, &d);
+	test_daemon_up(&again, NULL, &d);
 	ck_assert_ptr_null(get_task(&again, INCR_CREATED));
 	ck_assert_int_eq(task_count(&again), FIXTURE_TASKS - 1);
-	ck_assert_int_eq(daemon_stop(&again), 0);
+	test_daemon_down_keep(&again);
 
 	const char *const reset[] = {"--reset", NULL};
 	test_daemon reseeded;
-	daemon_up(&reseeded, reset, &again);
+	test_daemon_up(&reseeded, reset, &again);
 	cJSON *task = get_task(&reseeded, INCR_CREATED);
 	ck_assert_msg(task != NULL, "--reset did not bring the fixture task back");
-	ck_assert_pstr_eq(string_member(task, "state"), "CREATED");
+	ck_assert_pstr_eq(test_string_member(task, "state"), "CREATED");
 	cJSON_Delete(task);
 	ck_assert_int_eq(task_count(&reseeded), FIXTURE_TASKS);
-	ck_assert_int_eq(daemon_stop(&reseeded), 0);
+	test_daemon_down_keep(&reseeded);
 
 	/* and without --reset the next start keeps what is there again */
 	test_daemon kept;
-	daemon_up(&kept, NULL, &reseeded);
+	test_daemon_up(&kept, NULL, &reseeded);
 	oms_ok(&kept, "delete", INCR_CREATED, NULL, NULL, NULL);
 	ck_assert_int_eq(task_count(&kept), FIXTURE_TASKS - 1);
-	daemon_down(&kept);
+	test_daemon_down(&kept);
 }
 END_TEST
 
@@ -601,55 +488,55 @@ START_TEST(memory_database)
 {
 	const char *const args[] = {"--db", ":memory:", NULL};
 	test_daemon d;
-	daemon_up(&d, args, NULL);
+	test_daemon_up(&d, args, NULL);
 	ck_assert_int_eq(task_count(&d), FIXTURE_TASKS);
 	oms_ok(&d, "resume", DOC_STOPPED, NULL, NULL, NULL);
 	oms_ok(&d, "migrate", DOC_RUNNING, "ip=10.0.0.14", NULL,
 	       "10.0.0.14-9000:connector_v2:p_493p****-incr_trans-1-0:0000000002");
 	cJSON *task = get_task(&d, DOC_STOPPED);
-	ck_assert_pstr_eq(string_member(task, "state"), "RUNNING");
+	ck_assert_pstr_eq(test_string_member(task, "state"), "RUNNING");
 	cJSON_Delete(task);
 	ck_assert_int_eq(journal_count(&d), 2);
 	ck_assert_msg(access(d.db_path, F_OK) != 0, "a database file was written at %s", d.db_path);
 	ck_assert_msg(access(":memory:", F_OK) != 0, "a file named :memory: was written");
-	ck_assert_int_eq(daemon_stop(&d), 0);
+	test_daemon_down_keep(&d);
 
 	/* nothing outlives the process */
 	test_daemon again;
-	daemon_up(&again, args, &d);
+	test_daemon_up(&again, args, &d);
 	task = get_task(&again, DOC_STOPPED);
-	ck_assert_pstr_eq(string_member(task, "state"), "STOPPED");
+	ck_assert_pstr_eq(test_string_member(task, "state"), "STOPPED");
 	cJSON_Delete(task);
 	ck_assert_int_eq(journal_count(&again), 0);
-	daemon_down(&again);
+	test_daemon_down(&again);
 }
 END_TEST
 
 START_TEST(journal_survives_restart)
 {
 	test_daemon d;
-	daemon_up(&d, NULL, NULL);
+	test_daemon_up(&d, NULL, NULL);
 	oms_ok(&d, "resume", DOC_STOPPED, NULL, NULL, NULL);
 	cJSON_Delete(oms_error(&d, "resume", DOC_STOPPED, "ILLEGAL_STATE"));
 	oms_ok(&d, "stop", DOC_STOPPED, NULL, NULL, NULL);
-	char *before = journal_text(&d);
+	char *before = test_get_text(&d, "/_mock/journal");
 	ck_assert_int_eq(journal_count(&d), 3);
-	ck_assert_int_eq(daemon_stop(&d), 0);
+	test_daemon_down_keep(&d);
 
 	test_daemon again;
-	daemon_up(&again, NULL, &d);
-	char *after = journal_text(&again);
+	test_daemon_up(&again, NULL, &d);
+	char *after = test_get_text(&again, "/_mock/journal");
 	ck_assert_str_eq(before, after);
 	free(after);
-	daemon_crash(&again);
+	test_daemon_crash(&again);
 
 	test_daemon third;
-	daemon_up(&third, NULL, &again);
-	after = journal_text(&third);
+	test_daemon_up(&third, NULL, &again);
+	after = test_get_text(&third, "/_mock/journal");
 	ck_assert_str_eq(before, after);
 	free(after);
 	free(before);
-	daemon_down(&third);
+	test_daemon_down(&third);
 }
 END_TEST
 
@@ -689,7 +576,7 @@ START_TEST(audit_retention)
 		args[1] = conf;
 	}
 	test_daemon d;
-	daemon_up(&d, args, NULL);
+	test_daemon_up(&d, args, NULL);
 	oms_ok(&d, "stop", DOC_RUNNING, NULL, NULL, NULL);
 	cJSON_Delete(oms_error(&d, "stop", DOC_RUNNING, "ILLEGAL_STATE"));
 	/* fresh entries are kept, whatever the retention */
@@ -697,15 +584,15 @@ START_TEST(audit_retention)
 	struct timespec pause = {2, 100 * 1000 * 1000};
 	nanosleep(&pause, NULL);
 	oms_ok(&d, "resume", DOC_RUNNING, NULL, NULL, NULL);
-	cJSON *root = get_json(&d, "/_mock/journal", 200);
-	const cJSON *entries = member(root, "entries");
+	cJSON *root = test_get_json(&d, "/_mock/journal");
+	const cJSON *entries = test_member(root, "entries");
 	ck_assert_msg(cJSON_GetArraySize(entries) == c->kept, "%d entries kept, expected %d",
 		      cJSON_GetArraySize(entries), c->kept);
 	const cJSON *newest = cJSON_GetArrayItem(entries, cJSON_GetArraySize(entries) - 1);
-	ck_assert_pstr_eq(string_member(newest, "op"), "resume");
+	ck_assert_pstr_eq(test_string_member(newest, "op"), "resume");
 	cJSON_Delete(root);
-	daemon_down(&d);
-	remove_temp_dir(dir);
+	test_daemon_down(&d);
+	test_remove_temp_dir(dir);
 }
 END_TEST
 
@@ -805,7 +692,7 @@ START_TEST(bad_flags_exit_non_zero)
 	ck_assert_msg(strstr(result.err, c->mention) != NULL, "stderr does not mention \"%s\": %s",
 		      c->mention, result.err);
 	ck_assert_ptr_null(strstr(result.out, "listening"));
-	remove_temp_dir(dir);
+	test_remove_temp_dir(dir);
 }
 END_TEST
 
@@ -813,7 +700,7 @@ END_TEST
 START_TEST(port_in_use)
 {
 	test_daemon first;
-	daemon_up(&first, NULL, NULL);
+	test_daemon_up(&first, NULL, NULL);
 	char port[16], db[512];
 	snprintf(port, sizeof port, "%u", first.port);
 	snprintf(db, sizeof db, "%s/other.db", first.dir);
@@ -826,7 +713,7 @@ START_TEST(port_in_use)
 	ck_assert_ptr_null(strstr(result.out, "listening"));
 	ck_assert_int_eq(task_count(&first), FIXTURE_TASKS);
 	oms_ok(&first, "resume", DOC_STOPPED, NULL, NULL, NULL);
-	daemon_down(&first);
+	test_daemon_down(&first);
 }
 END_TEST
 
@@ -858,8 +745,4 @@ static Suite *process_suite(void)
 	return suite;
 }
 
-int main(void)
-{
-	atexit(kill_live_daemons);
-	return test_run_suite(process_suite());
-}
+int main(void) { return test_run_suite(process_suite()); }

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,16 +20,41 @@
 
 int test_run_suite(Suite *suite)
 {
+	curl_global_init(CURL_GLOBAL_ALL);
 	SRunner *runner = srunner_create(suite);
 	srunner_run_all(runner, CK_NORMAL);
 	int ran = srunner_ntests_run(runner);
 	int failed = srunner_ntests_failed(runner);
 	srunner_free(runner);
+	curl_global_cleanup();
 	if (ran == 0) {
 		fprintf(stderr, "no test ran\n");
 		return 1;
 	}
 	return failed == 0 ? 0 : 1;
+}
+
+void test_add_grouped(Suite *suite, const test_entry *entries, size_t count, double timeout)
+{
+	enum { NAMES_MAX = 16 };
+	TCase *cases[NAMES_MAX] = {0};
+	const char *names[NAMES_MAX] = {0};
+	for (size_t i = 0; i < count; i++) {
+		size_t k = 0;
+		while (k < NAMES_MAX && names[k] && strcmp(names[k], entries[i].tcase) != 0)
+			k++;
+		if (k == NAMES_MAX) {
+			fprintf(stderr, "test_add_grouped: more than %d TCase names\n", NAMES_MAX);
+			abort();
+		}
+		if (!names[k]) {
+			names[k] = entries[i].tcase;
+			cases[k] = tcase_create(entries[i].tcase);
+			tcase_set_timeout(cases[k], timeout);
+			suite_add_tcase(suite, cases[k]);
+		}
+		tcase_add_test(cases[k], entries[i].test);
+	}
 }
 
 void test_temp_dir(char *out, size_t cap)
@@ -38,7 +64,7 @@ void test_temp_dir(char *out, size_t cap)
 		ck_abort_msg("mkdtemp: %s", strerror(errno));
 }
 
-static const char *binary_path(void)
+const char *test_binary_path(void)
 {
 	const char *bin = getenv("CONNECTOR_MOCK_BIN");
 	return bin && *bin ? bin : "build/connector-mock";
@@ -62,7 +88,7 @@ int test_daemon_start(test_daemon *daemon, const char *const *extra_args,
 	if (wrapper_copy)
 		for (char *word = strtok(wrapper_copy, " "); word && argc < 16; word = strtok(NULL, " "))
 			argv[argc++] = word;
-	argv[argc++] = binary_path();
+	argv[argc++] = test_binary_path();
 	argv[argc++] = "--port";
 	argv[argc++] = "0";
 	argv[argc++] = "--db";
@@ -159,18 +185,24 @@ void test_daemon_kill(test_daemon *daemon)
 	daemon->pid = 0;
 }
 
+size_t test_append(char **data, size_t *len, const char *more, size_t n, size_t max)
+{
+	if (*len + n > max)
+		return 0;
+	char *grown = realloc(*data, *len + n + 1);
+	if (!grown)
+		return 0;
+	memcpy(grown + *len, more, n);
+	*data = grown;
+	*len += n;
+	grown[*len] = '\0';
+	return n;
+}
+
 static size_t on_body(char *data, size_t size, size_t count, void *user)
 {
 	test_response *response = user;
-	size_t n = size * count;
-	char *grown = realloc(response->body, response->body_len + n + 1);
-	if (!grown)
-		return 0;
-	memcpy(grown + response->body_len, data, n);
-	response->body = grown;
-	response->body_len += n;
-	response->body[response->body_len] = '\0';
-	return n;
+	return test_append(&response->body, &response->body_len, data, size * count, SIZE_MAX);
 }
 
 static void copy_header_value(const char *line, size_t len, const char *name, char *out, size_t cap)
@@ -310,4 +342,311 @@ const char *test_task_state(const test_daemon *daemon, const char *task_name)
 	}
 	test_response_free(&response);
 	return state;
+}
+
+/* ---- daemons that die with the test ------------------------------------- */
+
+enum { TRACKED_MAX = 16 };
+static pid_t tracked[TRACKED_MAX]; /* this process's own: Check forks each test */
+static bool kill_at_exit;
+
+static void kill_tracked(void)
+{
+	for (int i = 0; i < TRACKED_MAX; i++)
+		if (tracked[i] > 0) {
+			kill(tracked[i], SIGKILL);
+			waitpid(tracked[i], NULL, 0);
+			tracked[i] = 0;
+		}
+}
+
+void test_track_daemon(pid_t pid)
+{
+	if (!kill_at_exit) {
+		kill_at_exit = true;
+		atexit(kill_tracked);
+	}
+	for (int i = 0; i < TRACKED_MAX; i++)
+		if (tracked[i] == 0) {
+			tracked[i] = pid;
+			return;
+		}
+}
+
+void test_untrack_daemon(pid_t pid)
+{
+	for (int i = 0; pid > 0 && i < TRACKED_MAX; i++)
+		if (tracked[i] == pid) {
+			tracked[i] = 0;
+			return;
+		}
+}
+
+void test_remove_temp_dir(const char *dir)
+{
+	static const char *const files[] = {
+		"mock.db",     "mock.db-wal", "mock.db-shm",  "mock.db-journal", "stderr.log",
+		"metrics.txt", "other.db",    "other.db-wal", "other.db-shm",	 "test.conf"};
+	char path[600];
+	for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
+void test_daemon_up(test_daemon *daemon, const char *const *extra_args, const test_daemon *reuse)
+{
+	ck_assert_msg(test_daemon_start(daemon, extra_args, reuse) == 0,
+		      "the daemon did not start");
+	test_track_daemon(daemon->pid);
+}
+
+int test_daemon_halt(test_daemon *daemon)
+{
+	pid_t pid = daemon->pid;
+	int status = test_daemon_stop(daemon);
+	test_untrack_daemon(pid);
+	return status;
+}
+
+void test_daemon_down_keep(test_daemon *daemon)
+{
+	int status = test_daemon_halt(daemon);
+	ck_assert_msg(status == 0, "the daemon exited with %d on SIGTERM (log: %s)", status,
+		      daemon->log_path);
+}
+
+void test_daemon_down(test_daemon *daemon)
+{
+	test_daemon_down_keep(daemon);
+	test_remove_temp_dir(daemon->dir);
+}
+
+void test_daemon_crash(test_daemon *daemon)
+{
+	pid_t pid = daemon->pid;
+	test_daemon_kill(daemon);
+	test_untrack_daemon(pid);
+}
+
+const char *test_daemon_fate(const test_daemon *daemon)
+{
+	static char fate[96];
+	int status;
+	pid_t done = daemon->pid > 0 ? waitpid(daemon->pid, &status, WNOHANG) : -1;
+	if (done == daemon->pid && WIFSIGNALED(status))
+		snprintf(fate, sizeof fate, "the daemon died of signal %d", WTERMSIG(status));
+	else if (done == daemon->pid)
+		snprintf(fate, sizeof fate, "the daemon exited with %d", WEXITSTATUS(status));
+	else
+		snprintf(fate, sizeof fate, "the daemon is still running");
+	return fate;
+}
+
+/* ---- requests that must be answered ------------------------------------- */
+
+test_response test_request(const test_daemon *daemon, const char *method, const char *path,
+			   const char *const *headers, const char *body)
+{
+	test_response r;
+	int rc = test_http(daemon, method, path, headers, body, body ? strlen(body) : 0, &r);
+	ck_assert_msg(rc == 0, "%s %s got no HTTP answer; %s", method, path,
+		      test_daemon_fate(daemon));
+	return r;
+}
+
+test_response test_oms_request(const test_daemon *daemon, const char *op, const char *task_name,
+			       const char *extra_query, const char *json_body)
+{
+	test_response r;
+	int rc = test_oms(daemon, op, task_name, extra_query, json_body, &r);
+	ck_assert_msg(rc == 0, "%s %s got no HTTP answer; %s", op, task_name,
+		      test_daemon_fate(daemon));
+	return r;
+}
+
+cJSON *test_json_call(const test_daemon *daemon, const char *method, const char *path,
+		      const char *body, long status)
+{
+	const char *const json[] = {"Content-Type: application/json", NULL};
+	test_response r = test_request(daemon, method, path, body ? json : NULL, body);
+	ck_assert_msg(r.status == status, "%s %s: HTTP %ld, expected %ld: %s", method, path,
+		      r.status, status, r.body);
+	cJSON *root = test_response_json(&r);
+	ck_assert_msg(root != NULL, "%s %s: not JSON: %.200s", method, path, r.body);
+	test_response_free(&r);
+	return root;
+}
+
+cJSON *test_get_json(const test_daemon *daemon, const char *path)
+{
+	return test_json_call(daemon, "GET", path, NULL, 200);
+}
+
+char *test_get_text(const test_daemon *daemon, const char *path)
+{
+	test_response r = test_request(daemon, "GET", path, NULL, NULL);
+	ck_assert_msg(r.status == 200, "GET %s: HTTP %ld, expected 200: %s", path, r.status,
+		      r.body);
+	char *text = strdup(r.body);
+	test_response_free(&r);
+	return text;
+}
+
+/* ---- JSON --------------------------------------------------------------- */
+
+const cJSON *test_member(const cJSON *object, const char *key)
+{
+	return cJSON_GetObjectItemCaseSensitive(object, key);
+}
+
+const char *test_string_member(const cJSON *object, const char *key)
+{
+	const cJSON *value = test_member(object, key);
+	return cJSON_IsString(value) ? value->valuestring : NULL;
+}
+
+double test_number_member(const cJSON *object, const char *key)
+{
+	const cJSON *value = test_member(object, key);
+	ck_assert_msg(cJSON_IsNumber(value), "\"%s\" is not a number", key);
+	return value->valuedouble;
+}
+
+bool test_same_string(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+cJSON *test_parse_json(const char *text)
+{
+	cJSON *json = cJSON_Parse(text);
+	ck_assert_msg(json != NULL, "test JSON does not parse: %s", text);
+	return json;
+}
+
+void test_assert_json_eq_free(cJSON *got, const char *expected_text, const char *label)
+{
+	cJSON *expected = test_parse_json(expected_text);
+	char *got_text = cJSON_PrintUnformatted(got);
+	bool same = cJSON_Compare(got, expected, true);
+	char message[4096];
+	snprintf(message, sizeof message, "%s: got %s, expected %s", label,
+		 got_text ? got_text : "(null)", expected_text);
+	free(got_text);
+	cJSON_Delete(expected);
+	cJSON_Delete(got);
+	ck_assert_msg(same, "%s", message);
+}
+
+/* ---- the OMS envelope --------------------------------------------------- */
+
+bool test_envelope_keys_valid(const cJSON *root, char *why, size_t cap)
+{
+	static const char *const keys[6] = {"errCode",	 "errMsg", "errorDetail",
+					    "isSuccess", "result", "retryable"};
+	if (!cJSON_IsObject(root)) {
+		snprintf(why, cap, "the answer is not a JSON object");
+		return false;
+	}
+	int i = 0;
+	for (const cJSON *item = root->child; item; item = item->next, i++) {
+		if (i >= 6 || !item->string || strcmp(item->string, keys[i]) != 0) {
+			snprintf(why, cap, "key %d is \"%s\", expected \"%s\"", i,
+				 item->string ? item->string : "(none)",
+				 i < 6 ? keys[i] : "(no more)");
+			return false;
+		}
+	}
+	if (i != 6) {
+		snprintf(why, cap, "the envelope has %d keys, not 6", i);
+		return false;
+	}
+	return true;
+}
+
+void test_assert_envelope_keys(const cJSON *root, const char *body)
+{
+	char why[256] = "";
+	bool valid = test_envelope_keys_valid(root, why, sizeof why);
+	ck_assert_msg(valid, "%s: %s", why, body ? body : "");
+}
+
+/* ---- load-generating clients -------------------------------------------- */
+
+size_t test_buffer_sink(char *data, size_t size, size_t count, void *user)
+{
+	test_buffer *buffer = user;
+	return test_append(&buffer->data, &buffer->len, data, size * count,
+			   buffer->max ? buffer->max : TEST_BUFFER_MAX);
+}
+
+CURL *test_load_handle(struct curl_slist **plain, struct curl_slist **json)
+{
+	if (plain)
+		*plain = NULL;
+	*json = NULL;
+	CURL *curl = curl_easy_init();
+	if (!curl)
+		return NULL;
+	if (plain)
+		*plain = curl_slist_append(NULL, "Expect:");
+	*json = curl_slist_append(NULL, "Expect:");
+	*json = curl_slist_append(*json, "Content-Type: application/json");
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, test_buffer_sink);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, getenv("CONNECTOR_MOCK_WRAPPER") ? 120L : 20L);
+	return curl;
+}
+
+void test_note_error(int *errors, char *first, size_t cap, const char *format, ...)
+{
+	if ((*errors)++ > 0)
+		return;
+	va_list args;
+	va_start(args, format);
+	vsnprintf(first, cap, format, args);
+	va_end(args);
+}
+
+uint64_t test_splitmix64(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9E3779B97F4A7C15ULL);
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+uint64_t test_env_seed(const char *name)
+{
+	const char *text = getenv(name);
+	return text && *text ? strtoull(text, NULL, 0) : 20251121ULL;
+}
+
+/* ---- time --------------------------------------------------------------- */
+
+double test_seconds_since(const struct timespec *start)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+static int64_t clock_ms(clockid_t clock)
+{
+	struct timespec now;
+	clock_gettime(clock, &now);
+	return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+int64_t test_monotonic_ms(void) { return clock_ms(CLOCK_MONOTONIC); }
+
+int64_t test_realtime_ms(void) { return clock_ms(CLOCK_REALTIME); }
+
+void test_sleep_ms(long ms)
+{
+	struct timespec pause = {ms / 1000, (ms % 1000) * 1000000L};
+	while (nanosleep(&pause, &pause) != 0)
+		;
 }

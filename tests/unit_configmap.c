@@ -16,29 +16,6 @@
 
 enum { WHY_CAP = 1024 };
 
-static cJSON *parse_json(const char *text)
-{
-	cJSON *json = cJSON_Parse(text);
-	ck_assert_msg(json != NULL, "test JSON does not parse: %s", text);
-	return json;
-}
-
-/* Compares `got` with `expected_text` (order of keys aside), then frees
- * `got` BEFORE asserting, so that a failure leaks nothing under CK_FORK=no. */
-static void assert_json_eq_free(cJSON *got, const char *expected_text, const char *label)
-{
-	cJSON *expected = parse_json(expected_text);
-	char *got_text = cJSON_PrintUnformatted(got);
-	bool same = cJSON_Compare(got, expected, true);
-	char message[2048];
-	snprintf(message, sizeof message, "%s: got %s, expected %s", label,
-		 got_text ? got_text : "(null)", expected_text);
-	free(got_text);
-	cJSON_Delete(expected);
-	cJSON_Delete(got);
-	ck_assert_msg(same, "%s", message);
-}
-
 /* ---- configmap_validate ------------------------------------------------ */
 
 typedef struct {
@@ -76,7 +53,7 @@ static const validate_case validate_cases[] = {
 START_TEST(test_validate_table)
 {
 	const validate_case *c = &validate_cases[_i];
-	cJSON *map = parse_json(c->json);
+	cJSON *map = test_parse_json(c->json);
 	char why[WHY_CAP] = "";
 	int rc = configmap_validate(map, why, sizeof why);
 	cJSON_Delete(map);
@@ -97,7 +74,7 @@ START_TEST(test_validate_null_and_small_why)
 	/* a short buffer is cut, never overrun, and always terminated */
 	char tiny[9];
 	memset(tiny, 'X', sizeof tiny);
-	cJSON *map = parse_json("[]");
+	cJSON *map = test_parse_json("[]");
 	ck_assert_int_eq(configmap_validate(map, tiny, 8), -1);
 	ck_assert_uint_le(strlen(tiny), 7);
 	ck_assert_int_eq(tiny[8], 'X');
@@ -279,7 +256,7 @@ START_TEST(test_parse_update_table)
 		ck_assert_ptr_nonnull(out);
 		/* what comes out is a valid stored map */
 		int valid = configmap_validate(out, why, sizeof why);
-		assert_json_eq_free(out, c->expected, c->label);
+		test_assert_json_eq_free(out, c->expected, c->label);
 		ck_assert_msg(valid == 0, "%s: %s", c->label, why);
 	} else {
 		char *text = rc == 0 ? cJSON_PrintUnformatted(out) : NULL;
@@ -323,7 +300,7 @@ START_TEST(test_parse_update_null_body)
 	cJSON *out = NULL;
 	char why[WHY_CAP];
 	ck_assert_int_eq(configmap_parse_update(NULL, 0, &out, why, sizeof why), 0);
-	assert_json_eq_free(out, "{}", "NULL body");
+	test_assert_json_eq_free(out, "{}", "NULL body");
 }
 END_TEST
 
@@ -366,7 +343,7 @@ START_TEST(test_parse_deletes_table)
 	int rc = configmap_parse_deletes(c->values, c->count, &out, why, sizeof why);
 	if (c->expected) {
 		ck_assert_msg(rc == 0, "%s: refused: %s", c->label, why);
-		assert_json_eq_free(out, c->expected, c->label);
+		test_assert_json_eq_free(out, c->expected, c->label);
 	} else {
 		if (rc == 0)
 			cJSON_Delete(out);
@@ -459,9 +436,9 @@ static const apply_case apply_cases[] = {
 START_TEST(test_apply_table)
 {
 	const apply_case *c = &apply_cases[_i];
-	cJSON *config = parse_json(c->config);
-	cJSON *deletes = parse_json(c->deletes);
-	cJSON *update = parse_json(c->update);
+	cJSON *config = test_parse_json(c->config);
+	cJSON *deletes = test_parse_json(c->deletes);
+	cJSON *update = test_parse_json(c->update);
 	char why[WHY_CAP] = "";
 	int rc = configmap_apply(config, deletes, update, why, sizeof why);
 	cJSON_Delete(deletes);
@@ -469,7 +446,7 @@ START_TEST(test_apply_table)
 	if (rc != 0)
 		cJSON_Delete(config);
 	ck_assert_msg(rc == 0, "%s: refused: %s", c->label, why);
-	assert_json_eq_free(config, c->expected, c->label);
+	test_assert_json_eq_free(config, c->expected, c->label);
 }
 END_TEST
 
@@ -477,7 +454,8 @@ END_TEST
 START_TEST(test_apply_from_parsers)
 {
 	char why[WHY_CAP] = "";
-	cJSON *config = parse_json("{\"source\":{\"a.b\":\"1\",\"keep\":\"k\"},\"sink\":{\"x\":\"y\"}}");
+	cJSON *config = test_parse_json(
+		"{\"source\":{\"a.b\":\"1\",\"keep\":\"k\"},\"sink\":{\"x\":\"y\"}}");
 	const char *values[] = {"source.a.b,sink.x"};
 	cJSON *deletes = NULL, *update = NULL;
 	int deletes_rc = configmap_parse_deletes(values, 1, &deletes, why, sizeof why);
@@ -493,10 +471,10 @@ START_TEST(test_apply_from_parsers)
 		cJSON_Delete(config);
 	ck_assert_msg(deletes_rc == 0 && update_rc == 0 && apply_rc == 0,
 		      "deletes %d, update %d, apply %d: %s", deletes_rc, update_rc, apply_rc, why);
-	assert_json_eq_free(config,
-			    "{\"source\":{\"keep\":\"k\",\"n\":\"8\",\"on\":\"true\"},"
-			    "\"condition\":{\"w\":\"0.5\"}}",
-			    "from parsers");
+	test_assert_json_eq_free(config,
+				 "{\"source\":{\"keep\":\"k\",\"n\":\"8\",\"on\":\"true\"},"
+				 "\"condition\":{\"w\":\"0.5\"}}",
+				 "from parsers");
 	ck_assert_int_eq(valid, 0);
 }
 END_TEST
@@ -507,8 +485,8 @@ static int apply_texts(cJSON *config, const char *deletes_text, const char *upda
 		       const char *probe_scope, const char *probe_key, char *probe,
 		       size_t probe_cap, int *scopes_after, char *why, size_t why_cap)
 {
-	cJSON *deletes = parse_json(deletes_text);
-	cJSON *update = parse_json(update_text);
+	cJSON *deletes = test_parse_json(deletes_text);
+	cJSON *update = test_parse_json(update_text);
 	why[0] = '\0';
 	int rc = configmap_apply(config, deletes, update, why, why_cap);
 	const char *value = rc == 0 ? configmap_get(config, probe_scope, probe_key) : NULL;
@@ -676,7 +654,7 @@ START_TEST(test_checkpoint_no_source)
 {
 	char why[WHY_CAP] = "";
 	int64_t position = 0;
-	cJSON *config = parse_json("{\"sink\":{\"checkpoint\":\"{\\\"t\\\":\\\"1\\\"}\"}}");
+	cJSON *config = test_parse_json("{\"sink\":{\"checkpoint\":\"{\\\"t\\\":\\\"1\\\"}\"}}");
 	ck_assert_int_eq(configmap_checkpoint(config, &position, why, sizeof why), -1);
 	ck_assert_str_ne(why, "");
 	cJSON_Delete(config);
@@ -713,8 +691,9 @@ END_TEST
 
 START_TEST(test_get)
 {
-	cJSON *config = parse_json("{\"source\":{\"a\":\"1\",\"empty\":\"\",\"n\":2,\"a.b\":\"dots\"},"
-				   "\"sink\":\"not an object\"}");
+	cJSON *config =
+		test_parse_json("{\"source\":{\"a\":\"1\",\"empty\":\"\",\"n\":2,\"a.b\":\"dots\"},"
+				"\"sink\":\"not an object\"}");
 	ck_assert_str_eq(configmap_get(config, "source", "a"), "1");
 	ck_assert_str_eq(configmap_get(config, "source", "empty"), "");
 	ck_assert_str_eq(configmap_get(config, "source", "a.b"), "dots");

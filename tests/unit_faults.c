@@ -45,29 +45,6 @@ static void run_requests(fault_list *list, const char *op, const char *task, int
 	out[n] = '\0';
 }
 
-static cJSON *parse_json(const char *text)
-{
-	cJSON *json = cJSON_Parse(text);
-	ck_assert_msg(json != NULL, "test JSON does not parse: %s", text);
-	return json;
-}
-
-/* Compares `got` with `expected_text` (order of keys aside), then frees
- * `got` BEFORE asserting, so that a failure leaks nothing under CK_FORK=no. */
-static void assert_json_eq_free(cJSON *got, const char *expected_text, const char *label)
-{
-	cJSON *expected = parse_json(expected_text);
-	char *got_text = cJSON_PrintUnformatted(got);
-	bool same = cJSON_Compare(got, expected, true);
-	char message[4096];
-	snprintf(message, sizeof message, "%s: got %s, expected %s", label,
-		 got_text ? got_text : "(null)", expected_text);
-	free(got_text);
-	cJSON_Delete(expected);
-	cJSON_Delete(got);
-	ck_assert_msg(same, "%s", message);
-}
-
 /* ---- parsing: each action, defaults filled ---------------------------- */
 
 typedef struct {
@@ -964,7 +941,7 @@ START_TEST(test_to_json)
 {
 	fault_list list;
 	faults_init(&list);
-	assert_json_eq_free(faults_to_json(&list, NOW), "{\"faults\":[]}", "empty");
+	test_assert_json_eq_free(faults_to_json(&list, NOW), "{\"faults\":[]}", "empty");
 
 	add_ok(&list,
 	       "{\"op\":\"stop\",\"taskName\":\"" TASK_A "\",\"after\":1,\"times\":2,"
@@ -1041,7 +1018,7 @@ START_TEST(test_to_json)
 		(long long)NOW, (long long)NOW, (long long)NOW, default_msg, (long long)NOW,
 		(long long)NOW);
 	ck_assert_int_eq(list.items[1].matches, 1); /* the request the first let pass */
-	assert_json_eq_free(faults_to_json(&list, NOW), expected, "eight faults");
+	test_assert_json_eq_free(faults_to_json(&list, NOW), expected, "eight faults");
 
 	/* past the TTL, the first is listed as expired */
 	cJSON *json = faults_to_json(&list, NOW + 60000);
