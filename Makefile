@@ -3,7 +3,9 @@
 #   make          build build/connector-mock
 #   make run      install what is missing, build, start on 127.0.0.1:8088
 #   make test     install what is missing, build, run every test suite: plain,
-#                 under ASan+UBSan (build/asan), and the daemon under valgrind
+#                 under ASan+UBSan (build/asan), the daemon under valgrind, and
+#                 a short run of every fuzzer (FUZZ_SECONDS, default 10)
+#   make fuzz     the fuzzers alone (fuzz/README.md); make bench: bench/README.md
 #   make clean    remove build/ (the database in var/ stays)
 #
 # Missing Debian packages are installed with apt-get when make runs as root;
@@ -12,7 +14,7 @@
 CC ?= cc
 BUILD ?= build
 PACKAGES := libmicrohttpd-dev libcjson-dev libsqlite3-dev libinih-dev check prometheus \
-	libcurl4-openssl-dev pkg-config curl valgrind util-linux
+	libcurl4-openssl-dev pkg-config curl valgrind util-linux clang-14 libclang-rt-14-dev
 PKG_MODULES := libmicrohttpd libcjson sqlite3 inih
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
@@ -41,8 +43,8 @@ VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full \
 	--errors-for-leak-kinds=definite --show-leak-kinds=definite \
 	--log-file=$(CURDIR)/build/valgrind/%p.log
 
-.PHONY: all deps run test test-plain test-asan test-valgrind suites unit integration \
-	clean format lint
+.PHONY: all deps run test test-plain test-asan test-valgrind test-fuzz suites unit \
+	integration clean format lint
 # keep test objects between builds
 .SECONDARY:
 .DEFAULT_GOAL := all
@@ -87,6 +89,7 @@ test: deps
 	@$(MAKE) --no-print-directory test-plain
 	@$(MAKE) --no-print-directory test-asan
 	@$(MAKE) --no-print-directory test-valgrind
+	@$(MAKE) --no-print-directory test-fuzz
 
 test-plain: suites
 	@echo "== plain build"
@@ -107,6 +110,11 @@ test-valgrind: suites
 	  sh tests/run-suites $(addprefix $(BUILD)/tests/,$(VALGRIND_SUITES))
 	@sh tests/check-valgrind build/valgrind
 
+# every harness replays its seeds and saved crashes, then fuzzes briefly
+test-fuzz:
+	@echo "== fuzzers, $(FUZZ_SECONDS) s each"
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
+
 unit: deps $(BUILD)/connector-mock $(UNIT_TESTS)
 	@sh tests/run-suites $(UNIT_TESTS)
 
@@ -122,3 +130,6 @@ lint:
 
 clean:
 	rm -rf $(BUILD)
+
+# last: it reads PKG_MODULES, STORE_SRC and SERVER_SRC above
+include fuzz/fuzz.mk

@@ -12,6 +12,7 @@
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,9 @@
  * No bigger: libmicrohttpd 0.9.75 zeroes the whole pool between requests
  * (256 KiB cost about 5% of the CPU under load in perf). */
 enum { CONNECTION_MEMORY = 96 * 1024 };
+
+/* Each connection has a thread; its stack holds a request's frames. */
+enum { THREAD_STACK = 512 * 1024 };
 
 typedef struct {
 	textbuf body;
@@ -87,6 +91,14 @@ static enum MHD_Result send_response(struct MHD_Connection *connection, http_res
 	enum MHD_Result result = MHD_queue_response(connection, status, reply);
 	MHD_destroy_response(reply);
 	return result;
+}
+
+/* A deferred route's work is done: send its answer. */
+static enum MHD_Result finish_deferred(struct MHD_Connection *connection, request_state *state)
+{
+	http_response response = state->deferred->finish(state->deferred);
+	state->answered = true;
+	return send_response(connection, &response);
 }
 
 typedef http_response (*route_handler)(const http_request *request);
@@ -195,13 +207,21 @@ static enum MHD_Result dispatch(server_app *app, struct MHD_Connection *connecti
 			}
 	}
 	if (response.deferred) {
-		/* suspend before the work starts, so that its wake-up cannot come
-		 * before the suspension it ends */
-		state->deferred = response.deferred;
-		state->deferred->connection = connection;
-		MHD_suspend_connection(connection);
-		state->deferred->start(state->deferred);
-		return MHD_YES;
+		/* each connection has its own thread: wait here for the work (the
+		 * store's commit, a delay) and answer in this same call */
+		http_deferred *deferred = response.deferred;
+		state->deferred = deferred;
+		deferred->ready = false;
+		pthread_mutex_init(&deferred->lock, NULL);
+		pthread_cond_init(&deferred->wake, NULL);
+		deferred->start(deferred);
+		pthread_mutex_lock(&deferred->lock);
+		while (!deferred->ready)
+			pthread_cond_wait(&deferred->wake, &deferred->lock);
+		pthread_mutex_unlock(&deferred->lock);
+		pthread_cond_destroy(&deferred->wake);
+		pthread_mutex_destroy(&deferred->lock);
+		return finish_deferred(connection, state);
 	}
 	log_write(LOG_DEBUG, "%s %s %s -> %u", request.client, method, url, response.status);
 	state->answered = true;
@@ -210,15 +230,10 @@ static enum MHD_Result dispatch(server_app *app, struct MHD_Connection *connecti
 
 void http_deferred_ready(http_deferred *deferred)
 {
-	MHD_resume_connection(deferred->connection);
-}
-
-/* The connection of a deferred route was resumed: send its answer. */
-static enum MHD_Result finish_deferred(struct MHD_Connection *connection, request_state *state)
-{
-	http_response response = state->deferred->finish(state->deferred);
-	state->answered = true;
-	return send_response(connection, &response);
+	pthread_mutex_lock(&deferred->lock);
+	deferred->ready = true;
+	pthread_cond_signal(&deferred->wake);
+	pthread_mutex_unlock(&deferred->lock);
 }
 
 /* Whether the declared Content-Length already passes the cap. */
@@ -258,8 +273,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 		*upload_data_size = 0; /* discard what follows an early answer */
 		return MHD_YES;
 	}
-	if (state->deferred)
-		return finish_deferred(connection, state);
+
 	if (*upload_data_size) {
 		if (!state->too_large &&
 		    textbuf_append(&state->body, upload_data, *upload_data_size) < 0) {
@@ -291,6 +305,9 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **re
 }
 
 static void on_mhd_log(void *cls, const char *format, va_list args)
+	__attribute__((format(printf, 2, 0)));
+
+static void on_mhd_log(void *cls, const char *format, va_list args)
 {
 	(void)cls;
 	char line[512];
@@ -314,14 +331,14 @@ int http_start(server_app *app, struct MHD_Daemon **daemon, unsigned *port, char
 	/* poll(), not epoll: libmicrohttpd 0.9.75 can panic in
 	 * MHD_quiesce_daemon with a thread pool on epoll ("Failed to remove
 	 * listen FD from epoll set"), seen about once in 400 stops */
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC |
-			 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+			 MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	*daemon = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, app,
 		/* first, so that every later message goes through it */
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&address,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(s->threads > 1 ? s->threads : 0),
+		MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK,
 		MHD_OPTION_CONNECTION_TIMEOUT, s->connection_timeout_s,
 		MHD_OPTION_CONNECTION_LIMIT, s->connection_limit,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->per_ip_connection_limit,

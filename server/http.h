@@ -1,7 +1,7 @@
 /*
  * http.h — libmicrohttpd glue: one request in, one JSON answer out.
  *
- * The daemon runs MHD's own threads. For each request it accumulates the
+ * The daemon runs one MHD thread per connection. For each request it accumulates the
  * body up to the configured cap (a larger body is judged from its
  * Content-Length before it is read, or discarded past the cap when it is
  * chunked), then hands an `http_request` to the route that owns the path and
@@ -11,6 +11,7 @@
 #ifndef CONNECTOR_MOCK_HTTP_H
 #define CONNECTOR_MOCK_HTTP_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -67,7 +68,10 @@ struct http_deferred {
 	void (*start)(http_deferred *self);
 	struct http_response (*finish)(http_deferred *self);
 	void (*release)(http_deferred *self);
-	void *connection; /* set by the glue */
+	/* the glue's: the connection's thread waits on these */
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool ready;
 };
 
 /* Wakes the suspended connection of `deferred`; safe from any thread, once. */

@@ -178,8 +178,11 @@ int main(int argc, char **argv)
 	}
 	printf("connector-mock listening on http://%s:%u\n", s.listen, port);
 	fflush(stdout);
-	log_write(LOG_INFO, "database %s (%s durability), %u threads, %s mode, admin API %s",
-		  s.db, s.durability == DURABILITY_FULL ? "full" : "normal", s.threads,
+	if (s.threads)
+		log_write(LOG_WARN, "threads = %u is ignored: each connection has its own thread",
+			  s.threads);
+	log_write(LOG_INFO, "database %s (%s durability), %s mode, admin API %s",
+		  s.db, s.durability == DURABILITY_FULL ? "full" : "normal",
 		  s.lenient ? "lenient" : "strict", s.admin_token[0] ? "token-protected" : "open");
 
 	int signal_number = 0;

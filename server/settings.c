@@ -121,7 +121,7 @@ static int set_port(settings *s, const char *v, char *why, size_t cap)
 }
 static int set_threads(settings *s, const char *v, char *why, size_t cap)
 {
-	return set_number(&s->threads, v, 1, 64, "threads", why, cap);
+	return set_number(&s->threads, v, 0, 64, "threads", why, cap);
 }
 static int set_timeout(settings *s, const char *v, char *why, size_t cap)
 {
@@ -246,7 +246,7 @@ static const option_spec option_table[] = {
 	{NULL, "config", "--config", true, set_config, "PATH  config file (default conf/connector-mock.conf)"},
 	{"server", "listen", "--listen", true, set_listen, "ADDR  IPv4 address to listen on (127.0.0.1)"},
 	{"server", "port", "--port", true, set_port, "N     TCP port, 0 takes a free one (8088)"},
-	{"server", "threads", "--threads", true, set_threads, "N     worker threads (2)"},
+	{"server", "threads", "--threads", true, set_threads, "N     ignored: each connection has its own thread (kept for old configs)"},
 	{"server", "lenient", "--lenient", false, set_lenient, "      a repeated stop/resume succeeds and changes nothing"},
 	{"server", "error_status", "--error-status", true, set_error_status, "ok|mapped  HTTP status of business errors (ok: 200 as OMS)"},
 	{"server", "max_body", "--max-body", true, set_max_body, "BYTES largest request body (1048576)"},
@@ -274,7 +274,6 @@ void settings_defaults(settings *out)
 	out->port = 8088;
 	strcpy(out->db, "var/connector-mock.db");
 	strcpy(out->fixtures, "fixtures/default.json");
-	out->threads = 2;
 	out->max_body = 1 << 20;
 	out->durability = DURABILITY_NORMAL;
 	out->audit_retention_ms = 7LL * 86400000;

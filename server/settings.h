@@ -25,7 +25,7 @@ typedef struct {
 	char db[SETTINGS_PATH_MAX];	/* file path or ":memory:" */
 	char fixtures[SETTINGS_PATH_MAX];
 	bool reset;			/* wipe and reseed at start */
-	unsigned threads;		/* MHD worker threads */
+	unsigned threads;		/* ignored (one thread per connection); 0 = unset */
 	bool lenient;			/* repeats of stop/resume succeed */
 	bool error_status_mapped;	/* business errors as 4xx/5xx instead of 200 */
 	size_t max_body;		/* bytes */

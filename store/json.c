@@ -4,6 +4,7 @@
 #include "json.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "text.h"
@@ -55,11 +56,40 @@ cJSON *json_parse_body(const char *text, size_t len, char *why, size_t why_cap)
 	return value;
 }
 
+static int compare_keys(const void *a, const void *b)
+{
+	const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
+	return strcmp(x->string, y->string);
+}
+
 const cJSON *json_find_duplicate(const cJSON *object)
 {
-	for (const cJSON *a = object ? object->child : NULL; a; a = a->next)
-		for (const cJSON *b = a->next; b; b = b->next)
-			if (a->string && b->string && strcmp(a->string, b->string) == 0)
-				return b;
-	return NULL;
+	size_t count = 0;
+	for (const cJSON *item = object ? object->child : NULL; item; item = item->next)
+		if (item->string)
+			count++;
+	if (count < 2)
+		return NULL;
+	if (count <= 16) { /* small objects: pairs are cheaper than sorting */
+		for (const cJSON *a = object->child; a; a = a->next)
+			for (const cJSON *b = a->next; b; b = b->next)
+				if (a->string && b->string && strcmp(a->string, b->string) == 0)
+					return b;
+		return NULL;
+	}
+	/* large ones sort once: O(n log n), not O(n^2) */
+	const cJSON **items = malloc(count * sizeof *items);
+	if (!items)
+		return object->child; /* out of memory: refuse rather than guess */
+	size_t n = 0;
+	for (const cJSON *item = object->child; item; item = item->next)
+		if (item->string)
+			items[n++] = item;
+	qsort(items, n, sizeof *items, compare_keys);
+	const cJSON *duplicate = NULL;
+	for (size_t i = 1; i < n && !duplicate; i++)
+		if (strcmp(items[i - 1]->string, items[i]->string) == 0)
+			duplicate = items[i];
+	free(items);
+	return duplicate;
 }

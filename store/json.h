@@ -26,8 +26,9 @@ bool json_is_blank(const char *text, size_t len);
  */
 cJSON *json_parse_body(const char *text, size_t len, char *why, size_t why_cap);
 
-/* The first member of `object` whose key an earlier member already has, or
- * NULL. Not recursive. */
+/* A member of `object` whose key another member also has, or NULL. Not
+ * recursive. O(n log n); an allocation failure reports the first member
+ * (refusing rather than guessing). */
 const cJSON *json_find_duplicate(const cJSON *object);
 
 #endif

@@ -268,6 +268,36 @@ START_TEST(connection_limits_hold)
 }
 END_TEST
 
+/* A client that sends its request and then shuts its write side (as some
+ * HTTP/1.0 clients and `nc -q` do) still gets the answer of an operation
+ * that was applied: found by fuzz_http (fuzz/regressions/
+ * http-half-close-oms-unanswered) when connections were suspended until
+ * the commit. */
+START_TEST(half_closed_clients_get_their_answer)
+{
+	test_daemon d;
+	ck_assert_int_eq(test_daemon_start(&d, NULL, NULL), 0);
+	for (int i = 0; i < 20; i++) {
+		int fd = connect_raw(&d);
+		ck_assert_int_ge(fd, 0);
+		char head[512];
+		snprintf(head, sizeof head,
+			 "POST /connector/task/v2/%s?taskName=%s HTTP/1.1\r\nHost: x\r\n\r\n",
+			 i % 2 ? "stop" : "resume", stopped_name);
+		send_text(fd, head);
+		ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
+		char answer[4096];
+		ssize_t n = read_until_close(fd, answer, sizeof answer, 5000);
+		close(fd);
+		ck_assert_msg(n > 0 && strncmp(answer, "HTTP/1.1 200", 12) == 0 &&
+				      strstr(answer, "\"isSuccess\":true") != NULL,
+			      "request %d (half-closed) got: %s", i, n > 0 ? answer : "(nothing)");
+	}
+	ck_assert_str_eq(test_task_state(&d, stopped_name), "STOPPED");
+	ck_assert_int_eq(test_daemon_stop(&d), 0);
+}
+END_TEST
+
 START_TEST(sigterm_finishes_requests_in_flight)
 {
 	test_daemon d;
@@ -449,6 +479,7 @@ static Suite *limits_suite(void)
 	tcase_add_test(tc, idle_connections_time_out);
 	tcase_add_test(tc, connection_limits_hold);
 	tcase_add_test(tc, sigterm_finishes_requests_in_flight);
+	tcase_add_test(tc, half_closed_clients_get_their_answer);
 	tcase_add_test(tc, full_disk_is_a_retryable_internal_error);
 	tcase_add_test(tc, read_only_database_is_a_retryable_internal_error);
 	tcase_add_test(tc, locked_database_is_a_retryable_internal_error);

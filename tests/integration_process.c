@@ -641,7 +641,7 @@ static const bad_start bad_starts[] = {
 	{{"--port", "70000", NULL}, NULL, "port"},
 	{{"--port", "http", NULL}, NULL, "port"},
 	{{"--port", NULL}, NULL, "--port"},
-	{{"--threads", "0", NULL}, NULL, "threads"},
+	{{"--threads", "65", NULL}, NULL, "threads"},
 	{{"--durability", "sometimes", NULL}, NULL, "durability"},
 	{{"--error-status", "teapot", NULL}, NULL, "error"},
 	{{"--max-body", "10", NULL}, NULL, "max"},

