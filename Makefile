@@ -86,10 +86,13 @@ suites: $(BUILD)/connector-mock $(UNIT_TESTS) $(INTEGRATION_TESTS)
 # Each suite prints Check's summary; tests/run-suites fails when a suite
 # fails or prints none, and when, all counted, no test ran.
 test: deps
-	@$(MAKE) --no-print-directory test-plain
-	@$(MAKE) --no-print-directory test-asan
-	@$(MAKE) --no-print-directory test-valgrind
+	@mkdir -p build && rm -f build/test-totals
+	@TEST_TOTALS=$(CURDIR)/build/test-totals $(MAKE) --no-print-directory test-plain
+	@TEST_TOTALS=$(CURDIR)/build/test-totals $(MAKE) --no-print-directory test-asan
+	@TEST_TOTALS=$(CURDIR)/build/test-totals $(MAKE) --no-print-directory test-valgrind
 	@$(MAKE) --no-print-directory test-fuzz
+	@awk '{ p += $$1; f += $$2 } END { printf "total: %d passed, %d failed\n", p, f; exit (f > 0 || p == 0) }' \
+	  build/test-totals
 
 test-plain: suites
 	@echo "== plain build"
