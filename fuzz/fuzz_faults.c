@@ -46,11 +46,11 @@ static void check_fields(const fault *f)
 	FUZZ_CHECK(f->expires_at_ms == 0 ||
 			   (f->expires_at_ms > f->created_at_ms &&
 			    f->expires_at_ms - f->created_at_ms <= FAULTS_TTL_MAX_MS),
-		   "expires %" PRId64 " for created %" PRId64, f->expires_at_ms,
-		   f->created_at_ms);
+		   "expires %" PRId64 " for created %" PRId64, f->expires_at_ms, f->created_at_ms);
 	FUZZ_CHECK(f->type >= FAULT_ERROR && f->type <= FAULT_LOST_ACK, "type %d", (int)f->type);
 	if (f->type == FAULT_LOST_ACK)
-		FUZZ_CHECK(f->then == FAULT_DROP || f->then == FAULT_ERROR || f->then == FAULT_STATUS,
+		FUZZ_CHECK(f->then == FAULT_DROP || f->then == FAULT_ERROR ||
+				   f->then == FAULT_STATUS,
 			   "lost_ack then %d", (int)f->then);
 	else
 		FUZZ_CHECK(f->then == f->type, "then %d for type %d", (int)f->then, (int)f->type);
@@ -72,7 +72,8 @@ static void check_fields(const fault *f)
 		FUZZ_CHECK(strlen(f->err_msg) >= 1, "an error without errMsg");
 	}
 	if (f->body)
-		FUZZ_CHECK(strlen(f->body) <= FAULTS_BODY_MAX, "a body of %zu bytes", strlen(f->body));
+		FUZZ_CHECK(strlen(f->body) <= FAULTS_BODY_MAX, "a body of %zu bytes",
+			   strlen(f->body));
 	FUZZ_CHECK(f->matches == 0 && f->hits == 0, "a new fault with counters");
 }
 
@@ -80,8 +81,8 @@ static void check_fields(const fault *f)
  * list's JSON). The caller frees it. */
 static char *body_of(const cJSON *shown)
 {
-	static const char *const fields[] = {"op",   "taskName", "after", "times",
-					     "probability", "seed", "ttlMs", "action"};
+	static const char *const fields[] = {"op",	    "taskName", "after", "times",
+					     "probability", "seed",	"ttlMs", "action"};
 	cJSON *body = cJSON_CreateObject();
 	FUZZ_CHECK(body != NULL, "out of memory");
 	for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
@@ -111,7 +112,8 @@ static void match_both(fault_list *original, fault_list *again, const uint8_t *r
 			now += 86400000; /* a day: TTLs run out */
 		bool alive = f->expires_at_ms == 0 || now < f->expires_at_ms;
 		bool op_fits = strcmp(f->op, "*") == 0 || strcmp(f->op, op) == 0;
-		bool name_fits = f->task_name[0] == '\0' || (name && strcmp(f->task_name, name) == 0);
+		bool name_fits =
+			f->task_name[0] == '\0' || (name && strcmp(f->task_name, name) == 0);
 		fault hit_original = {0}, hit_again = {0};
 		int a = faults_match(original, op, name, now, &hit_original);
 		int b2 = faults_match(again, op, name, now, &hit_again);
@@ -122,23 +124,25 @@ static void match_both(fault_list *original, fault_list *again, const uint8_t *r
 			matched++;
 		if (a == 1) {
 			fired++;
-			FUZZ_CHECK(alive && op_fits && name_fits,
-				   "fired on op %s, taskName %s (fault: op %s, taskName \"%s\", %s)", op,
-				   name ? name : "(none)", f->op, f->task_name,
-				   alive ? "alive" : "expired");
-			FUZZ_CHECK(matched > f->after, "fired on match %" PRId64 " with after %" PRId64,
-				   matched, f->after);
+			FUZZ_CHECK(
+				alive && op_fits && name_fits,
+				"fired on op %s, taskName %s (fault: op %s, taskName \"%s\", %s)",
+				op, name ? name : "(none)", f->op, f->task_name,
+				alive ? "alive" : "expired");
+			FUZZ_CHECK(matched > f->after,
+				   "fired on match %" PRId64 " with after %" PRId64, matched,
+				   f->after);
 			FUZZ_CHECK(f->times < 0 || fired <= f->times,
 				   "fired %" PRId64 " times, times %" PRId64, fired, f->times);
 			FUZZ_CHECK(hit_original.hits == fired && hit_again.hits == fired,
-				   "the copy says %" PRId64 " hits, %" PRId64 " fired", hit_original.hits,
-				   fired);
+				   "the copy says %" PRId64 " hits, %" PRId64 " fired",
+				   hit_original.hits, fired);
 			FUZZ_CHECK(f->probability > 0, "a fault of probability 0 fired");
 			fault_free_copy(&hit_original);
 			fault_free_copy(&hit_again);
 		}
-		FUZZ_CHECK(f->matches == matched, "matches %" PRId64 ", counted %" PRId64, f->matches,
-			   matched);
+		FUZZ_CHECK(f->matches == matched, "matches %" PRId64 ", counted %" PRId64,
+			   f->matches, matched);
 	}
 	if (f->probability == 1 && f->times < 0)
 		FUZZ_CHECK(fired == (matched > f->after ? matched - f->after : 0),
@@ -180,8 +184,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		   "the fault as listed is refused when posted back: %s\n  listed: %s", why,
 		   again_body);
 	cJSON *shown_again = faults_to_json(&again, START_MS);
-	FUZZ_CHECK(cJSON_Compare(shown, shown_again, 1), "posting back gives another fault:\n"
-		   "  first:  %s\n  posted: %s", again_body, cJSON_PrintUnformatted(shown_again));
+	FUZZ_CHECK(cJSON_Compare(shown, shown_again, 1),
+		   "posting back gives another fault:\n"
+		   "  first:  %s\n  posted: %s",
+		   again_body, cJSON_PrintUnformatted(shown_again));
 	cJSON_Delete(shown_again);
 	cJSON_Delete(shown);
 	free(again_body);

@@ -32,8 +32,10 @@ static int64_t other_count;
 /* A small valid fixtures text, loaded first so a refused reset has
  * something to keep. */
 static const char seed_fixtures[] =
-	"{\"tasks\":[{\"taskName\":\"10.0.0.11-9000:connector_v2:np_56el1g1jvrs0-incr_trans-1-0:0000000001\","
-	"\"state\":\"RUNNING\",\"config\":{\"source\":{\"clients\":\"[{\\\"clientId\\\":\\\"c1\\\",\\\"subtopic\\\":\\\"oms_store_t1\\\"}]\"}},"
+	"{\"tasks\":[{\"taskName\":\"10.0.0.11-9000:connector_v2:np_56el1g1jvrs0-incr_trans-1-0:"
+	"0000000001\","
+	"\"state\":\"RUNNING\",\"config\":{\"source\":{\"clients\":\"[{\\\"clientId\\\":\\\"c1\\\","
+	"\\\"subtopic\\\":\\\"oms_store_t1\\\"}]\"}},"
 	"\"checkpoint\":1700000000},"
 	"{\"taskName\":\"10.0.0.12-9000:connector_v2:np_5a3kq8d2mtv4-full_trans-1-0:0000000001\","
 	"\"state\":\"RUNNING\",\"config\":{},\"progress\":0.42}]}";
@@ -70,7 +72,8 @@ static void check_loaded(int64_t count)
 {
 	FUZZ_CHECK(count >= 0, "store_count_tasks after a reset: %" PRId64, count);
 	cJSON *tasks = NULL;
-	FUZZ_CHECK(store_list_tasks(store, NS, NULL, NULL, NOW_MS, &tasks) == STORE_OK && cJSON_IsArray(tasks),
+	FUZZ_CHECK(store_list_tasks(store, NS, NULL, NULL, NOW_MS, &tasks) == STORE_OK &&
+			   cJSON_IsArray(tasks),
 		   "store_list_tasks failed after a reset");
 	FUZZ_CHECK(cJSON_GetArraySize(tasks) == count, "listed %d tasks, counted %" PRId64,
 		   cJSON_GetArraySize(tasks), count);
@@ -81,7 +84,8 @@ static void check_loaded(int64_t count)
 		const cJSON *name = cJSON_GetObjectItemCaseSensitive(task, "taskName");
 		FUZZ_CHECK(cJSON_IsString(name), "a listed task without a taskName");
 		FUZZ_CHECK(!previous || strcmp(previous, name->valuestring) < 0,
-			   "tasks not in name order: \"%s\" then \"%s\"", previous, name->valuestring);
+			   "tasks not in name order: \"%s\" then \"%s\"", previous,
+			   name->valuestring);
 		previous = name->valuestring;
 		cJSON *read = NULL;
 		FUZZ_CHECK(store_get_task(store, NS, name->valuestring, NOW_MS, &read) == STORE_OK,
@@ -109,16 +113,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case STORE_INVALID:
 		FUZZ_CHECK(why[0] != '\0', "invalid fixtures without a reason");
-		FUZZ_CHECK(after == before, "a refused reset changed the count: %" PRId64
-			   " -> %" PRId64 " (%s)", before, after, why);
+		FUZZ_CHECK(after == before,
+			   "a refused reset changed the count: %" PRId64 " -> %" PRId64 " (%s)",
+			   before, after, why);
 		break;
 	default:
 		FUZZ_CHECK(0, "store_reset gave status %d on an in-memory store: %s", (int)status,
 			   why);
 	}
 	int64_t other = store_count_tasks(store, OTHER_NS, NOW_MS);
-	FUZZ_CHECK(other == other_count, "namespace %s went from %" PRId64 " to %" PRId64
-		   " tasks when \"%s\" was reset", OTHER_NS, other_count, other, NS);
+	FUZZ_CHECK(other == other_count,
+		   "namespace %s went from %" PRId64 " to %" PRId64 " tasks when \"%s\" was reset",
+		   OTHER_NS, other_count, other, NS);
 	free(text);
 	return 0;
 }

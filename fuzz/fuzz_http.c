@@ -5,10 +5,10 @@
  * The daemon starts once, in this process, as server/main.c starts it: the
  * settings from settings_defaults (port 0, ":memory:", fixtures/default.json,
  * a short connection timeout), a store seeded from the fixtures, the
- * namespace registry, metrics and timer, a server_app, http_start. Each input is written as it is to a new TCP
- * connection to 127.0.0.1:port — the input IS the request, pipelined
- * requests and garbage included — then the write side is shut, and the
- * answer is read until the server closes (at most ANSWER_TIMEOUT_MS).
+ * namespace registry, metrics and timer, a server_app, http_start. Each input is written as it is
+ * to a new TCP connection to 127.0.0.1:port — the input IS the request, pipelined requests and
+ * garbage included — then the write side is shut, and the answer is read until the server closes
+ * (at most ANSWER_TIMEOUT_MS).
  *
  * Properties:
  *   - whatever comes back starts with "HTTP/1.1 ";
@@ -64,10 +64,10 @@ enum {
 	ANSWER_TIMEOUT_MS = 2000,
 	PROBE_TIMEOUT_MS = 10000,
 	RESET_EVERY = 1000,
-	SLOW_MS = 500,		/* an answer this slow resets the state (faults) */
-	JOURNAL_MAX = 10000,	/* journal records kept per namespace */
+	SLOW_MS = 500,	     /* an answer this slow resets the state (faults) */
+	JOURNAL_MAX = 10000, /* journal records kept per namespace */
 	CONNECTION_TIMEOUT_S = 1,
-	MAX_BODY = 16 * 1024,		/* small, so a chunked body can pass it */
+	MAX_BODY = 16 * 1024,		   /* small, so a chunked body can pass it */
 	ANSWER_KEEP_MAX = 8 * 1024 * 1024, /* bytes of an answer kept for checking */
 	WHY_MAX = 1024,
 };
@@ -127,7 +127,8 @@ static void reset_state(void)
 		FUZZ_CHECK(cJSON_IsString(name), "a namespace without a name");
 		namespaces_forget(app.namespaces, name->valuestring);
 		if (strcmp(name->valuestring, STORE_DEFAULT_NAMESPACE) != 0)
-			FUZZ_CHECK(store_namespace_delete(app.store, name->valuestring) != STORE_FAILED,
+			FUZZ_CHECK(store_namespace_delete(app.store, name->valuestring) !=
+					   STORE_FAILED,
 				   "cannot delete namespace %s", name->valuestring);
 	}
 	cJSON_Delete(namespaces);
@@ -219,12 +220,13 @@ typedef struct {
 	size_t total;	/* bytes received, kept or not */
 	bool clean_eof; /* the server closed after answering */
 	bool timed_out;
-	bool reset;	/* the connection ended with an error (RST) */
+	bool reset; /* the connection ended with an error (RST) */
 } answer;
 
 static int connect_daemon(void)
 {
-	struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons((uint16_t)daemon_port)};
+	struct sockaddr_in address = {.sin_family = AF_INET,
+				      .sin_port = htons((uint16_t)daemon_port)};
 	address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	for (int attempt = 0; attempt < 50; attempt++) {
 		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -338,7 +340,7 @@ static void check_envelope(const cJSON *root, const char *text)
 		envelope = envelope || cJSON_GetObjectItemCaseSensitive(root, keys[i]) != NULL;
 	if (!envelope)
 		return;
-	static const char *const order[] = {"errCode", "errMsg",  "errorDetail",
+	static const char *const order[] = {"errCode",	 "errMsg", "errorDetail",
 					    "isSuccess", "result", "retryable"};
 	const cJSON *item = root->child;
 	for (size_t i = 0; i < sizeof order / sizeof *order; i++, item = item->next)
@@ -365,8 +367,9 @@ static void check_answer(const answer *got, const uint8_t *request, size_t size)
 	for (;;) {
 		size_t remaining = (size_t)(end - p);
 		size_t shown = remaining < 40 ? remaining : 40;
-		FUZZ_CHECK(memcmp(p, prefix, remaining < sizeof prefix - 1 ? remaining
-									: sizeof prefix - 1) == 0,
+		FUZZ_CHECK(memcmp(p, prefix,
+				  remaining < sizeof prefix - 1 ? remaining : sizeof prefix - 1) ==
+				   0,
 			   "an answer after \"100 Continue\" starts \"%.*s\"", (int)shown, p);
 		const char *blank = find_bytes(p, remaining, "\r\n\r\n");
 		if (!blank) {
@@ -398,10 +401,12 @@ static void check_answer(const answer *got, const uint8_t *request, size_t size)
 			if (header_is(line, line_end, "Content-Type", &value, &value_len)) {
 				content_type = value;
 				content_type_len = value_len;
-			} else if (header_is(line, line_end, "Content-Length", &value, &value_len)) {
+			} else if (header_is(line, line_end, "Content-Length", &value,
+					     &value_len)) {
 				content_length = value;
 				content_length_len = value_len;
-			} else if (header_is(line, line_end, "Transfer-Encoding", &value, &value_len)) {
+			} else if (header_is(line, line_end, "Transfer-Encoding", &value,
+					     &value_len)) {
 				chunked = value_len >= 7 && strncasecmp(value, "chunked", 7) == 0;
 			}
 			line = line_end + 2;
@@ -415,7 +420,8 @@ static void check_answer(const answer *got, const uint8_t *request, size_t size)
 		size_t declared = 0;
 		for (size_t i = 0; i < content_length_len; i++) {
 			FUZZ_CHECK(content_length[i] >= '0' && content_length[i] <= '9',
-				   "Content-Length \"%.*s\"", (int)content_length_len, content_length);
+				   "Content-Length \"%.*s\"", (int)content_length_len,
+				   content_length);
 			declared = declared * 10 + (size_t)(content_length[i] - '0');
 		}
 		const char *body = blank + 4;
@@ -473,9 +479,10 @@ static void probe_daemon(void)
 				     "Connection: close\r\n\r\n";
 	answer got;
 	exchange((const uint8_t *)health, sizeof health - 1, PROBE_TIMEOUT_MS, &got);
-	FUZZ_CHECK(got.len >= 12 && memcmp(got.data, "HTTP/1.1 200", 12) == 0,
-		   "the daemon is wedged: a health request after a timed-out answer got %zu bytes%s",
-		   got.len, got.timed_out ? " and timed out" : "");
+	FUZZ_CHECK(
+		got.len >= 12 && memcmp(got.data, "HTTP/1.1 200", 12) == 0,
+		"the daemon is wedged: a health request after a timed-out answer got %zu bytes%s",
+		got.len, got.timed_out ? " and timed out" : "");
 	free(got.data);
 }
 
@@ -502,7 +509,7 @@ static bool well_formed(const uint8_t *request, size_t size, char *ns, size_t ns
 	if (p == text || p >= blank || *p != ' ')
 		return false;
 	const char *target = ++p;
-	while (p < blank && *p > ' ' && *p < 0x7f)
+	while (p<blank && * p> ' ' && *p < 0x7f)
 		p++;
 	if (p == target || *target != '/' || p + 10 > blank || *p != ' ' ||
 	    (memcmp(p + 1, "HTTP/1.1\r\n", 10) != 0 && memcmp(p + 1, "HTTP/1.0\r\n", 10) != 0))
@@ -575,14 +582,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int requests = atomic_load(&app.in_flight);
 	unsigned connections = open_connections();
 	char ns[STORE_NAMESPACE_MAX + 1];
-	bool must_answer = expect_answers && well_formed(data, size, ns, sizeof ns) && !has_faults(ns);
+	bool must_answer =
+		expect_answers && well_formed(data, size, ns, sizeof ns) && !has_faults(ns);
 	int64_t started = now_ms();
 	answer got;
 	exchange(data, size, ANSWER_TIMEOUT_MS, &got);
 	if (verbose)
 		fprintf(stderr, "fuzz_http: %zu bytes in, %zu bytes back%s%s: %.*s\n", size,
 			got.total, got.timed_out ? ", timed out" : "",
-			got.reset ? ", reset" : got.clean_eof ? "" : ", no EOF",
+			got.reset	? ", reset"
+			: got.clean_eof ? ""
+					: ", no EOF",
 			(int)(got.len < 300 ? got.len : 300), got.data);
 	if (got.len > 0)
 		check_answer(&got, data, size);

@@ -82,10 +82,7 @@ static void check_json_entry(const cJSON *root, const params *list, const char *
  * strcmp that would slow every input tenfold. The first and last few are
  * checked, which covers repeats at either end of a long list.
  */
-static bool sampled(size_t i, size_t count)
-{
-	return i < 16 || i + 16 >= count;
-}
+static bool sampled(size_t i, size_t count) { return i < 16 || i + 16 >= count; }
 
 static int by_name(const void *a, const void *b)
 {
@@ -118,8 +115,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(rc == 0 || rc == -1, "params_parse_form returned %d", rc);
 	if (rc < 0)
 		FUZZ_CHECK(why[0] != '\0', "a refused form without a reason");
-	FUZZ_CHECK(list.count <= PARAMS_COUNT_MAX && list.count <= list.cap,
-		   "count %zu, cap %zu", list.count, list.cap);
+	FUZZ_CHECK(list.count <= PARAMS_COUNT_MAX && list.count <= list.cap, "count %zu, cap %zu",
+		   list.count, list.cap);
 
 	for (size_t i = 0; i < list.count; i++) {
 		const param *item = &list.items[i];
@@ -133,7 +130,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const char *first[2] = {NULL, NULL};
 		size_t count = params_all(&list, item->name, first, 2);
 		FUZZ_CHECK(count >= 1, "params_all misses a listed name");
-		FUZZ_CHECK((count == 1 && seen == 1 && single == first[0]) || (count > 1 && seen == -1),
+		FUZZ_CHECK((count == 1 && seen == 1 && single == first[0]) ||
+				   (count > 1 && seen == -1),
 			   "params_single says %d, params_all counts %zu", seen, count);
 		/* a zero-capacity call still counts */
 		FUZZ_CHECK(params_all(&list, item->name, NULL, 0) == count, "params_all(max 0)");

@@ -33,7 +33,7 @@ static void check_parts(const taskname *name, const char *text, size_t len)
 	FUZZ_CHECK(strlen(name->project) >= 1 && strchr(name->project, '-') == NULL,
 		   "project \"%s\"", name->project);
 	FUZZ_CHECK(strlen(name->type) >= 1, "empty type");
-	component_type expected = strcmp(name->type, "incr_trans") == 0   ? COMPONENT_INCR_TRANS
+	component_type expected = strcmp(name->type, "incr_trans") == 0	  ? COMPONENT_INCR_TRANS
 				  : strcmp(name->type, "full_trans") == 0 ? COMPONENT_FULL_TRANS
 									  : COMPONENT_OTHER;
 	FUZZ_CHECK(name->component == expected, "type \"%s\" gave component %d", name->type,
@@ -72,8 +72,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		taskname_format(&name, formatted, sizeof formatted);
 		size_t formatted_len = strlen(formatted);
 		FUZZ_CHECK(formatted_len == size && memcmp(formatted, text, size) == 0,
-			   "round trip: parsed %zu bytes \"%.*s\", formatted \"%s\"", size, (int)size,
-			   text, formatted);
+			   "round trip: parsed %zu bytes \"%.*s\", formatted \"%s\"", size,
+			   (int)size, text, formatted);
 		check_parts(&name, text, size);
 
 		taskname again;
@@ -82,8 +82,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(strcmp(again.host, name.host) == 0 && again.port == name.port &&
 				   strcmp(again.project, name.project) == 0 &&
 				   strcmp(again.type, name.type) == 0 &&
-				   strcmp(again.sub, name.sub) == 0 && strcmp(again.idx, name.idx) == 0 &&
-				   again.seq == name.seq && again.component == name.component,
+				   strcmp(again.sub, name.sub) == 0 &&
+				   strcmp(again.idx, name.idx) == 0 && again.seq == name.seq &&
+				   again.component == name.component,
 			   "reparsing \"%s\" gives other parts", formatted);
 	} else {
 		FUZZ_CHECK(why != NULL && why[0] != '\0', "a refused name without a reason");
@@ -95,7 +96,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(taskname_check_host(text, size, NULL) == host_rc,
 		   "why=NULL changes the host result");
 	if (host_rc == 0) {
-		FUZZ_CHECK(size >= 1 && size <= TASKNAME_HOST_MAX, "host of %zu bytes accepted", size);
+		FUZZ_CHECK(size >= 1 && size <= TASKNAME_HOST_MAX, "host of %zu bytes accepted",
+			   size);
 		for (size_t i = 0; i < size; i++)
 			FUZZ_CHECK(in_host_set(text[i]), "host byte 0x%02x accepted",
 				   (unsigned char)text[i]);

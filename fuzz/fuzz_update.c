@@ -37,12 +37,17 @@ static cJSON *build_realistic(void)
 {
 	static const char text[] =
 		"{\"source\":{\"sourceType\":\"MYSQL\","
-		"\"clients\":\"[{\\\"clientId\\\":\\\"p_493po_incr_client_1_0\\\",\\\"subtopic\\\":\\\"oms_store_p_493po_0_1_0\\\"}]\","
-		"\"username\":\"oms_store_reader\",\"password\":\"******\",\"timezone\":\"+08:00\"},"
-		"\"sink\":{\"sinkType\":\"OB_MYSQL\",\"jdbcUrl\":\"jdbc:mysql://10.0.0.31:2881/?useSSL=false\","
+		"\"clients\":\"[{\\\"clientId\\\":\\\"p_493po_incr_client_1_0\\\",\\\"subtopic\\\":"
+		"\\\"oms_store_p_493po_0_1_0\\\"}]\","
+		"\"username\":\"oms_store_reader\",\"password\":\"******\",\"timezone\":\"+08:00\"}"
+		","
+		"\"sink\":{\"sinkType\":\"OB_MYSQL\",\"jdbcUrl\":\"jdbc:mysql://10.0.0.31:2881/"
+		"?useSSL=false\","
 		"\"workerNum\":\"16\",\"batchSize\":\"200\",\"enableDdl\":\"true\"},"
-		"\"condition\":{\"whiteCondition\":\"[{\\\"name\\\":\\\"app_db\\\",\\\"all\\\":true}]\",\"blackCondition\":\"[]\"},"
-		"\"coordinator\":{\"bridgeQueueSize\":\"256\",\"throttleRps\":\"none\",\"throttleIOPS\":\"none\"}}";
+		"\"condition\":{\"whiteCondition\":\"[{\\\"name\\\":\\\"app_db\\\",\\\"all\\\":"
+		"true}]\",\"blackCondition\":\"[]\"},"
+		"\"coordinator\":{\"bridgeQueueSize\":\"256\",\"throttleRps\":\"none\","
+		"\"throttleIOPS\":\"none\"}}";
 	return cJSON_Parse(text);
 }
 
@@ -103,15 +108,12 @@ static void flat_from_map(const cJSON *map, flat_map *out)
 {
 	size_t count = 0;
 	const cJSON *scope, *entry;
-	cJSON_ArrayForEach(scope, map)
-		count += (size_t)cJSON_GetArraySize(scope);
+	cJSON_ArrayForEach(scope, map) count += (size_t)cJSON_GetArraySize(scope);
 	out->items = calloc(count ? count : 1, sizeof *out->items);
 	FUZZ_CHECK(out->items != NULL, "out of memory");
 	out->count = 0;
-	cJSON_ArrayForEach(scope, map)
-		cJSON_ArrayForEach(entry, scope)
-			out->items[out->count++] =
-				(flat_entry){scope->string, entry->string, entry->valuestring};
+	cJSON_ArrayForEach(scope, map) cJSON_ArrayForEach(entry, scope) out->items[out->count++] =
+		(flat_entry){scope->string, entry->string, entry->valuestring};
 	flat_sort(out);
 }
 
@@ -121,8 +123,7 @@ static void flat_from_deletes(const cJSON *deletes, flat_map *out, char **buffer
 {
 	size_t count = (size_t)cJSON_GetArraySize(deletes), bytes = 1;
 	const cJSON *entry;
-	cJSON_ArrayForEach(entry, deletes)
-		bytes += strlen(entry->valuestring) + 1;
+	cJSON_ArrayForEach(entry, deletes) bytes += strlen(entry->valuestring) + 1;
 	out->items = calloc(count ? count : 1, sizeof *out->items);
 	*buffer = malloc(bytes);
 	FUZZ_CHECK(out->items && *buffer, "out of memory");
@@ -143,7 +144,8 @@ static void flat_from_deletes(const cJSON *deletes, flat_map *out, char **buffer
 static const flat_entry *flat_find(const flat_map *map, const char *scope, const char *key)
 {
 	flat_entry probe = {scope, key, NULL};
-	return map->count ? bsearch(&probe, map->items, map->count, sizeof probe, flat_order) : NULL;
+	return map->count ? bsearch(&probe, map->items, map->count, sizeof probe, flat_order)
+			  : NULL;
 }
 
 static bool flat_equal(const flat_map *a, const flat_map *b)
@@ -195,11 +197,12 @@ static void check_merge(const flat_map *base, const flat_map *deletes, const fla
 			continue;
 		const flat_entry *got = flat_find(result, was->scope, was->key);
 		if (flat_find(deletes, was->scope, was->key))
-			FUZZ_CHECK(got == NULL, "deleted \"%.64s.%.64s\" is still there", was->scope,
-				   was->key);
+			FUZZ_CHECK(got == NULL, "deleted \"%.64s.%.64s\" is still there",
+				   was->scope, was->key);
 		else
 			FUZZ_CHECK(got && strcmp(got->value, was->value) == 0,
-				   "untouched \"%.64s.%.64s\" changed or went", was->scope, was->key);
+				   "untouched \"%.64s.%.64s\" changed or went", was->scope,
+				   was->key);
 	}
 	/* nothing else */
 	for (size_t i = 0; i < result->count; i++) {

@@ -25,7 +25,8 @@ typedef http_response (*admin_handler)(const http_request *request, const char *
 
 static http_response json_answer(unsigned status, cJSON *root)
 {
-	http_response response = {.status = status, .body = root ? cJSON_PrintUnformatted(root) : NULL};
+	http_response response = {.status = status,
+				  .body = root ? cJSON_PrintUnformatted(root) : NULL};
 	cJSON_Delete(root);
 	return response;
 }
@@ -98,7 +99,8 @@ static http_response get_task(const http_request *request, const char *task_name
 	store_status status =
 		store_get_task(request->app->store, request->ns, task_name, request->now_ms, &task);
 	if (status == STORE_NOT_FOUND)
-		return http_plain_error(MHD_HTTP_NOT_FOUND, "TASK_NOT_FOUND", "no task has this name");
+		return http_plain_error(MHD_HTTP_NOT_FOUND, "TASK_NOT_FOUND",
+					"no task has this name");
 	if (status != STORE_OK)
 		return storage_failure();
 	return json_answer(MHD_HTTP_OK, task);
@@ -135,14 +137,16 @@ static http_response fail_task(const http_request *request, const char *task_nam
 	if (!cJSON_IsString(message) || !*message->valuestring ||
 	    strlen(message->valuestring) > 4096) {
 		cJSON_Delete(body);
-		return bad_request("the body must be {\"message\": \"a non-empty string of at most 4096 bytes\"}");
+		return bad_request("the body must be {\"message\": \"a non-empty string of at most "
+				   "4096 bytes\"}");
 	}
 	cJSON *task = NULL;
 	store_status status = store_fail_task(request->app->store, request->ns, task_name,
 					      message->valuestring, request->now_ms, &task);
 	cJSON_Delete(body);
 	if (status == STORE_NOT_FOUND)
-		return http_plain_error(MHD_HTTP_NOT_FOUND, "TASK_NOT_FOUND", "no task has this name");
+		return http_plain_error(MHD_HTTP_NOT_FOUND, "TASK_NOT_FOUND",
+					"no task has this name");
 	if (status != STORE_OK || !task)
 		return storage_failure();
 	return json_answer(MHD_HTTP_OK, task);
@@ -263,7 +267,8 @@ static http_response journal_clear(const http_request *request, const char *unus
 static http_response clock_get(const http_request *request, const char *unused)
 {
 	(void)unused;
-	return json_answer(MHD_HTTP_OK, namespaces_clock_json(request->app->namespaces, request->ns));
+	return json_answer(MHD_HTTP_OK,
+			   namespaces_clock_json(request->app->namespaces, request->ns));
 }
 
 static http_response clock_set(const http_request *request, const char *unused)
@@ -274,7 +279,8 @@ static http_response clock_set(const http_request *request, const char *unused)
 	if (!body)
 		return refusal;
 	char why[256];
-	int rc = namespaces_clock_apply(request->app->namespaces, request->ns, body, why, sizeof why);
+	int rc = namespaces_clock_apply(request->app->namespaces, request->ns, body, why,
+					sizeof why);
 	cJSON_Delete(body);
 	if (rc < 0)
 		return bad_request(why);
@@ -301,7 +307,8 @@ static http_response fault_add(const http_request *request, const char *unused)
 static http_response fault_listing(const http_request *request, const char *unused)
 {
 	(void)unused;
-	return json_answer(MHD_HTTP_OK, namespaces_faults_json(request->app->namespaces, request->ns));
+	return json_answer(MHD_HTTP_OK,
+			   namespaces_faults_json(request->app->namespaces, request->ns));
 }
 
 static http_response fault_remove(const http_request *request, const char *id_text)
@@ -352,7 +359,8 @@ static http_response snapshot_answer(const http_request *request, store_status s
 	if (status == STORE_INVALID)
 		return bad_request("a snapshot name is 1 to 64 of A-Z a-z 0-9 _ -");
 	if (status == STORE_NOT_FOUND)
-		return http_plain_error(MHD_HTTP_NOT_FOUND, "NOT_FOUND", "no snapshot has this name");
+		return http_plain_error(MHD_HTTP_NOT_FOUND, "NOT_FOUND",
+					"no snapshot has this name");
 	if (status != STORE_OK)
 		return storage_failure();
 	cJSON *list;
@@ -396,8 +404,8 @@ static http_response snapshot_restore(const http_request *request, const char *n
 
 static http_response snapshot_delete(const http_request *request, const char *name)
 {
-	return snapshot_answer(request, store_snapshot_delete(request->app->store, request->ns, name,
-							      request->now_ms));
+	return snapshot_answer(request, store_snapshot_delete(request->app->store, request->ns,
+							      name, request->now_ms));
 }
 
 /* ---- metrics ------------------------------------------------------------ */
@@ -406,12 +414,14 @@ static http_response metrics_get(const http_request *request, const char *unused
 {
 	(void)unused;
 	int64_t counts[TASK__COUNT][COMPONENT__COUNT];
-	if (store_task_counts(request->app->store, request->ns, request->now_ms, counts) != STORE_OK)
+	if (store_task_counts(request->app->store, request->ns, request->now_ms, counts) !=
+	    STORE_OK)
 		return storage_failure();
 	char *text = metrics_render(request->app->metrics, counts, request->app->start_time);
 	if (!text)
 		return storage_failure();
-	http_response response = {.status = MHD_HTTP_OK, .body = text,
+	http_response response = {.status = MHD_HTTP_OK,
+				  .body = text,
 				  .content_type = "text/plain; version=0.0.4; charset=utf-8"};
 	return response;
 }
@@ -510,9 +520,9 @@ http_response admin_route(const http_request *request)
 				 *allow ? ", " : "", row->method);
 	}
 	if (*allow) {
-		http_response response = http_plain_error(MHD_HTTP_METHOD_NOT_ALLOWED,
-							  "METHOD_NOT_ALLOWED",
-							  "this control route does not take that method");
+		http_response response =
+			http_plain_error(MHD_HTTP_METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED",
+					 "this control route does not take that method");
 		memcpy(response.allow, allow, sizeof response.allow);
 		return response;
 	}

@@ -35,7 +35,8 @@ char *envelope_error(const envelope_failure *failure)
 	cJSON_AddStringToObject(detail, "reason", failure->reason ? failure->reason : "");
 	cJSON_AddStringToObject(detail, "proposal", failure->proposal ? failure->proposal : "");
 	cJSON_AddItemToObject(detail, "extraContext",
-			      failure->extra ? cJSON_Duplicate(failure->extra, 1) : cJSON_CreateObject());
+			      failure->extra ? cJSON_Duplicate(failure->extra, 1)
+					     : cJSON_CreateObject());
 	cJSON_AddFalseToObject(root, "isSuccess");
 	cJSON_AddNullToObject(root, "result");
 	cJSON_AddBoolToObject(root, "retryable", failure->retryable);

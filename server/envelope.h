@@ -17,12 +17,12 @@
 char *envelope_success(const char *result);
 
 typedef struct {
-	const char *code;     /* errCode and errorDetail.code */
-	const char *message;  /* errMsg and errorDetail.message */
+	const char *code;    /* errCode and errorDetail.code */
+	const char *message; /* errMsg and errorDetail.message */
 	const char *reason;
 	const char *proposal;
 	bool retryable;
-	const cJSON *extra;   /* errorDetail.extraContext; NULL gives {} */
+	const cJSON *extra; /* errorDetail.extraContext; NULL gives {} */
 } envelope_failure;
 
 char *envelope_error(const envelope_failure *failure);

@@ -69,7 +69,8 @@ static enum MHD_Result send_response(struct MHD_Connection *connection, http_res
 		free(response->body);
 		return MHD_NO; /* MHD closes the connection without an answer */
 	}
-	static const char fallback[] = "{\"error\":\"INTERNAL_ERROR\",\"message\":\"out of memory\"}";
+	static const char fallback[] =
+		"{\"error\":\"INTERNAL_ERROR\",\"message\":\"out of memory\"}";
 	struct MHD_Response *reply;
 	if (response->body)
 		reply = MHD_create_response_from_buffer(strlen(response->body), response->body,
@@ -83,7 +84,8 @@ static enum MHD_Result send_response(struct MHD_Connection *connection, http_res
 	}
 	unsigned status = response->body ? response->status : MHD_HTTP_INTERNAL_SERVER_ERROR;
 	MHD_add_response_header(reply, MHD_HTTP_HEADER_CONTENT_TYPE,
-				response->content_type ? response->content_type : "application/json");
+				response->content_type ? response->content_type
+						       : "application/json");
 	if (response->allow[0])
 		MHD_add_response_header(reply, MHD_HTTP_HEADER_ALLOW, response->allow);
 	if (response->authenticate)
@@ -121,11 +123,12 @@ static void client_address(struct MHD_Connection *connection, char *out, size_t 
 		return;
 	const struct sockaddr *address = info->client_addr;
 	if (address->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)address)->sin_addr, out,
-			  (socklen_t)cap);
-	else if (address->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)address)->sin6_addr,
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)address)->sin_addr,
 			  out, (socklen_t)cap);
+	else if (address->sa_family == AF_INET6)
+		inet_ntop(AF_INET6,
+			  &((const struct sockaddr_in6 *)(const void *)address)->sin6_addr, out,
+			  (socklen_t)cap);
 }
 
 /* MHD hands over decoded query arguments with their sizes, so a %00 inside a
@@ -201,7 +204,8 @@ static enum MHD_Result dispatch(server_app *app, struct MHD_Connection *connecti
 		request.path = path;
 		request.now_ms = namespaces_now(app->namespaces, request.ns);
 		for (size_t i = 0; i < sizeof route_table / sizeof *route_table; i++)
-			if (strncmp(path, route_table[i].prefix, strlen(route_table[i].prefix)) == 0) {
+			if (strncmp(path, route_table[i].prefix, strlen(route_table[i].prefix)) ==
+			    0) {
 				response = route_table[i].handler(&request);
 				break;
 			}
@@ -260,7 +264,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 			return MHD_NO;
 		textbuf_init(&state->body, app->settings->max_body);
 		params_init(&state->query);
-		MHD_get_connection_values_n(connection, MHD_GET_ARGUMENT_KIND, collect_argument, state);
+		MHD_get_connection_values_n(connection, MHD_GET_ARGUMENT_KIND, collect_argument,
+					    state);
 		*request_context = state;
 		atomic_fetch_add(&app->in_flight, 1);
 		if (declared_too_large(connection, app->settings->max_body)) {
@@ -320,7 +325,8 @@ static void on_mhd_log(void *cls, const char *format, va_list args)
 	log_write(dropped ? LOG_DEBUG : LOG_WARN, "libmicrohttpd: %s", line);
 }
 
-int http_start(server_app *app, struct MHD_Daemon **daemon, unsigned *port, char *why, size_t why_cap)
+int http_start(server_app *app, struct MHD_Daemon **daemon, unsigned *port, char *why,
+	       size_t why_cap)
 {
 	const settings *s = app->settings;
 	struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons((uint16_t)s->port)};
@@ -336,18 +342,15 @@ int http_start(server_app *app, struct MHD_Daemon **daemon, unsigned *port, char
 	*daemon = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, app,
 		/* first, so that every later message goes through it */
-		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&address,
-		MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK,
-		MHD_OPTION_CONNECTION_TIMEOUT, s->connection_timeout_s,
-		MHD_OPTION_CONNECTION_LIMIT, s->connection_limit,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->per_ip_connection_limit,
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
+		(struct sockaddr *)&address, MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK,
+		MHD_OPTION_CONNECTION_TIMEOUT, s->connection_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
+		s->connection_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->per_ip_connection_limit,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, app,
-		MHD_OPTION_END);
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, app, MHD_OPTION_END);
 	if (!*daemon) {
-		snprintf(why, why_cap, "cannot listen on %s:%u (in use, or not allowed?)", s->listen,
-			 s->port);
+		snprintf(why, why_cap, "cannot listen on %s:%u (in use, or not allowed?)",
+			 s->listen, s->port);
 		return -1;
 	}
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(*daemon, MHD_DAEMON_INFO_BIND_PORT);

@@ -32,7 +32,7 @@ typedef struct {
 	task_store *store;
 	struct namespace_registry *namespaces; /* clocks and faults */
 	struct metrics *metrics;
-	double start_time;		       /* unix seconds */
+	double start_time; /* unix seconds */
 	int http_status_by_error[ERR__COUNT];
 	atomic_int in_flight; /* requests between their first byte and their answer */
 } server_app;
@@ -48,12 +48,12 @@ typedef struct {
 	const char *query_error;  /* non-NULL: a parameter was refused (why) */
 	const char *content_type; /* NULL when absent */
 	const char *authorization;
-	const char *body;	  /* NULL or `body_len` bytes, NUL-terminated */
+	const char *body; /* NULL or `body_len` bytes, NUL-terminated */
 	size_t body_len;
-	bool body_too_large;	  /* the body passed --max-body and was not kept */
-	char client[64];	  /* the peer's address */
-	int64_t now_ms;		  /* the namespace's clock */
-	int64_t started_ns;	  /* monotonic, for the duration metrics */
+	bool body_too_large; /* the body passed --max-body and was not kept */
+	char client[64];     /* the peer's address */
+	int64_t now_ms;	     /* the namespace's clock */
+	int64_t started_ns;  /* monotonic, for the duration metrics */
 } http_request;
 
 /*
@@ -79,18 +79,19 @@ void http_deferred_ready(http_deferred *deferred);
 
 typedef struct http_response {
 	unsigned status;
-	char *body;		/* owned JSON text; freed by the glue */
-	char allow[64];		/* the Allow header of a 405, or "" */
+	char *body;		  /* owned JSON text; freed by the glue */
+	char allow[64];		  /* the Allow header of a 405, or "" */
 	const char *content_type; /* NULL: application/json */
-	bool raw;		/* `body` is not JSON (an injected status answer) */
-	bool drop;		/* close the connection without an answer */
-	bool authenticate;	/* add WWW-Authenticate: Bearer (a 401) */
-	http_deferred *deferred; /* non-NULL: the answer comes later (above) */
+	bool raw;		  /* `body` is not JSON (an injected status answer) */
+	bool drop;		  /* close the connection without an answer */
+	bool authenticate;	  /* add WWW-Authenticate: Bearer (a 401) */
+	http_deferred *deferred;  /* non-NULL: the answer comes later (above) */
 } http_response;
 
 /* Starts the daemon. Returns 0 with `*daemon` and the bound `*port`, or -1
  * with a sentence in `why`. */
-int http_start(server_app *app, struct MHD_Daemon **daemon, unsigned *port, char *why, size_t why_cap);
+int http_start(server_app *app, struct MHD_Daemon **daemon, unsigned *port, char *why,
+	       size_t why_cap);
 
 /*
  * Stops accepting connections, waits up to `drain_ms` for requests in

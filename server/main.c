@@ -181,8 +181,8 @@ int main(int argc, char **argv)
 	if (s.threads)
 		log_write(LOG_WARN, "threads = %u is ignored: each connection has its own thread",
 			  s.threads);
-	log_write(LOG_INFO, "database %s (%s durability), %s mode, admin API %s",
-		  s.db, s.durability == DURABILITY_FULL ? "full" : "normal",
+	log_write(LOG_INFO, "database %s (%s durability), %s mode, admin API %s", s.db,
+		  s.durability == DURABILITY_FULL ? "full" : "normal",
 		  s.lenient ? "lenient" : "strict", s.admin_token[0] ? "token-protected" : "open");
 
 	int signal_number = 0;

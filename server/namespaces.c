@@ -120,7 +120,8 @@ int namespaces_clock_apply(namespace_registry *registry, const char *ns, const c
 			   char *why, size_t why_cap)
 {
 	if (!cJSON_IsObject(body) || !body->child) {
-		snprintf(why, why_cap, "the body must be {\"freeze\":bool}, {\"set\":ms} or {\"advanceMs\":N}");
+		snprintf(why, why_cap,
+			 "the body must be {\"freeze\":bool}, {\"set\":ms} or {\"advanceMs\":N}");
 		return -1;
 	}
 	int64_t set = 0, advance = 0;
@@ -138,7 +139,8 @@ int namespaces_clock_apply(namespace_registry *registry, const char *ns, const c
 			freeze = cJSON_IsTrue(field);
 		} else {
 			snprintf(why, why_cap,
-				 "\"%.32s\" is not one of set (ms >= 0), advanceMs (N >= 0), freeze (bool), each once",
+				 "\"%.32s\" is not one of set (ms >= 0), advanceMs (N >= 0), "
+				 "freeze (bool), each once",
 				 field->string);
 			return -1;
 		}

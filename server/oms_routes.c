@@ -31,7 +31,7 @@ typedef struct {
 } oms_operation;
 
 static const oms_operation operation_table[] = {
-	{"resume", OP_RESUME}, {"stop", OP_STOP},	{"update", OP_UPDATE},
+	{"resume", OP_RESUME},	 {"stop", OP_STOP},	{"update", OP_UPDATE},
 	{"migrate", OP_MIGRATE}, {"delete", OP_DELETE},
 };
 
@@ -40,7 +40,10 @@ static http_response envelope_refusal(unsigned status, const char *code, const c
 				      const char *proposal)
 {
 	envelope_failure failure = {
-		.code = code, .message = message, .reason = message, .proposal = proposal,
+		.code = code,
+		.message = message,
+		.reason = message,
+		.proposal = proposal,
 	};
 	return (http_response){.status = status, .body = envelope_error(&failure)};
 }
@@ -55,7 +58,7 @@ static bool is_form(const char *content_type)
 
 /* Everything the pipeline holds for one request; freed by `parsed_free`. */
 typedef struct {
-	params all;	 /* query, then form body */
+	params all; /* query, then form body */
 	char *params_json;
 	cJSON *deletes;
 	cJSON *update;
@@ -138,17 +141,19 @@ static int parse_request(const http_request *request, rules_op op, parsed_reques
 	}
 	if (op == OP_UPDATE) {
 		const char *values[CONFIGMAP_DELETES_MAX];
-		size_t count = params_all(&parsed->all, "deleteParams", values, CONFIGMAP_DELETES_MAX);
+		size_t count =
+			params_all(&parsed->all, "deleteParams", values, CONFIGMAP_DELETES_MAX);
 		if (count > CONFIGMAP_DELETES_MAX)
-			return refuse_argument(parsed, "deleteParams is repeated more than %s times",
-					       "1024");
+			return refuse_argument(
+				parsed, "deleteParams is repeated more than %s times", "1024");
 		char why[512];
 		if (configmap_parse_deletes(values, count, &parsed->deletes, why, sizeof why) < 0)
 			return refuse_argument(parsed, "%s", why);
 		const char *body = form ? NULL : request->body;
 		if (configmap_parse_update(body, body ? request->body_len : 0, &parsed->update, why,
 					   sizeof why) < 0)
-			return refuse_argument(parsed, "the updateConfigMap body is refused: %.400s", why);
+			return refuse_argument(parsed,
+					       "the updateConfigMap body is refused: %.400s", why);
 		out->deletes = parsed->deletes;
 		out->update = parsed->update;
 	}
@@ -158,7 +163,8 @@ static int parse_request(const http_request *request, rules_op op, parsed_reques
 static http_response answer(const server_app *app, const store_outcome *outcome)
 {
 	if (outcome->error == ERR_NONE)
-		return (http_response){.status = MHD_HTTP_OK, .body = envelope_success(outcome->result)};
+		return (http_response){.status = MHD_HTTP_OK,
+				       .body = envelope_success(outcome->result)};
 	envelope_failure failure = {
 		.code = error_name(outcome->error),
 		.message = outcome->message,
@@ -222,7 +228,8 @@ static http_response fault_answer(const fault *f)
 	}
 	if (f->then == FAULT_STATUS) {
 		char *body = strdup(f->body ? f->body : "");
-		return (http_response){.status = (unsigned)f->http_status, .body = body,
+		return (http_response){.status = (unsigned)f->http_status,
+				       .body = body,
 				       .content_type = "text/plain; charset=utf-8",
 				       .raw = true};
 	}
@@ -253,7 +260,7 @@ typedef struct {
 	server_app *app;
 	int64_t started_ns;
 	bool has_fault;
-	fault injected;	  /* a delay, hang or lost_ack that fired */
+	fault injected; /* a delay, hang or lost_ack that fired */
 	timer_entry timer;
 } oms_call;
 
@@ -338,16 +345,16 @@ http_response oms_route(const http_request *request)
 				operation = &operation_table[i];
 	if (!operation)
 		return envelope_refusal(MHD_HTTP_NOT_FOUND, "NOT_FOUND", "no such route",
-					"The connector operations are POST /connector/task/v2/{resume,stop,update,migrate,delete}.");
+					"The connector operations are POST "
+					"/connector/task/v2/{resume,stop,update,migrate,delete}.");
 	server_app *app = request->app;
 	if (strcmp(request->method, "POST") != 0) {
 		journal_refusal(request, operation->name, "METHOD_NOT_ALLOWED",
 				MHD_HTTP_METHOD_NOT_ALLOWED, NULL);
 		count(app, operation->op, "METHOD_NOT_ALLOWED", request->started_ns);
-		http_response response = envelope_refusal(MHD_HTTP_METHOD_NOT_ALLOWED,
-							  "METHOD_NOT_ALLOWED",
-							  "this route accepts only POST",
-							  "Send the request with POST.");
+		http_response response = envelope_refusal(
+			MHD_HTTP_METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED",
+			"this route accepts only POST", "Send the request with POST.");
 		snprintf(response.allow, sizeof response.allow, "POST");
 		return response;
 	}
@@ -355,9 +362,10 @@ http_response oms_route(const http_request *request)
 		journal_refusal(request, operation->name, "PAYLOAD_TOO_LARGE",
 				MHD_HTTP_CONTENT_TOO_LARGE, NULL);
 		count(app, operation->op, "PAYLOAD_TOO_LARGE", request->started_ns);
-		return envelope_refusal(MHD_HTTP_CONTENT_TOO_LARGE, "PAYLOAD_TOO_LARGE",
-					"the request body is larger than the server's limit (max_body)",
-					"Send a smaller body, or start connector-mock with a larger --max-body.");
+		return envelope_refusal(
+			MHD_HTTP_CONTENT_TOO_LARGE, "PAYLOAD_TOO_LARGE",
+			"the request body is larger than the server's limit (max_body)",
+			"Send a smaller body, or start connector-mock with a larger --max-body.");
 	}
 	oms_call *call = calloc(1, sizeof *call);
 	if (!call)
@@ -392,7 +400,8 @@ http_response oms_route(const http_request *request)
 			/* answered in the operation's place: nothing changes */
 			store_record_refusal(app->store, operation->name, call->request.task_name,
 					     fault_code(&f),
-					     f.type == FAULT_DROP ? 0 : f.http_status, &call->request);
+					     f.type == FAULT_DROP ? 0 : f.http_status,
+					     &call->request);
 			count(app, operation->op, fault_code(&f), request->started_ns);
 			http_response response = fault_answer(&f);
 			fault_free_copy(&f);
@@ -406,7 +415,7 @@ http_response oms_route(const http_request *request)
 	call->job.request = &call->request;
 	call->job.done = call_done;
 	call->job.context = call;
-	call->deferred = (http_deferred){.start = call_start, .finish = call_finish,
-					 .release = call_release};
+	call->deferred = (http_deferred){
+		.start = call_start, .finish = call_finish, .release = call_release};
 	return (http_response){.deferred = &call->deferred};
 }

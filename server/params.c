@@ -34,8 +34,8 @@ static char *copy_text(const char *text, size_t len)
 	return copy;
 }
 
-int params_add(params *list, const char *name, size_t name_len, const char *value,
-	       size_t value_len, char *why, size_t why_cap)
+int params_add(params *list, const char *name, size_t name_len, const char *value, size_t value_len,
+	       char *why, size_t why_cap)
 {
 	if (list->count >= PARAMS_COUNT_MAX) {
 		snprintf(why, why_cap, "the request has more than %d parameters", PARAMS_COUNT_MAX);
@@ -131,13 +131,15 @@ int params_parse_form(params *list, const char *body, size_t len, char *why, siz
 			char *value = malloc(value_len + 1);
 			size_t decoded_name = name ? form_decode(pair, name_len, name) : (size_t)-1;
 			size_t decoded_value =
-				value ? form_decode(eq ? eq + 1 : pair, value_len, value) : (size_t)-1;
+				value ? form_decode(eq ? eq + 1 : pair, value_len, value)
+				      : (size_t)-1;
 			int rc = 0;
 			if (decoded_name == (size_t)-1 || decoded_value == (size_t)-1) {
 				snprintf(why, why_cap, "the form body holds a malformed %%-escape");
 				rc = -1;
 			} else {
-				rc = params_add(list, name, decoded_name, value, decoded_value, why, why_cap);
+				rc = params_add(list, name, decoded_name, value, decoded_value, why,
+						why_cap);
 			}
 			free(name);
 			free(value);

@@ -14,9 +14,9 @@
 #include <stddef.h>
 
 enum {
-	PARAMS_COUNT_MAX = 256,	   /* parameters in one request */
-	PARAMS_NAME_MAX = 256,	   /* bytes of a name */
-	PARAMS_VALUE_MAX = 65536,  /* bytes of one value */
+	PARAMS_COUNT_MAX = 256,	  /* parameters in one request */
+	PARAMS_NAME_MAX = 256,	  /* bytes of a name */
+	PARAMS_VALUE_MAX = 65536, /* bytes of one value */
 	PARAMS_WHY_MAX = 256,
 };
 
@@ -38,8 +38,8 @@ void params_free(params *list);
  * Adds one decoded parameter. Returns 0, or -1 with a sentence in `why`
  * (too many, too long, not UTF-8, holds a NUL byte) and the list unchanged.
  */
-int params_add(params *list, const char *name, size_t name_len, const char *value,
-	       size_t value_len, char *why, size_t why_cap);
+int params_add(params *list, const char *name, size_t name_len, const char *value, size_t value_len,
+	       char *why, size_t why_cap);
 
 /*
  * Parses a form body "a=1&b=x%20y" (also '+' for a space) and adds its

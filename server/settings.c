@@ -68,8 +68,8 @@ int settings_parse_duration_ms(const char *text, int64_t *out_ms)
 			continue;
 		unsigned long long value;
 		/* at most ~290 years in milliseconds, far inside int64 */
-		if (settings_parse_unsigned(number, 9000000000000ULL / (unsigned long long)units[i].ms,
-					    &value) < 0)
+		if (settings_parse_unsigned(
+			    number, 9000000000000ULL / (unsigned long long)units[i].ms, &value) < 0)
 			return -1;
 		*out_ms = (int64_t)value * units[i].ms;
 		return 0;
@@ -98,9 +98,10 @@ static int set_listen(settings *s, const char *value, char *why, size_t why_cap)
 {
 	unsigned a, b, c, d;
 	char tail;
-	if (sscanf(value, "%3u.%3u.%3u.%3u%c", &a, &b, &c, &d, &tail) != 4 || a > 255 ||
-	    b > 255 || c > 255 || d > 255)
-		return complain(why, why_cap, "listen must be an IPv4 address, not \"%.64s\"", value);
+	if (sscanf(value, "%3u.%3u.%3u.%3u%c", &a, &b, &c, &d, &tail) != 4 || a > 255 || b > 255 ||
+	    c > 255 || d > 255)
+		return complain(why, why_cap, "listen must be an IPv4 address, not \"%.64s\"",
+				value);
 	return copy_string(s->listen, sizeof s->listen, value, "listen", why, why_cap);
 }
 
@@ -109,8 +110,8 @@ static int set_number(unsigned *dst, const char *value, unsigned long long min,
 {
 	unsigned long long n;
 	if (settings_parse_unsigned(value, max, &n) < 0 || n < min)
-		return complain(why, why_cap, "%s must be a whole number from %llu to %llu", name, min,
-				max);
+		return complain(why, why_cap, "%s must be a whole number from %llu to %llu", name,
+				min, max);
 	*dst = (unsigned)n;
 	return 0;
 }
@@ -162,7 +163,8 @@ static int set_token(settings *s, const char *v, char *why, size_t cap)
 {
 	for (const char *p = v; *p; p++)
 		if (*p <= ' ' || *p == 0x7f)
-			return complain(why, cap, "admin_token may hold no spaces or control characters");
+			return complain(why, cap,
+					"admin_token may hold no spaces or control characters");
 	return copy_string(s->admin_token, sizeof s->admin_token, v, "admin_token", why, cap);
 }
 static int set_flag(bool *dst, const char *v, const char *name, char *why, size_t cap)
@@ -195,7 +197,8 @@ static int set_max_body(settings *s, const char *v, char *why, size_t cap)
 {
 	unsigned long long n;
 	if (settings_parse_unsigned(v, 64ULL << 20, &n) < 0 || n < 1024)
-		return complain(why, cap, "max_body must be a number of bytes from 1024 to 67108864");
+		return complain(why, cap,
+				"max_body must be a number of bytes from 1024 to 67108864");
 	s->max_body = (size_t)n;
 	return 0;
 }
@@ -212,15 +215,17 @@ static int set_durability(settings *s, const char *v, char *why, size_t cap)
 static int set_retention(settings *s, const char *v, char *why, size_t cap)
 {
 	if (settings_parse_duration_ms(v, &s->audit_retention_ms) < 0)
-		return complain(why, cap,
-				"retention_time must be a number with unit s, m, h or d (e.g. 7d), or 0");
+		return complain(
+			why, cap,
+			"retention_time must be a number with unit s, m, h or d (e.g. 7d), or 0");
 	return 0;
 }
 static int set_journal_max(settings *s, const char *v, char *why, size_t cap)
 {
 	unsigned long long n;
 	if (settings_parse_unsigned(v, 100000000ULL, &n) < 0)
-		return complain(why, cap, "max_entries must be a whole number up to 100000000 (0: no bound)");
+		return complain(why, cap,
+				"max_entries must be a whole number up to 100000000 (0: no bound)");
 	s->journal_max_entries = (int64_t)n;
 	return 0;
 }
@@ -236,33 +241,52 @@ static int set_log_level(settings *s, const char *v, char *why, size_t cap)
 typedef struct {
 	const char *section; /* NULL: a flag only */
 	const char *key;
-	const char *flag;    /* NULL: the file only */
-	bool takes_value;    /* false: a switch, "--reset" means true */
+	const char *flag; /* NULL: the file only */
+	bool takes_value; /* false: a switch, "--reset" means true */
 	setter set;
 	const char *help;
 } option_spec;
 
 static const option_spec option_table[] = {
-	{NULL, "config", "--config", true, set_config, "PATH  config file (default conf/connector-mock.conf)"},
-	{"server", "listen", "--listen", true, set_listen, "ADDR  IPv4 address to listen on (127.0.0.1)"},
+	{NULL, "config", "--config", true, set_config,
+	 "PATH  config file (default conf/connector-mock.conf)"},
+	{"server", "listen", "--listen", true, set_listen,
+	 "ADDR  IPv4 address to listen on (127.0.0.1)"},
 	{"server", "port", "--port", true, set_port, "N     TCP port, 0 takes a free one (8088)"},
-	{"server", "threads", "--threads", true, set_threads, "N     ignored: each connection has its own thread (kept for old configs)"},
-	{"server", "lenient", "--lenient", false, set_lenient, "      a repeated stop/resume succeeds and changes nothing"},
-	{"server", "error_status", "--error-status", true, set_error_status, "ok|mapped  HTTP status of business errors (ok: 200 as OMS)"},
-	{"server", "max_body", "--max-body", true, set_max_body, "BYTES largest request body (1048576)"},
-	{"server", "connection_timeout", "--connection-timeout", true, set_timeout, "S     idle connection timeout in seconds (30)"},
-	{"server", "connection_limit", "--connection-limit", true, set_connection_limit, "N     most connections at once (1024)"},
-	{"server", "per_ip_connection_limit", "--per-ip-connection-limit", true, set_per_ip_limit, "N     most connections from one address, 0 = no limit (0)"},
-	{"server", "admin_token", "--admin-token", true, set_token, "TOKEN require Authorization: Bearer TOKEN on /_mock/"},
-	{"server", "allow_open_admin", "--allow-open-admin", false, set_allow_open_admin, "      allow a non-loopback --listen without --admin-token"},
-	{"server", "log_level", "--log-level", true, set_log_level, "LEVEL error|warn|info|debug (info)"},
-	{"store", "db", "--db", true, set_db, "PATH  SQLite file, or :memory: (var/connector-mock.db)"},
-	{"store", "fixtures", "--fixtures", true, set_fixtures, "PATH  fixtures that seed a new database (fixtures/default.json)"},
-	{"store", "durability", "--durability", true, set_durability, "normal|full  fsync policy (normal)"},
-	{"store", "busy_timeout_ms", "--busy-timeout", true, set_busy_timeout, "MS    wait on a locked database (5000)"},
-	{NULL, "reset", "--reset", false, set_reset, "      wipe the database and reseed it from the fixtures"},
-	{"journal", "max_entries", "--journal-max-entries", true, set_journal_max, "N     journal records kept per namespace, oldest dropped; 0 = no bound (100000)"},
-	{"operation_audit_log", "retention_time", "--audit-retention", true, set_retention, "DUR   keep journal records this long: 30s 15m 12h 7d, 0 = forever (7d)"},
+	{"server", "threads", "--threads", true, set_threads,
+	 "N     ignored: each connection has its own thread (kept for old configs)"},
+	{"server", "lenient", "--lenient", false, set_lenient,
+	 "      a repeated stop/resume succeeds and changes nothing"},
+	{"server", "error_status", "--error-status", true, set_error_status,
+	 "ok|mapped  HTTP status of business errors (ok: 200 as OMS)"},
+	{"server", "max_body", "--max-body", true, set_max_body,
+	 "BYTES largest request body (1048576)"},
+	{"server", "connection_timeout", "--connection-timeout", true, set_timeout,
+	 "S     idle connection timeout in seconds (30)"},
+	{"server", "connection_limit", "--connection-limit", true, set_connection_limit,
+	 "N     most connections at once (1024)"},
+	{"server", "per_ip_connection_limit", "--per-ip-connection-limit", true, set_per_ip_limit,
+	 "N     most connections from one address, 0 = no limit (0)"},
+	{"server", "admin_token", "--admin-token", true, set_token,
+	 "TOKEN require Authorization: Bearer TOKEN on /_mock/"},
+	{"server", "allow_open_admin", "--allow-open-admin", false, set_allow_open_admin,
+	 "      allow a non-loopback --listen without --admin-token"},
+	{"server", "log_level", "--log-level", true, set_log_level,
+	 "LEVEL error|warn|info|debug (info)"},
+	{"store", "db", "--db", true, set_db,
+	 "PATH  SQLite file, or :memory: (var/connector-mock.db)"},
+	{"store", "fixtures", "--fixtures", true, set_fixtures,
+	 "PATH  fixtures that seed a new database (fixtures/default.json)"},
+	{"store", "durability", "--durability", true, set_durability,
+	 "normal|full  fsync policy (normal)"},
+	{"store", "busy_timeout_ms", "--busy-timeout", true, set_busy_timeout,
+	 "MS    wait on a locked database (5000)"},
+	{NULL, "reset", "--reset", false, set_reset,
+	 "      wipe the database and reseed it from the fixtures"},
+	{"journal", "max_entries", "--journal-max-entries", true, set_journal_max,
+	 "N     journal records kept per namespace, oldest dropped; 0 = no bound (100000)"},
+	{"operation_audit_log", "retention_time", "--audit-retention", true, set_retention,
+	 "DUR   keep journal records this long: 30s 15m 12h 7d, 0 = forever (7d)"},
 };
 
 enum { OPTION_COUNT = sizeof option_table / sizeof *option_table };
@@ -300,7 +324,8 @@ static int on_ini_entry(void *user, const char *section, const char *key, const 
 		    strcmp(spec->key, key) == 0) {
 			char inner[512];
 			if (spec->set(context->target, value, inner, sizeof inner) < 0) {
-				complain(context->why, context->why_cap, "[%s] %s: %s", section, key, inner);
+				complain(context->why, context->why_cap, "[%s] %s: %s", section,
+					 key, inner);
 				context->failed = true;
 				return 0;
 			}
@@ -317,7 +342,8 @@ static int load_file(settings *s, const char *path, char *why, size_t why_cap)
 	ini_context context = {s, why, why_cap, false};
 	int rc = ini_parse(path, on_ini_entry, &context);
 	if (rc == -1)
-		return complain(why, why_cap, "cannot read config file %s: %s", path, strerror(errno));
+		return complain(why, why_cap, "cannot read config file %s: %s", path,
+				strerror(errno));
 	if (rc != 0) {
 		if (!context.failed)
 			complain(why, why_cap, "%s:%d: not a valid INI line", path, rc);
@@ -351,8 +377,8 @@ static const option_spec *find_flag(const char *arg, const char **inline_value)
 }
 
 /* Applies the flags; with `only_config`, only --config (the first pass). */
-static settings_action apply_flags(settings *s, int argc, char **argv, bool only_config,
-				   char *why, size_t why_cap)
+static settings_action apply_flags(settings *s, int argc, char **argv, bool only_config, char *why,
+				   size_t why_cap)
 {
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
@@ -386,8 +412,7 @@ static settings_action apply_flags(settings *s, int argc, char **argv, bool only
 	return SETTINGS_RUN;
 }
 
-settings_action settings_from_args(settings *out, int argc, char **argv, char *why,
-				   size_t why_cap)
+settings_action settings_from_args(settings *out, int argc, char **argv, char *why, size_t why_cap)
 {
 	settings_defaults(out);
 	settings_action action = apply_flags(out, argc, argv, true, why, why_cap);
@@ -406,10 +431,11 @@ int settings_check(const settings *s, char *why, size_t why_cap)
 {
 	bool loopback = strncmp(s->listen, "127.", 4) == 0;
 	if (!loopback && !s->admin_token[0] && !s->allow_open_admin)
-		return complain(why, why_cap,
-				"refusing to listen on %s without --admin-token: the control API (/_mock/) "
-				"could change any task from the network (--allow-open-admin overrides)",
-				s->listen);
+		return complain(
+			why, why_cap,
+			"refusing to listen on %s without --admin-token: the control API (/_mock/) "
+			"could change any task from the network (--allow-open-admin overrides)",
+			s->listen);
 	return 0;
 }
 
@@ -418,15 +444,15 @@ const char *settings_usage(void)
 	static char text[4096];
 	if (text[0])
 		return text;
-	size_t used = (size_t)snprintf(text, sizeof text,
-				       "usage: connector-mock [flags]\n\n"
-				       "A stateful mock of the OMS cluster manager's connector API.\n\n");
+	size_t used =
+		(size_t)snprintf(text, sizeof text,
+				 "usage: connector-mock [flags]\n\n"
+				 "A stateful mock of the OMS cluster manager's connector API.\n\n");
 	for (size_t i = 0; i < OPTION_COUNT && used < sizeof text; i++)
 		used += (size_t)snprintf(text + used, sizeof text - used, "  %-28s %s\n",
 					 option_table[i].flag, option_table[i].help);
 	if (used < sizeof text)
-		snprintf(text + used, sizeof text - used,
-			 "  %-28s %s\n  %-28s %s\n", "--help", "      this text", "--version",
-			 "      the version");
+		snprintf(text + used, sizeof text - used, "  %-28s %s\n  %-28s %s\n", "--help",
+			 "      this text", "--version", "      the version");
 	return text;
 }

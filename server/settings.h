@@ -20,20 +20,20 @@ enum { SETTINGS_PATH_MAX = 4096, SETTINGS_TOKEN_MAX = 256 };
 
 typedef struct {
 	char config_path[SETTINGS_PATH_MAX];
-	char listen[64];		/* IPv4 address to bind */
-	unsigned port;			/* 0: any free port */
-	char db[SETTINGS_PATH_MAX];	/* file path or ":memory:" */
+	char listen[64];	    /* IPv4 address to bind */
+	unsigned port;		    /* 0: any free port */
+	char db[SETTINGS_PATH_MAX]; /* file path or ":memory:" */
 	char fixtures[SETTINGS_PATH_MAX];
-	bool reset;			/* wipe and reseed at start */
-	unsigned threads;		/* ignored (one thread per connection); 0 = unset */
-	bool lenient;			/* repeats of stop/resume succeed */
-	bool error_status_mapped;	/* business errors as 4xx/5xx instead of 200 */
-	size_t max_body;		/* bytes */
+	bool reset;		  /* wipe and reseed at start */
+	unsigned threads;	  /* ignored (one thread per connection); 0 = unset */
+	bool lenient;		  /* repeats of stop/resume succeed */
+	bool error_status_mapped; /* business errors as 4xx/5xx instead of 200 */
+	size_t max_body;	  /* bytes */
 	store_durability durability;
-	int64_t audit_retention_ms;	/* 0: keep forever */
-	int64_t journal_max_entries;	/* per namespace; 0: no bound */
+	int64_t audit_retention_ms;		  /* 0: keep forever */
+	int64_t journal_max_entries;		  /* per namespace; 0: no bound */
 	char admin_token[SETTINGS_TOKEN_MAX + 1]; /* "" : control API open */
-	bool allow_open_admin;		/* listen beyond loopback with no token */
+	bool allow_open_admin;			  /* listen beyond loopback with no token */
 	log_level log_level;
 	unsigned connection_timeout_s;
 	unsigned connection_limit;
@@ -51,8 +51,7 @@ void settings_defaults(settings *out);
  * conf/connector-mock.conf when it exists) and the flags. On SETTINGS_ERROR
  * `why` holds a sentence; `out` is then unspecified.
  */
-settings_action settings_from_args(settings *out, int argc, char **argv, char *why,
-				   size_t why_cap);
+settings_action settings_from_args(settings *out, int argc, char **argv, char *why, size_t why_cap);
 
 /*
  * Checks the settings as a whole: listening on a non-loopback address
@@ -67,7 +66,7 @@ const char *settings_usage(void);
 
 /* Parsers shared with tests: 0 on success, -1 when the text is not valid. */
 int settings_parse_duration_ms(const char *text, int64_t *out_ms); /* 30s 15m 12h 7d; 0 */
-int settings_parse_bool(const char *text, bool *out);		    /* Spring's words */
+int settings_parse_bool(const char *text, bool *out);		   /* Spring's words */
 int settings_parse_unsigned(const char *text, unsigned long long max, unsigned long long *out);
 
 #endif

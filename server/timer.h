@@ -14,7 +14,7 @@ typedef struct timer_entry timer_entry;
 struct timer_entry {
 	int64_t deadline_ns; /* set by timer_after */
 	void (*fire)(timer_entry *entry);
-	timer_entry *next;   /* the timer's */
+	timer_entry *next; /* the timer's */
 };
 
 /* Starts the timer thread. 0, or -1 when it cannot. */

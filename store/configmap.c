@@ -51,23 +51,26 @@ int configmap_validate(const cJSON *map, char *why, size_t why_cap)
 			return fail(why, why_cap, "a scope name must be 1 to %d bytes of UTF-8",
 				    CONFIGMAP_NAME_MAX);
 		if (!cJSON_IsObject(scope))
-			return fail(why, why_cap, "scope \"%.64s\" must be an object of keys to strings",
+			return fail(why, why_cap,
+				    "scope \"%.64s\" must be an object of keys to strings",
 				    scope->string);
 		if (cJSON_GetArraySize(scope) > CONFIGMAP_KEYS_MAX)
 			return fail(why, why_cap, "scope \"%.64s\" holds more than %d keys",
 				    scope->string, CONFIGMAP_KEYS_MAX);
 		dup = json_find_duplicate(scope);
 		if (dup)
-			return fail(why, why_cap, "key \"%.64s.%.64s\" appears twice", scope->string,
-				    dup->string);
+			return fail(why, why_cap, "key \"%.64s.%.64s\" appears twice",
+				    scope->string, dup->string);
 		for (const cJSON *entry = scope->child; entry; entry = entry->next) {
 			if (!name_ok(entry->string))
 				return fail(why, why_cap,
-					    "a key name in scope \"%.64s\" must be 1 to %d bytes of UTF-8",
+					    "a key name in scope \"%.64s\" must be 1 to %d bytes "
+					    "of UTF-8",
 					    scope->string, CONFIGMAP_NAME_MAX);
 			if (!cJSON_IsString(entry))
 				return fail(why, why_cap,
-					    "\"%.64s.%.64s\" must be a string (nested JSON is stored as a string)",
+					    "\"%.64s.%.64s\" must be a string (nested JSON is "
+					    "stored as a string)",
 					    scope->string, entry->string);
 			if (!text_utf8_valid(entry->valuestring, strlen(entry->valuestring)))
 				return fail(why, why_cap, "\"%.64s.%.64s\" is not valid UTF-8",
@@ -116,7 +119,8 @@ int configmap_parse_update(const char *body, size_t len, cJSON **out, char *why,
 		return -1;
 	if (!cJSON_IsObject(parsed)) {
 		cJSON_Delete(parsed);
-		return fail(why, why_cap, "the body must be a JSON object of scope -> {key: value}");
+		return fail(why, why_cap,
+			    "the body must be a JSON object of scope -> {key: value}");
 	}
 	/* normalise scalars to strings, then the stored-map rules do the rest */
 	for (cJSON *scope = parsed->child; scope; scope = scope->next) {
@@ -133,7 +137,8 @@ int configmap_parse_update(const char *body, size_t len, cJSON **out, char *why,
 			if (!scalar_text(entry, text, sizeof text)) {
 				/* the sentence names the key, so write it before freeing */
 				fail(why, why_cap,
-				     "\"%.64s.%.64s\" must be a string, number or boolean (null, objects and arrays are refused)",
+				     "\"%.64s.%.64s\" must be a string, number or boolean (null, "
+				     "objects and arrays are refused)",
 				     scope->string, entry->string);
 				cJSON_Delete(parsed);
 				return -1;
@@ -167,7 +172,8 @@ static int add_delete(cJSON *list, const char *entry, size_t len, char *why, siz
 	size_t scope_len = (size_t)(dot - entry), key_len = len - scope_len - 1;
 	if (scope_len == 0 || key_len == 0)
 		return fail(why, why_cap,
-			    "deleteParams entry \"%.*s\" needs a scope before the dot and a key after it",
+			    "deleteParams entry \"%.*s\" needs a scope before the dot and a key "
+			    "after it",
 			    (int)(len > 64 ? 64 : len), entry);
 	if (scope_len > CONFIGMAP_NAME_MAX || key_len > CONFIGMAP_NAME_MAX)
 		return fail(why, why_cap, "a deleteParams scope or key is longer than %d bytes",
@@ -204,7 +210,8 @@ int configmap_parse_deletes(const char *const *values, size_t count, cJSON **out
 		const char *start = value;
 		for (;;) {
 			const char *comma = memchr(start, ',', len - (size_t)(start - value));
-			size_t entry_len = comma ? (size_t)(comma - start) : len - (size_t)(start - value);
+			size_t entry_len =
+				comma ? (size_t)(comma - start) : len - (size_t)(start - value);
 			if (add_delete(list, start, entry_len, why, why_cap) < 0) {
 				cJSON_Delete(list);
 				return -1;
@@ -270,7 +277,8 @@ int configmap_apply(cJSON *config, const cJSON *deletes, const cJSON *update, ch
 			} else {
 				if (cJSON_GetArraySize(scope) >= CONFIGMAP_KEYS_MAX) {
 					cJSON_Delete(copy);
-					return fail(why, why_cap, "scope \"%.64s\" would hold more than %d keys",
+					return fail(why, why_cap,
+						    "scope \"%.64s\" would hold more than %d keys",
 						    update_scope->string, CONFIGMAP_KEYS_MAX);
 				}
 				cJSON_AddItemToObject(scope, value->string, copy);
@@ -367,7 +375,8 @@ static int checkpoint_keys(const cJSON *checkpoint, const cJSON *clients, int64_
 			textbuf_init(&known, 1024);
 			known_keys(clients, &known);
 			fail(why, why_cap,
-			     "source.checkpoint names \"%.128s\", which is neither a clientId nor a subtopic of source.clients; this task knows: %s",
+			     "source.checkpoint names \"%.128s\", which is neither a clientId nor "
+			     "a subtopic of source.clients; this task knows: %s",
 			     entry->string, textbuf_str(&known));
 			textbuf_free(&known);
 			return -1;
@@ -375,11 +384,13 @@ static int checkpoint_keys(const cJSON *checkpoint, const cJSON *clients, int64_
 		int64_t t;
 		if (!timestamp_value(entry, &t))
 			return fail(why, why_cap,
-				    "the checkpoint of \"%.128s\" must be unix seconds, as a string or number of digits",
+				    "the checkpoint of \"%.128s\" must be unix seconds, as a "
+				    "string or number of digits",
 				    entry->string);
 		if (t > CONFIGMAP_CHECKPOINT_MAX)
 			return fail(why, why_cap,
-				    "the checkpoint of \"%.128s\" is past the year 9999; it must be unix seconds, not milliseconds",
+				    "the checkpoint of \"%.128s\" is past the year 9999; it must "
+				    "be unix seconds, not milliseconds",
 				    entry->string);
 		if (t < earliest)
 			earliest = t;
@@ -393,22 +404,27 @@ int configmap_checkpoint(const cJSON *config, int64_t *position, char *why, size
 	const char *text = configmap_get(config, "source", "checkpoint");
 	if (!text || !*text)
 		return fail(why, why_cap,
-			    "the task has no source.checkpoint; update it with {\"source\":{\"checkpoint\":\"{\\\"<subtopic>\\\":\\\"<unix seconds>\\\"}\"}} first");
+			    "the task has no source.checkpoint; update it with "
+			    "{\"source\":{\"checkpoint\":\"{\\\"<subtopic>\\\":\\\"<unix "
+			    "seconds>\\\"}\"}} first");
 	const char *clients_text = configmap_get(config, "source", "clients");
 	cJSON *clients = NULL;
 	if (clients_text) {
 		clients = cJSON_ParseWithOpts(clients_text, NULL, 1);
 		if (!cJSON_IsArray(clients)) {
 			cJSON_Delete(clients);
-			return fail(why, why_cap,
-				    "source.clients is not a JSON array of {\"clientId\",\"subtopic\"} objects, so the checkpoint cannot be checked");
+			return fail(
+				why, why_cap,
+				"source.clients is not a JSON array of {\"clientId\",\"subtopic\"} "
+				"objects, so the checkpoint cannot be checked");
 		}
 	}
 	cJSON *checkpoint = cJSON_ParseWithOpts(text, NULL, 1);
 	int result;
 	if (!cJSON_IsObject(checkpoint) || checkpoint->child == NULL)
 		result = fail(why, why_cap,
-			      "source.checkpoint must be a non-empty JSON object string {\"<clientId or subtopic>\":\"<unix seconds>\"}");
+			      "source.checkpoint must be a non-empty JSON object string "
+			      "{\"<clientId or subtopic>\":\"<unix seconds>\"}");
 	else
 		result = checkpoint_keys(checkpoint, clients, position, why, why_cap);
 	cJSON_Delete(checkpoint);

@@ -17,10 +17,10 @@
 #include <cjson/cJSON.h>
 
 enum {
-	CONFIGMAP_SCOPES_MAX = 32,	 /* scopes in one map */
-	CONFIGMAP_KEYS_MAX = 512,	 /* keys in one scope (a merge is O(keys^2)) */
-	CONFIGMAP_NAME_MAX = 256,	 /* bytes of a scope or key name */
-	CONFIGMAP_DELETES_MAX = 1024,	 /* entries of deleteParams */
+	CONFIGMAP_SCOPES_MAX = 32,    /* scopes in one map */
+	CONFIGMAP_KEYS_MAX = 512,     /* keys in one scope (a merge is O(keys^2)) */
+	CONFIGMAP_NAME_MAX = 256,     /* bytes of a scope or key name */
+	CONFIGMAP_DELETES_MAX = 1024, /* entries of deleteParams */
 	CONFIGMAP_CHECKPOINT_KEYS_MAX = 256,
 };
 

@@ -40,12 +40,12 @@
 #include "taskname.h"
 
 enum {
-	FAULTS_MAX = 256,	  /* faults in one list */
-	FAULTS_OP_MAX = 15,	  /* bytes of an op name */
-	FAULTS_ERR_CODE_MAX = 63, /* bytes of an errCode */
-	FAULTS_ERR_MSG_MAX = 511, /* bytes of an errMsg */
-	FAULTS_BODY_MAX = 65536,  /* bytes of a status body */
-	FAULTS_MS_MAX = 600000,	  /* delay / hang, 10 minutes */
+	FAULTS_MAX = 256,	      /* faults in one list */
+	FAULTS_OP_MAX = 15,	      /* bytes of an op name */
+	FAULTS_ERR_CODE_MAX = 63,     /* bytes of an errCode */
+	FAULTS_ERR_MSG_MAX = 511,     /* bytes of an errMsg */
+	FAULTS_BODY_MAX = 65536,      /* bytes of a status body */
+	FAULTS_MS_MAX = 600000,	      /* delay / hang, 10 minutes */
 	FAULTS_HTTP_STATUS_MIN = 200, /* a 1xx is no final answer: the client would wait */
 	FAULTS_HTTP_STATUS_MAX = 599,
 	FAULTS_ERROR_HTTP_STATUS = 200,	 /* default of an error action */

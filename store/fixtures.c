@@ -30,7 +30,7 @@ static int bad(char *why, size_t why_cap, const char *format, ...)
 	return -1;
 }
 
-static const char *const known_fields[] = {"taskName", "state",	    "config",
+static const char *const known_fields[] = {"taskName",	 "state",    "config",
 					   "checkpoint", "progress", "lastError"};
 
 int fixtures_task_from_spec(const cJSON *spec, int64_t now_ms, task_row *row, char *why,
@@ -48,8 +48,8 @@ int fixtures_task_from_spec(const cJSON *spec, int64_t now_ms, task_row *row, ch
 	}
 	const cJSON *name = cJSON_GetObjectItemCaseSensitive(spec, "taskName");
 	const char *name_why = "taskName must be a string";
-	if (!cJSON_IsString(name) ||
-	    taskname_parse(name->valuestring, strlen(name->valuestring), &row->parsed, &name_why) < 0)
+	if (!cJSON_IsString(name) || taskname_parse(name->valuestring, strlen(name->valuestring),
+						    &row->parsed, &name_why) < 0)
 		return bad(why, why_cap, "taskName: %s", name_why);
 	snprintf(row->name, sizeof row->name, "%s", name->valuestring);
 
@@ -81,9 +81,11 @@ int fixtures_task_from_spec(const cJSON *spec, int64_t now_ms, task_row *row, ch
 	}
 	const cJSON *last_error = cJSON_GetObjectItemCaseSensitive(spec, "lastError");
 	if (last_error && !cJSON_IsNull(last_error)) {
-		if (!cJSON_IsString(last_error) || strlen(last_error->valuestring) > LAST_ERROR_MAX ||
+		if (!cJSON_IsString(last_error) ||
+		    strlen(last_error->valuestring) > LAST_ERROR_MAX ||
 		    !text_utf8_valid(last_error->valuestring, strlen(last_error->valuestring)))
-			return bad(why, why_cap, "lastError must be a string of at most %d bytes, or null",
+			return bad(why, why_cap,
+				   "lastError must be a string of at most %d bytes, or null",
 				   LAST_ERROR_MAX);
 	}
 	const cJSON *config = cJSON_GetObjectItemCaseSensitive(spec, "config");

@@ -24,19 +24,12 @@ typedef enum {
 } task_state;
 
 /* The five operations that reach a task (pull back is stop+update+resume). */
-typedef enum {
-	OP_RESUME,
-	OP_STOP,
-	OP_UPDATE,
-	OP_MIGRATE,
-	OP_DELETE,
-	OP__COUNT
-} rules_op;
+typedef enum { OP_RESUME, OP_STOP, OP_UPDATE, OP_MIGRATE, OP_DELETE, OP__COUNT } rules_op;
 
 typedef enum {
-	EFFECT_NONE,	   /* refused, or a lenient repeat: nothing changes */
-	EFFECT_SET_STATE,  /* the task moves to `next` (may equal the old) */
-	EFFECT_REMOVE,	   /* the task is deleted */
+	EFFECT_NONE,	  /* refused, or a lenient repeat: nothing changes */
+	EFFECT_SET_STATE, /* the task moves to `next` (may equal the old) */
+	EFFECT_REMOVE,	  /* the task is deleted */
 } rules_effect;
 
 typedef struct {
@@ -46,13 +39,13 @@ typedef struct {
 } rules_flags;
 
 typedef struct {
-	error_code error;    /* ERR_NONE when allowed */
+	error_code error; /* ERR_NONE when allowed */
 	rules_effect effect;
-	task_state next;     /* with EFFECT_SET_STATE */
+	task_state next;       /* with EFFECT_SET_STATE */
 	bool needs_checkpoint; /* resume with pull back: check source.checkpoint */
 	bool restart_progress; /* resume with restart: progress back to 0 */
-	const char *reason;  /* with an error: why, one static sentence */
-	const char *proposal; /* with an error: what to do, one static sentence */
+	const char *reason;    /* with an error: why, one static sentence */
+	const char *proposal;  /* with an error: what to do, one static sentence */
 } rules_decision;
 
 /*
@@ -67,8 +60,7 @@ rules_decision rules_check_flags(rules_op op, rules_flags flags);
  * Never fails; an operation that is not allowed comes back with `error` set
  * and `effect` EFFECT_NONE.
  */
-rules_decision rules_decide(rules_op op, task_state state, component_type type,
-			    rules_flags flags);
+rules_decision rules_decide(rules_op op, task_state state, component_type type, rules_flags flags);
 
 /* Whether `op` is allowed from `state` by the table (ignores flags). */
 bool rules_allowed_from(rules_op op, task_state state);

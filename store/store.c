@@ -31,7 +31,8 @@ enum { SCHEMA_VERSION = 1 };
  * use_namespace), so that no statement can forget it.
  */
 static const char schema_v1[] =
-	"CREATE TABLE namespaces (name TEXT PRIMARY KEY, created_at INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE namespaces (name TEXT PRIMARY KEY, created_at INTEGER NOT NULL) WITHOUT "
+	"ROWID;"
 	"CREATE TABLE tasks ("
 	" ns TEXT NOT NULL,"
 	" name TEXT NOT NULL,"
@@ -82,9 +83,9 @@ static const char schema_v1[] =
 	") WITHOUT ROWID;";
 
 #define TASK_COLUMNS "name, state, config, checkpoint, progress, last_error, created_at, updated_at"
-#define JOURNAL_FILTER                                                                    \
-	" ns = ?50 AND (?1 IS NULL OR task_name = ?1) AND (?2 IS NULL OR op = ?2)"        \
-	" AND (?4 IS NULL OR is_success = ?4) AND (?5 IS NULL OR err_code = ?5)"          \
+#define JOURNAL_FILTER                                                                             \
+	" ns = ?50 AND (?1 IS NULL OR task_name = ?1) AND (?2 IS NULL OR op = ?2)"                 \
+	" AND (?4 IS NULL OR is_success = ?4) AND (?5 IS NULL OR err_code = ?5)"                   \
 	" AND (?6 IS NULL OR time_ms >= ?6) AND (?7 IS NULL OR time_ms <= ?7)"
 
 static const char *const statement_sql[STMT__COUNT] = {
@@ -101,9 +102,10 @@ static const char *const statement_sql[STMT__COUNT] = {
 			 " (SELECT count(*) FROM snapshots s WHERE s.ns = n.name)"
 			 " FROM namespaces n WHERE ?50 IS NOT NULL ORDER BY n.name",
 	[STMT_TASK_GET] = "SELECT " TASK_COLUMNS " FROM tasks WHERE ns = ?50 AND name = ?1",
-	[STMT_TASK_INSERT] = "INSERT INTO tasks (ns, name, identity, type, state, config, checkpoint,"
-			     " progress, last_error, created_at, updated_at)"
-			     " VALUES (?50, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	[STMT_TASK_INSERT] =
+		"INSERT INTO tasks (ns, name, identity, type, state, config, checkpoint,"
+		" progress, last_error, created_at, updated_at)"
+		" VALUES (?50, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	[STMT_TASK_UPDATE] = "UPDATE tasks SET name = ?2, state = ?3, config = ?4, checkpoint = ?5,"
 			     " progress = ?6, last_error = ?7, updated_at = ?8"
 			     " WHERE ns = ?50 AND name = ?1",
@@ -112,8 +114,9 @@ static const char *const statement_sql[STMT__COUNT] = {
 	[STMT_TASK_COUNT] = "SELECT count(*) FROM tasks WHERE ns = ?50",
 	[STMT_TASK_COUNTS] = "SELECT state, type, count(*) FROM tasks WHERE ns = ?50"
 			     " GROUP BY state, type",
-	[STMT_TASK_LIST] = "SELECT " TASK_COLUMNS " FROM tasks WHERE ns = ?50"
-			   " AND (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR type = ?2) ORDER BY name",
+	[STMT_TASK_LIST] =
+		"SELECT " TASK_COLUMNS " FROM tasks WHERE ns = ?50"
+		" AND (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR type = ?2) ORDER BY name",
 	[STMT_SEQ_GET] = "SELECT max_seq FROM sequences WHERE ns = ?50 AND identity = ?1",
 	[STMT_SEQ_PUT] = "INSERT INTO sequences (ns, identity, max_seq) VALUES (?50, ?1, ?2)"
 			 " ON CONFLICT (ns, identity) DO UPDATE"
@@ -124,29 +127,32 @@ static const char *const statement_sql[STMT__COUNT] = {
 	[STMT_TOMB_FORWARD] = "UPDATE tombstones SET migrated_to = ?2"
 			      " WHERE ns = ?50 AND migrated_to = ?1",
 	[STMT_TOMB_CLEAR] = "DELETE FROM tombstones WHERE ns = ?50 AND name = ?1",
-	[STMT_JOURNAL_INSERT] = "INSERT INTO journal (ns, id, time_ms, client, op, task_name, params,"
-				" body, http_status, is_success, err_code, from_state, to_state,"
-				" new_task_name, injected) VALUES (?50,"
-				" (SELECT coalesce(max(id), 0) + 1 FROM journal WHERE ns = ?50),"
-				" ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+	[STMT_JOURNAL_INSERT] =
+		"INSERT INTO journal (ns, id, time_ms, client, op, task_name, params,"
+		" body, http_status, is_success, err_code, from_state, to_state,"
+		" new_task_name, injected) VALUES (?50,"
+		" (SELECT coalesce(max(id), 0) + 1 FROM journal WHERE ns = ?50),"
+		" ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
 	[STMT_JOURNAL_PURGE] = "DELETE FROM journal WHERE ns = ?50 AND time_ms < ?1",
 	/* ids are dense per namespace, so the oldest past the bound are a range */
 	[STMT_JOURNAL_TRIM] = "DELETE FROM journal WHERE ns = ?50 AND id <= (SELECT max(id)"
 			      " FROM journal WHERE ns = ?50) - ?1",
-	[STMT_JOURNAL_LIST] = "SELECT id, time_ms, client, op, task_name, params, body, http_status,"
-			      " is_success, err_code, from_state, to_state, new_task_name, injected"
-			      " FROM (SELECT * FROM journal WHERE" JOURNAL_FILTER
-			      " ORDER BY id DESC LIMIT ?3) ORDER BY id",
+	[STMT_JOURNAL_LIST] =
+		"SELECT id, time_ms, client, op, task_name, params, body, http_status,"
+		" is_success, err_code, from_state, to_state, new_task_name, injected"
+		" FROM (SELECT * FROM journal WHERE" JOURNAL_FILTER
+		" ORDER BY id DESC LIMIT ?3) ORDER BY id",
 	[STMT_JOURNAL_COUNT] = "SELECT count(*) FROM journal WHERE" JOURNAL_FILTER,
-	[STMT_SNAP_PUT] = "INSERT OR REPLACE INTO snapshots (ns, name, created_at, data)"
-			  " SELECT ?50, ?1, ?2, json_object("
-			  "'tasks', (SELECT json_group_array(json_array(name, identity, type, state,"
-			  " config, checkpoint, progress, last_error, created_at, updated_at))"
-			  " FROM tasks WHERE ns = ?50),"
-			  "'sequences', (SELECT json_group_array(json_array(identity, max_seq))"
-			  " FROM sequences WHERE ns = ?50),"
-			  "'tombstones', (SELECT json_group_array(json_array(name, reason, migrated_to,"
-			  " at)) FROM tombstones WHERE ns = ?50))",
+	[STMT_SNAP_PUT] =
+		"INSERT OR REPLACE INTO snapshots (ns, name, created_at, data)"
+		" SELECT ?50, ?1, ?2, json_object("
+		"'tasks', (SELECT json_group_array(json_array(name, identity, type, state,"
+		" config, checkpoint, progress, last_error, created_at, updated_at))"
+		" FROM tasks WHERE ns = ?50),"
+		"'sequences', (SELECT json_group_array(json_array(identity, max_seq))"
+		" FROM sequences WHERE ns = ?50),"
+		"'tombstones', (SELECT json_group_array(json_array(name, reason, migrated_to,"
+		" at)) FROM tombstones WHERE ns = ?50))",
 	[STMT_SNAP_RESTORE_TASKS] =
 		"INSERT INTO tasks (ns, name, identity, type, state, config, checkpoint, progress,"
 		" last_error, created_at, updated_at) SELECT ?50, value->>0, value->>1, value->>2,"
@@ -341,7 +347,8 @@ int store_open(const store_options *options, task_store **out, bool *created, ch
 	for (int i = 0; i < STMT__COUNT; i++) {
 		if (sqlite3_prepare_v3(s->db, statement_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
 				       &s->statements[i], NULL) != SQLITE_OK) {
-			say(why, why_cap, "cannot prepare statement %d: %s", i, sqlite3_errmsg(s->db));
+			say(why, why_cap, "cannot prepare statement %d: %s", i,
+			    sqlite3_errmsg(s->db));
 			goto fail;
 		}
 	}
@@ -617,18 +624,21 @@ static int not_found(task_store *store, const char *name, store_outcome *outcome
 		const char *migrated_to = (const char *)sqlite3_column_text(statement, 1);
 		if (reason && strcmp(reason, "migrated") == 0 && migrated_to) {
 			cJSON_AddStringToObject(extra, "migratedTo", migrated_to);
-			refuse(outcome, ERR_TASK_NOT_FOUND, "the connector was migrated to another host",
+			refuse(outcome, ERR_TASK_NOT_FOUND,
+			       "the connector was migrated to another host",
 			       "Send the operation to the new taskName in extraContext.migratedTo.",
 			       "task %s was migrated; it is now %s", name, migrated_to);
 		} else {
 			cJSON_AddBoolToObject(extra, "deleted", 1);
 			refuse(outcome, ERR_TASK_NOT_FOUND, "the connector was deleted",
-			       "Check the taskName; a deleted connector cannot be brought back by this API.",
+			       "Check the taskName; a deleted connector cannot be brought back by "
+			       "this API.",
 			       "task %s was deleted", name);
 		}
 	} else {
 		refuse(outcome, ERR_TASK_NOT_FOUND, "no connector has this taskName",
-		       "Check the taskName (host, port, project, type and sequence) against the task list.",
+		       "Check the taskName (host, port, project, type and sequence) against the "
+		       "task list.",
 		       "task %s does not exist", name);
 	}
 	sqlite3_reset(statement);
@@ -647,7 +657,8 @@ static void refuse_by_rule(const task_row *row, rules_op op, const rules_decisio
 	cJSON *allowed = cJSON_AddArrayToObject(extra, "allowedStates");
 	for (int s = 0; s < TASK__COUNT; s++)
 		if (rules_allowed_from(op, (task_state)s))
-			cJSON_AddItemToArray(allowed, cJSON_CreateString(task_state_name((task_state)s)));
+			cJSON_AddItemToArray(allowed,
+					     cJSON_CreateString(task_state_name((task_state)s)));
 }
 
 /* Computes the migrated name: new host (or the old), SEQ past every SEQ issued. */
@@ -712,7 +723,9 @@ static int apply_decision(task_store *store, const store_request *request, task_
 			return -1;
 		if (configmap_checkpoint(config, &position, why, sizeof why) < 0) {
 			refuse(outcome, ERR_INVALID_CHECKPOINT, why,
-			       "Update source.checkpoint to {\"<subtopic>\":\"<unix seconds>\"} with a subtopic of source.clients, then resume with pullBackFlag=true.",
+			       "Update source.checkpoint to {\"<subtopic>\":\"<unix seconds>\"} "
+			       "with a subtopic of source.clients, then resume with "
+			       "pullBackFlag=true.",
 			       "cannot pull back task %s: %s", row->name, why);
 			cJSON *extra = extra_for(outcome);
 			cJSON_AddStringToObject(extra, "taskName", row->name);
@@ -731,7 +744,8 @@ static int apply_decision(task_store *store, const store_request *request, task_
 	if (request->op == OP_UPDATE) {
 		cJSON *empty = cJSON_CreateArray();
 		cJSON *config = task_row_config(row);
-		int rc = config ? configmap_apply(config, request->deletes ? request->deletes : empty,
+		int rc = config ? configmap_apply(config,
+						  request->deletes ? request->deletes : empty,
 						  request->update, why, sizeof why)
 				: -2;
 		row->config_changed = true;
@@ -807,9 +821,8 @@ static int http_status_of(const store_request *request, error_code error)
 	return request->http_status_by_error ? request->http_status_by_error[error] : 200;
 }
 
-static audit_record record_of(const store_request *request, const char *op,
-			      const char *task_name, const store_outcome *outcome,
-			      const transition *change)
+static audit_record record_of(const store_request *request, const char *op, const char *task_name,
+			      const store_outcome *outcome, const transition *change)
 {
 	bool success = outcome->error == ERR_NONE;
 	return (audit_record){
@@ -824,7 +837,8 @@ static audit_record record_of(const store_request *request, const char *op,
 		.is_success = success,
 		.err_code = success ? NULL : error_name(outcome->error),
 		.from_state = change && change->has_from ? task_state_name(change->from) : NULL,
-		.to_state = success && change && change->has_to ? task_state_name(change->to) : NULL,
+		.to_state =
+			success && change && change->has_to ? task_state_name(change->to) : NULL,
 		.new_task_name = success && request->op == OP_MIGRATE ? outcome->result : NULL,
 		.injected = request->injected,
 	};
@@ -859,7 +873,8 @@ static void judge_request(const store_request *request, store_outcome *outcome)
 		       "taskName is required");
 	} else if (taskname_parse(name, strlen(name), &parsed, &why) < 0) {
 		refuse(outcome, ERR_INVALID_ARGUMENT, why,
-		       "Send taskName=HOST-PORT:connector_v2:PROJECT-TYPE-SUB-IDX:SEQ, e.g. 10.0.0.1-9000:connector_v2:p_1-incr_trans-1-0:0000000001.",
+		       "Send taskName=HOST-PORT:connector_v2:PROJECT-TYPE-SUB-IDX:SEQ, e.g. "
+		       "10.0.0.1-9000:connector_v2:p_1-incr_trans-1-0:0000000001.",
 		       "taskName is not a connector task name: %s", why);
 	} else if (request->op == OP_MIGRATE && request->new_host &&
 		   taskname_check_host(request->new_host, strlen(request->new_host), &why) < 0) {
@@ -868,7 +883,8 @@ static void judge_request(const store_request *request, store_outcome *outcome)
 	} else {
 		rules_decision flags = rules_check_flags(request->op, request->flags);
 		if (flags.error != ERR_NONE)
-			refuse(outcome, flags.error, flags.reason, flags.proposal, "%s", flags.reason);
+			refuse(outcome, flags.error, flags.reason, flags.proposal, "%s",
+			       flags.reason);
 	}
 }
 
@@ -955,10 +971,7 @@ void store_execute(task_store *store, const store_request *request, store_outcom
 	*outcome = job.outcome;
 }
 
-void store_judge(store_job *job)
-{
-	judge_request(job->request, &job->outcome);
-}
+void store_judge(store_job *job) { judge_request(job->request, &job->outcome); }
 
 void store_outcome_free(store_outcome *outcome)
 {
@@ -1070,7 +1083,7 @@ static store_status in_transaction(task_store *store, const char *ns, int64_t no
 	store_status status = STORE_FAILED;
 	if (store_begin(store) == 0) {
 		status = ensure_namespace_locked(store, ns, now_ms, seed) == 0 ? work(store, arg)
-										: STORE_FAILED;
+									       : STORE_FAILED;
 		if (status == STORE_OK && store_commit(store) < 0)
 			status = STORE_FAILED;
 		if (status != STORE_OK)
@@ -1229,8 +1242,8 @@ static store_status create_locked(task_store *store, const cJSON *spec, int64_t 
 	} else if (busy) {
 		char identity[TASKNAME_IDENTITY_MAX + 1];
 		taskname_identity(&row.parsed, identity, sizeof identity);
-		say(why, why_cap, "a task of identity %s already exists (one live task per identity)",
-		    identity);
+		say(why, why_cap,
+		    "a task of identity %s already exists (one live task per identity)", identity);
 		status = STORE_EXISTS;
 	} else if (store_insert_task(store, &row) < 0) {
 		say(why, why_cap, "cannot insert %s: %s", row.name, sqlite3_errmsg(store->db));
@@ -1250,8 +1263,8 @@ static store_status create_work(task_store *store, void *arg)
 	return create_locked(store, a->spec, a->now_ms, &a->out, a->why, a->why_cap);
 }
 
-store_status store_create_task(task_store *store, const char *ns, const cJSON *spec,
-			       int64_t now_ms, cJSON **created, char *why, size_t why_cap)
+store_status store_create_task(task_store *store, const char *ns, const cJSON *spec, int64_t now_ms,
+			       cJSON **created, char *why, size_t why_cap)
 {
 	work_args a = {.spec = spec, .now_ms = now_ms, .why = why, .why_cap = why_cap};
 	store_status status = in_transaction(store, ns, now_ms, create_work, &a);
@@ -1303,9 +1316,9 @@ store_status store_fail_task(task_store *store, const char *ns, const char *task
 
 static int wipe_locked(task_store *store, bool everything)
 {
-	static const store_statement tables[] = {STMT_WIPE_TASKS, STMT_WIPE_SEQUENCES,
+	static const store_statement tables[] = {STMT_WIPE_TASKS,      STMT_WIPE_SEQUENCES,
 						 STMT_WIPE_TOMBSTONES, STMT_WIPE_JOURNAL,
-						 STMT_WIPE_SNAPSHOTS, STMT_WIPE_NAMESPACE};
+						 STMT_WIPE_SNAPSHOTS,  STMT_WIPE_NAMESPACE};
 	size_t count = everything ? 6 : 4;
 	for (size_t i = 0; i < count; i++)
 		if (run(store_statement_get(store, tables[i])) < 0)
@@ -1357,7 +1370,10 @@ static store_status reset_work(task_store *store, void *arg)
 store_status store_reset(task_store *store, const char *ns, const char *fixtures, size_t len,
 			 int64_t now_ms, char *why, size_t why_cap)
 {
-	work_args a = {.fixtures = fixtures, .fixtures_len = len, .now_ms = now_ms, .why = why,
+	work_args a = {.fixtures = fixtures,
+		       .fixtures_len = len,
+		       .now_ms = now_ms,
+		       .why = why,
 		       .why_cap = why_cap};
 	store_status status = in_transaction(store, ns, now_ms, reset_work, &a);
 	if (status == STORE_FAILED && why && why_cap && !why[0])
@@ -1376,10 +1392,13 @@ store_status store_namespaces(task_store *store, cJSON **out)
 	int rc;
 	while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
 		cJSON *item = cJSON_CreateObject();
-		cJSON_AddStringToObject(item, "name", (const char *)sqlite3_column_text(statement, 0));
-		cJSON_AddNumberToObject(item, "createdAt", (double)sqlite3_column_int64(statement, 1));
+		cJSON_AddStringToObject(item, "name",
+					(const char *)sqlite3_column_text(statement, 0));
+		cJSON_AddNumberToObject(item, "createdAt",
+					(double)sqlite3_column_int64(statement, 1));
 		cJSON_AddNumberToObject(item, "tasks", (double)sqlite3_column_int64(statement, 2));
-		cJSON_AddNumberToObject(item, "snapshots", (double)sqlite3_column_int64(statement, 3));
+		cJSON_AddNumberToObject(item, "snapshots",
+					(double)sqlite3_column_int64(statement, 3));
 		cJSON_AddItemToArray(*out, item);
 	}
 	sqlite3_reset(statement);
@@ -1403,7 +1422,8 @@ store_status store_namespace_delete(task_store *store, const char *ns)
 		sqlite3_reset(statement);
 		if (rc == SQLITE_DONE)
 			status = STORE_NOT_FOUND;
-		else if (rc == SQLITE_ROW && wipe_locked(store, true) == 0 && store_commit(store) == 0)
+		else if (rc == SQLITE_ROW && wipe_locked(store, true) == 0 &&
+			 store_commit(store) == 0)
 			status = STORE_OK;
 		if (status != STORE_OK)
 			store_rollback(store);
@@ -1437,9 +1457,8 @@ static store_status snapshot_restore_work(task_store *store, void *arg)
 	if (exists <= 0)
 		return exists == 0 ? STORE_NOT_FOUND : STORE_FAILED;
 	static const store_statement wipes[] = {STMT_WIPE_TASKS, STMT_WIPE_TOMBSTONES};
-	static const store_statement loads[] = {STMT_SNAP_RESTORE_TASKS,
-						STMT_SNAP_RESTORE_SEQUENCES,
-						STMT_SNAP_RESTORE_TOMBSTONES};
+	static const store_statement loads[] = {
+		STMT_SNAP_RESTORE_TASKS, STMT_SNAP_RESTORE_SEQUENCES, STMT_SNAP_RESTORE_TOMBSTONES};
 	for (size_t i = 0; i < 2; i++)
 		if (run(store_statement_get(store, wipes[i])) < 0)
 			return STORE_FAILED;
@@ -1473,8 +1492,10 @@ static store_status snapshot_list_work(task_store *store, void *arg)
 	int rc;
 	while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
 		cJSON *item = cJSON_CreateObject();
-		cJSON_AddStringToObject(item, "name", (const char *)sqlite3_column_text(statement, 0));
-		cJSON_AddNumberToObject(item, "createdAt", (double)sqlite3_column_int64(statement, 1));
+		cJSON_AddStringToObject(item, "name",
+					(const char *)sqlite3_column_text(statement, 0));
+		cJSON_AddNumberToObject(item, "createdAt",
+					(double)sqlite3_column_int64(statement, 1));
 		cJSON_AddNumberToObject(item, "tasks", (double)sqlite3_column_int64(statement, 2));
 		cJSON_AddItemToArray(a->out, item);
 	}
@@ -1488,8 +1509,8 @@ static bool snapshot_name_valid(const char *name)
 	return store_namespace_valid(name);
 }
 
-static store_status on_snapshot(task_store *store, const char *ns, const char *name,
-				int64_t now_ms, locked_work work)
+static store_status on_snapshot(task_store *store, const char *ns, const char *name, int64_t now_ms,
+				locked_work work)
 {
 	if (!snapshot_name_valid(name))
 		return STORE_INVALID;

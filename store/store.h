@@ -36,7 +36,7 @@ typedef enum {
 } store_durability;
 
 typedef struct {
-	const char *path;	     /* a file, or ":memory:" */
+	const char *path; /* a file, or ":memory:" */
 	store_durability durability;
 	int busy_timeout_ms;	     /* how long to wait on another writer */
 	int64_t audit_retention_ms;  /* journal records older than this go; 0 keeps all */
@@ -85,9 +85,9 @@ typedef struct {
 	/* the taskName parameter as received; NULL when absent */
 	const char *task_name;
 	rules_flags flags;
-	const char *new_host;	/* migrate: the ip parameter; NULL keeps the host */
-	const cJSON *deletes;	/* update: from configmap_parse_deletes, or NULL */
-	const cJSON *update;	/* update: from configmap_parse_update, or NULL */
+	const char *new_host; /* migrate: the ip parameter; NULL keeps the host */
+	const cJSON *deletes; /* update: from configmap_parse_deletes, or NULL */
+	const cJSON *update;  /* update: from configmap_parse_update, or NULL */
 	/*
 	 * When the caller already refused the request (a bad parameter, a bad
 	 * body), `refused` names the error and the store only records it.
@@ -108,12 +108,12 @@ typedef struct {
 } store_request;
 
 typedef struct {
-	error_code error;		   /* ERR_NONE on success */
-	char result[TASKNAME_MAX + 1];	   /* success: the taskName (migrate: the new one) */
-	char message[STORE_MESSAGE_MAX];   /* failure: errMsg, a sentence to act on */
-	char reason[STORE_MESSAGE_MAX];	   /* failure: errorDetail.reason */
-	char proposal[STORE_MESSAGE_MAX];  /* failure: errorDetail.proposal */
-	cJSON *extra;			   /* failure: errorDetail.extraContext, owned */
+	error_code error;		  /* ERR_NONE on success */
+	char result[TASKNAME_MAX + 1];	  /* success: the taskName (migrate: the new one) */
+	char message[STORE_MESSAGE_MAX];  /* failure: errMsg, a sentence to act on */
+	char reason[STORE_MESSAGE_MAX];	  /* failure: errorDetail.reason */
+	char proposal[STORE_MESSAGE_MAX]; /* failure: errorDetail.proposal */
+	cJSON *extra;			  /* failure: errorDetail.extraContext, owned */
 } store_outcome;
 
 /*
@@ -202,8 +202,8 @@ store_status store_task_counts(task_store *store, const char *ns, int64_t now_ms
  * task as written (read in the same transaction, so a concurrent operation
  * cannot make the answer disagree with what was committed).
  */
-store_status store_create_task(task_store *store, const char *ns, const cJSON *spec,
-			       int64_t now_ms, cJSON **created, char *why, size_t why_cap);
+store_status store_create_task(task_store *store, const char *ns, const cJSON *spec, int64_t now_ms,
+			       cJSON **created, char *why, size_t why_cap);
 
 /* Forces a task ABNORMAL with `message` as its lastError. STORE_OK (and,
  * when `task` is not NULL, the task as written), STORE_NOT_FOUND or
@@ -228,7 +228,7 @@ typedef struct {
 	const char *err_code;  /* NULL: any */
 	bool has_since, has_until;
 	int64_t since_ms, until_ms; /* inclusive bounds on the record time */
-	int64_t limit;	       /* at most this many, the newest ones; 0: the default */
+	int64_t limit;		    /* at most this many, the newest ones; 0: the default */
 } store_journal_filter;
 
 enum { STORE_JOURNAL_DEFAULT_LIMIT = 1000, STORE_JOURNAL_MAX_LIMIT = 100000 };
@@ -240,7 +240,8 @@ store_status store_journal(task_store *store, const char *ns, const store_journa
 
 /* Counts the entries the filter selects (its limit ignored). */
 store_status store_journal_count(task_store *store, const char *ns,
-				 const store_journal_filter *filter, int64_t now_ms, int64_t *count);
+				 const store_journal_filter *filter, int64_t now_ms,
+				 int64_t *count);
 
 /* Removes every journal entry of the namespace. */
 store_status store_journal_clear(task_store *store, const char *ns, int64_t now_ms);

@@ -66,7 +66,7 @@ struct task_store {
 	pthread_mutex_t lock; /* the connection and everything below */
 	store_options options;
 	char ns[STORE_NAMESPACE_MAX + 1]; /* the namespace statements bind */
-	char *fixtures;			   /* seeds a new namespace; owned */
+	char *fixtures;			  /* seeds a new namespace; owned */
 	size_t fixtures_len;
 	sqlite3_stmt *statements[STMT__COUNT];
 	struct store_writer *writer; /* writer.c: the queue and its threads */
@@ -157,8 +157,7 @@ typedef struct {
 int audit_insert(task_store *store, const audit_record *record);
 
 /* The journal's readers, in the caller's transaction and namespace. */
-store_status audit_list_locked(task_store *store, const store_journal_filter *filter,
-			       cJSON **out);
+store_status audit_list_locked(task_store *store, const store_journal_filter *filter, cJSON **out);
 store_status audit_count_locked(task_store *store, const store_journal_filter *filter,
 				int64_t *count);
 

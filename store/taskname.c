@@ -14,10 +14,7 @@
 
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 static bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
-static bool is_alnum(char c)
-{
-	return is_digit(c) || is_lower(c) || (c >= 'A' && c <= 'Z');
-}
+static bool is_alnum(char c) { return is_digit(c) || is_lower(c) || (c >= 'A' && c <= 'Z'); }
 
 /* Decimal without sign or leading zeros, at most `max_digits`. */
 static bool is_canonical_decimal(const char *s, size_t len, size_t max_digits)

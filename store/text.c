@@ -9,10 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void textbuf_init(textbuf *buf, size_t max)
-{
-	*buf = (textbuf){.max = max};
-}
+void textbuf_init(textbuf *buf, size_t max) { *buf = (textbuf){.max = max}; }
 
 int textbuf_append(textbuf *buf, const void *data, size_t len)
 {
@@ -42,10 +39,7 @@ int textbuf_append(textbuf *buf, const void *data, size_t len)
 	return 0;
 }
 
-int textbuf_puts(textbuf *buf, const char *text)
-{
-	return textbuf_append(buf, text, strlen(text));
-}
+int textbuf_puts(textbuf *buf, const char *text) { return textbuf_append(buf, text, strlen(text)); }
 
 int textbuf_printf(textbuf *buf, const char *format, ...)
 {
@@ -73,10 +67,7 @@ int textbuf_printf(textbuf *buf, const char *format, ...)
 	return result;
 }
 
-const char *textbuf_str(const textbuf *buf)
-{
-	return buf->data ? buf->data : "";
-}
+const char *textbuf_str(const textbuf *buf) { return buf->data ? buf->data : ""; }
 
 char *textbuf_detach(textbuf *buf)
 {
@@ -131,10 +122,7 @@ bool text_utf8_valid(const char *text, size_t len)
 	return true;
 }
 
-bool text_has_nul(const char *text, size_t len)
-{
-	return memchr(text, '\0', len) != NULL;
-}
+bool text_has_nul(const char *text, size_t len) { return memchr(text, '\0', len) != NULL; }
 
 bool text_equal_constant_time(const char *a, const char *b)
 {

@@ -27,8 +27,7 @@ void textbuf_init(textbuf *buf, size_t max);
  * would be passed or memory ran out; the buffer then keeps what it had. */
 int textbuf_append(textbuf *buf, const void *data, size_t len);
 int textbuf_puts(textbuf *buf, const char *text);
-int textbuf_printf(textbuf *buf, const char *format, ...)
-	__attribute__((format(printf, 2, 3)));
+int textbuf_printf(textbuf *buf, const char *format, ...) __attribute__((format(printf, 2, 3)));
 
 /* The NUL-terminated contents ("" when empty). Owned by the buffer. */
 const char *textbuf_str(const textbuf *buf);

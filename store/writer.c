@@ -21,7 +21,7 @@
 #include "store_internal.h"
 
 enum {
-	BATCH_MAX = 256,	/* jobs in one transaction */
+	BATCH_MAX = 256,	 /* jobs in one transaction */
 	CHECKPOINT_PAGES = 1000, /* SQLite's own default threshold */
 };
 

@@ -24,8 +24,9 @@
 #define FIXTURE_TASKS 8
 
 #define NEW_TASK "10.0.0.50-9000:connector_v2:p_admin-incr_trans-1-0:0000000001"
-#define NEW_TASK_SPEC                                                                          \
-	"{\"taskName\":\"" NEW_TASK "\",\"state\":\"STOPPED\",\"config\":{\"source\":{\"clients\":" \
+#define NEW_TASK_SPEC                                                                              \
+	"{\"taskName\":\"" NEW_TASK                                                                \
+	"\",\"state\":\"STOPPED\",\"config\":{\"source\":{\"clients\":"                            \
 	"\"[{\\\"clientId\\\":\\\"c_1\\\",\\\"subtopic\\\":\\\"s_1\\\"}]\",\"username\":\"u\"}}}"
 
 static const char *const json_type[] = {"Content-Type: application/json", NULL};
@@ -99,8 +100,8 @@ static void expect_oms(const test_daemon *d, const char *op, const char *name, c
 	char got[64];
 	bool ok = test_envelope_ok(&r, got, sizeof got);
 	if (code)
-		ck_assert_msg(!ok && strcmp(got, code) == 0, "%s %s: expected %s: %s", op, name, code,
-			      r.body);
+		ck_assert_msg(!ok && strcmp(got, code) == 0, "%s %s: expected %s: %s", op, name,
+			      code, r.body);
 	else
 		ck_assert_msg(ok, "%s %s failed: %s", op, name, r.body);
 	test_response_free(&r);
@@ -178,8 +179,9 @@ START_TEST(list_with_filters)
 		cJSON *root = call(&d, "GET", path, NULL, NULL, 200);
 		const cJSON *tasks = test_member(root, "tasks");
 		ck_assert_msg(cJSON_IsArray(tasks), "%s: no tasks array", path);
-		ck_assert_msg(cJSON_GetArraySize(tasks) == list_cases[i].count, "%s: %d tasks, expected %d",
-			      path, cJSON_GetArraySize(tasks), list_cases[i].count);
+		ck_assert_msg(cJSON_GetArraySize(tasks) == list_cases[i].count,
+			      "%s: %d tasks, expected %d", path, cJSON_GetArraySize(tasks),
+			      list_cases[i].count);
 		const cJSON *task;
 		cJSON_ArrayForEach(task, tasks)
 		{
@@ -221,9 +223,9 @@ START_TEST(read_one_task)
 {
 	test_daemon d;
 	test_daemon_up(&d, NULL, NULL);
-	static const char *const fields[] = {"taskName",   "state",	   "componentType", "host",
-					     "port",	   "seq",	   "config",	    "checkpoint",
-					     "progress",   "lastError",	   "createdAt",	    "updatedAt"};
+	static const char *const fields[] = {"taskName", "state",     "componentType", "host",
+					     "port",	 "seq",	      "config",	       "checkpoint",
+					     "progress", "lastError", "createdAt",     "updatedAt"};
 	static const char *const names[] = {DOC_STOPPED, FULL_RUNNING, INCR_ABNORMAL};
 	for (size_t n = 0; n < 3; n++) {
 		cJSON *task = get_task(&d, names[n]);
@@ -339,7 +341,8 @@ START_TEST(create_conflicts)
 		/* the same name */
 		"{\"taskName\":\"" DOC_STOPPED "\",\"state\":\"STOPPED\",\"config\":{}}",
 		/* the same identity on another host and SEQ */
-		"{\"taskName\":\"10.0.0.99-9001:connector_v2:p_493po****-incr_trans-1-0:0000000005\","
+		"{\"taskName\":\"10.0.0.99-9001:connector_v2:p_493po****-incr_trans-1-0:"
+		"0000000005\","
 		"\"state\":\"RUNNING\",\"config\":{}}",
 	};
 	for (size_t i = 0; i < 2; i++) {
@@ -372,8 +375,10 @@ static const char *const bad_specs[] = {
 	"{\"taskName\":\"" NEW_TASK "\",\"state\":\"FINISHED\",\"config\":{}}",
 	/* config values are strings */
 	"{\"taskName\":\"" NEW_TASK "\",\"state\":\"STOPPED\",\"config\":{\"source\":{\"a\":1}}}",
-	"{\"taskName\":\"" NEW_TASK "\",\"state\":\"STOPPED\",\"config\":{\"source\":{\"a\":true}}}",
-	"{\"taskName\":\"" NEW_TASK "\",\"state\":\"STOPPED\",\"config\":{\"source\":{\"a\":null}}}",
+	"{\"taskName\":\"" NEW_TASK
+	"\",\"state\":\"STOPPED\",\"config\":{\"source\":{\"a\":true}}}",
+	"{\"taskName\":\"" NEW_TASK
+	"\",\"state\":\"STOPPED\",\"config\":{\"source\":{\"a\":null}}}",
 	"{\"taskName\":\"" NEW_TASK "\",\"state\":\"STOPPED\",\"config\":{\"source\":{\"a\":{}}}}",
 	"{\"taskName\":\"" NEW_TASK "\",\"state\":\"STOPPED\",\"config\":{\"source\":\"flat\"}}",
 	"{\"taskName\":\"" NEW_TASK "\",\"state\":\"STOPPED\",\"config\":[]}",
@@ -409,8 +414,8 @@ START_TEST(fail_a_task)
 	static const char *const names[] = {DOC_RUNNING, DOC_STOPPED, INCR_CREATED};
 	for (size_t i = 0; i < 3; i++) {
 		char *path = task_path(names[i], "/fail");
-		cJSON *answer = call(&d, "POST", path, json_type, "{\"message\":\"disk full on node 3\"}",
-				     200);
+		cJSON *answer = call(&d, "POST", path, json_type,
+				     "{\"message\":\"disk full on node 3\"}", 200);
 		free(path);
 		ck_assert_pstr_eq(test_string_member(answer, "state"), "ABNORMAL");
 		cJSON_Delete(answer);
@@ -424,12 +429,13 @@ START_TEST(fail_a_task)
 	expect_oms(&d, "resume", DOC_RUNNING, NULL);
 
 	/* refusals: an unknown task, a body without a message */
-	char *path = task_path("10.0.0.1-9000:connector_v2:p_nobody-incr_trans-1-0:0000000001", "/fail");
+	char *path =
+		task_path("10.0.0.1-9000:connector_v2:p_nobody-incr_trans-1-0:0000000001", "/fail");
 	cJSON *root = call(&d, "POST", path, json_type, "{\"message\":\"x\"}", 404);
 	cJSON_Delete(root);
 	free(path);
-	static const char *const bodies[] = {"{}", "{\"message\":\"\"}", "{\"message\":3}", "not json",
-					     ""};
+	static const char *const bodies[] = {"{}", "{\"message\":\"\"}", "{\"message\":3}",
+					     "not json", ""};
 	path = task_path(DOC_STOPPED2, "/fail");
 	for (size_t i = 0; i < sizeof bodies / sizeof *bodies; i++) {
 		root = call(&d, "POST", path, json_type, bodies[i], 400);
@@ -474,8 +480,12 @@ START_TEST(reset_wipes_and_reseeds)
 	ck_assert_msg(task != NULL, "the migrated fixture task is not back");
 	ck_assert_pstr_eq(test_string_member(task, "state"), "RUNNING");
 	cJSON_Delete(task);
-	ck_assert_msg(get_task(&d, "xxx.xxx.xxx.xxx-9000:connector_v2:p_493p****-incr_trans-1-0:0000000002") == NULL,
-		      "the migrated task survived the reset");
+	ck_assert_msg(
+		get_task(
+			&d,
+			"xxx.xxx.xxx.xxx-9000:connector_v2:p_493p****-incr_trans-1-0:0000000002") ==
+			NULL,
+		"the migrated task survived the reset");
 	task = get_task(&d, DOC_STOPPED2);
 	ck_assert_msg(
 		cJSON_Compare(test_member(task, "config"), test_member(original, "config"), 1),
@@ -500,10 +510,10 @@ START_TEST(unknown_control_routes)
 	static const struct {
 		const char *method, *path;
 	} cases[] = {
-		{"GET", "/_mock/"},	       {"GET", "/_mock/nothing"},
-		{"POST", "/_mock/nothing"},    {"GET", "/_mock/health/extra"},
-		{"GET", "/_mock/tasks/a/b"},   {"POST", "/_mock/tasks/a/unfail"},
-		{"GET", "/_mock/Health"},      {"GET", "/_mock/journal/1"},
+		{"GET", "/_mock/"},	     {"GET", "/_mock/nothing"},
+		{"POST", "/_mock/nothing"},  {"GET", "/_mock/health/extra"},
+		{"GET", "/_mock/tasks/a/b"}, {"POST", "/_mock/tasks/a/unfail"},
+		{"GET", "/_mock/Health"},    {"GET", "/_mock/journal/1"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		cJSON *root = call(&d, cases[i].method, cases[i].path, NULL, NULL, 404);
@@ -567,8 +577,9 @@ START_TEST(journal_query_refusals)
 	test_daemon d;
 	test_daemon_up(&d, NULL, NULL);
 	static const char *const paths[] = {
-		"/_mock/journal?limit=0",	  "/_mock/journal?limit=abc", "/_mock/journal?limit=-1",
-		"/_mock/journal?op=pause",	  "/_mock/journal?limit=1&limit=2",
+		"/_mock/journal?limit=0",	  "/_mock/journal?limit=abc",
+		"/_mock/journal?limit=-1",	  "/_mock/journal?op=pause",
+		"/_mock/journal?limit=1&limit=2",
 	};
 	for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
 		cJSON *root = call(&d, "GET", paths[i], NULL, NULL, 400);
@@ -625,11 +636,12 @@ START_TEST(admin_token_guards_every_control_route)
 	test_daemon_up(&d, args, NULL);
 	expect_oms(&d, "delete", INCR_CREATED, NULL);
 	for (size_t w = 0; w < sizeof wrong_authorizations / sizeof *wrong_authorizations; w++) {
-		const char *const headers[] = {"Content-Type: application/json", wrong_authorizations[w],
-					       NULL};
+		const char *const headers[] = {"Content-Type: application/json",
+					       wrong_authorizations[w], NULL};
 		test_response r = test_request(&d, c->method, c->path, headers, c->body);
 		ck_assert_msg(r.status == 401, "%s %s with %s: HTTP %ld", c->method, c->path,
-			      wrong_authorizations[w] ? wrong_authorizations[w] : "no token", r.status);
+			      wrong_authorizations[w] ? wrong_authorizations[w] : "no token",
+			      r.status);
 		ck_assert_msg(r.authenticate[0] != '\0', "a 401 without WWW-Authenticate");
 		ck_assert_msg(strncmp(r.authenticate, "Bearer", 6) == 0, "WWW-Authenticate: %s",
 			      r.authenticate);
@@ -651,11 +663,11 @@ START_TEST(admin_token_guards_every_control_route)
 	cJSON_Delete(task);
 	test_response_free(&r);
 
-	const char *const right[] = {"Content-Type: application/json", "Authorization: Bearer secret",
-				     NULL};
+	const char *const right[] = {"Content-Type: application/json",
+				     "Authorization: Bearer secret", NULL};
 	r = test_request(&d, c->method, c->path, right, c->body);
-	ck_assert_msg(r.status == c->status, "%s %s with the token: HTTP %ld, expected %ld", c->method,
-		      c->path, r.status, c->status);
+	ck_assert_msg(r.status == c->status, "%s %s with the token: HTTP %ld, expected %ld",
+		      c->method, c->path, r.status, c->status);
 	cJSON_Delete(json_of(&r));
 	test_response_free(&r);
 	test_daemon_down(&d);

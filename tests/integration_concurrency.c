@@ -181,7 +181,8 @@ static bool envelope_valid(const cJSON *root, char *why, size_t cap)
 	}
 	if (cJSON_IsTrue(success) != cJSON_IsNull(code)) {
 		snprintf(why, cap, "isSuccess is %s but errCode is %s",
-			 cJSON_IsTrue(success) ? "true" : "false", cJSON_IsNull(code) ? "null" : "set");
+			 cJSON_IsTrue(success) ? "true" : "false",
+			 cJSON_IsNull(code) ? "null" : "set");
 		return false;
 	}
 	if (cJSON_IsTrue(success)) {
@@ -197,8 +198,9 @@ static bool envelope_valid(const cJSON *root, char *why, size_t cap)
 	    !cJSON_IsNull(result) || !cJSON_IsBool(retryable) || !cJSON_IsObject(detail) ||
 	    !detail_code || strcmp(detail_code, code->valuestring) != 0 ||
 	    !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(detail, "extraContext"))) {
-		snprintf(why, cap, "a failure must have errCode, errMsg, errorDetail with the same"
-				   " code and an extraContext, result null and a boolean retryable");
+		snprintf(why, cap,
+			 "a failure must have errCode, errMsg, errorDetail with the same"
+			 " code and an extraContext, result null and a boolean retryable");
 		return false;
 	}
 	return true;
@@ -209,7 +211,7 @@ static bool envelope_valid(const cJSON *root, char *why, size_t cap)
 typedef struct {
 	operation op;
 	int slot;
-	char name[NAME_CAP];	    /* the taskName sent */
+	char name[NAME_CAP]; /* the taskName sent */
 	bool answered;
 	bool success;
 	char err_code[CODE_CAP];    /* "" on success */
@@ -226,10 +228,10 @@ typedef struct {
 	char names[SHARED_TASKS][NAME_CAP];
 	bool gone[SHARED_TASKS];
 	uint64_t random;
-	long sent;	  /* OMS requests */
-	long relists;	  /* GET /_mock/tasks */
-	long connects;	  /* TCP connections libcurl opened */
-	long followed;	  /* names learnt from migratedTo */
+	long sent;     /* OMS requests */
+	long relists;  /* GET /_mock/tasks */
+	long connects; /* TCP connections libcurl opened */
+	long followed; /* names learnt from migratedTo */
 	long success_by_op[OPS];
 	long refused_by_op[OPS];
 	int errors;
@@ -306,8 +308,8 @@ static void client_relist(client *c, CURL *curl, struct curl_slist *headers, int
 }
 
 /* Learns from an answer: a new name, a deleted task. */
-static void client_learn(client *c, CURL *curl, struct curl_slist *headers,
-			 request_record *record, const cJSON *root)
+static void client_learn(client *c, CURL *curl, struct curl_slist *headers, request_record *record,
+			 const cJSON *root)
 {
 	if (record->success) {
 		if (record->op == OP_MIGRATE)
@@ -333,8 +335,8 @@ static void client_learn(client *c, CURL *curl, struct curl_slist *headers,
 	}
 }
 
-static void client_send(client *c, CURL *curl, struct curl_slist *plain,
-			struct curl_slist *json, int n)
+static void client_send(client *c, CURL *curl, struct curl_slist *plain, struct curl_slist *json,
+			int n)
 {
 	request_record *record = &c->records[n];
 	int live[SHARED_TASKS], count = 0;
@@ -366,7 +368,8 @@ static void client_send(client *c, CURL *curl, struct curl_slist *plain,
 			snprintf(extra, sizeof extra, "&ip=10.%d.%u.%u", 100 + c->index,
 				 below(c, 250), 1 + below(c, 250));
 		else if (how == 2)
-			snprintf(extra, sizeof extra, "&ip=node%d_%u.example", c->index, below(c, 1000));
+			snprintf(extra, sizeof extra, "&ip=node%d_%u.example", c->index,
+				 below(c, 1000));
 	}
 	char *escaped = curl_easy_escape(curl, record->name, 0);
 	char url[1024];
@@ -433,15 +436,14 @@ static void *client_main(void *argument)
 	return NULL;
 }
 
-
 /* ---- the failure injector: sets shared tasks ABNORMAL while clients run --- */
 
 /*
  * GET /_mock/tasks and finds the live task of `identity`: its name and
  * lastError. Returns 1 found, 0 absent, -1 no usable answer.
  */
-static int find_live_task(client *c, CURL *curl, struct curl_slist *headers,
-			  const char *identity, char *name, char *last_error, size_t cap)
+static int find_live_task(client *c, CURL *curl, struct curl_slist *headers, const char *identity,
+			  char *name, char *last_error, size_t cap)
 {
 	char url[256], type[128];
 	snprintf(url, sizeof url, "%s/_mock/tasks", c->base_url);
@@ -516,10 +518,12 @@ static void *injector_main(void *argument)
 		int slot = (int)(test_splitmix64(&in->random) % SHARED_TASKS);
 		char identity[NAME_CAP], name[NAME_CAP], last_error[NAME_CAP], message[64];
 		name_identity(shared[slot].name, identity, sizeof identity);
-		int found = find_live_task(&lister, curl, json, identity, name, last_error, NAME_CAP);
+		int found =
+			find_live_task(&lister, curl, json, identity, name, last_error, NAME_CAP);
 		if (found <= 0) {
 			if (found < 0 && in->errors++ == 0)
-				snprintf(in->first_error, sizeof in->first_error, "GET /_mock/tasks failed");
+				snprintf(in->first_error, sizeof in->first_error,
+					 "GET /_mock/tasks failed");
 			continue;
 		}
 		/* a unique lastError tells whether this very fail took effect */
@@ -530,12 +534,13 @@ static void *injector_main(void *argument)
 		} else if (status == 404) {
 			in->missed++;
 			in->maybe_injected[slot]++;
-			if (find_live_task(&lister, curl, json, identity, name, last_error, NAME_CAP) > 0 &&
+			if (find_live_task(&lister, curl, json, identity, name, last_error,
+					   NAME_CAP) > 0 &&
 			    strcmp(last_error, message) == 0)
 				in->applied_despite_404++;
 		} else if (in->errors++ == 0) {
-			snprintf(in->first_error, sizeof in->first_error, "fail %s answered %ld", name,
-				 status);
+			snprintf(in->first_error, sizeof in->first_error, "fail %s answered %ld",
+				 name, status);
 		}
 	}
 	curl_slist_free_all(json);
@@ -548,7 +553,7 @@ static void *injector_main(void *argument)
 typedef struct {
 	bool allowed;
 	const char *refusal; /* the errCode when not allowed */
-	machine_state next; /* when allowed; S_NONE: the task is gone */
+	machine_state next;  /* when allowed; S_NONE: the task is gone */
 } verdict;
 
 /* `lenient`: a repeated stop or resume succeeds and changes nothing. */
@@ -626,8 +631,8 @@ static void model_error(model *m, const cJSON *entry, const char *format, ...)
 		fprintf(stderr, "integration_concurrency: %s\n  journal entry: %s\n", text,
 			entry_text ? entry_text : "(none)");
 	if (m->errors++ == 0)
-		snprintf(m->first_error, sizeof m->first_error, "%.700s; journal entry: %.300s", text,
-			 entry_text ? entry_text : "(none)");
+		snprintf(m->first_error, sizeof m->first_error, "%.700s; journal entry: %.300s",
+			 text, entry_text ? entry_text : "(none)");
 	free(entry_text);
 }
 
@@ -695,8 +700,7 @@ static void check_entry_against_answer(model *m, const cJSON *entry, request_rec
 }
 
 /* Applies one successful, legal operation to the model. */
-static void model_apply(model *m, const cJSON *entry, model_task *t, operation op,
-			const verdict *v)
+static void model_apply(model *m, const cJSON *entry, model_task *t, operation op, const verdict *v)
 {
 	if (op == OP_MIGRATE) {
 		const char *new_name = test_string_member(entry, "newTaskName");
@@ -706,7 +710,8 @@ static void model_apply(model *m, const cJSON *entry, model_task *t, operation o
 		if (!new_name || !name_identity(new_name, identity, sizeof identity) ||
 		    strcmp(identity, t->identity) != 0 || !name_host(new_name, host, sizeof host) ||
 		    !name_host(t->name, old_host, sizeof old_host)) {
-			model_error(m, entry, "migrate's new name is not of identity %s", t->identity);
+			model_error(m, entry, "migrate's new name is not of identity %s",
+				    t->identity);
 			return;
 		}
 		if (name_seq(new_name) != t->max_seq + 1)
@@ -724,7 +729,8 @@ static void model_apply(model *m, const cJSON *entry, model_task *t, operation o
 		const char *worker_num = test_string_member(
 			cJSON_GetObjectItemCaseSensitive(body, "sink"), "workerNum");
 		if (!worker_num)
-			model_error(m, entry, "an update whose journaled body has no sink.workerNum");
+			model_error(m, entry,
+				    "an update whose journaled body has no sink.workerNum");
 		else
 			snprintf(t->worker_num, sizeof t->worker_num, "%s", worker_num);
 		cJSON_Delete(body);
@@ -772,16 +778,18 @@ static void model_replay(model *m, const cJSON *entry)
 		/* a name that is no longer live: migrated away, or deleted */
 		m->not_found++;
 		if (success || !test_same_string(code, "TASK_NOT_FOUND") || from || to)
-			model_error(m, entry, "%s names no live task (the live one is %s%s): expected"
-					      " TASK_NOT_FOUND without states", name, t->name,
-				    t->alive ? "" : ", deleted");
+			model_error(m, entry,
+				    "%s names no live task (the live one is %s%s): expected"
+				    " TASK_NOT_FOUND without states",
+				    name, t->name, t->alive ? "" : ", deleted");
 		else if (strcmp(name, t->name) == 0 && (!r->deleted || r->migrated_to[0]))
 			model_error(m, entry, "the client was not told deleted:true");
 		else if (strcmp(name, t->name) != 0 && !was_old_name(t, name))
 			model_error(m, entry, "%s was never a name of this task", name);
 		else if (strcmp(name, t->name) != 0 && r->answered &&
 			 strcmp(r->migrated_to, t->name) != 0)
-			model_error(m, entry, "the client was told migratedTo \"%s\", the live name is %s",
+			model_error(m, entry,
+				    "the client was told migratedTo \"%s\", the live name is %s",
 				    r->migrated_to, t->name);
 		return;
 	}
@@ -805,7 +813,8 @@ static void model_replay(model *m, const cJSON *entry)
 	}
 	if (!success) {
 		if (v.allowed)
-			model_error(m, entry, "%s was refused (%s) from %s, where the contract allows it",
+			model_error(m, entry,
+				    "%s was refused (%s) from %s, where the contract allows it",
 				    op_names[op], code ? code : "null", state_names[t->current]);
 		else if (!test_same_string(code, v.refusal))
 			model_error(m, entry, "%s from %s was refused with %s, expected %s",
@@ -833,12 +842,15 @@ static void create_extra_tasks(const test_daemon *d)
 		char spec[1024];
 		snprintf(spec, sizeof spec,
 			 "{\"taskName\":\"%s\",\"state\":\"%s\",\"config\":{\"source\":"
-			 "{\"clients\":\"[{\\\"clientId\\\":\\\"c_%d\\\",\\\"subtopic\\\":\\\"s_%d\\\"}]\"},"
+			 "{\"clients\":\"[{\\\"clientId\\\":\\\"c_%d\\\",\\\"subtopic\\\":\\\"s_%"
+			 "d\\\"}]\"},"
 			 "\"sink\":{\"workerNum\":\"8\"}}}",
 			 shared[i].name, shared[i].initial_state, i, i);
 		test_response r;
-		ck_assert_int_eq(test_http(d, "POST", "/_mock/tasks", json, spec, strlen(spec), &r), 0);
-		ck_assert_msg(r.status == 201, "creating %s: %ld %s", shared[i].name, r.status, r.body);
+		ck_assert_int_eq(test_http(d, "POST", "/_mock/tasks", json, spec, strlen(spec), &r),
+				 0);
+		ck_assert_msg(r.status == 201, "creating %s: %ld %s", shared[i].name, r.status,
+			      r.body);
 		test_response_free(&r);
 	}
 }
@@ -922,7 +934,9 @@ static const struct {
 } runs[] = {
 	{"strict, 2 HTTP threads", {NULL}, false, false},
 	{"strict, 8 HTTP threads, injected failures", {"--threads", "8", NULL}, false, true},
-	{"lenient, 4 HTTP threads, injected failures", {"--lenient", "--threads", "4", NULL}, true,
+	{"lenient, 4 HTTP threads, injected failures",
+	 {"--lenient", "--threads", "4", NULL},
+	 true,
 	 true},
 };
 
@@ -992,7 +1006,8 @@ START_TEST(many_clients_keep_the_state_machine)
 			client_refused[o] += c->refused_by_op[o];
 		}
 		if (c->errors)
-			fprintf(stderr, "integration_concurrency: client %d: %d errors, first: %s\n", i,
+			fprintf(stderr,
+				"integration_concurrency: client %d: %d errors, first: %s\n", i,
 				c->errors, c->first_error);
 	}
 	for (int i = 0; i < CLIENTS; i++)
@@ -1007,14 +1022,13 @@ START_TEST(many_clients_keep_the_state_machine)
 	ck_assert(cJSON_IsArray(entries));
 	int journaled = cJSON_GetArraySize(entries);
 	const cJSON *entry;
-	cJSON_ArrayForEach(entry, entries)
-		model_replay(&m, entry);
+	cJSON_ArrayForEach(entry, entries) model_replay(&m, entry);
 	cJSON_Delete(journal);
 	for (int i = 0; i < CLIENTS; i++)
 		for (int n = 0; n < OPS_PER_CLIENT; n++)
 			if (!clients[i].records[n].journaled)
-				model_error(&m, NULL, "request t%d-%d (%s %s) has no journal entry", i, n,
-					    op_names[clients[i].records[n].op],
+				model_error(&m, NULL, "request t%d-%d (%s %s) has no journal entry",
+					    i, n, op_names[clients[i].records[n].op],
 					    clients[i].records[n].name);
 	check_final_tasks(&m, &d);
 
@@ -1023,18 +1037,21 @@ START_TEST(many_clients_keep_the_state_machine)
 		observed_fails += m.tasks[s].observed_fails;
 	printf("integration_concurrency [%s]: seed %" PRIu64 ", %d clients on %ld connections,"
 	       " %ld OMS requests (+%ld re-lists) in %.2f s, %d journal entries, %ld names learnt"
-	       " from migratedTo, %ld failures injected (%ld seen by a later operation, %ld answered 404,"
+	       " from migratedTo, %ld failures injected (%ld seen by a later operation, %ld "
+	       "answered 404,"
 	       " %ld of those applied anyway)\n",
 	       runs[_i].label, seed, CLIENTS, connects, sent, relists, load_seconds, journaled,
 	       followed, injected, observed_fails, in.missed, in.applied_despite_404);
 	for (int o = 0; o < OPS; o++)
-		printf("  %-7s %4ld successes, %4ld refusals (clients saw %ld / %ld)\n", op_names[o],
-		       m.success_by_op[o], m.refused_by_op[o], client_success[o], client_refused[o]);
+		printf("  %-7s %4ld successes, %4ld refusals (clients saw %ld / %ld)\n",
+		       op_names[o], m.success_by_op[o], m.refused_by_op[o], client_success[o],
+		       client_refused[o]);
 	printf("  TASK_NOT_FOUND on stale names: %ld; state changes:", m.not_found);
 	for (int a = 0; a < STATES; a++)
 		for (int b = 0; b < STATES; b++)
 			if (m.transitions[a][b])
-				printf(" %s->%s %ld", state_names[a], state_names[b], m.transitions[a][b]);
+				printf(" %s->%s %ld", state_names[a], state_names[b],
+				       m.transitions[a][b]);
 	printf("\n  final:");
 	for (int i = 0; i < SHARED_TASKS; i++)
 		printf(" %s=%s", m.tasks[i].identity,
@@ -1065,7 +1082,6 @@ START_TEST(many_clients_keep_the_state_machine)
 }
 END_TEST
 
-
 /* ---- the control API racing the OMS routes -------------------------------- */
 
 /*
@@ -1079,8 +1095,8 @@ enum { RACE_SECONDS = 4, RACE_FINDINGS = 3, RACERS = 4 };
 
 typedef struct {
 	const char *base_url;
-	const char *op;	     /* "migrate" or "delete" */
-	const char *first;   /* the task's first name */
+	const char *op;	   /* "migrate" or "delete" */
+	const char *first; /* the task's first name */
 	atomic_bool stop;
 	long sent;
 	long succeeded;
@@ -1110,8 +1126,8 @@ static void *racer_main(void *argument)
 		r->sent++;
 		if (!root) {
 			r->errors++;
-			snprintf(r->first_error, sizeof r->first_error, "%s %s answered %ld", r->op, name,
-				 status);
+			snprintf(r->first_error, sizeof r->first_error, "%s %s answered %ld", r->op,
+				 name, status);
 			break;
 		}
 		const char *result = test_string_member(root, "result");
@@ -1148,7 +1164,8 @@ static double now_seconds(void)
 START_TEST(fail_races_migrate)
 {
 	signal(SIGPIPE, SIG_IGN);
-	static const char first[] = "10.0.0.70-9000:connector_v2:p_race_f-incr_trans-1-0:0000000001";
+	static const char first[] =
+		"10.0.0.70-9000:connector_v2:p_race_f-incr_trans-1-0:0000000001";
 	test_daemon d;
 	const char *const args[] = {"--threads", "8", NULL};
 	test_daemon_up(&d, args, NULL);
@@ -1156,8 +1173,9 @@ START_TEST(fail_races_migrate)
 	char spec[256];
 	snprintf(spec, sizeof spec, "{\"taskName\":\"%s\",\"state\":\"STOPPED\"}", first);
 	test_response created;
-	ck_assert_int_eq(test_http(&d, "POST", "/_mock/tasks", json_header, spec, strlen(spec),
-				   &created), 0);
+	ck_assert_int_eq(
+		test_http(&d, "POST", "/_mock/tasks", json_header, spec, strlen(spec), &created),
+		0);
 	ck_assert_msg(created.status == 201, "creating %s: %ld %s", first, created.status,
 		      created.body);
 	test_response_free(&created);
@@ -1184,7 +1202,8 @@ START_TEST(fail_races_migrate)
 	while (now_seconds() < deadline && applied_despite_404 < RACE_FINDINGS && other == 0) {
 		if (find_live_task(&c, curl, json, identity, name, last_error, NAME_CAP) <= 0) {
 			other++;
-			snprintf(finding, sizeof finding, "the task of identity %s is gone", identity);
+			snprintf(finding, sizeof finding, "the task of identity %s is gone",
+				 identity);
 			break;
 		}
 		char message[64];
@@ -1195,10 +1214,12 @@ START_TEST(fail_races_migrate)
 		} else if (status == 404) {
 			answered_404++;
 			char now_name[NAME_CAP];
-			if (find_live_task(&c, curl, json, identity, now_name, last_error, NAME_CAP) > 0 &&
+			if (find_live_task(&c, curl, json, identity, now_name, last_error,
+					   NAME_CAP) > 0 &&
 			    strcmp(last_error, message) == 0 && applied_despite_404++ == 0)
 				snprintf(finding, sizeof finding,
-					 "POST /_mock/tasks/%.200s/fail answered 404 \"no task has this"
+					 "POST /_mock/tasks/%.200s/fail answered 404 \"no task has "
+					 "this"
 					 " name\", but the failure was applied: the task, migrated"
 					 " meanwhile to %.200s, has lastError \"%.40s\"",
 					 name, now_name, last_error);
@@ -1273,8 +1294,8 @@ START_TEST(create_races_delete)
 		else if (status == 409)
 			answered_409++;
 		else if (wrong++ == 0)
-			snprintf(finding, sizeof finding, "create #%ld answered %ld %.300s", creates,
-				 status, answer.data ? answer.data : "");
+			snprintf(finding, sizeof finding, "create #%ld answered %ld %.300s",
+				 creates, status, answer.data ? answer.data : "");
 		free(answer.data);
 	}
 	for (int i = 0; i < RACERS; i++)
@@ -1293,8 +1314,8 @@ START_TEST(create_races_delete)
 	cJSON *journal = test_get_json(&d, path);
 	long deleted = 0;
 	const cJSON *entry;
-	cJSON_ArrayForEach(entry, cJSON_GetObjectItemCaseSensitive(journal, "entries"))
-		deleted += cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(entry, "isSuccess"));
+	cJSON_ArrayForEach(entry, cJSON_GetObjectItemCaseSensitive(journal, "entries")) deleted +=
+		cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(entry, "isSuccess"));
 	cJSON_Delete(journal);
 	bool exists = strcmp(test_task_state(&d, name), "") != 0;
 	printf("integration_concurrency [create vs delete]: %ld creates (%ld answered 201, %ld 409,"
@@ -1305,12 +1326,13 @@ START_TEST(create_races_delete)
 	for (int i = 0; i < RACERS; i++)
 		ck_assert_msg(deleters[i].errors == 0, "deleting client %d: %s", i,
 			      deleters[i].first_error);
-	ck_assert_msg(wrong == 0,
-		      "%ld creates answered neither 201 nor 409; first: %s (%ld tasks were created:"
-		      " %ld deleted + %d left, but only %ld creates answered 201; server/admin_routes.c"
-		      " create_task reads the task back after store_create_task committed, and a"
-		      " delete in between turns the success into this answer)",
-		      wrong, finding, deleted + exists, deleted, exists, answered_201);
+	ck_assert_msg(
+		wrong == 0,
+		"%ld creates answered neither 201 nor 409; first: %s (%ld tasks were created:"
+		" %ld deleted + %d left, but only %ld creates answered 201; server/admin_routes.c"
+		" create_task reads the task back after store_create_task committed, and a"
+		" delete in between turns the success into this answer)",
+		wrong, finding, deleted + exists, deleted, exists, answered_201);
 	ck_assert_int_eq(deleted + exists, answered_201);
 }
 END_TEST

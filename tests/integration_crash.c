@@ -242,8 +242,8 @@ static void check_file(const char *path, char *result, size_t cap, long long *jo
 		result[0] = '\0';
 		while ((rc = sqlite3_step(statement)) == SQLITE_ROW && used + 1 < cap) {
 			const char *line = (const char *)sqlite3_column_text(statement, 0);
-			used += (size_t)snprintf(result + used, cap - used, "%s%s", used ? "; " : "",
-						 line ? line : "(null)");
+			used += (size_t)snprintf(result + used, cap - used, "%s%s",
+						 used ? "; " : "", line ? line : "(null)");
 			if (used >= cap)
 				used = cap - 1;
 		}
@@ -270,7 +270,7 @@ typedef struct {
 	long lost_answers;	 /* requests without an answer (one per client and cycle) */
 	long lost_but_committed; /* of those, found in the journal after the restart */
 	long values_checked;
-	long values_from_lost;	 /* a stored value that came from a lost answer */
+	long values_from_lost; /* a stored value that came from a lost answer */
 	double kill_ms_total;
 } crash_totals;
 
@@ -281,10 +281,12 @@ static void check_values(failures *f, crash_totals *totals, const test_daemon *d
 	cJSON *root = test_get_json(d, "/_mock/tasks");
 	for (int slot = 0; slot < CRASH_TASKS; slot++) {
 		const cJSON *task = NULL, *item;
-		cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(root, "tasks"))
-			if (test_same_string(test_string_member(item, "taskName"),
-					     crash_tasks[slot].name))
-				task = item;
+		cJSON_ArrayForEach(
+			item,
+			cJSON_GetObjectItemCaseSensitive(
+				root,
+				"tasks")) if (test_same_string(test_string_member(item, "taskName"),
+							       crash_tasks[slot].name)) task = item;
 		if (!task) {
 			fail_with(f, "cycle %d: task %s is gone after the restart", cycle,
 				  crash_tasks[slot].name);
@@ -308,24 +310,27 @@ static void check_values(failures *f, crash_totals *totals, const test_daemon *d
 			snprintf(key, sizeof key, "seq_%d", t);
 			const char *text = test_string_member(sink, key);
 			long long stored = text ? strtoll(text, NULL, 10) : -1;
-			long long expected = acknowledged >= 0 ? acknowledged : totals->stored[slot][t];
+			long long expected =
+				acknowledged >= 0 ? acknowledged : totals->stored[slot][t];
 			totals->values_checked++;
 			if (stored == expected) {
 				/* the last acknowledged value (or the earlier one kept) */
 			} else if (lost > expected && stored == lost) {
 				totals->values_from_lost++;
 			} else if (stored < expected) {
-				fail_with(f,
-					  "cycle %d: LOST ACKNOWLEDGED UPDATE: %s sink.%s is %s, but"
-					  " %lld was acknowledged",
-					  cycle, crash_tasks[slot].name, key, text ? text : "absent",
-					  expected);
+				fail_with(
+					f,
+					"cycle %d: LOST ACKNOWLEDGED UPDATE: %s sink.%s is %s, but"
+					" %lld was acknowledged",
+					cycle, crash_tasks[slot].name, key, text ? text : "absent",
+					expected);
 			} else {
 				fail_with(f,
-					  "cycle %d: %s sink.%s is %s; expected %lld (acknowledged) or"
+					  "cycle %d: %s sink.%s is %s; expected %lld "
+					  "(acknowledged) or"
 					  " %lld (answer lost)",
-					  cycle, crash_tasks[slot].name, key, text ? text : "absent",
-					  expected, lost);
+					  cycle, crash_tasks[slot].name, key,
+					  text ? text : "absent", expected, lost);
 			}
 			totals->stored[slot][t] = stored;
 		}
@@ -334,8 +339,7 @@ static void check_values(failures *f, crash_totals *totals, const test_daemon *d
 }
 
 /* The contract's state machine for stop/resume/update (strict mode). */
-static bool contract_allows(operation op, const char *from, const char **next,
-			    const char **refusal)
+static bool contract_allows(operation op, const char *from, const char **next, const char **refusal)
 {
 	*refusal = "ILLEGAL_STATE";
 	*next = from;
@@ -368,8 +372,10 @@ static void check_journal(failures *f, crash_totals *totals, const test_daemon *
 	int count = cJSON_GetArraySize(entries);
 	ck_assert_msg(count < JOURNAL_LIMIT, "the journal outgrew the test's limit (%d)", count);
 	if (count != rows_in_file)
-		fail_with(f, "cycle %d: the file held %lld journal rows before the restart, the"
-			     " daemon serves %d after it", cycle, rows_in_file, count);
+		fail_with(f,
+			  "cycle %d: the file held %lld journal rows before the restart, the"
+			  " daemon serves %d after it",
+			  cycle, rows_in_file, count);
 	const char *model[CRASH_TASKS];
 	for (int slot = 0; slot < CRASH_TASKS; slot++)
 		model[slot] = crash_tasks[slot].initial_state;
@@ -388,7 +394,8 @@ static void check_journal(failures *f, crash_totals *totals, const test_daemon *
 		int entry_cycle, t, n, slot = -1;
 		char tail;
 		if (!id || sscanf(id, "c%d-t%d-%d%c", &entry_cycle, &t, &n, &tail) != 3 ||
-		    entry_cycle < 0 || entry_cycle > cycle || t < 0 || t >= CRASH_CLIENTS || n < 0) {
+		    entry_cycle < 0 || entry_cycle > cycle || t < 0 || t >= CRASH_CLIENTS ||
+		    n < 0) {
 			fail_with(f, "cycle %d: a journal entry no client sent: %s", cycle,
 				  id ? id : "(no requestId)");
 			continue;
@@ -407,8 +414,8 @@ static void check_journal(failures *f, crash_totals *totals, const test_daemon *
 			this_cycle++;
 			crash_record *r = n < clients[t].count ? &clients[t].records[n] : NULL;
 			if (!r) {
-				fail_with(f, "cycle %d: entry %s: client %d sent only %d requests", cycle,
-					  id, t, clients[t].count);
+				fail_with(f, "cycle %d: entry %s: client %d sent only %d requests",
+					  cycle, id, t, clients[t].count);
 				continue;
 			}
 			if (r->journaled)
@@ -417,23 +424,29 @@ static void check_journal(failures *f, crash_totals *totals, const test_daemon *
 			if (r->op != op || r->slot != slot ||
 			    !test_same_string(test_string_member(entry, "body"),
 					      r->body[0] ? r->body : NULL))
-				fail_with(f, "cycle %d: entry %s is %s %s body %s; the client sent %s %s"
-					     " body %s", cycle, id, op_names[op], name,
-					  test_string_member(entry, "body"), op_names[r->op],
-					  crash_tasks[r->slot].name, r->body);
+				fail_with(
+					f,
+					"cycle %d: entry %s is %s %s body %s; the client sent %s %s"
+					" body %s",
+					cycle, id, op_names[op], name,
+					test_string_member(entry, "body"), op_names[r->op],
+					crash_tasks[r->slot].name, r->body);
 			if ((r->answer == ANSWER_SUCCESS && !success) ||
 			    (r->answer == ANSWER_REFUSED &&
 			     (success || !test_same_string(code, r->err_code))))
-				fail_with(f, "cycle %d: entry %s says %s %s; the client was answered %s",
-					  cycle, id, success ? "success" : "failure", code ? code : "",
-					  r->answer == ANSWER_SUCCESS ? "success" : r->err_code);
+				fail_with(
+					f,
+					"cycle %d: entry %s says %s %s; the client was answered %s",
+					cycle, id, success ? "success" : "failure",
+					code ? code : "",
+					r->answer == ANSWER_SUCCESS ? "success" : r->err_code);
 		}
 		/* the state machine, in journal (= commit) order */
 		const char *next, *refusal;
 		bool allowed = contract_allows(op, model[slot], &next, &refusal);
 		if (!test_same_string(from, model[slot]))
-			fail_with(f, "cycle %d: entry %s: fromState %s, but the replay is at %s", cycle,
-				  id, from ? from : "null", model[slot]);
+			fail_with(f, "cycle %d: entry %s: fromState %s, but the replay is at %s",
+				  cycle, id, from ? from : "null", model[slot]);
 		if (success && !allowed)
 			fail_with(f, "cycle %d: entry %s: ILLEGAL TRANSITION %s from %s", cycle, id,
 				  op_names[op], model[slot]);
@@ -454,8 +467,11 @@ static void check_journal(failures *f, crash_totals *totals, const test_daemon *
 		for (int n = 0; n < clients[t].count; n++) {
 			const crash_record *r = &clients[t].records[n];
 			if (r->answer != ANSWER_NONE && !r->journaled)
-				fail_with(f, "cycle %d: ACKNOWLEDGED REQUEST NOT JOURNALED: c%d-t%d-%d %s %s"
-					     " (answered %s)", cycle, cycle, t, n, op_names[r->op],
+				fail_with(f,
+					  "cycle %d: ACKNOWLEDGED REQUEST NOT JOURNALED: "
+					  "c%d-t%d-%d %s %s"
+					  " (answered %s)",
+					  cycle, cycle, t, n, op_names[r->op],
 					  crash_tasks[r->slot].name,
 					  r->answer == ANSWER_SUCCESS ? "success" : r->err_code);
 			if (r->answer == ANSWER_NONE && r->journaled)
@@ -503,7 +519,8 @@ START_TEST(sigkill_under_load_loses_nothing_acknowledged)
 			clients[t].cycle = cycle;
 			clients[t].index = t;
 			clients[t].base_url = d.base_url;
-			clients[t].random = seed ^ ((uint64_t)(cycle * CRASH_CLIENTS + t + 1) << 32);
+			clients[t].random =
+				seed ^ ((uint64_t)(cycle * CRASH_CLIENTS + t + 1) << 32);
 		}
 		static atomic_long answered;
 		atomic_init(&answered, 0);
@@ -511,8 +528,9 @@ START_TEST(sigkill_under_load_loses_nothing_acknowledged)
 			clients[t].answered = &answered;
 		pthread_t threads[CRASH_CLIENTS];
 		for (int t = 0; t < CRASH_CLIENTS; t++)
-			ck_assert_int_eq(pthread_create(&threads[t], NULL, crash_client_main, &clients[t]),
-					 0);
+			ck_assert_int_eq(
+				pthread_create(&threads[t], NULL, crash_client_main, &clients[t]),
+				0);
 		/* the load is on once the daemon answers (slow under valgrind) */
 		for (int waited = 0; atomic_load(&answered) < 2 * CRASH_CLIENTS && waited < 60000;
 		     waited++)

@@ -77,7 +77,8 @@ static ssize_t read_until_close(int fd, char *buf, size_t cap, int timeout_ms)
 
 static cJSON *expect_envelope(const test_response *r, long status, const char *err_code)
 {
-	ck_assert_msg(r->status == status, "HTTP %ld, expected %ld: %s", r->status, status, r->body);
+	ck_assert_msg(r->status == status, "HTTP %ld, expected %ld: %s", r->status, status,
+		      r->body);
 	ck_assert_str_eq(r->content_type, "application/json");
 	cJSON *root = test_response_json(r);
 	ck_assert_msg(root != NULL, "not JSON: %s", r->body);
@@ -134,10 +135,10 @@ START_TEST(hostile_parameters_are_invalid_arguments)
 	memset(over, 'v', sizeof over - 1);
 	over[sizeof over - 1] = '\0';
 	const char *extras[] = {
-		"pullBackFlag=tr%00ue",		/* NUL byte */
-		"pullBackFlag=%FF",		/* not UTF-8 */
-		"pullBackFlag=%C0%80",		/* overlong NUL */
-		"pullBackFlag=%ED%A0%80",	/* surrogate */
+		"pullBackFlag=tr%00ue",		      /* NUL byte */
+		"pullBackFlag=%FF",		      /* not UTF-8 */
+		"pullBackFlag=%C0%80",		      /* overlong NUL */
+		"pullBackFlag=%ED%A0%80",	      /* surrogate */
 		"restartFlag=true&restartFlag=false", /* repeated */
 	};
 	for (size_t i = 0; i < sizeof extras / sizeof *extras; i++) {
@@ -149,7 +150,8 @@ START_TEST(hostile_parameters_are_invalid_arguments)
 	}
 	/* a value past 64 KiB */
 	char *path = malloc(sizeof over + 256);
-	snprintf(path, sizeof over + 256, "/connector/task/v2/resume?taskName=%s&ip=%s", name, over);
+	snprintf(path, sizeof over + 256, "/connector/task/v2/resume?taskName=%s&ip=%s", name,
+		 over);
 	test_response r;
 	ck_assert_int_eq(test_http(&d, "POST", path, NULL, NULL, 0, &r), 0);
 	cJSON *root = expect_envelope(&r, 200, "INVALID_ARGUMENT");
@@ -192,8 +194,8 @@ START_TEST(half_open_requests_do_not_delay_others)
 	int64_t start = test_monotonic_ms();
 	for (int i = 0; i < 20; i++) {
 		test_response r;
-		ck_assert_int_eq(test_oms(&d, i % 2 ? "resume" : "stop", running_name, NULL, NULL, &r),
-				 0);
+		ck_assert_int_eq(
+			test_oms(&d, i % 2 ? "resume" : "stop", running_name, NULL, NULL, &r), 0);
 		cJSON *root = expect_envelope(&r, 200, NULL);
 		cJSON_Delete(root);
 		test_response_free(&r);
@@ -238,7 +240,8 @@ START_TEST(connection_limits_hold)
 		for (int i = 0; i < 4; i++) {
 			fds[i] = connect_raw(&d);
 			ck_assert_int_ge(fds[i], 0);
-			send_text(fds[i], "GET /_mock/health HTTP/1.1\r\nHost: x\r\n"); /* unfinished */
+			send_text(fds[i],
+				  "GET /_mock/health HTTP/1.1\r\nHost: x\r\n"); /* unfinished */
 		}
 		struct timespec pause = {0, 200 * 1000 * 1000};
 		nanosleep(&pause, NULL);
@@ -246,16 +249,19 @@ START_TEST(connection_limits_hold)
 		 * either closed at once, or left waiting until a slot frees */
 		int extra = connect_raw(&d);
 		ck_assert_int_ge(extra, 0);
-		send_text(extra, "GET /_mock/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+		send_text(extra,
+			  "GET /_mock/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
 		char buf[512];
 		ssize_t n = read_until_close(extra, buf, sizeof buf, 1000);
-		ck_assert_msg(n <= 0, "%s 4: a fifth connection was answered: %s", flags[which], buf);
+		ck_assert_msg(n <= 0, "%s 4: a fifth connection was answered: %s", flags[which],
+			      buf);
 		for (int i = 0; i < 4; i++)
 			close(fds[i]);
 		if (n < 0) { /* it waited: now it is served */
 			n = read_until_close(extra, buf, sizeof buf, 5000);
 			ck_assert_msg(n > 0 && strncmp(buf, "HTTP/1.1 200", 12) == 0,
-				      "%s 4: the waiting connection was not served: %s", flags[which], buf);
+				      "%s 4: the waiting connection was not served: %s",
+				      flags[which], buf);
 		}
 		close(extra);
 		nanosleep(&pause, NULL);
@@ -305,11 +311,12 @@ START_TEST(sigterm_finishes_requests_in_flight)
 	char *name = test_escape(stopped_name);
 	static const char body[] = "{\"sink\":{\"workerNum\":\"42\"}}";
 	char head[1024];
-	snprintf(head, sizeof head,
-		 "POST /connector/task/v2/update?taskName=%s HTTP/1.1\r\nHost: x\r\n"
-		 "Content-Type: application/json\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n"
-		 "{\"sink\":",
-		 name, strlen(body));
+	snprintf(
+		head, sizeof head,
+		"POST /connector/task/v2/update?taskName=%s HTTP/1.1\r\nHost: x\r\n"
+		"Content-Type: application/json\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n"
+		"{\"sink\":",
+		name, strlen(body));
 	int fd = connect_raw(&d);
 	ck_assert_int_ge(fd, 0);
 	send_text(fd, head);
@@ -360,7 +367,8 @@ static void expect_storage_failure(test_daemon *d)
 		} else {
 			ck_assert_str_eq(code, "INTERNAL_ERROR");
 			cJSON *root = test_response_json(&r);
-			ck_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "retryable")));
+			ck_assert(
+				cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "retryable")));
 			cJSON_Delete(root);
 			failures++;
 		}
@@ -399,7 +407,8 @@ START_TEST(read_only_database_is_a_retryable_internal_error)
 	ck_assert_int_eq(chmod(d.dir, 0777), 0);
 	/* root writes any file: run the daemon as nobody to make it read-only */
 	if (geteuid() == 0)
-		setenv("CONNECTOR_MOCK_WRAPPER", "setpriv --reuid=65534 --regid=65534 --clear-groups", 1);
+		setenv("CONNECTOR_MOCK_WRAPPER",
+		       "setpriv --reuid=65534 --regid=65534 --clear-groups", 1);
 	ck_assert_int_eq(test_daemon_start(&d, NULL, &d), 0);
 	unsetenv("CONNECTOR_MOCK_WRAPPER");
 	expect_storage_failure(&d);

@@ -131,10 +131,7 @@ static const char *config_value(const cJSON *task, const char *scope, const char
 	return test_string_member(test_member(test_member(task, "config"), scope), key);
 }
 
-static bool same_json(const cJSON *a, const cJSON *b)
-{
-	return cJSON_Compare(a, b, 1);
-}
+static bool same_json(const cJSON *a, const cJSON *b) { return cJSON_Compare(a, b, 1); }
 
 /* ---- the envelope ----------------------------------------------------- */
 
@@ -167,7 +164,8 @@ static void expect_success(const test_response *r, const char *result)
 static cJSON *expect_error(const test_response *r, long status, const char *code)
 {
 	cJSON *root = envelope_of(r);
-	ck_assert_msg(r->status == status, "HTTP %ld, expected %ld: %s", r->status, status, r->body);
+	ck_assert_msg(r->status == status, "HTTP %ld, expected %ld: %s", r->status, status,
+		      r->body);
 	ck_assert_msg(cJSON_IsFalse(test_member(root, "isSuccess")), "isSuccess is not false: %s",
 		      r->body);
 	ck_assert_msg(cJSON_IsNull(test_member(root, "result")), "result is not null: %s", r->body);
@@ -218,7 +216,8 @@ static bool string_array_is(const cJSON *array, const char *const *expected)
 		bool found = false;
 		const cJSON *item;
 		cJSON_ArrayForEach(item, array) found =
-			found || (cJSON_IsString(item) && strcmp(item->valuestring, expected[i]) == 0);
+			found ||
+			(cJSON_IsString(item) && strcmp(item->valuestring, expected[i]) == 0);
 		if (!found)
 			return false;
 	}
@@ -335,10 +334,11 @@ START_TEST(page_requests_without_content_length)
 			 "Host: 127.0.0.1:%u\r\nUser-Agent: curl/7.88.1\r\nAccept: */*\r\n\r\n",
 			 ops[i], d.port);
 		long status = raw_exchange(&d, request, body, sizeof body);
-		snprintf(expected, sizeof expected,
-			 "{\"errCode\":null,\"errMsg\":null,\"errorDetail\":null,\"isSuccess\":true,"
-			 "\"result\":\"%s\",\"retryable\":null}",
-			 DOC_STOPPED);
+		snprintf(
+			expected, sizeof expected,
+			"{\"errCode\":null,\"errMsg\":null,\"errorDetail\":null,\"isSuccess\":true,"
+			"\"result\":\"%s\",\"retryable\":null}",
+			DOC_STOPPED);
 		ck_assert_int_eq(status, 200);
 		ck_assert_str_eq(body, expected);
 		expect_state(&d, DOC_STOPPED, after[i]);
@@ -380,7 +380,8 @@ START_TEST(reference_requests)
 	ck_assert(test_number_member(task, "checkpoint") == 1699990000.0);
 	cJSON_Delete(task);
 
-	static const char moved[] = "10.0.0.14-9000:connector_v2:p_493p****-incr_trans-1-0:0000000002";
+	static const char moved[] =
+		"10.0.0.14-9000:connector_v2:p_493p****-incr_trans-1-0:0000000002";
 	r = oms_raw(&d, "migrate", "taskName=" DOC_RUNNING "&ip=10.0.0.14");
 	expect_success(&r, moved);
 	test_response_free(&r);
@@ -476,7 +477,8 @@ static void check_rule(const rule_row *row, const char *type)
 	cJSON *before = task_json(&d, name);
 
 	const char *extra = strcmp(row->op, "migrate") == 0 ? "ip=10.2.0.2" : NULL;
-	const char *body = strcmp(row->op, "update") == 0 ? "{\"sink\":{\"workerNum\":\"4\"}}" : NULL;
+	const char *body =
+		strcmp(row->op, "update") == 0 ? "{\"sink\":{\"workerNum\":\"4\"}}" : NULL;
 	test_response r = test_oms_request(&d, row->op, name, extra, body);
 	if (row->error) {
 		cJSON *root = expect_error(&r, 200, row->error);
@@ -519,10 +521,7 @@ static void check_rule(const rule_row *row, const char *type)
 	test_daemon_down(&d);
 }
 
-START_TEST(state_machine_full_trans)
-{
-	check_rule(&rule_table[_i], "full_trans");
-}
+START_TEST(state_machine_full_trans) { check_rule(&rule_table[_i], "full_trans"); }
 END_TEST
 
 /* The rows without FINISHED (only a Full-Import finishes). */
@@ -548,11 +547,13 @@ START_TEST(failure_changes_nothing)
 		{"resume", DOC_STOPPED, "pullBackFlag=true", NULL, "INVALID_CHECKPOINT"},
 		{"resume", DOC_STOPPED, "restartFlag=true", NULL, "UNSUPPORTED_OPERATION"},
 		{"resume", DOC_STOPPED, "pullBackFlag=maybe", NULL, "INVALID_ARGUMENT"},
-		{"resume", DOC_STOPPED, "pullBackFlag=true&restartFlag=true", NULL, "INVALID_ARGUMENT"},
+		{"resume", DOC_STOPPED, "pullBackFlag=true&restartFlag=true", NULL,
+		 "INVALID_ARGUMENT"},
 		{"stop", DOC_STOPPED, NULL, NULL, "ILLEGAL_STATE"},
 		{"stop", FULL_FINISHED, NULL, NULL, "ILLEGAL_STATE"},
 		{"update", DOC_RUNNING, NULL, "{\"sink\":{\"workerNum\":\"1\"}}", "ILLEGAL_STATE"},
-		{"update", DOC_STOPPED, "deleteParams=sink.workerNum,nodot", NULL, "INVALID_ARGUMENT"},
+		{"update", DOC_STOPPED, "deleteParams=sink.workerNum,nodot", NULL,
+		 "INVALID_ARGUMENT"},
 		{"update", DOC_STOPPED, "deleteParams=sink.workerNum", "{\"sink\":{\"x\":null}}",
 		 "INVALID_ARGUMENT"},
 		{"update", DOC_STOPPED, NULL, "{\"sink\":", "INVALID_ARGUMENT"},
@@ -572,7 +573,8 @@ START_TEST(failure_changes_nothing)
 		ck_assert_msg(before && after && strcmp(before, after) == 0,
 			      "case %zu (%s %s) changed the task:\n%s\n%s", i, cases[i].op,
 			      cases[i].query ? cases[i].query : "", before, after);
-		ck_assert_msg(strcmp(before_all, after_all) == 0, "case %zu changed the task list", i);
+		ck_assert_msg(strcmp(before_all, after_all) == 0, "case %zu changed the task list",
+			      i);
 		free(before);
 		free(after);
 		free(before_all);
@@ -592,11 +594,11 @@ typedef struct {
 } bool_word;
 
 static const bool_word bool_words[] = {
-	{"true", 1},   {"TRUE", 1},  {"True", 1},	{"on", 1},     {"ON", 1},     {"oN", 1},
-	{"yes", 1},    {"YES", 1},   {"Yes", 1},	{"1", 1},      {"false", 0},  {"FALSE", 0},
-	{"False", 0},  {"off", 0},   {"OFF", 0},	{"no", 0},     {"NO", 0},     {"nO", 0},
-	{"0", 0},      {"", 0},	     {"maybe", -1},	{"2", -1},     {"-1", -1},    {"tru", -1},
-	{"truee", -1}, {"y", -1},    {"n", -1},		{"t", -1},     {"f", -1},     {"null", -1},
+	{"true", 1},   {"TRUE", 1},    {"True", 1},    {"on", 1}, {"ON", 1},	{"oN", 1},
+	{"yes", 1},    {"YES", 1},     {"Yes", 1},     {"1", 1},  {"false", 0}, {"FALSE", 0},
+	{"False", 0},  {"off", 0},     {"OFF", 0},     {"no", 0}, {"NO", 0},	{"nO", 0},
+	{"0", 0},      {"", 0},	       {"maybe", -1},  {"2", -1}, {"-1", -1},	{"tru", -1},
+	{"truee", -1}, {"y", -1},      {"n", -1},      {"t", -1}, {"f", -1},	{"null", -1},
 	{"01", -1},    {"yes,no", -1}, {"%C3%A9", -1},
 };
 enum { BOOL_WORDS = sizeof bool_words / sizeof *bool_words };
@@ -647,7 +649,8 @@ START_TEST(flag_words)
 				test_response_free(&r);
 			} else {
 				char *after = task_text(&d, targets[t].name);
-				ck_assert_msg(strcmp(before, after) == 0, "%s changed the task", query);
+				ck_assert_msg(strcmp(before, after) == 0, "%s changed the task",
+					      query);
 				free(after);
 			}
 			free(before);
@@ -744,7 +747,8 @@ START_TEST(restart_flag_resets_progress)
 		cJSON *task = task_json(&d, cases[i].name);
 		ck_assert_pstr_eq(test_string_member(task, "state"), "RUNNING");
 		double progress = test_number_member(task, "progress");
-		ck_assert_msg(progress > cases[i].progress - 1e-9 && progress < cases[i].progress + 1e-9,
+		ck_assert_msg(progress > cases[i].progress - 1e-9 &&
+				      progress < cases[i].progress + 1e-9,
 			      "case %zu: progress %g, expected %g", i, progress, cases[i].progress);
 		cJSON_Delete(task);
 	}
@@ -836,10 +840,12 @@ START_TEST(pull_back_refusals)
 		"{\"source\":{\"checkpoint\":\"1675180800\"}}",
 		"{\"source\":{\"checkpoint\":\"not json\"}}",
 		"{\"source\":{\"checkpoint\":\"{}\"}}",
-		"{\"source\":{\"checkpoint\":\"{\\\"oms_store_p_49gk4_0_1_0\\\":\\\"yesterday\\\"}\"}}",
+		"{\"source\":{\"checkpoint\":\"{\\\"oms_store_p_49gk4_0_1_0\\\":\\\"yesterday\\\"}"
+		"\"}}",
 		"{\"source\":{\"checkpoint\":\"{\\\"oms_store_p_49gk4_0_1_0\\\":\\\"-5\\\"}\"}}",
 		"{\"source\":{\"checkpoint\":\"{\\\"oms_store_unknown\\\":\\\"1675180800\\\"}\"}}",
-		"{\"source\":{\"checkpoint\":\"{\\\"" DOC_STOPPED_SUBTOPIC "\\\":\\\"1675180800\\\"}\"}}",
+		"{\"source\":{\"checkpoint\":\"{\\\"" DOC_STOPPED_SUBTOPIC
+		"\\\":\\\"1675180800\\\"}\"}}",
 	};
 	for (size_t i = 0; i < sizeof bodies / sizeof *bodies; i++) {
 		if (bodies[i]) {
@@ -866,8 +872,7 @@ END_TEST
  * update
  * ==================================================================== */
 
-static void update_ok(const test_daemon *d, const char *name, const char *query,
-		      const char *body)
+static void update_ok(const test_daemon *d, const char *name, const char *query, const char *body)
 {
 	test_response r = test_oms_request(d, "update", name, query, body);
 	expect_success(&r, name);
@@ -885,14 +890,17 @@ START_TEST(update_delete_params)
 	update_ok(&d, DOC_STOPPED2, "deleteParams=sink.username&deleteParams=sink.password", NULL);
 	/* both at once, and an absent key is fine */
 	update_ok(&d, DOC_STOPPED2,
-		  "deleteParams=condition.blackCondition,nosuch.key&deleteParams=sink.nosuch", NULL);
+		  "deleteParams=condition.blackCondition,nosuch.key&deleteParams=sink.nosuch",
+		  NULL);
 	cJSON *task = task_json(&d, DOC_STOPPED2);
-	static const char *const gone[][2] = {{"sink", "workerNum"}, {"sink", "batchSize"},
-					      {"sink", "username"},  {"sink", "password"},
+	static const char *const gone[][2] = {{"sink", "workerNum"},
+					      {"sink", "batchSize"},
+					      {"sink", "username"},
+					      {"sink", "password"},
 					      {"condition", "blackCondition"}};
 	for (size_t i = 0; i < sizeof gone / sizeof *gone; i++)
-		ck_assert_msg(config_value(task, gone[i][0], gone[i][1]) == NULL, "%s.%s is still there",
-			      gone[i][0], gone[i][1]);
+		ck_assert_msg(config_value(task, gone[i][0], gone[i][1]) == NULL,
+			      "%s.%s is still there", gone[i][0], gone[i][1]);
 	ck_assert_pstr_eq(config_value(task, "sink", "sinkType"), "MYSQL");
 	ck_assert_pstr_eq(config_value(task, "sink", "enableDdl"), "true");
 	ck_assert_ptr_nonnull(config_value(task, "condition", "whiteCondition"));
@@ -908,7 +916,8 @@ START_TEST(update_keys_with_dots)
 {
 	test_daemon d;
 	test_daemon_up(&d, NULL, NULL);
-	update_ok(&d, DOC_STOPPED2, NULL, "{\"extra\":{\"a.b.c\":\"1\",\"a\":\"2\",\"b.c\":\"3\"}}");
+	update_ok(&d, DOC_STOPPED2, NULL,
+		  "{\"extra\":{\"a.b.c\":\"1\",\"a\":\"2\",\"b.c\":\"3\"}}");
 	cJSON *task = task_json(&d, DOC_STOPPED2);
 	ck_assert_pstr_eq(config_value(task, "extra", "a.b.c"), "1");
 	cJSON_Delete(task);
@@ -929,7 +938,8 @@ START_TEST(update_keys_with_dots)
 
 	/* a known scope emptied by deletes disappears too */
 	update_ok(&d, DOC_STOPPED2,
-		  "deleteParams=coordinator.bridgeQueueSize,coordinator.throttleRps,coordinator.throttleIOPS",
+		  "deleteParams=coordinator.bridgeQueueSize,coordinator.throttleRps,coordinator."
+		  "throttleIOPS",
 		  NULL);
 	task = task_json(&d, DOC_STOPPED2);
 	ck_assert_msg(test_member(test_member(task, "config"), "coordinator") == NULL,
@@ -1041,8 +1051,9 @@ START_TEST(update_refusals)
 		cJSON_Delete(root);
 		test_response_free(&r);
 		char *after_all = test_get_text(&d, "/_mock/tasks");
-		ck_assert_msg(strcmp(before_all, after_all) == 0, "case %zu (%s | %s) changed a task",
-			      i, cases[i].query ? cases[i].query : "", cases[i].body ? cases[i].body : "");
+		ck_assert_msg(
+			strcmp(before_all, after_all) == 0, "case %zu (%s | %s) changed a task", i,
+			cases[i].query ? cases[i].query : "", cases[i].body ? cases[i].body : "");
 		free(before_all);
 		free(after_all);
 	}
@@ -1134,13 +1145,15 @@ START_TEST(form_parameters)
 	expect_state(&d, DOC_STOPPED, "RUNNING");
 
 	/* deleteParams of update in the form */
-	snprintf(form, sizeof form, "taskName=%s&deleteParams=sink.workerNum%%2Csink.batchSize", name);
+	snprintf(form, sizeof form, "taskName=%s&deleteParams=sink.workerNum%%2Csink.batchSize",
+		 name);
 	r = form_post(&d, "update", "application/x-www-form-urlencoded", NULL, form);
 	/* DOC_STOPPED is RUNNING now */
 	expect_error_code(&r, 200, "ILLEGAL_STATE");
 	test_response_free(&r);
 	char *name2 = test_escape(DOC_STOPPED2);
-	snprintf(form, sizeof form, "taskName=%s&deleteParams=sink.workerNum%%2Csink.batchSize", name2);
+	snprintf(form, sizeof form, "taskName=%s&deleteParams=sink.workerNum%%2Csink.batchSize",
+		 name2);
 	r = form_post(&d, "update", "application/x-www-form-urlencoded", NULL, form);
 	expect_success(&r, DOC_STOPPED2);
 	test_response_free(&r);
@@ -1179,21 +1192,27 @@ START_TEST(migrate_new_name)
 		 "10.0.0.14-9000:connector_v2:p_493p****-incr_trans-1-0:0000000002", "RUNNING"},
 		/* no ip keeps HOST */
 		{DOC_STOPPED, NULL,
-		 "xxx.xxx.xxx.xxx-9000:connector_v2:p_493po****-incr_trans-1-0:0000000002", "STOPPED"},
+		 "xxx.xxx.xxx.xxx-9000:connector_v2:p_493po****-incr_trans-1-0:0000000002",
+		 "STOPPED"},
 		/* an empty ip is the default */
-		{DOC_STOPPED2, "ip=",
-		 "xxx.xxx.xxx.xxx-9000:connector_v2:p_49****4-incr_trans-1-0:0000000002", "STOPPED"},
+		{DOC_STOPPED2,
+		 "ip=", "xxx.xxx.xxx.xxx-9000:connector_v2:p_49****4-incr_trans-1-0:0000000002",
+		 "STOPPED"},
 		/* a host name */
 		{INCR_RUNNING, "ip=oms-node_2.example.com",
-		 "oms-node_2.example.com-9000:connector_v2:np_56el1g1jvrs0-incr_trans-1-0:0000000002",
+		 "oms-node_2.example.com-9000:connector_v2:np_56el1g1jvrs0-incr_trans-1-0:"
+		 "0000000002",
 		 "RUNNING"},
 		/* ABNORMAL arrives STOPPED */
 		{INCR_ABNORMAL, "ip=10.0.0.15",
-		 "10.0.0.15-9000:connector_v2:np_5a3kq8d2mtv4-incr_trans-1-0:0000000002", "STOPPED"},
+		 "10.0.0.15-9000:connector_v2:np_5a3kq8d2mtv4-incr_trans-1-0:0000000002",
+		 "STOPPED"},
 		{INCR_CREATED, "ip=10.0.0.16",
-		 "10.0.0.16-9000:connector_v2:np_5bx91hzr0q7e-incr_trans-1-0:0000000002", "CREATED"},
+		 "10.0.0.16-9000:connector_v2:np_5bx91hzr0q7e-incr_trans-1-0:0000000002",
+		 "CREATED"},
 		{FULL_RUNNING, "ip=10.0.0.17",
-		 "10.0.0.17-9000:connector_v2:np_5a3kq8d2mtv4-full_trans-1-0:0000000002", "RUNNING"},
+		 "10.0.0.17-9000:connector_v2:np_5a3kq8d2mtv4-full_trans-1-0:0000000002",
+		 "RUNNING"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		cJSON *before = task_json(&d, cases[i].name);
@@ -1273,9 +1292,9 @@ START_TEST(migrate_bad_ip)
 	test_daemon d;
 	test_daemon_up(&d, NULL, NULL);
 	static const char *const queries[] = {
-		"ip=999.0.0.1", "ip=10.0.0",	   "ip=1.2.3.4.5",    "ip=01.2.3.4",
-		"ip=bad%20host", "ip=a%2Fb",	   "ip=h%3A1",	      "ip=host%40x",
-		"ip=10.0.0.1&ip=10.0.0.2",
+		"ip=999.0.0.1", "ip=10.0.0",	 "ip=1.2.3.4.5",
+		"ip=01.2.3.4",	"ip=bad%20host", "ip=a%2Fb",
+		"ip=h%3A1",	"ip=host%40x",	 "ip=10.0.0.1&ip=10.0.0.2",
 	};
 	for (size_t i = 0; i < sizeof queries / sizeof *queries; i++) {
 		char *before_all = test_get_text(&d, "/_mock/tasks");
@@ -1283,7 +1302,8 @@ START_TEST(migrate_bad_ip)
 		expect_error_code(&r, 200, "INVALID_ARGUMENT");
 		test_response_free(&r);
 		char *after_all = test_get_text(&d, "/_mock/tasks");
-		ck_assert_msg(strcmp(before_all, after_all) == 0, "%s changed the tasks", queries[i]);
+		ck_assert_msg(strcmp(before_all, after_all) == 0, "%s changed the tasks",
+			      queries[i]);
 		free(before_all);
 		free(after_all);
 	}
@@ -1550,7 +1570,8 @@ START_TEST(body_over_the_limit)
 		char *before_all = test_get_text(&d, "/_mock/tasks");
 		test_response r = test_request(&d, "POST", path, header_sets[h], big);
 		cJSON *root = envelope_of(&r);
-		ck_assert_msg(r.status == 413, "%s: HTTP %ld", h ? "chunked" : "Content-Length", r.status);
+		ck_assert_msg(r.status == 413, "%s: HTTP %ld", h ? "chunked" : "Content-Length",
+			      r.status);
 		ck_assert(cJSON_IsFalse(test_member(root, "isSuccess")));
 		ck_assert_ptr_nonnull(test_string_member(root, "errCode"));
 		cJSON_Delete(root);
@@ -1624,10 +1645,7 @@ static void check_statuses(const char *const *args, bool mapped)
 	test_daemon_down(&d);
 }
 
-START_TEST(error_status_default_is_200)
-{
-	check_statuses(NULL, false);
-}
+START_TEST(error_status_default_is_200) { check_statuses(NULL, false); }
 END_TEST
 
 START_TEST(error_status_ok_is_200)
@@ -1678,7 +1696,9 @@ START_TEST(lenient_repeats_succeed_and_change_nothing)
 	test_daemon_up(&d, args, NULL);
 	static const struct {
 		const char *op, *name;
-	} repeats[] = {{"stop", DOC_STOPPED}, {"resume", DOC_RUNNING}, {"stop", DOC_STOPPED2},
+	} repeats[] = {{"stop", DOC_STOPPED},
+		       {"resume", DOC_RUNNING},
+		       {"stop", DOC_STOPPED2},
 		       {"resume", INCR_RUNNING}};
 	for (size_t i = 0; i < sizeof repeats / sizeof *repeats; i++) {
 		char *before = task_text(&d, repeats[i].name);
@@ -1747,7 +1767,8 @@ static const journal_step journal_steps[] = {
 	{"POST", "stop", DOC_STOPPED, NULL, NULL, false, "ILLEGAL_STATE", NULL},
 	{"POST", "update", DOC_STOPPED2, "deleteParams=coordinator.throttleIOPS",
 	 "{\"coordinator\":{\"throttleRps\":\"5000\"}}", true, NULL, NULL},
-	{"POST", "update", DOC_STOPPED2, NULL, "{\"coordinator\":", false, "INVALID_ARGUMENT", NULL},
+	{"POST", "update", DOC_STOPPED2, NULL, "{\"coordinator\":", false, "INVALID_ARGUMENT",
+	 NULL},
 	{"POST", "migrate", DOC_RUNNING, "ip=10.0.0.14", NULL, true, NULL, MOVED_RUNNING},
 	{"POST", "stop", NULL, NULL, NULL, false, "INVALID_ARGUMENT", NULL},
 	{"POST", "delete", DOC_RUNNING, NULL, NULL, false, "TASK_NOT_FOUND", NULL},
@@ -1902,8 +1923,9 @@ START_TEST(journal_keeps_form_parameters)
 {
 	test_daemon d;
 	test_daemon_up(&d, NULL, NULL);
-	test_response r = form_post(&d, "resume", "application/x-www-form-urlencoded",
-				    "pullBackFlag=false", "taskName=" DOC_STOPPED "&restartFlag=no");
+	test_response r =
+		form_post(&d, "resume", "application/x-www-form-urlencoded", "pullBackFlag=false",
+			  "taskName=" DOC_STOPPED "&restartFlag=no");
 	expect_success(&r, DOC_STOPPED);
 	test_response_free(&r);
 	cJSON *root = journal(&d, NULL);

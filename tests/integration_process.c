@@ -211,11 +211,13 @@ START_TEST(ready_line)
 	close(out_pipe[0]);
 	unsigned port = 0;
 	char tail[8] = "";
-	int matched = sscanf(line, "connector-mock listening on http://127.0.0.1:%u%7c", &port, tail);
+	int matched =
+		sscanf(line, "connector-mock listening on http://127.0.0.1:%u%7c", &port, tail);
 	ck_assert_msg(matched == 2 && strcmp(tail, "\n") == 0 && port > 0 && port < 65536,
 		      "the ready line is \"%s\"", line);
 	char expected[128];
-	snprintf(expected, sizeof expected, "connector-mock listening on http://127.0.0.1:%u\n", port);
+	snprintf(expected, sizeof expected, "connector-mock listening on http://127.0.0.1:%u\n",
+		 port);
 	ck_assert_str_eq(line, expected);
 	/* it accepts requests on that port */
 	test_daemon d = {.pid = pid, .port = port};
@@ -251,7 +253,8 @@ START_TEST(sigterm_exits_zero_quickly)
 			struct sockaddr_in address = {.sin_family = AF_INET,
 						      .sin_port = htons((uint16_t)d.port)};
 			inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
-			ck_assert_msg(connect(idle, (struct sockaddr *)&address, sizeof address) == 0,
+			ck_assert_msg(connect(idle, (struct sockaddr *)&address, sizeof address) ==
+					      0,
 				      "connect: %s", strerror(errno));
 			struct timespec settle = {0, 50 * 1000 * 1000};
 			nanosleep(&settle, NULL);
@@ -298,9 +301,8 @@ START_TEST(sigterm_after_requests_repeatedly)
 		}
 		test_remove_temp_dir(d.dir);
 	}
-	ck_assert_msg(failed == 0,
-		      "%d of %d stops did not exit 0 (first: status %d, log %s)", failed, ROUNDS,
-		      first_status, first_log);
+	ck_assert_msg(failed == 0, "%d of %d stops did not exit 0 (first: status %d, log %s)",
+		      failed, ROUNDS, first_status, first_log);
 }
 END_TEST
 
@@ -606,10 +608,10 @@ START_TEST(help_and_version)
 	run_binary((const char *const[]){"--help", NULL}, 5000, &result);
 	ck_assert_msg(result.status == 0, "--help: status %d", result.status);
 	ck_assert_msg(strstr(result.out, "usage") != NULL, "--help: %s", result.out);
-	static const char *const flags[] = {"--port",	"--db",		  "--fixtures",
-					    "--lenient", "--error-status", "--max-body",
-					    "--admin-token", "--durability", "--audit-retention",
-					    "--reset",	"--version"};
+	static const char *const flags[] = {"--port",	     "--db",	       "--fixtures",
+					    "--lenient",     "--error-status", "--max-body",
+					    "--admin-token", "--durability",   "--audit-retention",
+					    "--reset",	     "--version"};
 	for (size_t i = 0; i < sizeof flags / sizeof *flags; i++)
 		ck_assert_msg(strstr(result.out, flags[i]) != NULL, "--help does not mention %s",
 			      flags[i]);

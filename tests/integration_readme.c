@@ -85,7 +85,8 @@ START_TEST(walkthrough_works_as_written)
 			char *command = with_base(pending, daemon.base_url);
 			const char *output = run_command(command);
 			ck_assert_msg(strcmp(output, line) == 0,
-				      "command: %s\nexpected: %s\nactual:   %s", pending, line, output);
+				      "command: %s\nexpected: %s\nactual:   %s", pending, line,
+				      output);
 			free(command);
 			pending = NULL;
 			commands++;

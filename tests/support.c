@@ -70,8 +70,7 @@ const char *test_binary_path(void)
 	return bin && *bin ? bin : "build/connector-mock";
 }
 
-int test_daemon_start(test_daemon *daemon, const char *const *extra_args,
-		      const test_daemon *reuse)
+int test_daemon_start(test_daemon *daemon, const char *const *extra_args, const test_daemon *reuse)
 {
 	if (reuse) {
 		*daemon = *reuse;
@@ -86,7 +85,8 @@ int test_daemon_start(test_daemon *daemon, const char *const *extra_args,
 	const char *wrapper = getenv("CONNECTOR_MOCK_WRAPPER"); /* e.g. valgrind */
 	char *wrapper_copy = wrapper && *wrapper ? strdup(wrapper) : NULL;
 	if (wrapper_copy)
-		for (char *word = strtok(wrapper_copy, " "); word && argc < 16; word = strtok(NULL, " "))
+		for (char *word = strtok(wrapper_copy, " "); word && argc < 16;
+		     word = strtok(NULL, " "))
 			argv[argc++] = word;
 	argv[argc++] = test_binary_path();
 	argv[argc++] = "--port";

@@ -47,7 +47,7 @@ typedef struct {
 	pid_t pid;
 	unsigned port;
 	char base_url[64];  /* http://127.0.0.1:PORT */
-	char dir[256];      /* the daemon's temporary directory */
+	char dir[256];	    /* the daemon's temporary directory */
 	char db_path[512];  /* dir/mock.db unless the caller gave --db */
 	char log_path[512]; /* the daemon's stderr */
 } test_daemon;
@@ -62,8 +62,7 @@ const char *test_binary_path(void);
  * (5 s at most). Returns 0, or -1 when the daemon did not become ready.
  * When `reuse` is not NULL, the daemon reuses its directory and database.
  */
-int test_daemon_start(test_daemon *daemon, const char *const *extra_args,
-		      const test_daemon *reuse);
+int test_daemon_start(test_daemon *daemon, const char *const *extra_args, const test_daemon *reuse);
 
 /* SIGTERM, then waits; returns the exit status (or -1 if it had to be
  * killed after 5 s, or died by a signal). */
@@ -73,10 +72,10 @@ int test_daemon_stop(test_daemon *daemon);
 void test_daemon_kill(test_daemon *daemon);
 
 typedef struct {
-	long status;	     /* HTTP status; 0 when the request failed */
-	char *body;	     /* NUL-terminated, owned */
+	long status; /* HTTP status; 0 when the request failed */
+	char *body;  /* NUL-terminated, owned */
 	size_t body_len;
-	char allow[128];     /* the Allow header, or "" */
+	char allow[128]; /* the Allow header, or "" */
 	char content_type[128];
 	char authenticate[128];
 } test_response;

@@ -321,7 +321,9 @@ static const deletes_case deletes_cases[] = {
 	{"empty value", {""}, 1, "[]"},
 	{"empty values around", {"", "a.b", ""}, 3, "[\"a.b\"]"},
 	{"key with dots", {"a.b.c"}, 1, "[\"a.b.c\"]"},
-	{"source.checkpoint", {"source.checkpoint,source.clients"}, 1,
+	{"source.checkpoint",
+	 {"source.checkpoint,source.clients"},
+	 1,
 	 "[\"source.checkpoint\",\"source.clients\"]"},
 	{"same entry twice", {"a.b", "a.b"}, 2, "[\"a.b\",\"a.b\"]"},
 	{"UTF-8", {"s\xc3\xa9.k"}, 1, "[\"s\xc3\xa9.k\"]"},
@@ -362,7 +364,8 @@ static char *delete_list(int first, int count)
 	size_t used = 0;
 	text[0] = '\0';
 	for (int i = 0; i < count; i++)
-		used += (size_t)snprintf(text + used, cap - used, "%ss.k%d", i ? "," : "", first + i);
+		used += (size_t)snprintf(text + used, cap - used, "%ss.k%d", i ? "," : "",
+					 first + i);
 	return text;
 }
 
@@ -418,11 +421,12 @@ static const apply_case apply_cases[] = {
 	 "{\"source\":{\"a\":\"new\"}}", "{\"source\":{\"a\":\"new\"}}"},
 	{"deleting an absent key is fine", "{\"source\":{\"a\":\"1\"}}",
 	 "[\"source.nothing\",\"noscope.a\"]", "{}", "{\"source\":{\"a\":\"1\"}}"},
-	{"a scope that becomes empty disappears", "{\"source\":{\"a\":\"1\"},\"sink\":{\"b\":\"2\"}}",
-	 "[\"source.a\"]", "{}", "{\"sink\":{\"b\":\"2\"}}"},
+	{"a scope that becomes empty disappears",
+	 "{\"source\":{\"a\":\"1\"},\"sink\":{\"b\":\"2\"}}", "[\"source.a\"]", "{}",
+	 "{\"sink\":{\"b\":\"2\"}}"},
 	{"every scope emptied", "{\"source\":{\"a\":\"1\"}}", "[\"source.a\"]", "{}", "{}"},
-	{"an empty update scope adds nothing", "{\"source\":{\"a\":\"1\"}}", "[]",
-	 "{\"sink\":{}}", "{\"source\":{\"a\":\"1\"}}"},
+	{"an empty update scope adds nothing", "{\"source\":{\"a\":\"1\"}}", "[]", "{\"sink\":{}}",
+	 "{\"source\":{\"a\":\"1\"}}"},
 	{"emptied then refilled", "{\"source\":{\"a\":\"1\"}}", "[\"source.a\"]",
 	 "{\"source\":{\"b\":\"2\"}}", "{\"source\":{\"b\":\"2\"}}"},
 	{"key with dots", "{\"a\":{\"b.c\":\"1\",\"b\":\"2\",\"c\":\"3\"}}", "[\"a.b.c\"]", "{}",
@@ -430,7 +434,8 @@ static const apply_case apply_cases[] = {
 	{"scope names are case-sensitive", "{\"source\":{\"a\":\"1\"}}", "[\"Source.a\"]",
 	 "{\"SOURCE\":{\"a\":\"2\"}}", "{\"source\":{\"a\":\"1\"},\"SOURCE\":{\"a\":\"2\"}}"},
 	{"nothing to do", "{\"source\":{\"a\":\"1\"}}", "[]", "{}", "{\"source\":{\"a\":\"1\"}}"},
-	{"into an empty config", "{}", "[\"s.k\"]", "{\"s\":{\"k\":\"v\"}}", "{\"s\":{\"k\":\"v\"}}"},
+	{"into an empty config", "{}", "[\"s.k\"]", "{\"s\":{\"k\":\"v\"}}",
+	 "{\"s\":{\"k\":\"v\"}}"},
 };
 
 START_TEST(test_apply_table)
@@ -504,14 +509,14 @@ typedef struct {
 	const char *deletes, *update;
 	int rc;
 	const char *probe_scope, *probe_key, *probe; /* with rc 0 */
-	int scopes_after;			      /* with rc 0 */
+	int scopes_after;			     /* with rc 0 */
 } apply_limit_case;
 
 static const apply_limit_case apply_limit_cases[] = {
-	{"a 65th scope is refused", CONFIGMAP_SCOPES_MAX, 1, "[]",
-	 "{\"new_scope\":{\"k\":\"v\"}}", -1, NULL, NULL, NULL, 0},
-	{"a 64th scope is fine", CONFIGMAP_SCOPES_MAX - 1, 1, "[]",
-	 "{\"new_scope\":{\"k\":\"v\"}}", 0, "new_scope", "k", "v", CONFIGMAP_SCOPES_MAX},
+	{"a 65th scope is refused", CONFIGMAP_SCOPES_MAX, 1, "[]", "{\"new_scope\":{\"k\":\"v\"}}",
+	 -1, NULL, NULL, NULL, 0},
+	{"a 64th scope is fine", CONFIGMAP_SCOPES_MAX - 1, 1, "[]", "{\"new_scope\":{\"k\":\"v\"}}",
+	 0, "new_scope", "k", "v", CONFIGMAP_SCOPES_MAX},
 	/* deletes apply first, and an emptied scope is gone: 64 in the end */
 	{"room made by a delete", CONFIGMAP_SCOPES_MAX, 1, "[\"scope0.key0\"]",
 	 "{\"new_scope\":{\"k\":\"v\"}}", 0, "new_scope", "k", "v", CONFIGMAP_SCOPES_MAX},
@@ -543,8 +548,8 @@ END_TEST
 
 /* ---- configmap_checkpoint ---------------------------------------------- */
 
-#define CLIENTS                                                                                  \
-	"[{\"clientId\":\"client_1\",\"subtopic\":\"topic_a\"},"                                 \
+#define CLIENTS                                                                                    \
+	"[{\"clientId\":\"client_1\",\"subtopic\":\"topic_a\"},"                                   \
 	"{\"clientId\":\"client_2\",\"subtopic\":\"topic_b\"}]"
 
 typedef struct {
@@ -559,15 +564,27 @@ typedef struct {
 static const checkpoint_case checkpoint_cases[] = {
 	{"subtopic, string", "{\"topic_a\":\"1700000000\"}", CLIENTS, true, 1700000000, {NULL}},
 	{"clientId, number", "{\"client_2\":1700000001}", CLIENTS, true, 1700000001, {NULL}},
-	{"earliest of several", "{\"topic_a\":\"1700000500\",\"client_2\":1600000000,\"topic_b\":\"1650000000\"}",
-	 CLIENTS, true, 1600000000, {NULL}},
+	{"earliest of several",
+	 "{\"topic_a\":\"1700000500\",\"client_2\":1600000000,\"topic_b\":\"1650000000\"}",
+	 CLIENTS,
+	 true,
+	 1600000000,
+	 {NULL}},
 	{"earliest first", "{\"topic_a\":\"5\",\"topic_b\":\"7\"}", CLIENTS, true, 5, {NULL}},
 	{"zero", "{\"topic_a\":\"0\"}", CLIENTS, true, 0, {NULL}},
-	{"the last second of 9999", "{\"topic_a\":\"253402300799\"}", CLIENTS, true,
-	 INT64_C(253402300799), {NULL}},
+	{"the last second of 9999",
+	 "{\"topic_a\":\"253402300799\"}",
+	 CLIENTS,
+	 true,
+	 INT64_C(253402300799),
+	 {NULL}},
 	{"no clients: any key", "{\"anything\":\"1700000000\"}", NULL, true, 1700000000, {NULL}},
-	{"no clients: the page placeholder", "{\"{subtopic}\":\"1700000000\"}", NULL, true,
-	 1700000000, {NULL}},
+	{"no clients: the page placeholder",
+	 "{\"{subtopic}\":\"1700000000\"}",
+	 NULL,
+	 true,
+	 1700000000,
+	 {NULL}},
 	{"client without subtopic", "{\"c9\":\"42\"}", "[{\"clientId\":\"c9\"}]", true, 42, {NULL}},
 	{"no checkpoint", NULL, CLIENTS, false, 0, {"checkpoint"}},
 	{"no checkpoint, no clients", NULL, NULL, false, 0, {"checkpoint"}},
@@ -587,28 +604,63 @@ static const checkpoint_case checkpoint_cases[] = {
 	{"boolean value", "{\"topic_a\":true}", CLIENTS, false, 0, {"topic_a"}},
 	{"null value", "{\"topic_a\":null}", CLIENTS, false, 0, {"topic_a"}},
 	{"object value", "{\"topic_a\":{}}", CLIENTS, false, 0, {"topic_a"}},
-	{"milliseconds, string", "{\"topic_a\":\"1700000000000\"}", CLIENTS, false, 0,
+	{"milliseconds, string",
+	 "{\"topic_a\":\"1700000000000\"}",
+	 CLIENTS,
+	 false,
+	 0,
 	 {"milliseconds", "topic_a"}},
-	{"milliseconds, number", "{\"topic_a\":1700000000000}", CLIENTS, false, 0,
+	{"milliseconds, number",
+	 "{\"topic_a\":1700000000000}",
+	 CLIENTS,
+	 false,
+	 0,
 	 {"milliseconds"}},
-	{"the first second of 10000", "{\"topic_a\":\"253402300800\"}", CLIENTS, false, 0,
+	{"the first second of 10000",
+	 "{\"topic_a\":\"253402300800\"}",
+	 CLIENTS,
+	 false,
+	 0,
 	 {"milliseconds"}},
-	{"unknown key", "{\"topic_z\":\"1700000000\"}", CLIENTS, false, 0,
+	{"unknown key",
+	 "{\"topic_z\":\"1700000000\"}",
+	 CLIENTS,
+	 false,
+	 0,
 	 {"topic_z", "client_1", "topic_a", "client_2", "topic_b"}},
-	{"one unknown among known", "{\"topic_a\":\"1700000000\",\"nope\":\"1\"}", CLIENTS, false,
-	 0, {"nope", "topic_a", "client_2"}},
-	{"the page placeholder", "{\"{subtopic}\":\"1700000000\"}", CLIENTS, false, 0,
+	{"one unknown among known",
+	 "{\"topic_a\":\"1700000000\",\"nope\":\"1\"}",
+	 CLIENTS,
+	 false,
+	 0,
+	 {"nope", "topic_a", "client_2"}},
+	{"the page placeholder",
+	 "{\"{subtopic}\":\"1700000000\"}",
+	 CLIENTS,
+	 false,
+	 0,
 	 {"{subtopic}", "topic_a"}},
-	{"keys are case-sensitive", "{\"TOPIC_A\":\"1700000000\"}", CLIENTS, false, 0,
-	 {"TOPIC_A"}},
+	{"keys are case-sensitive", "{\"TOPIC_A\":\"1700000000\"}", CLIENTS, false, 0, {"TOPIC_A"}},
 	{"empty clients list knows nothing", "{\"topic_a\":\"1\"}", "[]", false, 0, {"topic_a"}},
-	{"clients not JSON", "{\"topic_a\":\"1700000000\"}", "clients", false, 0,
+	{"clients not JSON",
+	 "{\"topic_a\":\"1700000000\"}",
+	 "clients",
+	 false,
+	 0,
 	 {"source.clients"}},
-	{"clients an object", "{\"topic_a\":\"1700000000\"}", "{\"clientId\":\"topic_a\"}", false,
-	 0, {"source.clients"}},
+	{"clients an object",
+	 "{\"topic_a\":\"1700000000\"}",
+	 "{\"clientId\":\"topic_a\"}",
+	 false,
+	 0,
+	 {"source.clients"}},
 	{"clients empty text", "{\"topic_a\":\"1700000000\"}", "", false, 0, {"source.clients"}},
-	{"duplicate key", "{\"topic_a\":\"1700000000\",\"topic_a\":\"1600000000\"}", CLIENTS,
-	 false, 0, {"topic_a"}},
+	{"duplicate key",
+	 "{\"topic_a\":\"1700000000\",\"topic_a\":\"1600000000\"}",
+	 CLIENTS,
+	 false,
+	 0,
+	 {"topic_a"}},
 	{"duplicate key, no clients", "{\"x\":\"1\",\"x\":\"2\"}", NULL, false, 0, {"x"}},
 };
 
@@ -745,7 +797,4 @@ static Suite *configmap_suite(void)
 	return suite;
 }
 
-int main(void)
-{
-	return test_run_suite(configmap_suite());
-}
+int main(void) { return test_run_suite(configmap_suite()); }

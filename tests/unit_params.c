@@ -163,8 +163,8 @@ typedef struct {
 	const char *body;
 	size_t len;
 	int rc;
-	size_t count;		   /* parameters in the list afterwards */
-	const char *pairs[4][2];   /* expected name/value, in order */
+	size_t count;		 /* parameters in the list afterwards */
+	const char *pairs[4][2]; /* expected name/value, in order */
 } form_case;
 
 static const form_case form_cases[] = {
@@ -311,18 +311,18 @@ typedef struct {
 } bool_case;
 
 static const bool_case bool_cases[] = {
-	{"true", false, 0, true},   {"TRUE", false, 0, true},	{"True", false, 0, true},
-	{"tRuE", false, 0, true},   {"on", false, 0, true},	{"ON", false, 0, true},
-	{"yes", false, 0, true},    {"Yes", false, 0, true},	{"1", false, 0, true},
-	{"false", true, 0, false},  {"FALSE", true, 0, false},	{"False", true, 0, false},
-	{"off", true, 0, false},    {"OFF", true, 0, false},	{"no", true, 0, false},
-	{"NO", true, 0, false},	    {"0", true, 0, false},	{NULL, true, 0, true},
-	{NULL, false, 0, false},    {"", true, 0, true},	{"", false, 0, false},
-	{"2", false, -1, false},    {"tru", false, -1, false},	{" true", false, -1, false},
-	{"true ", false, -1, false}, {"truee", false, -1, false}, {"y", false, -1, false},
-	{"n", false, -1, false},    {"t", false, -1, false},	{"f", false, -1, false},
-	{"01", false, -1, false},   {"-1", false, -1, false},	{"null", false, -1, false},
-	{"enable", false, -1, false}, {" ", false, -1, false},	{"yes,no", false, -1, false},
+	{"true", false, 0, true},     {"TRUE", false, 0, true},	   {"True", false, 0, true},
+	{"tRuE", false, 0, true},     {"on", false, 0, true},	   {"ON", false, 0, true},
+	{"yes", false, 0, true},      {"Yes", false, 0, true},	   {"1", false, 0, true},
+	{"false", true, 0, false},    {"FALSE", true, 0, false},   {"False", true, 0, false},
+	{"off", true, 0, false},      {"OFF", true, 0, false},	   {"no", true, 0, false},
+	{"NO", true, 0, false},	      {"0", true, 0, false},	   {NULL, true, 0, true},
+	{NULL, false, 0, false},      {"", true, 0, true},	   {"", false, 0, false},
+	{"2", false, -1, false},      {"tru", false, -1, false},   {" true", false, -1, false},
+	{"true ", false, -1, false},  {"truee", false, -1, false}, {"y", false, -1, false},
+	{"n", false, -1, false},      {"t", false, -1, false},	   {"f", false, -1, false},
+	{"01", false, -1, false},     {"-1", false, -1, false},	   {"null", false, -1, false},
+	{"enable", false, -1, false}, {" ", false, -1, false},	   {"yes,no", false, -1, false},
 };
 
 START_TEST(test_bool)
@@ -396,7 +396,4 @@ static Suite *params_suite(void)
 	return suite;
 }
 
-int main(void)
-{
-	return test_run_suite(params_suite());
-}
+int main(void) { return test_run_suite(params_suite()); }

@@ -32,10 +32,7 @@ static expectation move_to(task_state next)
 	return (expectation){.error = ERR_NONE, .effect = EFFECT_SET_STATE, .next = next};
 }
 
-static expectation nothing(void)
-{
-	return (expectation){.error = ERR_NONE, .effect = EFFECT_NONE};
-}
+static expectation nothing(void) { return (expectation){.error = ERR_NONE, .effect = EFFECT_NONE}; }
 
 /*
  * CONTRACT.md §3. The resume flags are parameters of resume only; the other
@@ -220,12 +217,12 @@ typedef struct {
 } spot;
 
 static const spot spots[] = {
-	{"pull back an ABNORMAL incr", OP_RESUME, TASK_ABNORMAL, COMPONENT_INCR_TRANS, true,
-	 false, false, ERR_NONE, EFFECT_SET_STATE, TASK_RUNNING},
+	{"pull back an ABNORMAL incr", OP_RESUME, TASK_ABNORMAL, COMPONENT_INCR_TRANS, true, false,
+	 false, ERR_NONE, EFFECT_SET_STATE, TASK_RUNNING},
 	{"restart a STOPPED full", OP_RESUME, TASK_STOPPED, COMPONENT_FULL_TRANS, false, true,
 	 false, ERR_NONE, EFFECT_SET_STATE, TASK_RUNNING},
-	{"pull back a full: type before state", OP_RESUME, TASK_RUNNING, COMPONENT_FULL_TRANS,
-	 true, false, false, ERR_UNSUPPORTED_OPERATION, EFFECT_NONE, TASK__COUNT},
+	{"pull back a full: type before state", OP_RESUME, TASK_RUNNING, COMPONENT_FULL_TRANS, true,
+	 false, false, ERR_UNSUPPORTED_OPERATION, EFFECT_NONE, TASK__COUNT},
 	{"restart an incr: type before state", OP_RESUME, TASK_FINISHED, COMPONENT_INCR_TRANS,
 	 false, true, false, ERR_UNSUPPORTED_OPERATION, EFFECT_NONE, TASK__COUNT},
 	{"restart an other", OP_RESUME, TASK_STOPPED, COMPONENT_OTHER, false, true, false,
@@ -238,14 +235,14 @@ static const spot spots[] = {
 	 false, true, ERR_UNSUPPORTED_OPERATION, EFFECT_NONE, TASK__COUNT},
 	{"resume a FINISHED task, lenient", OP_RESUME, TASK_FINISHED, COMPONENT_FULL_TRANS, false,
 	 false, true, ERR_ILLEGAL_STATE, EFFECT_NONE, TASK__COUNT},
-	{"stop a STOPPED task, lenient", OP_STOP, TASK_STOPPED, COMPONENT_INCR_TRANS, false,
-	 false, true, ERR_NONE, EFFECT_NONE, TASK__COUNT},
-	{"stop a CREATED task, lenient", OP_STOP, TASK_CREATED, COMPONENT_INCR_TRANS, false,
-	 false, true, ERR_ILLEGAL_STATE, EFFECT_NONE, TASK__COUNT},
+	{"stop a STOPPED task, lenient", OP_STOP, TASK_STOPPED, COMPONENT_INCR_TRANS, false, false,
+	 true, ERR_NONE, EFFECT_NONE, TASK__COUNT},
+	{"stop a CREATED task, lenient", OP_STOP, TASK_CREATED, COMPONENT_INCR_TRANS, false, false,
+	 true, ERR_ILLEGAL_STATE, EFFECT_NONE, TASK__COUNT},
 	{"update a RUNNING task, lenient", OP_UPDATE, TASK_RUNNING, COMPONENT_INCR_TRANS, false,
 	 false, true, ERR_ILLEGAL_STATE, EFFECT_NONE, TASK__COUNT},
-	{"migrate an ABNORMAL task", OP_MIGRATE, TASK_ABNORMAL, COMPONENT_INCR_TRANS, false,
-	 false, false, ERR_NONE, EFFECT_SET_STATE, TASK_STOPPED},
+	{"migrate an ABNORMAL task", OP_MIGRATE, TASK_ABNORMAL, COMPONENT_INCR_TRANS, false, false,
+	 false, ERR_NONE, EFFECT_SET_STATE, TASK_STOPPED},
 	{"migrate a RUNNING task", OP_MIGRATE, TASK_RUNNING, COMPONENT_FULL_TRANS, false, false,
 	 false, ERR_NONE, EFFECT_SET_STATE, TASK_RUNNING},
 	{"delete a FINISHED task", OP_DELETE, TASK_FINISHED, COMPONENT_FULL_TRANS, false, false,
@@ -257,8 +254,8 @@ static const spot spots[] = {
 START_TEST(test_spot_checks)
 {
 	const spot *s = &spots[_i];
-	rules_flags flags = {.pull_back = s->pull_back, .restart = s->restart,
-			     .lenient = s->lenient};
+	rules_flags flags = {
+		.pull_back = s->pull_back, .restart = s->restart, .lenient = s->lenient};
 	rules_decision got = rules_decide(s->op, s->state, s->type, flags);
 	ck_assert_msg(got.error == s->error, "%s: error %s, expected %s", s->label,
 		      code_name(got.error), code_name(s->error));
@@ -282,7 +279,8 @@ START_TEST(test_check_flags)
 			bool both = flags.pull_back && flags.restart;
 			ck_assert_msg(got.error == (both ? ERR_INVALID_ARGUMENT : ERR_NONE),
 				      "resume pullBack=%d restart=%d lenient=%d: %s",
-				      flags.pull_back, flags.restart, lenient, code_name(got.error));
+				      flags.pull_back, flags.restart, lenient,
+				      code_name(got.error));
 			ck_assert_int_eq(got.effect, EFFECT_NONE);
 			if (both) {
 				ck_assert_msg(got.reason && got.reason[0], "no reason");
@@ -318,7 +316,8 @@ START_TEST(test_allowed_from)
 		      rules_allowed_from(op, state), allowed_from[op][state]);
 	/* without flags and strict, rules_decide agrees with the table */
 	for (int type = 0; type < COMPONENT__COUNT; type++) {
-		rules_decision got = rules_decide(op, state, (component_type)type, (rules_flags){0});
+		rules_decision got =
+			rules_decide(op, state, (component_type)type, (rules_flags){0});
 		ck_assert_msg((got.error == ERR_NONE) == allowed_from[op][state],
 			      "%s from %s (%s): decide says %s", rules_op_name(op),
 			      task_state_name(state), component_type_name((component_type)type),
@@ -328,12 +327,12 @@ START_TEST(test_allowed_from)
 END_TEST
 
 static const char *const state_names[TASK__COUNT] = {
-	[TASK_CREATED] = "CREATED", [TASK_RUNNING] = "RUNNING", [TASK_STOPPED] = "STOPPED",
+	[TASK_CREATED] = "CREATED",   [TASK_RUNNING] = "RUNNING",   [TASK_STOPPED] = "STOPPED",
 	[TASK_ABNORMAL] = "ABNORMAL", [TASK_FINISHED] = "FINISHED",
 };
 
 static const char *const op_names[OP__COUNT] = {
-	[OP_RESUME] = "resume", [OP_STOP] = "stop", [OP_UPDATE] = "update",
+	[OP_RESUME] = "resume",	  [OP_STOP] = "stop",	  [OP_UPDATE] = "update",
 	[OP_MIGRATE] = "migrate", [OP_DELETE] = "delete",
 };
 
@@ -350,8 +349,8 @@ START_TEST(test_names)
 	ck_assert_ptr_nonnull(task_state_name(TASK__COUNT));
 	ck_assert_ptr_nonnull(rules_op_name(OP__COUNT));
 
-	static const char *const unknown[] = {"", "PAUSED", "EXCEPTION", "RUNNING ", "pullback",
-					      "resumes", "stopp", "RESUME_"};
+	static const char *const unknown[] = {"",	  "PAUSED",  "EXCEPTION", "RUNNING ",
+					      "pullback", "resumes", "stopp",	  "RESUME_"};
 	for (size_t i = 0; i < COUNT(unknown); i++) {
 		ck_assert_msg(task_state_from_name(unknown[i]) == TASK__COUNT, "state \"%s\"",
 			      unknown[i]);
@@ -406,7 +405,4 @@ static Suite *rules_suite(void)
 	return suite;
 }
 
-int main(void)
-{
-	return test_run_suite(rules_suite());
-}
+int main(void) { return test_run_suite(rules_suite()); }

@@ -89,9 +89,9 @@ typedef struct {
 } bool_case;
 
 static const bool_case bool_cases[] = {
-	{"true", 0, true},   {"TRUE", 0, true},	  {"on", 0, true},	{"Yes", 0, true},
-	{"1", 0, true},	     {"false", 0, false}, {"Off", 0, false},	{"NO", 0, false},
-	{"0", 0, false},     {"", -1, false},	  {"2", -1, false},	{"tru", -1, false},
+	{"true", 0, true},    {"TRUE", 0, true},    {"on", 0, true},	    {"Yes", 0, true},
+	{"1", 0, true},	      {"false", 0, false},  {"Off", 0, false},	    {"NO", 0, false},
+	{"0", 0, false},      {"", -1, false},	    {"2", -1, false},	    {"tru", -1, false},
 	{" true", -1, false}, {"true ", -1, false}, {"enabled", -1, false},
 };
 
@@ -153,17 +153,18 @@ START_TEST(test_unsigned)
 	ck_assert_msg(rc == c->rc, "\"%s\" (max %llu): rc %d, expected %d%s", c->text, c->max, rc,
 		      c->rc, rc == 0 ? " (accepted a value above max?)" : "");
 	if (c->rc == 0)
-		ck_assert_msg(out == c->value, "\"%s\": %llu, expected %llu", c->text, out, c->value);
+		ck_assert_msg(out == c->value, "\"%s\": %llu, expected %llu", c->text, out,
+			      c->value);
 	if (rc == 0)
-		ck_assert_msg(out <= c->max, "\"%s\": %llu is above max %llu", c->text, out, c->max);
+		ck_assert_msg(out <= c->max, "\"%s\": %llu is above max %llu", c->text, out,
+			      c->max);
 }
 END_TEST
 
 /* ---- settings_from_args: flags ----------------------------------------- */
 
 /* Runs settings_from_args on "connector-mock" + `args` (NULL-terminated). */
-static settings_action run_args(settings *out, const char *const *args, char *why,
-				size_t why_cap)
+static settings_action run_args(settings *out, const char *const *args, char *why, size_t why_cap)
 {
 	char *argv[32];
 	int argc = 0;
@@ -269,31 +270,60 @@ static const flag_case flag_cases[] = {
 	{"--port=9000", {"--port=9000"}, SETTINGS_RUN, FIELD_PORT, 9000, NULL},
 	{"--port 65535", {"--port", "65535"}, SETTINGS_RUN, FIELD_PORT, 65535, NULL},
 	{"last --port wins", {"--port", "1", "--port", "2"}, SETTINGS_RUN, FIELD_PORT, 2, NULL},
-	{"--error-status mapped", {"--error-status", "mapped"}, SETTINGS_RUN, FIELD_MAPPED, 1, NULL},
+	{"--error-status mapped",
+	 {"--error-status", "mapped"},
+	 SETTINGS_RUN,
+	 FIELD_MAPPED,
+	 1,
+	 NULL},
 	{"--error-status ok", {"--error-status=ok"}, SETTINGS_RUN, FIELD_MAPPED, 0, NULL},
-	{"--durability full", {"--durability", "full"}, SETTINGS_RUN, FIELD_DURABILITY,
-	 DURABILITY_FULL, NULL},
-	{"--durability normal", {"--durability", "normal"}, SETTINGS_RUN, FIELD_DURABILITY,
-	 DURABILITY_NORMAL, NULL},
+	{"--durability full",
+	 {"--durability", "full"},
+	 SETTINGS_RUN,
+	 FIELD_DURABILITY,
+	 DURABILITY_FULL,
+	 NULL},
+	{"--durability normal",
+	 {"--durability", "normal"},
+	 SETTINGS_RUN,
+	 FIELD_DURABILITY,
+	 DURABILITY_NORMAL,
+	 NULL},
 	{"--lenient", {"--lenient"}, SETTINGS_RUN, FIELD_LENIENT, 1, NULL},
 	{"--lenient=false", {"--lenient=false"}, SETTINGS_RUN, FIELD_LENIENT, 0, NULL},
 	{"--reset", {"--reset"}, SETTINGS_RUN, FIELD_RESET, 1, NULL},
 	{"--threads 4", {"--threads", "4"}, SETTINGS_RUN, FIELD_THREADS, 4, NULL},
-	{"--audit-retention 15m", {"--audit-retention", "15m"}, SETTINGS_RUN, FIELD_RETENTION,
-	 900000, NULL},
+	{"--audit-retention 15m",
+	 {"--audit-retention", "15m"},
+	 SETTINGS_RUN,
+	 FIELD_RETENTION,
+	 900000,
+	 NULL},
 	{"--audit-retention 0", {"--audit-retention=0"}, SETTINGS_RUN, FIELD_RETENTION, 0, NULL},
-	{"--log-level debug", {"--log-level", "debug"}, SETTINGS_RUN, FIELD_LOG_LEVEL, LOG_DEBUG,
+	{"--log-level debug",
+	 {"--log-level", "debug"},
+	 SETTINGS_RUN,
+	 FIELD_LOG_LEVEL,
+	 LOG_DEBUG,
 	 NULL},
 	{"--max-body 1024", {"--max-body", "1024"}, SETTINGS_RUN, FIELD_MAX_BODY, 1024, NULL},
-	{"--per-ip-connection-limit 3", {"--per-ip-connection-limit", "3"}, SETTINGS_RUN,
-	 FIELD_PER_IP, 3, NULL},
+	{"--per-ip-connection-limit 3",
+	 {"--per-ip-connection-limit", "3"},
+	 SETTINGS_RUN,
+	 FIELD_PER_IP,
+	 3,
+	 NULL},
 	{"--help", {"--help"}, SETTINGS_HELP, FIELD_NONE, 0, NULL},
 	{"-h", {"-h"}, SETTINGS_HELP, FIELD_NONE, 0, NULL},
 	{"--help after a flag", {"--port", "1", "--help"}, SETTINGS_HELP, FIELD_NONE, 0, NULL},
 	{"--version", {"--version"}, SETTINGS_VERSION, FIELD_NONE, 0, NULL},
 	{"unknown flag", {"--bogus"}, SETTINGS_ERROR, FIELD_NONE, 0, "--bogus"},
 	{"unknown flag with a value", {"--bogus=1"}, SETTINGS_ERROR, FIELD_NONE, 0, "--bogus"},
-	{"a flag's prefix is not the flag", {"--portx", "1"}, SETTINGS_ERROR, FIELD_NONE, 0,
+	{"a flag's prefix is not the flag",
+	 {"--portx", "1"},
+	 SETTINGS_ERROR,
+	 FIELD_NONE,
+	 0,
 	 "--portx"},
 	{"short flag", {"-p", "80"}, SETTINGS_ERROR, FIELD_NONE, 0, "-p"},
 	{"positional argument", {"serve"}, SETTINGS_ERROR, FIELD_NONE, 0, "serve"},
@@ -303,10 +333,13 @@ static const flag_case flag_cases[] = {
 	{"port 65536", {"--port", "65536"}, SETTINGS_ERROR, FIELD_NONE, 0, "port"},
 	{"port negative", {"--port=-1"}, SETTINGS_ERROR, FIELD_NONE, 0, "port"},
 	{"threads 65", {"--threads", "65"}, SETTINGS_ERROR, FIELD_NONE, 0, "threads"},
-	{"durability sometimes", {"--durability", "sometimes"}, SETTINGS_ERROR, FIELD_NONE, 0,
+	{"durability sometimes",
+	 {"--durability", "sometimes"},
+	 SETTINGS_ERROR,
+	 FIELD_NONE,
+	 0,
 	 "durability"},
-	{"error-status 404", {"--error-status", "404"}, SETTINGS_ERROR, FIELD_NONE, 0,
-	 "error"},
+	{"error-status 404", {"--error-status", "404"}, SETTINGS_ERROR, FIELD_NONE, 0, "error"},
 	{"lenient maybe", {"--lenient=maybe"}, SETTINGS_ERROR, FIELD_NONE, 0, "lenient"},
 	{"retention 7w", {"--audit-retention", "7w"}, SETTINGS_ERROR, FIELD_NONE, 0, "retention"},
 	{"max-body too small", {"--max-body", "1023"}, SETTINGS_ERROR, FIELD_NONE, 0, "max"},
@@ -343,10 +376,10 @@ START_TEST(test_usage)
 {
 	const char *usage = settings_usage();
 	ck_assert_ptr_nonnull(usage);
-	static const char *const flags[] = {"--config", "--listen", "--port", "--db",
-					    "--fixtures", "--lenient", "--error-status",
-					    "--durability", "--audit-retention", "--admin-token",
-					    "--help", "--version"};
+	static const char *const flags[] = {"--config",	      "--listen",     "--port",
+					    "--db",	      "--fixtures",   "--lenient",
+					    "--error-status", "--durability", "--audit-retention",
+					    "--admin-token",  "--help",	      "--version"};
 	for (size_t i = 0; i < COUNT(flags); i++)
 		ck_assert_msg(strstr(usage, flags[i]) != NULL, "usage lacks %s", flags[i]);
 }
@@ -458,8 +491,8 @@ START_TEST(test_bad_file)
 	ck_assert_msg(action == SETTINGS_ERROR, "%s: accepted", c->label);
 	ck_assert_msg(why[0] != '\0', "%s: error without a why", c->label);
 	for (size_t i = 0; i < COUNT(c->why_holds) && c->why_holds[i]; i++)
-		ck_assert_msg(strstr(why, c->why_holds[i]) != NULL, "%s: why does not name \"%s\": %s",
-			      c->label, c->why_holds[i], why);
+		ck_assert_msg(strstr(why, c->why_holds[i]) != NULL,
+			      "%s: why does not name \"%s\": %s", c->label, c->why_holds[i], why);
 }
 END_TEST
 
@@ -506,7 +539,4 @@ static Suite *settings_suite(void)
 	return suite;
 }
 
-int main(void)
-{
-	return test_run_suite(settings_suite());
-}
+int main(void) { return test_run_suite(settings_suite()); }

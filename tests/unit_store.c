@@ -29,8 +29,8 @@ typedef struct {
 
 static void open_at(fixture *f, int64_t retention_ms, bool expect_created)
 {
-	store_options options = {.path = f->path, .busy_timeout_ms = 100,
-				 .audit_retention_ms = retention_ms};
+	store_options options = {
+		.path = f->path, .busy_timeout_ms = 100, .audit_retention_ms = retention_ms};
 	bool created;
 	char why[512] = "";
 	ck_assert_msg(store_open(&options, &f->store, &created, why, sizeof why) == 0, "%s", why);
@@ -42,9 +42,11 @@ static void seed(fixture *f)
 	char *text;
 	size_t len;
 	char why[512] = "";
-	ck_assert_msg(fixtures_file_read("fixtures/default.json", &text, &len, why, sizeof why) == 0,
+	ck_assert_msg(fixtures_file_read("fixtures/default.json", &text, &len, why, sizeof why) ==
+			      0,
 		      "%s", why);
-	ck_assert_msg(store_reset(f->store, NS, text, len, 1000, why, sizeof why) == STORE_OK, "%s", why);
+	ck_assert_msg(store_reset(f->store, NS, text, len, 1000, why, sizeof why) == STORE_OK, "%s",
+		      why);
 	free(text);
 }
 
@@ -68,8 +70,8 @@ static void teardown(fixture *f)
 static error_code run_op(fixture *f, rules_op op, const char *name, int64_t now,
 			 store_outcome *keep)
 {
-	store_request request = {.op = op, .task_name = name, .now_ms = now, .client = "test",
-				 .params_json = "{}"};
+	store_request request = {
+		.op = op, .task_name = name, .now_ms = now, .client = "test", .params_json = "{}"};
 	store_outcome outcome;
 	store_execute(f->store, &request, &outcome);
 	error_code error = outcome.error;
@@ -130,8 +132,11 @@ START_TEST(refused_operation_changes_nothing_but_the_journal)
 	setup(&f, 0);
 	char *before = task_text(&f, running_name);
 	cJSON *update = cJSON_Parse("{\"sink\":{\"workerNum\":\"99\"}}");
-	store_request request = {.op = OP_UPDATE, .task_name = running_name, .update = update,
-				 .now_ms = 5000, .params_json = "{}"};
+	store_request request = {.op = OP_UPDATE,
+				 .task_name = running_name,
+				 .update = update,
+				 .now_ms = 5000,
+				 .params_json = "{}"};
 	store_outcome outcome;
 	store_execute(f.store, &request, &outcome);
 	ck_assert_int_eq(outcome.error, ERR_ILLEGAL_STATE);
@@ -157,8 +162,12 @@ START_TEST(changes_survive_close_and_reopen)
 	char why[256];
 	ck_assert_int_eq(configmap_parse_deletes(values, 1, &deletes, why, sizeof why), 0);
 	cJSON *update = cJSON_Parse("{\"sink\":{\"workerNum\":\"7\"}}");
-	store_request request = {.op = OP_UPDATE, .task_name = running_name, .deletes = deletes,
-				 .update = update, .now_ms = 3000, .params_json = "{}"};
+	store_request request = {.op = OP_UPDATE,
+				 .task_name = running_name,
+				 .deletes = deletes,
+				 .update = update,
+				 .now_ms = 3000,
+				 .params_json = "{}"};
 	store_outcome outcome;
 	store_execute(f.store, &request, &outcome);
 	ck_assert_int_eq(outcome.error, ERR_NONE);
@@ -201,7 +210,8 @@ START_TEST(sequence_never_reused_after_delete)
 	cJSON_AddStringToObject(spec, "taskName", stopped_name);
 	cJSON_AddStringToObject(spec, "state", "STOPPED");
 	char why[256] = "";
-	ck_assert_msg(store_create_task(f.store, NS, spec, 4000, NULL, why, sizeof why) == STORE_OK, "%s", why);
+	ck_assert_msg(store_create_task(f.store, NS, spec, 4000, NULL, why, sizeof why) == STORE_OK,
+		      "%s", why);
 	cJSON_Delete(spec);
 	ck_assert_int_eq(run_op(&f, OP_MIGRATE, stopped_name, 5000, &outcome), ERR_NONE);
 	ck_assert_msg(strstr(outcome.result, ":0000000003") != NULL, "%s", outcome.result);
@@ -241,10 +251,12 @@ START_TEST(invalid_fixtures_change_nothing)
 	setup(&f, 0);
 	ck_assert_int_eq(run_op(&f, OP_STOP, running_name, 2000, NULL), ERR_NONE);
 	static const char bad[] =
-		"{\"tasks\":[{\"taskName\":\"10.0.0.1-9000:connector_v2:p1-incr_trans-1-0:0000000001\","
+		"{\"tasks\":[{\"taskName\":\"10.0.0.1-9000:connector_v2:p1-incr_trans-1-0:"
+		"0000000001\","
 		"\"state\":\"STOPPED\"},{\"taskName\":\"not a name\",\"state\":\"STOPPED\"}]}";
 	char why[256] = "";
-	ck_assert_int_eq(store_reset(f.store, NS, bad, strlen(bad), 3000, why, sizeof why), STORE_INVALID);
+	ck_assert_int_eq(store_reset(f.store, NS, bad, strlen(bad), 3000, why, sizeof why),
+			 STORE_INVALID);
 	ck_assert_msg(strstr(why, "fixture task 1") != NULL, "%s", why);
 	ck_assert_int_eq(store_count_tasks(f.store, NS, 0), 8);
 	ck_assert_str_eq(state_of(&f, running_name), "STOPPED");
@@ -261,7 +273,8 @@ START_TEST(one_live_task_per_identity)
 				"10.9.9.9-9000:connector_v2:p_493po****-incr_trans-1-0:0000000007");
 	cJSON_AddStringToObject(spec, "state", "STOPPED");
 	char why[256] = "";
-	ck_assert_int_eq(store_create_task(f.store, NS, spec, 2000, NULL, why, sizeof why), STORE_EXISTS);
+	ck_assert_int_eq(store_create_task(f.store, NS, spec, 2000, NULL, why, sizeof why),
+			 STORE_EXISTS);
 	cJSON_Delete(spec);
 	ck_assert_int_eq(store_count_tasks(f.store, NS, 0), 8);
 	teardown(&f);
@@ -272,7 +285,9 @@ START_TEST(fail_then_resume_clears_last_error)
 {
 	fixture f;
 	setup(&f, 0);
-	ck_assert_int_eq(store_fail_task(f.store, NS, running_name, "disk full on sink", 2000, NULL), STORE_OK);
+	ck_assert_int_eq(
+		store_fail_task(f.store, NS, running_name, "disk full on sink", 2000, NULL),
+		STORE_OK);
 	ck_assert_str_eq(state_of(&f, running_name), "ABNORMAL");
 	ck_assert_int_eq(run_op(&f, OP_RESUME, running_name, 3000, NULL), ERR_NONE);
 	cJSON *task;

@@ -31,15 +31,15 @@ static const good_name good_names[] = {
 	{"xxx.xxx.xxx.xxx-9000:connector_v2:p_493po****-incr_trans-1-0:0000000001",
 	 "xxx.xxx.xxx.xxx", 9000, "p_493po****", "incr_trans", COMPONENT_INCR_TRANS, "1", "0", 1,
 	 "p_493po****-incr_trans-1-0"},
-	{"xxx.xxx.xxx.xxx-9000:connector_v2:p_49****4-incr_trans-1-0:0000000001",
-	 "xxx.xxx.xxx.xxx", 9000, "p_49****4", "incr_trans", COMPONENT_INCR_TRANS, "1", "0", 1,
+	{"xxx.xxx.xxx.xxx-9000:connector_v2:p_49****4-incr_trans-1-0:0000000001", "xxx.xxx.xxx.xxx",
+	 9000, "p_49****4", "incr_trans", COMPONENT_INCR_TRANS, "1", "0", 1,
 	 "p_49****4-incr_trans-1-0"},
 	{"xxx.xxx.xxx.xxx-9000:connector_v2:p_493p****-incr_trans-1-0:0000000001",
 	 "xxx.xxx.xxx.xxx", 9000, "p_493p****", "incr_trans", COMPONENT_INCR_TRANS, "1", "0", 1,
 	 "p_493p****-incr_trans-1-0"},
 	/* IPv4 hosts, full_trans, an unmasked project id */
-	{"10.0.0.12-9000:connector_v2:np_56el1g1jvrs0-full_trans-1-0:0000000003", "10.0.0.12",
-	 9000, "np_56el1g1jvrs0", "full_trans", COMPONENT_FULL_TRANS, "1", "0", 3,
+	{"10.0.0.12-9000:connector_v2:np_56el1g1jvrs0-full_trans-1-0:0000000003", "10.0.0.12", 9000,
+	 "np_56el1g1jvrs0", "full_trans", COMPONENT_FULL_TRANS, "1", "0", 3,
 	 "np_56el1g1jvrs0-full_trans-1-0"},
 	{"255.255.255.255-65535:connector_v2:P9-incr_trans-0-0:9999999999", "255.255.255.255",
 	 65535, "P9", "incr_trans", COMPONENT_INCR_TRANS, "0", "0", 9999999999ULL,
@@ -48,8 +48,8 @@ static const good_name good_names[] = {
 	 "full_trans", COMPONENT_FULL_TRANS, "123456789", "987654321", 0,
 	 "p-full_trans-123456789-987654321"},
 	/* host names holding '-': the port follows the LAST '-' */
-	{"oms-node-01-9000:connector_v2:p_1-incr_trans-1-0:0000000042", "oms-node-01", 9000,
-	 "p_1", "incr_trans", COMPONENT_INCR_TRANS, "1", "0", 42, "p_1-incr_trans-1-0"},
+	{"oms-node-01-9000:connector_v2:p_1-incr_trans-1-0:0000000042", "oms-node-01", 9000, "p_1",
+	 "incr_trans", COMPONENT_INCR_TRANS, "1", "0", 42, "p_1-incr_trans-1-0"},
 	{"a-b-c-d-e-8080:connector_v2:p_1-full_trans-2-3:0000000007", "a-b-c-d-e", 8080, "p_1",
 	 "full_trans", COMPONENT_FULL_TRANS, "2", "3", 7, "p_1-full_trans-2-3"},
 	{"-x--1:connector_v2:p-incr_trans-1-0:0000000001", "-x-", 1, "p", "incr_trans",
@@ -215,7 +215,8 @@ START_TEST(test_part_limits)
 
 		memset(project, 'p', sizeof project);
 		project[TASKNAME_PROJECT_MAX + extra] = '\0';
-		snprintf(text, sizeof text, "h-1:connector_v2:%s-incr_trans-1-0:0000000001", project);
+		snprintf(text, sizeof text, "h-1:connector_v2:%s-incr_trans-1-0:0000000001",
+			 project);
 		why = NULL;
 		ck_assert_int_eq(taskname_parse(text, strlen(text), &name, &why), extra ? -1 : 0);
 		ck_assert(!extra || why != NULL);
@@ -261,7 +262,8 @@ static const bad_name bad_names[] = {
 	{"extra ':' at the start", LIT(":10.0.0.1-9000" GOOD_TAIL)},
 	{"connector_v3", LIT("10.0.0.1-9000:connector_v3:p_1-incr_trans-1-0:0000000001")},
 	{"connector_v2 uppercase", LIT("10.0.0.1-9000:CONNECTOR_V2:p_1-incr_trans-1-0:0000000001")},
-	{"connector_v2 with a space", LIT("10.0.0.1-9000:connector_v2 :p_1-incr_trans-1-0:0000000001")},
+	{"connector_v2 with a space",
+	 LIT("10.0.0.1-9000:connector_v2 :p_1-incr_trans-1-0:0000000001")},
 	{"connector_v22", LIT("10.0.0.1-9000:connector_v22:p_1-incr_trans-1-0:0000000001")},
 	{"connector_v", LIT("10.0.0.1-9000:connector_v:p_1-incr_trans-1-0:0000000001")},
 	{"no port", LIT("10.0.0.1" GOOD_TAIL)},
@@ -350,7 +352,8 @@ END_TEST
 /* A migrate-style rename: only HOST and SEQ change, identity stays. */
 START_TEST(test_format_after_change)
 {
-	const char *text = "xxx.xxx.xxx.xxx-9000:connector_v2:p_493po****-incr_trans-1-0:0000000001";
+	const char *text =
+		"xxx.xxx.xxx.xxx-9000:connector_v2:p_493po****-incr_trans-1-0:0000000001";
 	taskname name;
 	ck_assert_int_eq(taskname_parse(text, strlen(text), &name, NULL), 0);
 	char before[TASKNAME_IDENTITY_MAX + 1], after[TASKNAME_IDENTITY_MAX + 1];
@@ -359,7 +362,8 @@ START_TEST(test_format_after_change)
 	name.seq++;
 	char formatted[TASKNAME_MAX + 1];
 	taskname_format(&name, formatted, sizeof formatted);
-	ck_assert_str_eq(formatted, "10.1.2.3-9000:connector_v2:p_493po****-incr_trans-1-0:0000000002");
+	ck_assert_str_eq(formatted,
+			 "10.1.2.3-9000:connector_v2:p_493po****-incr_trans-1-0:0000000002");
 	taskname_identity(&name, after, sizeof after);
 	ck_assert_str_eq(after, before);
 	ck_assert_str_eq(after, "p_493po****-incr_trans-1-0");
@@ -456,7 +460,4 @@ static Suite *taskname_suite(void)
 	return suite;
 }
 
-int main(void)
-{
-	return test_run_suite(taskname_suite());
-}
+int main(void) { return test_run_suite(taskname_suite()); }

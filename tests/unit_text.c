@@ -77,9 +77,17 @@ typedef struct {
 } cap_case;
 
 static const cap_case cap_cases[] = {
-	{10, 5, 5, true}, {10, 5, 6, false}, {10, 0, 10, true}, {10, 0, 11, false},
-	{10, 10, 0, true}, {10, 10, 1, false}, {0, 0, 0, true}, {0, 0, 1, false},
-	{1000, 999, 1, true}, {1000, 999, 2, false}, {1000, 1, (size_t)-1, false},
+	{10, 5, 5, true},
+	{10, 5, 6, false},
+	{10, 0, 10, true},
+	{10, 0, 11, false},
+	{10, 10, 0, true},
+	{10, 10, 1, false},
+	{0, 0, 0, true},
+	{0, 0, 1, false},
+	{1000, 999, 1, true},
+	{1000, 999, 2, false},
+	{1000, 1, (size_t)-1, false},
 };
 
 START_TEST(test_textbuf_cap)
@@ -310,7 +318,4 @@ static Suite *text_suite(void)
 	return suite;
 }
 
-int main(void)
-{
-	return test_run_suite(text_suite());
-}
+int main(void) { return test_run_suite(text_suite()); }
