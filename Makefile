@@ -14,7 +14,7 @@
 CC ?= cc
 BUILD ?= build
 PACKAGES := libmicrohttpd-dev libcjson-dev libsqlite3-dev libinih-dev check prometheus \
-	libcurl4-openssl-dev pkg-config curl valgrind util-linux clang-14 libclang-rt-14-dev
+	libcurl4-openssl-dev pkg-config curl valgrind util-linux clang-14 libclang-rt-14-dev wrk
 PKG_MODULES := libmicrohttpd libcjson sqlite3 inih
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
@@ -44,7 +44,7 @@ VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full \
 	--log-file=$(CURDIR)/build/valgrind/%p.log
 
 .PHONY: all deps run test test-plain test-asan test-valgrind test-fuzz suites unit \
-	integration clean format lint
+	integration bench clean format lint
 # keep test objects between builds
 .SECONDARY:
 .DEFAULT_GOAL := all
@@ -124,12 +124,22 @@ unit: deps $(BUILD)/connector-mock $(UNIT_TESTS)
 integration: deps $(BUILD)/connector-mock $(INTEGRATION_TESTS)
 	@sh tests/run-suites $(INTEGRATION_TESTS)
 
-format:
-	clang-format -i store/*.c store/*.h server/*.c server/*.h tests/*.c tests/*.h
+C_FILES = store/*.[ch] server/*.[ch] tests/*.[ch] fuzz/*.[ch] bench/*.c
 
+# bench/run.sh: connector-mock against a bare-MHD baseline and WireMock,
+# under wrk; writes bench/results/latest.md (bench/README.md). Not part of
+# make test: it takes about 15 minutes and wants a quiet machine.
+bench: deps
+	@bash bench/run.sh
+
+format:
+	clang-format -i $(C_FILES)
+
+# cppcheck, and the formatting checked without changing anything
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 	  --suppress=missingIncludeSystem -I store -I server store server
+	clang-format --dry-run --Werror $(C_FILES)
 
 clean:
 	rm -rf $(BUILD)
