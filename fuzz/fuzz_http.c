@@ -5,7 +5,7 @@
  * The daemon starts once, in this process, as server/main.c starts it: the
  * settings from settings_defaults (port 0, ":memory:", fixtures/default.json,
  * a short connection timeout), a store seeded from the fixtures, the
- * namespace registry, metrics and timer, a server_app, http_start. Each input is written as it is
+ * namespace registry and metrics, a server_app, http_start. Each input is written as it is
  * to a new TCP connection to 127.0.0.1:port — the input IS the request, pipelined requests and
  * garbage included — then the write side is shut, and the answer is read until the server closes
  * (at most ANSWER_TIMEOUT_MS).
@@ -53,7 +53,6 @@
 #include "../server/metrics.h"
 #include "../server/namespaces.h"
 #include "../server/settings.h"
-#include "../server/timer.h"
 #include "fuzz_common.h"
 
 #ifndef FUZZ_FIXTURES_PATH
@@ -141,7 +140,7 @@ static void reset_state(void)
 /*
  * Starts the daemon as server/main.c does (keep the two in step): settings,
  * settings_check, store_open, the fixtures (store_set_fixtures, then
- * "default" reset), the namespace registry, metrics, the timer thread,
+ * "default" reset), the namespace registry, metrics,
  * http_start.
  */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -198,7 +197,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	app.namespaces = namespaces_create();
 	app.metrics = metrics_create();
 	app.start_time = (double)http_now_ms() / 1000.0;
-	if (!app.namespaces || !app.metrics || timer_start() < 0) {
+	if (!app.namespaces || !app.metrics) {
 		fprintf(stderr, "fuzz_http: cannot start: out of memory or threads\n");
 		abort();
 	}

@@ -25,7 +25,6 @@
 #include "log.h"
 #include "namespaces.h"
 #include "routes.h"
-#include "timer.h"
 
 /* Big enough for a 64 KiB query string plus headers, so that a long but
  * legal request reaches the handler and gets a JSON answer, not MHD's HTML.
@@ -40,7 +39,6 @@ typedef struct {
 	textbuf body;
 	bool too_large;
 	bool answered;
-	http_deferred *deferred; /* a route's work in progress, or NULL */
 	params query;
 	char query_error[PARAMS_WHY_MAX];
 	bool query_failed;
@@ -93,14 +91,6 @@ static enum MHD_Result send_response(struct MHD_Connection *connection, http_res
 	enum MHD_Result result = MHD_queue_response(connection, status, reply);
 	MHD_destroy_response(reply);
 	return result;
-}
-
-/* A deferred route's work is done: send its answer. */
-static enum MHD_Result finish_deferred(struct MHD_Connection *connection, request_state *state)
-{
-	http_response response = state->deferred->finish(state->deferred);
-	state->answered = true;
-	return send_response(connection, &response);
 }
 
 typedef http_response (*route_handler)(const http_request *request);
@@ -210,34 +200,30 @@ static enum MHD_Result dispatch(server_app *app, struct MHD_Connection *connecti
 				break;
 			}
 	}
-	if (response.deferred) {
-		/* each connection has its own thread: wait here for the work (the
-		 * store's commit, a delay) and answer in this same call */
-		http_deferred *deferred = response.deferred;
-		state->deferred = deferred;
-		deferred->ready = false;
-		pthread_mutex_init(&deferred->lock, NULL);
-		pthread_cond_init(&deferred->wake, NULL);
-		deferred->start(deferred);
-		pthread_mutex_lock(&deferred->lock);
-		while (!deferred->ready)
-			pthread_cond_wait(&deferred->wake, &deferred->lock);
-		pthread_mutex_unlock(&deferred->lock);
-		pthread_cond_destroy(&deferred->wake);
-		pthread_mutex_destroy(&deferred->lock);
-		return finish_deferred(connection, state);
-	}
 	log_write(LOG_DEBUG, "%s %s %s -> %u", request.client, method, url, response.status);
 	state->answered = true;
 	return send_response(connection, &response);
 }
 
-void http_deferred_ready(http_deferred *deferred)
+/* http_pause sleeps on this; http_stop wakes every sleeper at once */
+static pthread_mutex_t pause_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t pause_wake = PTHREAD_COND_INITIALIZER;
+static bool stopping;
+
+void http_pause(int64_t ms)
 {
-	pthread_mutex_lock(&deferred->lock);
-	deferred->ready = true;
-	pthread_cond_signal(&deferred->wake);
-	pthread_mutex_unlock(&deferred->lock);
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += (time_t)(ms / 1000);
+	until.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&pause_lock);
+	while (!stopping && pthread_cond_timedwait(&pause_wake, &pause_lock, &until) == 0)
+		;
+	pthread_mutex_unlock(&pause_lock);
 }
 
 /* Whether the declared Content-Length already passes the cap. */
@@ -300,8 +286,6 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **re
 	request_state *state = *request_context;
 	if (!state)
 		return;
-	if (state->deferred)
-		state->deferred->release(state->deferred);
 	textbuf_free(&state->body);
 	params_free(&state->query);
 	free(state);
@@ -362,7 +346,10 @@ void http_stop(server_app *app, struct MHD_Daemon *daemon, int drain_ms)
 {
 	MHD_socket listener = MHD_quiesce_daemon(daemon);
 	/* delays and hangs end now, so that their requests can finish */
-	timer_stop();
+	pthread_mutex_lock(&pause_lock);
+	stopping = true;
+	pthread_cond_broadcast(&pause_wake);
+	pthread_mutex_unlock(&pause_lock);
 	/* quiesce hands the listening socket back. Shutting it down takes it out
 	 * of LISTEN, so new connections are refused at once rather than left in
 	 * the backlog; it is closed only after MHD_stop_daemon, as MHD requires */

@@ -11,7 +11,6 @@
 #ifndef CONNECTOR_MOCK_HTTP_H
 #define CONNECTOR_MOCK_HTTP_H
 
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -57,25 +56,11 @@ typedef struct {
 } http_request;
 
 /*
- * A route that answers later (after the store's writer committed) returns a
- * response whose `deferred` is set. The glue then suspends the connection,
- * calls `start`; the work calls http_deferred_ready when it is done (from
- * any thread); the glue calls `finish` for the answer and, once the request
- * is over, `release`.
+ * Waits `ms` milliseconds on the calling connection's thread (a delay or
+ * hang fault), or less when the daemon starts to stop. Each connection has
+ * its own thread, so nobody else waits.
  */
-typedef struct http_deferred http_deferred;
-struct http_deferred {
-	void (*start)(http_deferred *self);
-	struct http_response (*finish)(http_deferred *self);
-	void (*release)(http_deferred *self);
-	/* the glue's: the connection's thread waits on these */
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	bool ready;
-};
-
-/* Wakes the suspended connection of `deferred`; safe from any thread, once. */
-void http_deferred_ready(http_deferred *deferred);
+void http_pause(int64_t ms);
 
 typedef struct http_response {
 	unsigned status;
@@ -85,7 +70,6 @@ typedef struct http_response {
 	bool raw;		  /* `body` is not JSON (an injected status answer) */
 	bool drop;		  /* close the connection without an answer */
 	bool authenticate;	  /* add WWW-Authenticate: Bearer (a 401) */
-	http_deferred *deferred;  /* non-NULL: the answer comes later (above) */
 } http_response;
 
 /* Starts the daemon. Returns 0 with `*daemon` and the bound `*port`, or -1

@@ -22,7 +22,6 @@
 #include "metrics.h"
 #include "namespaces.h"
 #include "settings.h"
-#include "timer.h"
 #include "version.h"
 
 /* How long a stop waits for requests in flight. */
@@ -159,8 +158,8 @@ int main(int argc, char **argv)
 	app.namespaces = namespaces_create();
 	app.metrics = metrics_create();
 	app.start_time = (double)http_now_ms() / 1000.0;
-	if (!app.namespaces || !app.metrics || timer_start() < 0) {
-		log_write(LOG_ERROR, "cannot start: out of memory or threads");
+	if (!app.namespaces || !app.metrics) {
+		log_write(LOG_ERROR, "cannot start: out of memory");
 		store_close(store);
 		return 1;
 	}
@@ -170,7 +169,6 @@ int main(int argc, char **argv)
 	unsigned port;
 	if (http_start(&app, &daemon, &port, why, sizeof why) < 0) {
 		log_write(LOG_ERROR, "%s", why);
-		timer_stop();
 		store_close(store);
 		metrics_destroy(app.metrics);
 		namespaces_destroy(app.namespaces);

@@ -1,8 +1,9 @@
 /*
  * oms_routes.c — the OMS connector operations: one pipeline for all of them.
  *
- *   parse (parameters, flags, body) -> [a fault?] -> the store's writer
- *   -> (suspended until COMMIT) -> the OMS envelope
+ *   parse (parameters, flags, body) -> [a fault?] -> store_execute
+ *   (returns after COMMIT; group commit with the other connections' threads)
+ *   -> the OMS envelope
  *
  * A route is a row of `operation_table`; nothing here decides a business
  * rule: the store and its pure rules do. This file only turns HTTP into a
@@ -23,7 +24,6 @@
 #include "metrics.h"
 #include "namespaces.h"
 #include "routes.h"
-#include "timer.h"
 
 typedef struct {
 	const char *name; /* the last path segment */
@@ -244,97 +244,6 @@ static const char *fault_code(const fault *f)
 	return f->then == FAULT_STATUS ? "HTTP_STATUS" : "DROPPED";
 }
 
-/*
- * One OMS request on its way through the store's writer. It lives from the
- * route's first call until the glue releases it; everything the store
- * request points at (parameters, body, client address, namespace) lives as
- * long.
- */
-typedef struct {
-	http_deferred deferred; /* first: the glue hands this pointer back */
-	store_job job;
-	store_request request;
-	parsed_request parsed;
-	char client[64];
-	char ns[STORE_NAMESPACE_MAX + 1];
-	server_app *app;
-	int64_t started_ns;
-	bool has_fault;
-	fault injected; /* a delay, hang or lost_ack that fired */
-	timer_entry timer;
-} oms_call;
-
-static void call_done(store_job *job)
-{
-	oms_call *call = job->context;
-	http_deferred_ready(&call->deferred);
-}
-
-static void submit(oms_call *call)
-{
-	if (store_submit(call->app->store, &call->job) < 0) {
-		/* the store is closing: answer rather than hang */
-		call->job.outcome = (store_outcome){.error = ERR_INTERNAL_ERROR};
-		snprintf(call->job.outcome.message, sizeof call->job.outcome.message,
-			 "connector-mock is shutting down; nothing was changed");
-		snprintf(call->job.outcome.proposal, sizeof call->job.outcome.proposal,
-			 "Retry the request once connector-mock is back.");
-		http_deferred_ready(&call->deferred);
-	}
-}
-
-/* A delay's or a hang's time is up (on the timer thread). */
-static void call_timer(timer_entry *timer)
-{
-	oms_call *call = (oms_call *)((char *)timer - offsetof(oms_call, timer));
-	if (call->injected.type == FAULT_DELAY)
-		submit(call);
-	else
-		http_deferred_ready(&call->deferred); /* a hang ends: close */
-}
-
-static void call_start(http_deferred *deferred)
-{
-	oms_call *call = (oms_call *)deferred;
-	if (call->has_fault &&
-	    (call->injected.type == FAULT_DELAY || call->injected.type == FAULT_HANG))
-		timer_after(&call->timer, call->injected.ms);
-	else
-		submit(call);
-}
-
-static http_response call_finish(http_deferred *deferred)
-{
-	oms_call *call = (oms_call *)deferred;
-	rules_op op = call->request.op;
-	if (call->has_fault && call->injected.type == FAULT_HANG) {
-		store_record_refusal(call->app->store, rules_op_name(op), call->request.task_name,
-				     "DROPPED", 0, &call->request);
-		count(call->app, op, "DROPPED", call->started_ns);
-		return (http_response){.drop = true};
-	}
-	if (call->has_fault && call->injected.type == FAULT_LOST_ACK &&
-	    call->job.outcome.error == ERR_NONE) {
-		/* applied and committed; the client is told otherwise */
-		count(call->app, op, fault_code(&call->injected), call->started_ns);
-		return fault_answer(&call->injected);
-	}
-	const store_outcome *outcome = &call->job.outcome;
-	count(call->app, op, outcome->error == ERR_NONE ? NULL : error_name(outcome->error),
-	      call->started_ns);
-	return answer(call->app, outcome);
-}
-
-static void call_release(http_deferred *deferred)
-{
-	oms_call *call = (oms_call *)deferred;
-	store_outcome_free(&call->job.outcome);
-	parsed_free(&call->parsed);
-	if (call->has_fault)
-		fault_free_copy(&call->injected);
-	free(call);
-}
-
 http_response oms_route(const http_request *request)
 {
 	const oms_operation *operation = NULL;
@@ -367,55 +276,63 @@ http_response oms_route(const http_request *request)
 			"the request body is larger than the server's limit (max_body)",
 			"Send a smaller body, or start connector-mock with a larger --max-body.");
 	}
-	oms_call *call = calloc(1, sizeof *call);
-	if (!call)
-		return envelope_refusal(MHD_HTTP_INTERNAL_SERVER_ERROR, "INTERNAL_ERROR",
-					"connector-mock ran out of memory", "Retry the request.");
-	call->app = app;
-	call->started_ns = request->started_ns;
-	snprintf(call->client, sizeof call->client, "%s", request->client);
-	snprintf(call->ns, sizeof call->ns, "%s", request->ns);
-	call->request = (store_request){
-		.ns = call->ns,
+	/* everything the store request points at lives on this thread's stack */
+	store_request operation_request = {
+		.ns = request->ns,
 		.op = operation->op,
 		.now_ms = request->now_ms,
-		.client = call->client,
+		.client = request->client,
 		.body = request->body,
 		.body_len = request->body_len,
 		.http_status_by_error = app->http_status_by_error,
 	};
-	if (parse_request(request, operation->op, &call->parsed, &call->request) < 0) {
-		call->request.refused = call->parsed.error;
-		call->request.refused_message = call->parsed.why;
+	parsed_request parsed = {0};
+	if (parse_request(request, operation->op, &parsed, &operation_request) < 0) {
+		operation_request.refused = parsed.error;
+		operation_request.refused_message = parsed.why;
 	}
-	call->request.flags.lenient = app->settings->lenient;
-	call->request.params_json = call->parsed.params_json;
+	operation_request.flags.lenient = app->settings->lenient;
+	operation_request.params_json = parsed.params_json;
+
 	/* faults match the taskName as sent, from the query or a form body */
 	fault f;
-	if (namespaces_fault_match(app->namespaces, request->ns, operation->name,
-				   call->request.task_name, &f) == 1) {
+	bool fired = namespaces_fault_match(app->namespaces, request->ns, operation->name,
+					    operation_request.task_name, &f) == 1;
+	http_response response;
+	if (fired) {
 		metrics_count_fault(app->metrics, operation->op, fault_type_name(f.type));
-		call->request.injected = fault_type_name(f.type);
-		if (f.type == FAULT_ERROR || f.type == FAULT_STATUS || f.type == FAULT_DROP) {
-			/* answered in the operation's place: nothing changes */
-			store_record_refusal(app->store, operation->name, call->request.task_name,
-					     fault_code(&f),
-					     f.type == FAULT_DROP ? 0 : f.http_status,
-					     &call->request);
-			count(app, operation->op, fault_code(&f), request->started_ns);
-			http_response response = fault_answer(&f);
-			fault_free_copy(&f);
-			call_release(&call->deferred);
-			return response;
-		}
-		call->has_fault = true;
-		call->injected = f;
-		call->timer.fire = call_timer;
+		operation_request.injected = fault_type_name(f.type);
 	}
-	call->job.request = &call->request;
-	call->job.done = call_done;
-	call->job.context = call;
-	call->deferred = (http_deferred){
-		.start = call_start, .finish = call_finish, .release = call_release};
-	return (http_response){.deferred = &call->deferred};
+	if (fired && (f.type == FAULT_ERROR || f.type == FAULT_STATUS || f.type == FAULT_DROP ||
+		      f.type == FAULT_HANG)) {
+		/* answered in the operation's place: nothing changes. Each
+		 * connection has its own thread, so a hang holds only its own. */
+		if (f.type == FAULT_HANG)
+			http_pause(f.ms);
+		store_record_refusal(app->store, operation->name, operation_request.task_name,
+				     fault_code(&f), f.then == FAULT_DROP ? 0 : f.http_status,
+				     &operation_request);
+		count(app, operation->op, fault_code(&f), request->started_ns);
+		response = fault_answer(&f);
+	} else {
+		if (fired && f.type == FAULT_DELAY)
+			http_pause(f.ms);
+		store_outcome outcome;
+		store_execute(app->store, &operation_request, &outcome);
+		if (fired && f.type == FAULT_LOST_ACK && outcome.error == ERR_NONE) {
+			/* applied and committed; the client is told otherwise */
+			count(app, operation->op, fault_code(&f), request->started_ns);
+			response = fault_answer(&f);
+		} else {
+			count(app, operation->op,
+			      outcome.error == ERR_NONE ? NULL : error_name(outcome.error),
+			      request->started_ns);
+			response = answer(app, &outcome);
+		}
+		store_outcome_free(&outcome);
+	}
+	if (fired)
+		fault_free_copy(&f);
+	parsed_free(&parsed);
+	return response;
 }

@@ -4,8 +4,9 @@
  * One record per request to an OMS route, written inside the same
  * transaction as the operation it describes (or alone, for a refusal).
  * Records older than operation_audit_log.retention_time (by the namespace's
- * clock) are removed before each write and each read of the namespace's
- * journal, so that no timer thread is needed.
+ * clock), and the oldest past journal.max_entries, are removed after each
+ * batch that wrote to the namespace's journal and before each read of it,
+ * in the same transaction, so that no timer thread is needed.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,7 @@
 #include "store_internal.h"
 #include "text.h"
 
-int audit_purge(task_store *store, int64_t now_ms, bool making_room)
+int audit_purge(task_store *store, int64_t now_ms)
 {
 	int64_t retention = store->options.audit_retention_ms;
 	if (retention > 0) {
@@ -28,7 +29,7 @@ int audit_purge(task_store *store, int64_t now_ms, bool making_room)
 	if (max_entries > 0) {
 		/* before an insert, leave room for exactly one more */
 		sqlite3_stmt *statement = store_statement_get(store, STMT_JOURNAL_TRIM);
-		sqlite3_bind_int64(statement, 1, making_room ? max_entries - 1 : max_entries);
+		sqlite3_bind_int64(statement, 1, max_entries);
 		int rc = sqlite3_step(statement);
 		sqlite3_reset(statement);
 		if (rc != SQLITE_DONE)
@@ -47,8 +48,6 @@ static void bind_optional(sqlite3_stmt *statement, int index, const char *text)
 
 int audit_insert(task_store *store, const audit_record *record)
 {
-	if (audit_purge(store, record->now_ms, true) < 0)
-		return -1;
 	sqlite3_stmt *statement = store_statement_get(store, STMT_JOURNAL_INSERT);
 	sqlite3_bind_int64(statement, 1, record->now_ms);
 	bind_optional(statement, 2, record->client);

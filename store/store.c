@@ -92,9 +92,6 @@ static const char *const statement_sql[STMT__COUNT] = {
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
 	[STMT_COMMIT] = "COMMIT",
 	[STMT_ROLLBACK] = "ROLLBACK",
-	[STMT_SAVEPOINT] = "SAVEPOINT operation",
-	[STMT_RELEASE] = "RELEASE operation",
-	[STMT_ROLLBACK_TO] = "ROLLBACK TO operation",
 	[STMT_NS_GET] = "SELECT created_at FROM namespaces WHERE name = ?50",
 	[STMT_NS_INSERT] = "INSERT INTO namespaces (name, created_at) VALUES (?50, ?1)",
 	[STMT_NS_LIST] = "SELECT n.name, n.created_at,"
@@ -236,6 +233,7 @@ int store_commit(task_store *store) { return run(store_statement_get(store, STMT
 
 void store_rollback(task_store *store)
 {
+	store->ensured[0] = '\0'; /* a namespace created in it may be gone */
 	if (!sqlite3_get_autocommit(store->db))
 		run(store_statement_get(store, STMT_ROLLBACK));
 }
@@ -849,7 +847,8 @@ static void record_alone(task_store *store, const audit_record *record)
 {
 	if (store_begin(store) < 0)
 		return;
-	if (audit_insert(store, record) < 0 || store_commit(store) < 0)
+	if (audit_insert(store, record) < 0 || audit_purge(store, record->now_ms) < 0 ||
+	    store_commit(store) < 0)
 		store_rollback(store);
 }
 
@@ -890,45 +889,29 @@ static void judge_request(const store_request *request, store_outcome *outcome)
 
 static int ensure_namespace_locked(task_store *store, const char *ns, int64_t now_ms, bool seed);
 
-static int savepoint(task_store *store, store_statement which)
-{
-	return run(store_statement_get(store, which));
-}
 
 /*
- * Runs one judged job inside the batch's transaction, under a savepoint:
- * a refused or failed operation is rolled back to it, so that it changes
- * nothing while the rest of the batch stands; its journal record is
- * written either way. Returns 0, or -1 when the storage failed (the job's
- * outcome is then INTERNAL_ERROR).
+ * Runs one judged job inside the batch's transaction and journals it.
+ * A refused operation writes nothing but its journal record (every refusal
+ * is decided before the first write), so no savepoint is needed. Returns
+ * 0, or -1 when the storage failed: the caller then rolls the whole batch
+ * back.
  */
 static int run_job_locked(task_store *store, store_job *job)
 {
 	const store_request *request = job->request;
 	store_outcome *outcome = &job->outcome;
 	transition change = {0};
-	if (ensure_namespace_locked(store, request->ns, request->now_ms, true) < 0 ||
-	    savepoint(store, STMT_SAVEPOINT) < 0) {
-		internal_error(store, outcome, "begin the operation");
+	if (request->ns && !store_namespace_valid(request->ns))
+		return 0; /* refused by judge_request; no namespace to journal it in */
+	if (ensure_namespace_locked(store, request->ns, request->now_ms, true) < 0)
 		return -1;
-	}
-	if (outcome->error == ERR_NONE) {
-		if (execute_locked(store, request, request->task_name, outcome, &change) < 0) {
-			internal_error(store, outcome, "apply the operation");
-			savepoint(store, STMT_ROLLBACK_TO);
-		} else if (outcome->error != ERR_NONE) {
-			savepoint(store, STMT_ROLLBACK_TO); /* refused: nothing stays */
-		}
-	}
+	if (outcome->error == ERR_NONE &&
+	    execute_locked(store, request, request->task_name, outcome, &change) < 0)
+		return -1;
 	audit_record record = record_of(request, rules_op_name(request->op), request->task_name,
 					outcome, &change);
-	if (audit_insert(store, &record) < 0) {
-		savepoint(store, STMT_ROLLBACK_TO);
-		internal_error(store, outcome, "record the operation");
-		savepoint(store, STMT_RELEASE);
-		return -1;
-	}
-	return savepoint(store, STMT_RELEASE);
+	return audit_insert(store, &record);
 }
 
 /* After a failed batch: each job failed; try to journal each alone. */
@@ -946,6 +929,28 @@ static void fail_batch_locked(task_store *store, store_job **jobs, size_t count,
 	}
 }
 
+static const char *namespace_of(const store_job *job)
+{
+	return job->request->ns ? job->request->ns : STORE_DEFAULT_NAMESPACE;
+}
+
+/* Applies the journal's bounds once per namespace the batch wrote to. */
+static int purge_batch_locked(task_store *store, store_job **jobs, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		const char *ns = namespace_of(jobs[i]);
+		bool seen = !store_namespace_valid(ns);
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = strcmp(ns, namespace_of(jobs[k])) == 0;
+		if (seen)
+			continue;
+		use_namespace(store, ns);
+		if (audit_purge(store, jobs[i]->request->now_ms) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 void store_run_batch_locked(task_store *store, store_job **jobs, size_t count)
 {
 	if (store_begin(store) < 0) {
@@ -953,22 +958,15 @@ void store_run_batch_locked(task_store *store, store_job **jobs, size_t count)
 		return;
 	}
 	for (size_t i = 0; i < count; i++)
-		run_job_locked(store, jobs[i]);
-	if (store_commit(store) < 0) {
+		if (run_job_locked(store, jobs[i]) < 0) {
+			store_rollback(store);
+			fail_batch_locked(store, jobs, count, "apply the operation");
+			return;
+		}
+	if (purge_batch_locked(store, jobs, count) < 0 || store_commit(store) < 0) {
 		store_rollback(store);
 		fail_batch_locked(store, jobs, count, "commit the operation");
 	}
-}
-
-void store_execute(task_store *store, const store_request *request, store_outcome *outcome)
-{
-	store_job job = {.request = request};
-	store_job *jobs[] = {&job};
-	judge_request(request, &job.outcome);
-	pthread_mutex_lock(&store->lock);
-	store_run_batch_locked(store, jobs, 1);
-	pthread_mutex_unlock(&store->lock);
-	*outcome = job.outcome;
 }
 
 void store_judge(store_job *job) { judge_request(job->request, &job->outcome); }
@@ -992,11 +990,17 @@ static store_status load_fixtures_locked(task_store *store, const char *fixtures
 static int ensure_namespace_locked(task_store *store, const char *ns, int64_t now_ms, bool seed)
 {
 	use_namespace(store, ns ? ns : STORE_DEFAULT_NAMESPACE);
+	/* the namespace the last operations used is known to exist (the cache
+	 * is cleared by every rollback and every namespace delete) */
+	if (strcmp(store->ensured, store->ns) == 0)
+		return 0;
 	sqlite3_stmt *statement = store_statement_get(store, STMT_NS_GET);
 	int rc = sqlite3_step(statement);
 	sqlite3_reset(statement);
-	if (rc == SQLITE_ROW)
+	if (rc == SQLITE_ROW) {
+		memcpy(store->ensured, store->ns, sizeof store->ensured);
 		return 0;
+	}
 	if (rc != SQLITE_DONE)
 		return -1;
 	bool own = sqlite3_get_autocommit(store->db);
@@ -1054,7 +1058,8 @@ int store_record_refusal(task_store *store, const char *op, const char *task_nam
 	int result = -1;
 	if (store_begin(store) == 0) {
 		if (ensure_namespace_locked(store, context->ns, context->now_ms, true) == 0 &&
-		    audit_insert(store, &record) == 0 && store_commit(store) == 0)
+		    audit_insert(store, &record) == 0 &&
+		    audit_purge(store, context->now_ms) == 0 && store_commit(store) == 0)
 			result = 0;
 		else
 			store_rollback(store);
@@ -1422,9 +1427,9 @@ store_status store_namespace_delete(task_store *store, const char *ns)
 		sqlite3_reset(statement);
 		if (rc == SQLITE_DONE)
 			status = STORE_NOT_FOUND;
-		else if (rc == SQLITE_ROW && wipe_locked(store, true) == 0 &&
-			 store_commit(store) == 0)
+		else if (rc == SQLITE_ROW && wipe_locked(store, true) == 0 && store_commit(store) == 0)
 			status = STORE_OK;
+		store->ensured[0] = '\0';
 		if (status != STORE_OK)
 			store_rollback(store);
 	}
@@ -1552,7 +1557,7 @@ static store_status journal_work(task_store *store, void *arg)
 {
 	work_args *a = arg;
 	/* the retention holds for readers too, not only from the next write */
-	if (audit_purge(store, a->now_ms, false) < 0)
+	if (audit_purge(store, a->now_ms) < 0)
 		return STORE_FAILED;
 	return audit_list_locked(store, a->filter, &a->out);
 }
@@ -1573,7 +1578,7 @@ store_status store_journal(task_store *store, const char *ns, const store_journa
 static store_status journal_count_work(task_store *store, void *arg)
 {
 	work_args *a = arg;
-	if (audit_purge(store, a->now_ms, false) < 0)
+	if (audit_purge(store, a->now_ms) < 0)
 		return STORE_FAILED;
 	return audit_count_locked(store, a->filter, &a->number);
 }

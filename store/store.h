@@ -120,34 +120,19 @@ typedef struct {
  * Runs one OMS operation and records it in the journal. Always fills
  * `outcome` (free it with store_outcome_free); `outcome->error` says how it
  * went. INTERNAL_ERROR means a storage failure: nothing changed, and the
- * request may be retried.
+ * request may be retried. Returns only after the operation is committed.
+ *
+ * Many threads may call it at once: operations that arrive while a commit
+ * is running are gathered into the next transaction (group commit, see
+ * writer.c); a refused one writes nothing but its journal record. If that
+ * transaction fails (a write or the COMMIT), every operation in it answers
+ * INTERNAL_ERROR and none stays applied.
  */
 void store_execute(task_store *store, const store_request *request, store_outcome *outcome);
 
 void store_outcome_free(store_outcome *outcome);
 
-/*
- * One operation handed to the store's writer thread. The writer gathers
- * the jobs queued while it was busy into one transaction (group commit),
- * runs each under its own savepoint, commits once, and only then calls each
- * job's `done`, on the writer thread. Every acknowledged job is therefore
- * committed; a refused job changed nothing; a batch whose commit failed
- * answers INTERNAL_ERROR for all its jobs, none of which stays applied.
- */
-typedef struct store_job store_job;
-struct store_job {
-	const store_request *request; /* in: valid until `done` runs */
-	store_outcome outcome;	      /* out: filled before `done` runs */
-	void (*done)(store_job *job); /* called once, on the writer thread */
-	void *context;		      /* the caller's */
-	store_job *next;	      /* the queue's link */
-};
 
-/*
- * Queues `job`. Returns 0; or -1 when the store is closing, and then `done`
- * is never called. The job's memory must stay valid until `done` runs.
- */
-int store_submit(task_store *store, store_job *job);
 
 /*
  * Records one request to an OMS route that never reached an operation (a

@@ -17,9 +17,6 @@ typedef enum {
 	STMT_BEGIN,
 	STMT_COMMIT,
 	STMT_ROLLBACK,
-	STMT_SAVEPOINT,
-	STMT_RELEASE,
-	STMT_ROLLBACK_TO,
 	STMT_NS_GET,
 	STMT_NS_INSERT,
 	STMT_NS_LIST,
@@ -66,10 +63,21 @@ struct task_store {
 	pthread_mutex_t lock; /* the connection and everything below */
 	store_options options;
 	char ns[STORE_NAMESPACE_MAX + 1]; /* the namespace statements bind */
+	char ensured[STORE_NAMESPACE_MAX + 1]; /* known to exist; "" = none */
 	char *fixtures;			  /* seeds a new namespace; owned */
 	size_t fixtures_len;
 	sqlite3_stmt *statements[STMT__COUNT];
-	struct store_writer *writer; /* writer.c: the queue and its threads */
+	struct store_writer *writer; /* writer.c: the queue and the checkpointer */
+};
+
+/* One operation waiting for its batch (writer.c). */
+typedef struct store_job store_job;
+struct store_job {
+	const store_request *request;
+	store_outcome outcome;
+	pthread_cond_t wake; /* signalled when finished, or to lead */
+	bool finished;
+	store_job *next;
 };
 
 /* Judges a job's request (no lock needed) and fills its outcome when the
@@ -77,14 +85,15 @@ struct task_store {
 void store_judge(store_job *job);
 
 /*
- * Runs judged jobs in one transaction, each under its own savepoint; fills
- * every outcome. The caller holds `store->lock`. After it returns, every
- * successful outcome is committed.
+ * Runs judged jobs in one transaction; fills every outcome. A storage
+ * failure rolls the whole batch back and every job answers INTERNAL_ERROR.
+ * The caller holds `store->lock`. After it returns, every successful
+ * outcome is committed.
  */
 void store_run_batch_locked(task_store *store, store_job **jobs, size_t count);
 
-/* writer.c: start the writer (and, for a file, the checkpointer) threads;
- * stop them after draining the queue. */
+/* writer.c: set up the queue and (for a file) start the checkpointer;
+ * stop it. No operation may be running when stopping. */
 int store_writer_start(task_store *store, const char *path, char *why, size_t why_cap);
 void store_writer_stop(task_store *store);
 
@@ -162,8 +171,7 @@ store_status audit_count_locked(task_store *store, const store_journal_filter *f
 				int64_t *count);
 
 /* Removes the current namespace's records older than the retention, and
- * the oldest past journal_max_entries (past journal_max_entries - 1 when
- * `making_room` for an insert). */
-int audit_purge(task_store *store, int64_t now_ms, bool making_room);
+ * the oldest past journal_max_entries. */
+int audit_purge(task_store *store, int64_t now_ms);
 
 #endif

@@ -1,16 +1,20 @@
 /*
- * writer.c — the store's writer thread (group commit) and checkpointer.
+ * writer.c — group commit (leader and followers) and the checkpointer.
  *
- * Operations arrive with store_submit from any thread and wait in a FIFO.
- * One writer thread takes everything queued (at most BATCH_MAX at a time),
- * runs it as one transaction and commits once: with synchronous=FULL one
- * fsync then serves the whole batch. Each job's `done` runs after COMMIT.
+ * store_execute may be called by many threads at once (one per HTTP
+ * connection). Each queues its job; the first caller that finds no batch
+ * running becomes the leader: it takes everything queued (at most
+ * BATCH_MAX), runs it as one transaction on the store's connection,
+ * commits once, and wakes the followers whose jobs were in the batch. A
+ * follower whose job was still queued when the batch ended takes over as the
+ * next leader. With synchronous=FULL one fsync serves the whole batch; and
+ * an operation on an idle store runs on its caller's thread, with no thread
+ * hand-off at all.
  *
  * With a file database, WAL checkpoints run on a thread of their own with
- * its own connection (PASSIVE, so they never block the writer), started
- * when the WAL passes CHECKPOINT_PAGES, instead of inside a commit on the
- * request path, which is where SQLite's automatic checkpoint would put its
- * fsyncs.
+ * its own connection (PASSIVE, so they never block a commit), started when
+ * the WAL passes CHECKPOINT_PAGES, instead of inside a commit on the request
+ * path, which is where SQLite's automatic checkpoint would put its fsyncs.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
@@ -27,10 +31,9 @@ enum {
 
 struct store_writer {
 	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	store_job *head, *tail;
+	store_job *head, *tail; /* queued, not yet taken by a leader */
+	bool leading;		/* a batch is running */
 	bool stopping;
-	pthread_t writer;
 	/* the checkpointer: only for a file database */
 	bool has_checkpointer;
 	pthread_t checkpointer;
@@ -39,56 +42,56 @@ struct store_writer {
 	bool checkpoint_wanted;
 };
 
-int store_submit(task_store *store, store_job *job)
+/* Runs one batch as the leader; called and returns with w->lock held. */
+static void lead(task_store *store, struct store_writer *w)
 {
-	struct store_writer *w = store->writer;
-	job->next = NULL;
-	pthread_mutex_lock(&w->lock);
-	if (w->stopping) {
-		pthread_mutex_unlock(&w->lock);
-		return -1;
+	store_job *batch[BATCH_MAX];
+	size_t count = 0;
+	while (w->head && count < BATCH_MAX) {
+		batch[count++] = w->head;
+		w->head = w->head->next;
 	}
-	if (w->tail)
-		w->tail->next = job;
-	else
-		w->head = job;
-	w->tail = job;
-	pthread_cond_signal(&w->wake);
+	if (!w->head)
+		w->tail = NULL;
+	w->leading = true;
 	pthread_mutex_unlock(&w->lock);
-	return 0;
+
+	pthread_mutex_lock(&store->lock);
+	store_run_batch_locked(store, batch, count);
+	pthread_mutex_unlock(&store->lock);
+
+	pthread_mutex_lock(&w->lock);
+	w->leading = false;
+	for (size_t i = 0; i < count; i++) {
+		batch[i]->finished = true;
+		pthread_cond_signal(&batch[i]->wake);
+	}
+	/* jobs that queued meanwhile: their first waiter leads next */
+	if (w->head)
+		pthread_cond_signal(&w->head->wake);
 }
 
-static void *writer_main(void *arg)
+void store_execute(task_store *store, const store_request *request, store_outcome *outcome)
 {
-	task_store *store = arg;
 	struct store_writer *w = store->writer;
-	store_job *batch[BATCH_MAX];
-	for (;;) {
-		pthread_mutex_lock(&w->lock);
-		while (!w->head && !w->stopping)
-			pthread_cond_wait(&w->wake, &w->lock);
-		if (!w->head) { /* stopping, and the queue is drained */
-			pthread_mutex_unlock(&w->lock);
-			return NULL;
-		}
-		size_t count = 0;
-		while (w->head && count < BATCH_MAX) {
-			batch[count++] = w->head;
-			w->head = w->head->next;
-		}
-		if (!w->head)
-			w->tail = NULL;
-		pthread_mutex_unlock(&w->lock);
-
-		/* judging needs no lock: do it before taking the connection */
-		for (size_t i = 0; i < count; i++)
-			store_judge(batch[i]);
-		pthread_mutex_lock(&store->lock);
-		store_run_batch_locked(store, batch, count);
-		pthread_mutex_unlock(&store->lock);
-		for (size_t i = 0; i < count; i++)
-			batch[i]->done(batch[i]);
+	store_job job = {.request = request};
+	store_judge(&job); /* needs no lock: done before queueing */
+	pthread_cond_init(&job.wake, NULL);
+	pthread_mutex_lock(&w->lock);
+	if (w->tail)
+		w->tail->next = &job;
+	else
+		w->head = &job;
+	w->tail = &job;
+	while (!job.finished) {
+		if (!w->leading)
+			lead(store, w); /* our job is in this batch, or queued behind */
+		else
+			pthread_cond_wait(&job.wake, &w->lock);
 	}
+	pthread_mutex_unlock(&w->lock);
+	pthread_cond_destroy(&job.wake);
+	*outcome = job.outcome;
 }
 
 /* Called by SQLite after each commit on the main connection. */
@@ -161,32 +164,17 @@ int store_writer_start(task_store *store, const char *path, char *why, size_t wh
 		return -1;
 	}
 	pthread_mutex_init(&w->lock, NULL);
-	pthread_cond_init(&w->wake, NULL);
 	pthread_cond_init(&w->checkpoint_wake, NULL);
 	store->writer = w;
 	bool in_memory = strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0;
-	if (!in_memory && start_checkpointer(store, path, why, why_cap) < 0)
-		goto fail;
-	if (pthread_create(&w->writer, NULL, writer_main, store) != 0) {
-		snprintf(why, why_cap, "cannot start the writer thread");
-		goto fail;
+	if (!in_memory && start_checkpointer(store, path, why, why_cap) < 0) {
+		pthread_cond_destroy(&w->checkpoint_wake);
+		pthread_mutex_destroy(&w->lock);
+		free(w);
+		store->writer = NULL;
+		return -1;
 	}
 	return 0;
-fail:
-	if (w->has_checkpointer) {
-		pthread_mutex_lock(&w->lock);
-		w->stopping = true;
-		pthread_cond_signal(&w->checkpoint_wake);
-		pthread_mutex_unlock(&w->lock);
-		pthread_join(w->checkpointer, NULL);
-		sqlite3_close(w->checkpoint_db);
-	}
-	pthread_cond_destroy(&w->checkpoint_wake);
-	pthread_cond_destroy(&w->wake);
-	pthread_mutex_destroy(&w->lock);
-	free(w);
-	store->writer = NULL;
-	return -1;
 }
 
 void store_writer_stop(task_store *store)
@@ -196,17 +184,14 @@ void store_writer_stop(task_store *store)
 		return;
 	pthread_mutex_lock(&w->lock);
 	w->stopping = true;
-	pthread_cond_signal(&w->wake);
 	pthread_cond_signal(&w->checkpoint_wake);
 	pthread_mutex_unlock(&w->lock);
-	pthread_join(w->writer, NULL); /* it drains the queue first */
 	if (w->has_checkpointer) {
 		pthread_join(w->checkpointer, NULL);
 		sqlite3_wal_hook(store->db, NULL, NULL);
 		sqlite3_close(w->checkpoint_db);
 	}
 	pthread_cond_destroy(&w->checkpoint_wake);
-	pthread_cond_destroy(&w->wake);
 	pthread_mutex_destroy(&w->lock);
 	free(w);
 	store->writer = NULL;
