@@ -8,6 +8,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <malloc.h>
 #include <microhttpd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -122,6 +123,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_set_level(s.log_level);
+	/* one malloc arena per connection thread would cost RSS for nothing:
+	 * the hot path allocates little, and the store is serialized anyway */
+	mallopt(M_ARENA_MAX, 2);
 
 	sigset_t stop_signals;
 	sigemptyset(&stop_signals);
