@@ -889,7 +889,6 @@ static void judge_request(const store_request *request, store_outcome *outcome)
 
 static int ensure_namespace_locked(task_store *store, const char *ns, int64_t now_ms, bool seed);
 
-
 /*
  * Runs one judged job inside the batch's transaction and journals it.
  * A refused operation writes nothing but its journal record (every refusal
@@ -1058,8 +1057,8 @@ int store_record_refusal(task_store *store, const char *op, const char *task_nam
 	int result = -1;
 	if (store_begin(store) == 0) {
 		if (ensure_namespace_locked(store, context->ns, context->now_ms, true) == 0 &&
-		    audit_insert(store, &record) == 0 &&
-		    audit_purge(store, context->now_ms) == 0 && store_commit(store) == 0)
+		    audit_insert(store, &record) == 0 && audit_purge(store, context->now_ms) == 0 &&
+		    store_commit(store) == 0)
 			result = 0;
 		else
 			store_rollback(store);
@@ -1115,6 +1114,19 @@ typedef struct {
 	size_t why_cap;
 } work_args;
 
+/* Hands a work's JSON result to the caller on success (or frees it when the
+ * caller wants none), and frees it on failure. Returns `status`. */
+static store_status hand_over(store_status status, work_args *a, cJSON **out)
+{
+	if (status != STORE_OK || !out) {
+		cJSON_Delete(a->out);
+		a->out = NULL;
+	}
+	if (out)
+		*out = a->out;
+	return status;
+}
+
 static store_status get_work(task_store *store, void *arg)
 {
 	work_args *a = arg;
@@ -1131,11 +1143,7 @@ store_status store_get_task(task_store *store, const char *ns, const char *task_
 			    int64_t now_ms, cJSON **out)
 {
 	work_args a = {.task_name = task_name};
-	store_status status = in_transaction(store, ns, now_ms, get_work, &a);
-	*out = status == STORE_OK ? a.out : NULL;
-	if (status != STORE_OK)
-		cJSON_Delete(a.out);
-	return status;
+	return hand_over(in_transaction(store, ns, now_ms, get_work, &a), &a, out);
 }
 
 static store_status list_work(task_store *store, void *arg)
@@ -1166,13 +1174,7 @@ store_status store_list_tasks(task_store *store, const char *ns, const char *sta
 			      const char *type, int64_t now_ms, cJSON **out)
 {
 	work_args a = {.state = state, .type = type};
-	store_status status = in_transaction(store, ns, now_ms, list_work, &a);
-	if (status != STORE_OK) {
-		cJSON_Delete(a.out);
-		a.out = NULL;
-	}
-	*out = a.out;
-	return status;
+	return hand_over(in_transaction(store, ns, now_ms, list_work, &a), &a, out);
 }
 
 static store_status count_work(task_store *store, void *arg)
@@ -1272,14 +1274,7 @@ store_status store_create_task(task_store *store, const char *ns, const cJSON *s
 			       cJSON **created, char *why, size_t why_cap)
 {
 	work_args a = {.spec = spec, .now_ms = now_ms, .why = why, .why_cap = why_cap};
-	store_status status = in_transaction(store, ns, now_ms, create_work, &a);
-	if (status != STORE_OK || !created) {
-		cJSON_Delete(a.out);
-		a.out = NULL;
-	}
-	if (created)
-		*created = a.out;
-	return status;
+	return hand_over(in_transaction(store, ns, now_ms, create_work, &a), &a, created);
 }
 
 static store_status fail_work(task_store *store, void *arg)
@@ -1309,14 +1304,7 @@ store_status store_fail_task(task_store *store, const char *ns, const char *task
 			     const char *message, int64_t now_ms, cJSON **task)
 {
 	work_args a = {.task_name = task_name, .message = message, .now_ms = now_ms};
-	store_status status = in_transaction(store, ns, now_ms, fail_work, &a);
-	if (status != STORE_OK || !task) {
-		cJSON_Delete(a.out);
-		a.out = NULL;
-	}
-	if (task)
-		*task = a.out;
-	return status;
+	return hand_over(in_transaction(store, ns, now_ms, fail_work, &a), &a, task);
 }
 
 static int wipe_locked(task_store *store, bool everything)
@@ -1427,7 +1415,8 @@ store_status store_namespace_delete(task_store *store, const char *ns)
 		sqlite3_reset(statement);
 		if (rc == SQLITE_DONE)
 			status = STORE_NOT_FOUND;
-		else if (rc == SQLITE_ROW && wipe_locked(store, true) == 0 && store_commit(store) == 0)
+		else if (rc == SQLITE_ROW && wipe_locked(store, true) == 0 &&
+			 store_commit(store) == 0)
 			status = STORE_OK;
 		store->ensured[0] = '\0';
 		if (status != STORE_OK)
@@ -1544,13 +1533,7 @@ store_status store_snapshot_delete(task_store *store, const char *ns, const char
 store_status store_snapshots(task_store *store, const char *ns, int64_t now_ms, cJSON **out)
 {
 	work_args a = {0};
-	store_status status = in_transaction(store, ns, now_ms, snapshot_list_work, &a);
-	if (status != STORE_OK) {
-		cJSON_Delete(a.out);
-		a.out = NULL;
-	}
-	*out = a.out;
-	return status;
+	return hand_over(in_transaction(store, ns, now_ms, snapshot_list_work, &a), &a, out);
 }
 
 static store_status journal_work(task_store *store, void *arg)
@@ -1566,13 +1549,7 @@ store_status store_journal(task_store *store, const char *ns, const store_journa
 			   int64_t now_ms, cJSON **out)
 {
 	work_args a = {.filter = filter, .now_ms = now_ms};
-	store_status status = in_transaction(store, ns, now_ms, journal_work, &a);
-	if (status != STORE_OK) {
-		cJSON_Delete(a.out);
-		a.out = NULL;
-	}
-	*out = a.out;
-	return status;
+	return hand_over(in_transaction(store, ns, now_ms, journal_work, &a), &a, out);
 }
 
 static store_status journal_count_work(task_store *store, void *arg)

@@ -132,8 +132,6 @@ void store_execute(task_store *store, const store_request *request, store_outcom
 
 void store_outcome_free(store_outcome *outcome);
 
-
-
 /*
  * Records one request to an OMS route that never reached an operation (a
  * wrong method, a body over the limit, a fault that answered in its place):

@@ -62,9 +62,9 @@ struct task_store {
 	sqlite3 *db;
 	pthread_mutex_t lock; /* the connection and everything below */
 	store_options options;
-	char ns[STORE_NAMESPACE_MAX + 1]; /* the namespace statements bind */
+	char ns[STORE_NAMESPACE_MAX + 1];      /* the namespace statements bind */
 	char ensured[STORE_NAMESPACE_MAX + 1]; /* known to exist; "" = none */
-	char *fixtures;			  /* seeds a new namespace; owned */
+	char *fixtures;			       /* seeds a new namespace; owned */
 	size_t fixtures_len;
 	sqlite3_stmt *statements[STMT__COUNT];
 	struct store_writer *writer; /* writer.c: the queue and the checkpointer */
