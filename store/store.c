@@ -206,10 +206,11 @@ void use_namespace(task_store *store, const char *ns)
 	snprintf(store->ns, sizeof store->ns, "%s", ns);
 }
 
-bool store_namespace_valid(const char *name)
+/* [A-Za-z0-9_-]{1,max}: the alphabet of namespace and snapshot names */
+static bool name_valid(const char *name, size_t max)
 {
 	size_t len = name ? strlen(name) : 0;
-	if (len == 0 || len > STORE_NAMESPACE_MAX)
+	if (len == 0 || len > max)
 		return false;
 	for (size_t i = 0; i < len; i++) {
 		char c = name[i];
@@ -219,6 +220,8 @@ bool store_namespace_valid(const char *name)
 	}
 	return true;
 }
+
+bool store_namespace_valid(const char *name) { return name_valid(name, STORE_NAMESPACE_MAX); }
 
 /* Runs a statement that returns no rows; 0 or -1. */
 static int run(sqlite3_stmt *statement)
@@ -1499,8 +1502,7 @@ static store_status snapshot_list_work(task_store *store, void *arg)
 
 static bool snapshot_name_valid(const char *name)
 {
-	/* the same alphabet and size as a namespace's name */
-	return store_namespace_valid(name);
+	return name_valid(name, STORE_SNAPSHOT_NAME_MAX);
 }
 
 static store_status on_snapshot(task_store *store, const char *ns, const char *name, int64_t now_ms,
