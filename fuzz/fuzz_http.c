@@ -47,10 +47,9 @@
 
 #include <cjson/cJSON.h>
 
-#include "../server/fixtures_file.h"
+#include "../server/app.h"
 #include "../server/http.h"
 #include "../server/log.h"
-#include "../server/metrics.h"
 #include "../server/namespaces.h"
 #include "../server/settings.h"
 #include "fuzz_common.h"
@@ -91,21 +90,6 @@ static int64_t now_ms(void)
 	return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
 
-/* As server/main.c maps them with --error-status mapped: the harness runs
- * the mapped mode so that answers vary in status as well. */
-static void map_statuses(int *status_by_error)
-{
-	for (int code = 0; code < ERR__COUNT; code++)
-		status_by_error[code] = 200;
-	status_by_error[ERR_INVALID_ARGUMENT] = 400;
-	status_by_error[ERR_INVALID_CHECKPOINT] = 400;
-	status_by_error[ERR_TASK_NOT_FOUND] = 404;
-	status_by_error[ERR_ILLEGAL_STATE] = 409;
-	status_by_error[ERR_UNSUPPORTED_OPERATION] = 422;
-	status_by_error[ERR_INTERNAL_ERROR] = 500;
-	status_by_error[ERR_INJECTED_FAULT] = 500;
-}
-
 /*
  * Brings the daemon's state back to the fixtures: every namespace the store
  * knows forgets its clock and faults (the registry's half) and every one but
@@ -138,10 +122,8 @@ static void reset_state(void)
 }
 
 /*
- * Starts the daemon as server/main.c does (keep the two in step): settings,
- * settings_check, store_open, the fixtures (store_set_fixtures, then
- * "default" reset), the namespace registry, metrics,
- * http_start.
+ * Starts the daemon as server/main.c does: settings, settings_check,
+ * app_open (store, fixtures, namespaces, metrics, statuses), http_start.
  */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -171,39 +153,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "fuzz_http: the settings are refused: %s\n", why);
 		abort();
 	}
-	store_options options = {
-		.path = s->db,
-		.durability = s->durability,
-		.busy_timeout_ms = s->busy_timeout_ms,
-		.audit_retention_ms = s->audit_retention_ms,
-		.journal_max_entries = s->journal_max_entries,
-	};
-	bool created;
-	task_store *store;
-	char *text = NULL;
-	size_t len = 0;
-	if (store_open(&options, &store, &created, why, sizeof why) < 0 ||
-	    fixtures_file_read(s->fixtures, &text, &len, why, sizeof why) < 0) {
+	if (app_open(&app, s, why, sizeof why) < 0) {
 		fprintf(stderr, "fuzz_http: %s\n", why);
 		abort();
 	}
-	if (store_set_fixtures(store, text, len) < 0) {
-		fprintf(stderr, "fuzz_http: out of memory\n");
-		abort();
-	}
-	free(text);
-	app.settings = s;
-	app.store = store;
-	app.namespaces = namespaces_create();
-	app.metrics = metrics_create();
-	app.start_time = (double)http_now_ms() / 1000.0;
-	if (!app.namespaces || !app.metrics) {
-		fprintf(stderr, "fuzz_http: cannot start: out of memory or threads\n");
-		abort();
-	}
-	atomic_init(&app.in_flight, 0);
-	map_statuses(app.http_status_by_error);
-	reset_state();
 	if (http_start(&app, &daemon_handle, &daemon_port, why, sizeof why) < 0) {
 		fprintf(stderr, "fuzz_http: %s\n", why);
 		abort();

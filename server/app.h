@@ -1,0 +1,29 @@
+/*
+ * app.h — bringing up and tearing down what every route uses (server_app):
+ * the store with its fixtures, the namespaces' clocks and faults, the
+ * metrics, and the HTTP status of each business error.
+ *
+ * One function for server/main.c and for fuzz/fuzz_http.c, so that the
+ * daemon the fuzzer drives is started exactly as the real one.
+ */
+#ifndef CONNECTOR_MOCK_APP_H
+#define CONNECTOR_MOCK_APP_H
+
+#include <stddef.h>
+
+#include "http.h"
+
+/*
+ * Opens the store at settings->db (creating the directory that holds it),
+ * gives it the fixtures of settings->fixtures and, for a new database or
+ * settings->reset, wipes every namespace and seeds "default" now. Then
+ * creates the namespace registry and the metrics and maps the statuses.
+ * `settings` must outlive `app`. Returns 0; or -1 with a sentence in `why`,
+ * and then nothing is left open.
+ */
+int app_open(server_app *app, const settings *settings, char *why, size_t why_cap);
+
+/* Closes what app_open opened (the HTTP daemon must be stopped first). */
+void app_close(server_app *app);
+
+#endif
