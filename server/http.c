@@ -160,7 +160,7 @@ static const char *split_namespace(const char *url, char *ns, size_t cap)
 	return store_namespace_valid(ns) ? slash : NULL;
 }
 
-static int64_t monotonic_ns(void)
+int64_t http_monotonic_ns(void)
 {
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
@@ -183,7 +183,7 @@ static enum MHD_Result dispatch(server_app *app, struct MHD_Connection *connecti
 		.body = state->body.len ? textbuf_str(&state->body) : NULL,
 		.body_len = state->body.len,
 		.body_too_large = state->too_large,
-		.started_ns = monotonic_ns(),
+		.started_ns = http_monotonic_ns(),
 	};
 	client_address(connection, request.client, sizeof request.client);
 	http_response response = {0};

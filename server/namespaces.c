@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "../store/store.h"
+#include "http.h"
 
 typedef struct {
 	char name[STORE_NAMESPACE_MAX + 1];
@@ -27,13 +27,6 @@ struct namespace_registry {
 	namespace_state *items;
 	size_t count, cap;
 };
-
-static int64_t real_now_ms(void)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_REALTIME, &now);
-	return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-}
 
 namespace_registry *namespaces_create(void)
 {
@@ -79,14 +72,14 @@ static namespace_state *state_of(namespace_registry *registry, const char *ns)
 
 static int64_t clock_of(const namespace_state *state)
 {
-	return state->frozen ? state->frozen_at_ms : real_now_ms() + state->offset_ms;
+	return state->frozen ? state->frozen_at_ms : http_now_ms() + state->offset_ms;
 }
 
 int64_t namespaces_now(namespace_registry *registry, const char *ns)
 {
 	pthread_mutex_lock(&registry->lock);
 	namespace_state *state = state_of(registry, ns);
-	int64_t now = state ? clock_of(state) : real_now_ms();
+	int64_t now = state ? clock_of(state) : http_now_ms();
 	pthread_mutex_unlock(&registry->lock);
 	return now;
 }
@@ -162,7 +155,7 @@ int namespaces_clock_apply(namespace_registry *registry, const char *ns, const c
 	if (state->frozen)
 		state->frozen_at_ms = now;
 	else
-		state->offset_ms = now - real_now_ms();
+		state->offset_ms = now - http_now_ms();
 	pthread_mutex_unlock(&registry->lock);
 	return 0;
 }

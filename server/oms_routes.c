@@ -12,7 +12,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include <microhttpd.h>
 #include <stddef.h>
-#include <time.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,17 +176,10 @@ static http_response answer(const server_app *app, const store_outcome *outcome)
 			       .body = envelope_error(&failure)};
 }
 
-static int64_t monotonic_ns(void)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
-}
-
 /* Counts an answered request in the metrics. */
 static void count(server_app *app, rules_op op, const char *err_code, int64_t started_ns)
 {
-	metrics_count_request(app->metrics, op, err_code, monotonic_ns() - started_ns);
+	metrics_count_request(app->metrics, op, err_code, http_monotonic_ns() - started_ns);
 }
 
 /* Journals a request that never became an operation (a refusal at the HTTP
