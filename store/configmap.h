@@ -57,7 +57,8 @@ int configmap_parse_deletes(const char *const *values, size_t count, cJSON **out
 
 /*
  * Applies deletes (from configmap_parse_deletes), then merges `update`
- * (from configmap_parse_update) into `config`, in place. A scope left empty
+ * (from configmap_parse_update) into `config`, in place; either may be NULL
+ * for none. A scope left empty
  * disappears. Returns 0, or -1 when a limit of the map would be passed or
  * memory ran out; `config` is then unspecified, so apply to a copy.
  */

@@ -743,17 +743,12 @@ static int apply_decision(task_store *store, const store_request *request, task_
 		row->has_progress = true;
 	}
 	if (request->op == OP_UPDATE) {
-		cJSON *empty = cJSON_CreateArray();
 		cJSON *config = task_row_config(row);
-		int rc = config ? configmap_apply(config,
-						  request->deletes ? request->deletes : empty,
-						  request->update, why, sizeof why)
-				: -2;
-		row->config_changed = true;
-		cJSON_Delete(empty);
-		if (rc == -2)
+		if (!config)
 			return -1;
-		if (rc < 0) {
+		row->config_changed = true;
+		if (configmap_apply(config, request->deletes, request->update, why, sizeof why) <
+		    0) {
 			refuse(outcome, ERR_INVALID_ARGUMENT, why, "Send a smaller configuration.",
 			       "cannot update task %s: %s", row->name, why);
 			return 1;
