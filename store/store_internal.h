@@ -9,6 +9,7 @@
 #define CONNECTOR_MOCK_STORE_INTERNAL_H
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <sqlite3.h>
 
 #include "store.h"
@@ -23,6 +24,7 @@ typedef enum {
 	STMT_TASK_GET,
 	STMT_TASK_INSERT,
 	STMT_TASK_UPDATE,
+	STMT_TASK_RENAME,
 	STMT_TASK_DELETE,
 	STMT_TASK_BY_IDENTITY,
 	STMT_TASK_COUNT,
@@ -32,7 +34,6 @@ typedef enum {
 	STMT_SEQ_PUT,
 	STMT_TOMB_GET,
 	STMT_TOMB_PUT,
-	STMT_TOMB_FORWARD,
 	STMT_TOMB_CLEAR,
 	STMT_JOURNAL_INSERT,
 	STMT_JOURNAL_PURGE,
@@ -75,8 +76,8 @@ typedef struct store_job store_job;
 struct store_job {
 	const store_request *request;
 	store_outcome outcome;
-	pthread_cond_t wake; /* signalled when finished, or to lead */
-	bool finished;
+	sem_t wake;	/* posted once: when finished, or when it is to lead */
+	bool finished;	/* written by the leader before it posts `wake` */
 	store_job *next;
 };
 

@@ -18,6 +18,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,36 +40,48 @@ struct store_writer {
 	pthread_t checkpointer;
 	sqlite3 *checkpoint_db;
 	pthread_cond_t checkpoint_wake;
-	bool checkpoint_wanted;
+	atomic_bool checkpoint_wanted;
 };
 
-/* Runs one batch as the leader; called and returns with w->lock held. */
-static void lead(task_store *store, struct store_writer *w)
+/*
+ * Leads until the caller's own job has run: takes what is queued (at most
+ * BATCH_MAX) while holding the queue lock only to unlink it, runs it as one
+ * transaction, then posts each follower's semaphore. A follower sleeps on
+ * its own semaphore, not on the queue lock, so a woken follower goes
+ * straight back to its connection instead of queueing for the lock its
+ * leader and the next arrivals are taking. When the queue is not empty at
+ * the end, its head is posted to lead next.
+ */
+static void lead(task_store *store, struct store_writer *w, store_job *own)
 {
-	store_job *batch[BATCH_MAX];
-	size_t count = 0;
-	while (w->head && count < BATCH_MAX) {
-		batch[count++] = w->head;
-		w->head = w->head->next;
+	while (!own->finished) {
+		store_job *batch[BATCH_MAX];
+		size_t count = 0;
+		pthread_mutex_lock(&w->lock);
+		while (w->head && count < BATCH_MAX) {
+			batch[count++] = w->head;
+			w->head = w->head->next;
+		}
+		if (!w->head)
+			w->tail = NULL;
+		pthread_mutex_unlock(&w->lock);
+
+		pthread_mutex_lock(&store->lock);
+		store_run_batch_locked(store, batch, count);
+		pthread_mutex_unlock(&store->lock);
+
+		for (size_t i = 0; i < count; i++) {
+			batch[i]->finished = true;
+			if (batch[i] != own)
+				sem_post(&batch[i]->wake); /* may not touch batch[i] after */
+		}
 	}
-	if (!w->head)
-		w->tail = NULL;
-	w->leading = true;
-	pthread_mutex_unlock(&w->lock);
-
-	pthread_mutex_lock(&store->lock);
-	store_run_batch_locked(store, batch, count);
-	pthread_mutex_unlock(&store->lock);
-
 	pthread_mutex_lock(&w->lock);
-	w->leading = false;
-	for (size_t i = 0; i < count; i++) {
-		batch[i]->finished = true;
-		pthread_cond_signal(&batch[i]->wake);
-	}
-	/* jobs that queued meanwhile: their first waiter leads next */
-	if (w->head)
-		pthread_cond_signal(&w->head->wake);
+	store_job *next = w->head;
+	w->leading = next != NULL;
+	pthread_mutex_unlock(&w->lock);
+	if (next)
+		sem_post(&next->wake); /* not finished: it leads */
 }
 
 void store_execute(task_store *store, const store_request *request, store_outcome *outcome)
@@ -76,21 +89,22 @@ void store_execute(task_store *store, const store_request *request, store_outcom
 	struct store_writer *w = store->writer;
 	store_job job = {.request = request};
 	store_judge(&job); /* needs no lock: done before queueing */
-	pthread_cond_init(&job.wake, NULL);
+	sem_init(&job.wake, 0, 0);
 	pthread_mutex_lock(&w->lock);
 	if (w->tail)
 		w->tail->next = &job;
 	else
 		w->head = &job;
 	w->tail = &job;
-	while (!job.finished) {
-		if (!w->leading)
-			lead(store, w); /* our job is in this batch, or queued behind */
-		else
-			pthread_cond_wait(&job.wake, &w->lock);
-	}
+	bool leads = !w->leading;
+	w->leading = true;
 	pthread_mutex_unlock(&w->lock);
-	pthread_cond_destroy(&job.wake);
+	if (!leads)
+		while (sem_wait(&job.wake) < 0)
+			; /* EINTR */
+	if (!job.finished)
+		lead(store, w, &job); /* first, or handed the lead by the last leader */
+	sem_destroy(&job.wake);
 	*outcome = job.outcome;
 }
 
@@ -100,7 +114,8 @@ static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int pages)
 	(void)db;
 	(void)name;
 	struct store_writer *w = arg;
-	if (pages >= CHECKPOINT_PAGES) {
+	if (pages >= CHECKPOINT_PAGES && !atomic_load_explicit(&w->checkpoint_wanted,
+							       memory_order_relaxed)) {
 		pthread_mutex_lock(&w->lock);
 		w->checkpoint_wanted = true;
 		pthread_cond_signal(&w->checkpoint_wake);

@@ -237,10 +237,80 @@ START_TEST(migrated_name_points_at_the_latest_name)
 	char third[TASKNAME_MAX + 1];
 	snprintf(third, sizeof third, "%s", outcome.result);
 	store_outcome_free(&outcome);
-	ck_assert_int_eq(run_op(&f, OP_RESUME, stopped_name, 4000, &outcome), ERR_TASK_NOT_FOUND);
+	/* every older name leads to the current one */
+	const char *older[] = {stopped_name, second};
+	for (size_t i = 0; i < 2; i++) {
+		ck_assert_int_eq(run_op(&f, OP_RESUME, older[i], 4000, &outcome),
+				 ERR_TASK_NOT_FOUND);
+		ck_assert_str_eq(
+			cJSON_GetObjectItemCaseSensitive(outcome.extra, "migratedTo")->valuestring,
+			third);
+		store_outcome_free(&outcome);
+	}
+	/* once the current name is deleted, the older ones still lead to it, and
+	 * it says deleted */
+	ck_assert_int_eq(run_op(&f, OP_DELETE, third, 5000, NULL), ERR_NONE);
+	ck_assert_int_eq(run_op(&f, OP_STOP, stopped_name, 6000, &outcome), ERR_TASK_NOT_FOUND);
 	ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(outcome.extra, "migratedTo")->valuestring,
 			 third);
 	store_outcome_free(&outcome);
+	ck_assert_int_eq(run_op(&f, OP_STOP, third, 6000, &outcome), ERR_TASK_NOT_FOUND);
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(outcome.extra, "deleted")));
+	ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(outcome.extra, "migratedTo"));
+	store_outcome_free(&outcome);
+	teardown(&f);
+}
+END_TEST
+
+/* The indexes of schema version 1 that version 2 drops, as version 1 made them. */
+static const char v1_indexes[] =
+	"CREATE INDEX journal_task ON journal(ns, task_name);"
+	"CREATE INDEX tombstones_migrated_to ON tombstones(ns, migrated_to);";
+
+static int64_t index_count(const char *path)
+{
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_stmt *statement;
+	ck_assert_int_eq(sqlite3_prepare_v2(db,
+					    "SELECT count(*) FROM sqlite_schema WHERE type = 'index'"
+					    " AND name IN ('journal_task', 'tombstones_migrated_to')",
+					    -1, &statement, NULL),
+			 SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(statement), SQLITE_ROW);
+	int64_t count = sqlite3_column_int64(statement, 0);
+	sqlite3_finalize(statement);
+	sqlite3_close(db);
+	return count;
+}
+
+START_TEST(version_1_database_is_upgraded_in_place)
+{
+	fixture f;
+	setup(&f, 0);
+	ck_assert_int_eq(run_op(&f, OP_STOP, running_name, 2000, NULL), ERR_NONE);
+	store_close(f.store);
+	f.store = NULL;
+	ck_assert_int_eq(index_count(f.path), 0);
+	/* make it a version 1 database again, with its data */
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(f.path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, v1_indexes, NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "PRAGMA user_version=1", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	ck_assert_int_eq(index_count(f.path), 2);
+	store_options options = {.path = f.path, .busy_timeout_ms = 100};
+	bool created = true;
+	char why[256] = "";
+	ck_assert_msg(store_open(&options, &f.store, &created, why, sizeof why) == 0, "%s", why);
+	ck_assert(!created);
+	ck_assert_int_eq(index_count(f.path), 0);
+	ck_assert_int_eq(store_count_tasks(f.store, NS, 0), 8);
+	ck_assert_str_eq(state_of(&f, running_name), "STOPPED");
+	store_journal_filter filter = {.task_name = running_name, .success = -1};
+	int64_t count = -1;
+	ck_assert_int_eq(store_journal_count(f.store, NS, &filter, 0, &count), STORE_OK);
+	ck_assert_int_eq(count, 1);
 	teardown(&f);
 }
 END_TEST
@@ -372,6 +442,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, journal_retention_uses_the_callers_clock);
 	tcase_add_test(tc, locked_database_is_a_retryable_internal_error);
 	tcase_add_test(tc, newer_schema_is_refused);
+	tcase_add_test(tc, version_1_database_is_upgraded_in_place);
 	suite_add_tcase(suite, tc);
 	return suite;
 }
