@@ -70,18 +70,23 @@ static void lead(task_store *store, struct store_writer *w, store_job *own)
 		store_run_batch_locked(store, batch, count);
 		pthread_mutex_unlock(&store->lock);
 
-		for (size_t i = 0; i < count; i++) {
+		for (size_t i = 0; i < count; i++)
 			batch[i]->finished = true;
+		/* the next batch starts first: handing the lead on is on the
+		 * store's critical path, waking this batch's followers is not */
+		store_job *next = NULL;
+		if (own->finished) {
+			pthread_mutex_lock(&w->lock);
+			next = w->head;
+			w->leading = next != NULL;
+			pthread_mutex_unlock(&w->lock);
+			if (next)
+				sem_post(&next->wake); /* not finished: it leads */
+		}
+		for (size_t i = 0; i < count; i++)
 			if (batch[i] != own)
 				sem_post(&batch[i]->wake); /* may not touch batch[i] after */
-		}
 	}
-	pthread_mutex_lock(&w->lock);
-	store_job *next = w->head;
-	w->leading = next != NULL;
-	pthread_mutex_unlock(&w->lock);
-	if (next)
-		sem_post(&next->wake); /* not finished: it leads */
 }
 
 void store_execute(task_store *store, const store_request *request, store_outcome *outcome)
