@@ -41,6 +41,8 @@ typedef struct {
 	int busy_timeout_ms;	     /* how long to wait on another writer */
 	int64_t audit_retention_ms;  /* journal records older than this go; 0 keeps all */
 	int64_t journal_max_entries; /* per namespace; 0 keeps all */
+	/* WAL frames that start a checkpoint (writer.c); 0: the default, 10000 */
+	int checkpoint_frames;
 } store_options;
 
 enum {
