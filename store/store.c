@@ -929,7 +929,7 @@ static int ensure_namespace_locked(task_store *store, const char *ns, int64_t no
 static int run_job_locked(task_store *store, store_job *job)
 {
 	const store_request *request = job->request;
-	store_outcome *outcome = &job->outcome;
+	store_outcome *outcome = job->outcome;
 	transition change = {0};
 	if (request->ns && !store_namespace_valid(request->ns))
 		return 0; /* refused by judge_request; no namespace to journal it in */
@@ -947,13 +947,13 @@ static int run_job_locked(task_store *store, store_job *job)
 static void fail_batch_locked(task_store *store, store_job **jobs, size_t count, const char *doing)
 {
 	for (size_t i = 0; i < count; i++) {
-		internal_error(store, &jobs[i]->outcome, doing);
+		internal_error(store, jobs[i]->outcome, doing);
 		const store_request *request = jobs[i]->request;
 		if (request->ns && !store_namespace_valid(request->ns))
 			continue;
 		use_namespace(store, request->ns ? request->ns : STORE_DEFAULT_NAMESPACE);
 		audit_record record = record_of(request, rules_op_name(request->op),
-						request->task_name, &jobs[i]->outcome, NULL);
+						request->task_name, jobs[i]->outcome, NULL);
 		record_alone(store, &record);
 	}
 }
@@ -998,7 +998,7 @@ void store_run_batch_locked(task_store *store, store_job **jobs, size_t count)
 	}
 }
 
-void store_judge(store_job *job) { judge_request(job->request, &job->outcome); }
+void store_judge(store_job *job) { judge_request(job->request, job->outcome); }
 
 void store_outcome_free(store_outcome *outcome)
 {

@@ -75,7 +75,7 @@ struct task_store {
 typedef struct store_job store_job;
 struct store_job {
 	const store_request *request;
-	store_outcome outcome;
+	store_outcome *outcome; /* the caller's */
 	sem_t wake;	/* posted once: when finished, or when it is to lead */
 	bool finished;	/* written by the leader before it posts `wake` */
 	store_job *next;

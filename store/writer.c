@@ -97,7 +97,7 @@ static void lead(task_store *store, struct store_writer *w, store_job *own)
 void store_execute(task_store *store, const store_request *request, store_outcome *outcome)
 {
 	struct store_writer *w = store->writer;
-	store_job job = {.request = request};
+	store_job job = {.request = request, .outcome = outcome};
 	store_judge(&job); /* needs no lock: done before queueing */
 	sem_init(&job.wake, 0, 0);
 	pthread_mutex_lock(&w->lock);
@@ -115,7 +115,6 @@ void store_execute(task_store *store, const store_request *request, store_outcom
 	if (!job.finished)
 		lead(store, w, &job); /* first, or handed the lead by the last leader */
 	sem_destroy(&job.wake);
-	*outcome = job.outcome;
 }
 
 /* Called by SQLite after each commit on the main connection. */
@@ -163,6 +162,15 @@ static void checkpoint(struct store_writer *w)
 		if (little)
 			break;
 	}
+	/* A pass that did not reach the WAL's end leaves the pages it copied
+	 * unsynced; the last pass would sync them all with the store locked (10
+	 * ms with a 1M-task database, in strace). Flushed here, they cost the
+	 * last pass nothing. */
+	sqlite3_file *database = NULL;
+	if (sqlite3_file_control(w->checkpoint_db, "main", SQLITE_FCNTL_FILE_POINTER, &database) ==
+		    SQLITE_OK &&
+	    database && database->pMethods)
+		database->pMethods->xSync(database, SQLITE_SYNC_NORMAL);
 	pthread_mutex_lock(&w->store->lock);
 	sqlite3_wal_checkpoint_v2(w->checkpoint_db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 	pthread_mutex_unlock(&w->store->lock);
