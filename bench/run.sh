@@ -101,6 +101,8 @@ LIBS_BENCH="$(pkg-config --libs $PKGS) -pthread -lm"
 {
 	cc $CFLAGS_BENCH "${BASELINE_DEFS[@]}" bench/baseline.c -o "$BIN/baseline" $LIBS_BENCH
 	cc $CFLAGS_BENCH bench/launch.c -o "$BIN/launch"
+	# not run by this script: a tool for profiling the store (bench/README.md)
+	cc $CFLAGS_BENCH -g bench/store_ops.c store/*.c -o "$BIN/store_ops" $LIBS_BENCH
 } || die "cannot build the bench binaries"
 # gen_tasks links the store's own sources, as they are now, so the schema is
 # the daemon's. When it no longer compiles against the store's API, a

@@ -1,0 +1,109 @@
+/*
+ * store_ops.c — what one operation costs the store, without HTTP or threads.
+ *
+ *   build/bench/store_ops DB NAMES OPS BATCH
+ *
+ * Copies nothing: DB must be a scratch copy (bench/.work's tasks-N.db). Runs
+ * OPS stop/resume operations cycling over the task names in NAMES (one per
+ * line, all STOPPED at the start), BATCH of them per transaction, through the
+ * store's own batch runner (store_run_batch_locked, as the group commit
+ * does), and prints the thread CPU time and the wall time per operation.
+ * Under `valgrind --tool=callgrind` the instruction count per operation is
+ * repeatable whatever else the machine is doing (bench/README.md).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../store/store_internal.h"
+
+enum { NAMES_MAX = 100000, NAME_CAP = 160 };
+
+static double seconds(clockid_t clock)
+{
+	struct timespec now;
+	clock_gettime(clock, &now);
+	return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 5) {
+		fprintf(stderr, "usage: %s DB NAMES OPS BATCH\n", argv[0]);
+		return 2;
+	}
+	long ops = atol(argv[3]), batch_size = atol(argv[4]);
+	if (ops <= 0 || batch_size <= 0 || batch_size > 256) {
+		fprintf(stderr, "OPS > 0, 0 < BATCH <= 256\n");
+		return 2;
+	}
+	FILE *file = fopen(argv[2], "r");
+	if (!file) {
+		perror(argv[2]);
+		return 1;
+	}
+	static char names[NAMES_MAX][NAME_CAP];
+	static bool running[NAMES_MAX];
+	size_t count = 0;
+	while (count < NAMES_MAX && fgets(names[count], NAME_CAP, file)) {
+		names[count][strcspn(names[count], "\r\n")] = '\0';
+		if (names[count][0])
+			count++;
+	}
+	fclose(file);
+	if (count < (size_t)batch_size) {
+		fprintf(stderr, "%s: fewer names than BATCH\n", argv[2]);
+		return 1;
+	}
+	store_options options = {.path = argv[1],
+				 .busy_timeout_ms = 1000,
+				 .audit_retention_ms = 7LL * 86400000,
+				 .journal_max_entries = 100000};
+	task_store *store;
+	bool created;
+	char why[256];
+	if (store_open(&options, &store, &created, why, sizeof why) < 0) {
+		fprintf(stderr, "%s\n", why);
+		return 1;
+	}
+	static store_request requests[256];
+	static store_job jobs[256];
+	static store_outcome outcomes[256];
+	store_job *batch[256];
+	char params[256][NAME_CAP + 32];
+	size_t cursor = 0;
+	long failed = 0;
+	double cpu0 = seconds(CLOCK_THREAD_CPUTIME_ID), wall0 = seconds(CLOCK_MONOTONIC);
+	for (long done = 0; done < ops; done += batch_size) {
+		for (long i = 0; i < batch_size; i++) {
+			size_t k = cursor++ % count;
+			snprintf(params[i], sizeof params[i], "{\"taskName\":\"%s\"}", names[k]);
+			requests[i] = (store_request){
+				.op = running[k] ? OP_STOP : OP_RESUME,
+				.task_name = names[k],
+				.now_ms = 1700000000000 + done,
+				.client = "127.0.0.1",
+				.params_json = params[i],
+			};
+			running[k] = !running[k];
+			jobs[i] = (store_job){.request = &requests[i], .outcome = &outcomes[i]};
+			store_judge(&jobs[i]);
+			batch[i] = &jobs[i];
+		}
+		pthread_mutex_lock(&store->lock);
+		store_run_batch_locked(store, batch, (size_t)batch_size);
+		pthread_mutex_unlock(&store->lock);
+		for (long i = 0; i < batch_size; i++) {
+			failed += outcomes[i].error != ERR_NONE;
+			store_outcome_free(&outcomes[i]);
+		}
+	}
+	double cpu = seconds(CLOCK_THREAD_CPUTIME_ID) - cpu0;
+	double wall = seconds(CLOCK_MONOTONIC) - wall0;
+	printf("store_ops batch=%ld ops=%ld cpu_us_per_op=%.2f wall_us_per_op=%.2f failed=%ld\n",
+	       batch_size, ops, cpu * 1e6 / (double)ops, wall * 1e6 / (double)ops, failed);
+	store_close(store);
+	return failed ? 1 : 0;
+}
