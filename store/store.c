@@ -21,7 +21,7 @@
 #include "store_internal.h"
 #include "text.h"
 
-enum { SCHEMA_VERSION = 2 };
+enum { SCHEMA_VERSION = 3 };
 
 /*
  * Every table but snapshots' payload is keyed by namespace first: a
@@ -95,21 +95,66 @@ static const char schema_v1[] =
 static const char schema_v2[] = "DROP INDEX journal_task;"
 				"DROP INDEX tombstones_migrated_to;";
 
+/*
+ * Version 3: the journal is a rowid table. Its id is the namespace's
+ * `journal_base` (a multiple of 2^40, one per namespace) plus the entry's
+ * number in its namespace (1, 2, 3...), so a namespace's journal is one
+ * range of rowids, in order, with no index. The WITHOUT ROWID journal keyed
+ * (ns, id) and its (ns, time_ms) index cost 4.5 of the 6.7 WAL pages a
+ * commit of four stop/resume wrote (pages of each frame of a WAL, mapped to
+ * their b-trees with dbstat): appending to an index b-tree rebalances
+ * siblings when a leaf fills, where a rowid table appended at its end only
+ * starts a new leaf. As a rowid table: 3.6 pages. Retention now removes
+ * the oldest entries, in id order, up to the first one still within it.
+ */
+static const char schema_v3[] =
+	"ALTER TABLE namespaces ADD COLUMN journal_base INTEGER;"
+	"UPDATE namespaces SET journal_base = 1099511627776 * (1 + (SELECT count(*)"
+	" FROM namespaces n WHERE n.name < namespaces.name));"
+	"CREATE TABLE journal_v3 ("
+	" id INTEGER PRIMARY KEY,"
+	" time_ms INTEGER NOT NULL,"
+	" client TEXT,"
+	" op TEXT NOT NULL,"
+	" task_name TEXT,"
+	" params TEXT NOT NULL,"
+	" body BLOB,"
+	" http_status INTEGER NOT NULL,"
+	" is_success INTEGER NOT NULL,"
+	" err_code TEXT,"
+	" from_state TEXT,"
+	" to_state TEXT,"
+	" new_task_name TEXT,"
+	" injected TEXT"
+	");"
+	"INSERT INTO journal_v3 SELECT n.journal_base + j.id, j.time_ms, j.client, j.op,"
+	" j.task_name, j.params, j.body, j.http_status, j.is_success, j.err_code, j.from_state,"
+	" j.to_state, j.new_task_name, j.injected FROM journal j JOIN namespaces n"
+	" ON n.name = j.ns;"
+	"DROP TABLE journal;"
+	"ALTER TABLE journal_v3 RENAME TO journal;";
+
 /* schema_steps[v] brings a database of version v to version v + 1 */
-static const char *const schema_steps[SCHEMA_VERSION] = {schema_v1, schema_v2};
+static const char *const schema_steps[SCHEMA_VERSION] = {schema_v1, schema_v2, schema_v3};
 
 #define TASK_COLUMNS "name, state, config, checkpoint, progress, last_error, created_at, updated_at"
+/* The namespace's range of journal ids (schema version 3) */
+#define JOURNAL_BASE "(SELECT journal_base FROM namespaces WHERE name = ?50)"
+#define JOURNAL_SPAN "1099511627776" /* 2^40 ids per namespace */
+#define IN_NAMESPACE " id > " JOURNAL_BASE " AND id < " JOURNAL_BASE " + " JOURNAL_SPAN
 #define JOURNAL_FILTER                                                                             \
-	" ns = ?50 AND (?1 IS NULL OR task_name = ?1) AND (?2 IS NULL OR op = ?2)"                 \
-	" AND (?4 IS NULL OR is_success = ?4) AND (?5 IS NULL OR err_code = ?5)"                   \
-	" AND (?6 IS NULL OR time_ms >= ?6) AND (?7 IS NULL OR time_ms <= ?7)"
+	IN_NAMESPACE " AND (?1 IS NULL OR task_name = ?1) AND (?2 IS NULL OR op = ?2)"             \
+		     " AND (?4 IS NULL OR is_success = ?4) AND (?5 IS NULL OR err_code = ?5)"      \
+		     " AND (?6 IS NULL OR time_ms >= ?6) AND (?7 IS NULL OR time_ms <= ?7)"
 
 static const char *const statement_sql[STMT__COUNT] = {
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
 	[STMT_COMMIT] = "COMMIT",
 	[STMT_ROLLBACK] = "ROLLBACK",
 	[STMT_NS_GET] = "SELECT created_at FROM namespaces WHERE name = ?50",
-	[STMT_NS_INSERT] = "INSERT INTO namespaces (name, created_at) VALUES (?50, ?1)",
+	[STMT_NS_INSERT] = "INSERT INTO namespaces (name, created_at, journal_base)"
+			   " SELECT ?50, ?1, coalesce(max(journal_base), 0) + " JOURNAL_SPAN
+			   " FROM namespaces",
 	[STMT_NS_LIST] = "SELECT n.name, n.created_at,"
 			 " (SELECT count(*) FROM tasks t WHERE t.ns = n.name),"
 			 " (SELECT count(*) FROM snapshots s WHERE s.ns = n.name)"
@@ -151,19 +196,27 @@ static const char *const statement_sql[STMT__COUNT] = {
 	[STMT_TOMB_PUT] = "INSERT OR REPLACE INTO tombstones (ns, name, reason, migrated_to, at)"
 			  " VALUES (?50, ?1, ?2, ?3, ?4)",
 	[STMT_TOMB_CLEAR] = "DELETE FROM tombstones WHERE ns = ?50 AND name = ?1",
+	/* inserts nothing when the namespace is missing (audit_insert checks) */
 	[STMT_JOURNAL_INSERT] =
-		"INSERT INTO journal (ns, id, time_ms, client, op, task_name, params,"
-		" body, http_status, is_success, err_code, from_state, to_state,"
-		" new_task_name, injected) VALUES (?50,"
-		" (SELECT coalesce(max(id), 0) + 1 FROM journal WHERE ns = ?50),"
-		" ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-	[STMT_JOURNAL_PURGE] = "DELETE FROM journal WHERE ns = ?50 AND time_ms < ?1",
+		"INSERT INTO journal (id, time_ms, client, op, task_name, params, body,"
+		" http_status, is_success, err_code, from_state, to_state, new_task_name,"
+		" injected) SELECT coalesce((SELECT max(j.id) FROM journal j WHERE j.id >"
+		" n.journal_base AND j.id < n.journal_base + " JOURNAL_SPAN "), n.journal_base) + 1,"
+		" ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13"
+		" FROM namespaces n WHERE n.name = ?50",
+	/* The oldest entries up to the first one still within the retention.
+	 * One lower and one upper bound on id each, in these two: given two
+	 * upper bounds SQLite ranges over the constant one and tests the other
+	 * on every row (15 ms per batch with 200,000 entries, against 20 us). */
+	[STMT_JOURNAL_PURGE] = "DELETE FROM journal WHERE id > " JOURNAL_BASE " AND id < coalesce("
+			       "(SELECT id FROM journal WHERE" IN_NAMESPACE " AND time_ms >= ?1"
+			       " ORDER BY id LIMIT 1), " JOURNAL_BASE " + " JOURNAL_SPAN ")",
 	/* ids are dense per namespace, so the oldest past the bound are a range */
-	[STMT_JOURNAL_TRIM] = "DELETE FROM journal WHERE ns = ?50 AND id <= (SELECT max(id)"
-			      " FROM journal WHERE ns = ?50) - ?1",
+	[STMT_JOURNAL_TRIM] = "DELETE FROM journal WHERE id > " JOURNAL_BASE " AND id <= (SELECT"
+			      " max(id) FROM journal WHERE" IN_NAMESPACE ") - ?1",
 	[STMT_JOURNAL_LIST] =
-		"SELECT id, time_ms, client, op, task_name, params, body, http_status,"
-		" is_success, err_code, from_state, to_state, new_task_name, injected"
+		"SELECT id - " JOURNAL_BASE ", time_ms, client, op, task_name, params, body,"
+		" http_status, is_success, err_code, from_state, to_state, new_task_name, injected"
 		" FROM (SELECT * FROM journal WHERE" JOURNAL_FILTER
 		" ORDER BY id DESC LIMIT ?3) ORDER BY id",
 	[STMT_JOURNAL_COUNT] = "SELECT count(*) FROM journal WHERE" JOURNAL_FILTER,
@@ -200,7 +253,7 @@ static const char *const statement_sql[STMT__COUNT] = {
 	[STMT_WIPE_TASKS] = "DELETE FROM tasks WHERE ns = ?50",
 	[STMT_WIPE_SEQUENCES] = "DELETE FROM sequences WHERE ns = ?50",
 	[STMT_WIPE_TOMBSTONES] = "DELETE FROM tombstones WHERE ns = ?50",
-	[STMT_WIPE_JOURNAL] = "DELETE FROM journal WHERE ns = ?50",
+	[STMT_WIPE_JOURNAL] = "DELETE FROM journal WHERE" IN_NAMESPACE,
 	[STMT_WIPE_SNAPSHOTS] = "DELETE FROM snapshots WHERE ns = ?50",
 	[STMT_WIPE_NAMESPACE] = "DELETE FROM namespaces WHERE name = ?50",
 };

@@ -308,55 +308,124 @@ START_TEST(wal_stays_bounded_under_steady_commits)
 }
 END_TEST
 
-/* The indexes of schema version 1 that version 2 drops, as version 1 made them. */
-static const char v1_indexes[] =
+/* Schema version 1 as connector-mock 0.1.0 created it (frozen: it is what
+ * databases in the field have), with two namespaces of data. */
+static const char v1_database[] =
+	"CREATE TABLE namespaces (name TEXT PRIMARY KEY, created_at INTEGER NOT NULL) WITHOUT "
+	"ROWID;"
+	"CREATE TABLE tasks (ns TEXT NOT NULL, name TEXT NOT NULL, identity TEXT NOT NULL,"
+	" type TEXT NOT NULL, state TEXT NOT NULL, config TEXT NOT NULL, checkpoint INTEGER,"
+	" progress REAL, last_error TEXT, created_at INTEGER NOT NULL,"
+	" updated_at INTEGER NOT NULL, PRIMARY KEY (ns, name), UNIQUE (ns, identity))"
+	" WITHOUT ROWID;"
+	"CREATE TABLE sequences (ns TEXT NOT NULL, identity TEXT NOT NULL,"
+	" max_seq INTEGER NOT NULL, PRIMARY KEY (ns, identity)) WITHOUT ROWID;"
+	"CREATE TABLE tombstones (ns TEXT NOT NULL, name TEXT NOT NULL, reason TEXT NOT NULL,"
+	" migrated_to TEXT, at INTEGER NOT NULL, PRIMARY KEY (ns, name)) WITHOUT ROWID;"
+	"CREATE INDEX tombstones_migrated_to ON tombstones(ns, migrated_to);"
+	"CREATE TABLE journal (ns TEXT NOT NULL, id INTEGER NOT NULL,"
+	" time_ms INTEGER NOT NULL, client TEXT, op TEXT NOT NULL, task_name TEXT,"
+	" params TEXT NOT NULL, body BLOB, http_status INTEGER NOT NULL,"
+	" is_success INTEGER NOT NULL, err_code TEXT, from_state TEXT, to_state TEXT,"
+	" new_task_name TEXT, injected TEXT, PRIMARY KEY (ns, id)) WITHOUT ROWID;"
+	"CREATE INDEX journal_time ON journal(ns, time_ms);"
 	"CREATE INDEX journal_task ON journal(ns, task_name);"
-	"CREATE INDEX tombstones_migrated_to ON tombstones(ns, migrated_to);";
+	"CREATE TABLE snapshots (ns TEXT NOT NULL, name TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (ns, name))"
+	" WITHOUT ROWID;"
+	"INSERT INTO namespaces VALUES ('default', 1000), ('other', 1000);"
+	"INSERT INTO tasks VALUES ('default',"
+	" '10.0.0.1-9000:connector_v2:p_up-incr_trans-1-0:0000000003', 'p_up-incr_trans-1-0',"
+	" 'incr_trans', 'STOPPED', '{}', NULL, NULL, NULL, 1000, 1000);"
+	"INSERT INTO sequences VALUES ('default', 'p_up-incr_trans-1-0', 3);"
+	/* a chain as version 1 forwarded it: every old name at the current one */
+	"INSERT INTO tombstones VALUES"
+	" ('default', '10.0.0.1-9000:connector_v2:p_up-incr_trans-1-0:0000000001', 'migrated',"
+	" '10.0.0.1-9000:connector_v2:p_up-incr_trans-1-0:0000000003', 1000),"
+	" ('default', '10.0.0.1-9000:connector_v2:p_up-incr_trans-1-0:0000000002', 'migrated',"
+	" '10.0.0.1-9000:connector_v2:p_up-incr_trans-1-0:0000000003', 1000);"
+	"INSERT INTO journal (ns, id, time_ms, op, task_name, params, http_status, is_success)"
+	" VALUES ('default', 1, 1000, 'migrate', 'a', '{}', 200, 1),"
+	" ('default', 2, 1001, 'migrate', 'b', '{}', 200, 1),"
+	" ('other', 1, 1002, 'stop', 'c', '{}', 200, 0);"
+	"PRAGMA user_version=1;";
 
-static int64_t index_count(const char *path)
+static int64_t query_int(const char *path, const char *sql)
 {
 	sqlite3 *db;
 	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
 	sqlite3_stmt *statement;
-	ck_assert_int_eq(sqlite3_prepare_v2(db,
-					    "SELECT count(*) FROM sqlite_schema WHERE type = 'index'"
-					    " AND name IN ('journal_task', 'tombstones_migrated_to')",
-					    -1, &statement, NULL),
-			 SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &statement, NULL), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_step(statement), SQLITE_ROW);
-	int64_t count = sqlite3_column_int64(statement, 0);
+	int64_t value = sqlite3_column_int64(statement, 0);
 	sqlite3_finalize(statement);
 	sqlite3_close(db);
-	return count;
+	return value;
+}
+
+/* ids of the namespace's journal, oldest first, as "1,2,3" */
+static void journal_ids(fixture *f, const char *ns, char *out, size_t cap)
+{
+	store_journal_filter filter = {.success = -1};
+	cJSON *entries;
+	ck_assert_int_eq(store_journal(f->store, ns, &filter, 0, &entries), STORE_OK);
+	out[0] = '\0';
+	const cJSON *entry;
+	cJSON_ArrayForEach(entry, entries)
+	{
+		size_t len = strlen(out);
+		snprintf(out + len, cap - len, "%s%.0f", len ? "," : "",
+			 cJSON_GetObjectItemCaseSensitive(entry, "id")->valuedouble);
+	}
+	cJSON_Delete(entries);
 }
 
 START_TEST(version_1_database_is_upgraded_in_place)
 {
 	fixture f;
-	setup(&f, 0);
-	ck_assert_int_eq(run_op(&f, OP_STOP, running_name, 2000, NULL), ERR_NONE);
-	store_close(f.store);
-	f.store = NULL;
-	ck_assert_int_eq(index_count(f.path), 0);
-	/* make it a version 1 database again, with its data */
+	test_temp_dir(f.dir, sizeof f.dir);
+	snprintf(f.path, sizeof f.path, "%s/store.db", f.dir);
 	sqlite3 *db;
 	ck_assert_int_eq(sqlite3_open(f.path, &db), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_exec(db, v1_indexes, NULL, NULL, NULL), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_exec(db, "PRAGMA user_version=1", NULL, NULL, NULL), SQLITE_OK);
+	char *error = NULL;
+	ck_assert_msg(sqlite3_exec(db, v1_database, NULL, NULL, &error) == SQLITE_OK, "%s", error);
 	sqlite3_close(db);
-	ck_assert_int_eq(index_count(f.path), 2);
 	store_options options = {.path = f.path, .busy_timeout_ms = 100};
 	bool created = true;
 	char why[256] = "";
 	ck_assert_msg(store_open(&options, &f.store, &created, why, sizeof why) == 0, "%s", why);
 	ck_assert(!created);
-	ck_assert_int_eq(index_count(f.path), 0);
-	ck_assert_int_eq(store_count_tasks(f.store, NS, 0), 8);
-	ck_assert_str_eq(state_of(&f, running_name), "STOPPED");
-	store_journal_filter filter = {.task_name = running_name, .success = -1};
-	int64_t count = -1;
-	ck_assert_int_eq(store_journal_count(f.store, NS, &filter, 0, &count), STORE_OK);
-	ck_assert_int_eq(count, 1);
+	ck_assert_int_eq(query_int(f.path, "PRAGMA user_version"), 3);
+	ck_assert_int_eq(query_int(f.path, "SELECT count(*) FROM sqlite_schema WHERE type = 'index'"
+					   " AND name IN ('journal_task', 'tombstones_migrated_to',"
+					   " 'journal_time')"),
+			 0);
+	/* the data is all there, each namespace's journal numbered as before */
+	static const char current[] = "10.0.0.1-9000:connector_v2:p_up-incr_trans-1-0:0000000003";
+	ck_assert_int_eq(store_count_tasks(f.store, NS, 0), 1);
+	ck_assert_str_eq(state_of(&f, current), "STOPPED");
+	char ids[64];
+	journal_ids(&f, NS, ids, sizeof ids);
+	ck_assert_str_eq(ids, "1,2");
+	journal_ids(&f, "other", ids, sizeof ids);
+	ck_assert_str_eq(ids, "1");
+	/* and it goes on: the next entry of each namespace follows its own */
+	ck_assert_int_eq(run_op(&f, OP_RESUME, current, 2000, NULL), ERR_NONE);
+	journal_ids(&f, NS, ids, sizeof ids);
+	ck_assert_str_eq(ids, "1,2,3");
+	journal_ids(&f, "other", ids, sizeof ids);
+	ck_assert_str_eq(ids, "1");
+	/* old names still lead to the current one */
+	store_outcome outcome;
+	ck_assert_int_eq(run_op(&f, OP_STOP, "10.0.0.1-9000:connector_v2:p_up-incr_trans-1-0:0000000001",
+				3000, &outcome),
+			 ERR_TASK_NOT_FOUND);
+	ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(outcome.extra, "migratedTo")->valuestring,
+			 current);
+	store_outcome_free(&outcome);
+	/* a namespace made after the upgrade has a journal of its own */
+	journal_ids(&f, "third", ids, sizeof ids);
+	ck_assert_str_eq(ids, "");
 	teardown(&f);
 }
 END_TEST
