@@ -14,7 +14,7 @@
 #include "store_internal.h"
 #include "text.h"
 
-int audit_purge(task_store *store, int64_t now_ms)
+int audit_purge(task_store *store, int64_t now_ms, bool exact)
 {
 	int64_t retention = store->options.audit_retention_ms;
 	if (retention > 0) {
@@ -27,9 +27,10 @@ int audit_purge(task_store *store, int64_t now_ms)
 	}
 	int64_t max_entries = store->options.journal_max_entries;
 	if (max_entries > 0) {
-		/* before an insert, leave room for exactly one more */
+		/* keep the newest max_entries (with the slack of a write) */
 		sqlite3_stmt *statement = store_statement_get(store, STMT_JOURNAL_TRIM);
 		sqlite3_bind_int64(statement, 1, max_entries);
+		sqlite3_bind_int64(statement, 2, exact ? 0 : max_entries / 64);
 		int rc = sqlite3_step(statement);
 		sqlite3_reset(statement);
 		if (rc != SQLITE_DONE)

@@ -211,9 +211,12 @@ static const char *const statement_sql[STMT__COUNT] = {
 	[STMT_JOURNAL_PURGE] = "DELETE FROM journal WHERE id > " JOURNAL_BASE " AND id < coalesce("
 			       "(SELECT id FROM journal WHERE" IN_NAMESPACE " AND time_ms >= ?1"
 			       " ORDER BY id LIMIT 1), " JOURNAL_BASE " + " JOURNAL_SPAN ")",
-	/* ids are dense per namespace, so the oldest past the bound are a range */
-	[STMT_JOURNAL_TRIM] = "DELETE FROM journal WHERE id > " JOURNAL_BASE " AND id <= (SELECT"
-			      " max(id) FROM journal WHERE" IN_NAMESPACE ") - ?1",
+	/* ids are dense per namespace, so the oldest past the bound (?1) are a
+	 * range; nothing goes until more than ?2 are past it */
+	[STMT_JOURNAL_TRIM] =
+		"DELETE FROM journal WHERE id > " JOURNAL_BASE " AND id <= (SELECT max(id) FROM"
+		" journal WHERE" IN_NAMESPACE ") - ?1 AND (SELECT min(id) FROM journal WHERE"
+		IN_NAMESPACE ") <= (SELECT max(id) FROM journal WHERE" IN_NAMESPACE ") - ?1 - ?2",
 	[STMT_JOURNAL_LIST] =
 		"SELECT id - " JOURNAL_BASE ", time_ms, client, op, task_name, params, body,"
 		" http_status, is_success, err_code, from_state, to_state, new_task_name, injected"
@@ -930,7 +933,7 @@ static void record_alone(task_store *store, const audit_record *record)
 {
 	if (store_begin(store) < 0)
 		return;
-	if (audit_insert(store, record) < 0 || audit_purge(store, record->now_ms) < 0 ||
+	if (audit_insert(store, record) < 0 || audit_purge(store, record->now_ms, false) < 0 ||
 	    store_commit(store) < 0)
 		store_rollback(store);
 }
@@ -1027,7 +1030,7 @@ static int purge_batch_locked(task_store *store, store_job **jobs, size_t count)
 		if (seen)
 			continue;
 		use_namespace(store, ns);
-		if (audit_purge(store, jobs[i]->request->now_ms) < 0)
+		if (audit_purge(store, jobs[i]->request->now_ms, false) < 0)
 			return -1;
 	}
 	return 0;
@@ -1140,7 +1143,8 @@ int store_record_refusal(task_store *store, const char *op, const char *task_nam
 	int result = -1;
 	if (store_begin(store) == 0) {
 		if (ensure_namespace_locked(store, context->ns, context->now_ms, true) == 0 &&
-		    audit_insert(store, &record) == 0 && audit_purge(store, context->now_ms) == 0 &&
+		    audit_insert(store, &record) == 0 &&
+		    audit_purge(store, context->now_ms, false) == 0 &&
 		    store_commit(store) == 0)
 			result = 0;
 		else
@@ -1621,8 +1625,8 @@ store_status store_snapshots(task_store *store, const char *ns, int64_t now_ms, 
 static store_status journal_work(task_store *store, void *arg)
 {
 	work_args *a = arg;
-	/* the retention holds for readers too, not only from the next write */
-	if (audit_purge(store, a->now_ms) < 0)
+	/* the bounds hold for readers too, exactly, not only from the next write */
+	if (audit_purge(store, a->now_ms, true) < 0)
 		return STORE_FAILED;
 	return audit_list_locked(store, a->filter, &a->out);
 }
@@ -1637,7 +1641,7 @@ store_status store_journal(task_store *store, const char *ns, const store_journa
 static store_status journal_count_work(task_store *store, void *arg)
 {
 	work_args *a = arg;
-	if (audit_purge(store, a->now_ms) < 0)
+	if (audit_purge(store, a->now_ms, true) < 0)
 		return STORE_FAILED;
 	return audit_count_locked(store, a->filter, &a->number);
 }

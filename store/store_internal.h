@@ -172,7 +172,10 @@ store_status audit_count_locked(task_store *store, const store_journal_filter *f
 				int64_t *count);
 
 /* Removes the current namespace's records older than the retention, and
- * the oldest past journal_max_entries. */
-int audit_purge(task_store *store, int64_t now_ms);
+ * the oldest past journal_max_entries: all of them when `exact` (before a
+ * read), else only once they are more than a 64th of the bound (after a
+ * write: one range delete now and then, where trimming a few records per
+ * commit rebalanced the journal's first leaves every time). */
+int audit_purge(task_store *store, int64_t now_ms, bool exact);
 
 #endif

@@ -308,6 +308,49 @@ START_TEST(wal_stays_bounded_under_steady_commits)
 }
 END_TEST
 
+static int64_t query_int(const char *path, const char *sql);
+static void journal_ids(fixture *f, const char *ns, char *out, size_t cap);
+
+/*
+ * journal.max_entries: a write trims only once more than a 64th of the
+ * bound is past it (one range delete now and then); a read trims exactly,
+ * so what a reader sees never passes the bound.
+ */
+START_TEST(journal_bound_is_exact_for_readers)
+{
+	fixture f;
+	test_temp_dir(f.dir, sizeof f.dir);
+	snprintf(f.path, sizeof f.path, "%s/store.db", f.dir);
+	store_options options = {.path = f.path, .busy_timeout_ms = 100, .journal_max_entries = 640};
+	bool created;
+	char why[512] = "";
+	ck_assert_msg(store_open(&options, &f.store, &created, why, sizeof why) == 0, "%s", why);
+	seed(&f);
+	int64_t largest = 0;
+	for (int i = 0; i < 700; i++) {
+		ck_assert_int_eq(run_op(&f, i % 2 ? OP_STOP : OP_RESUME, stopped_name, 2000 + i, NULL),
+				 ERR_NONE);
+		int64_t stored = query_int(f.path, "SELECT count(*) FROM journal");
+		if (stored > largest)
+			largest = stored;
+	}
+	/* the writes let it pass the bound by at most 640 / 64 */
+	ck_assert_int_gt(largest, 640);
+	ck_assert_int_le(largest, 650);
+	store_journal_filter filter = {.success = -1};
+	int64_t count = -1;
+	ck_assert_int_eq(store_journal_count(f.store, NS, &filter, 3000, &count), STORE_OK);
+	ck_assert_int_eq(count, 640);
+	ck_assert_int_eq(query_int(f.path, "SELECT count(*) FROM journal"), 640);
+	/* the newest 640: ids 61 to 700 */
+	char ids[8192];
+	journal_ids(&f, NS, ids, sizeof ids);
+	ck_assert_msg(strncmp(ids, "61,62,", 6) == 0, "%.40s", ids);
+	ck_assert_msg(strcmp(ids + strlen(ids) - 4, ",700") == 0, "%s", ids + strlen(ids) - 10);
+	teardown(&f);
+}
+END_TEST
+
 /* Schema version 1 as connector-mock 0.1.0 created it (frozen: it is what
  * databases in the field have), with two namespaces of data. */
 static const char v1_database[] =
@@ -559,6 +602,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, newer_schema_is_refused);
 	tcase_add_test(tc, version_1_database_is_upgraded_in_place);
 	tcase_add_test(tc, wal_stays_bounded_under_steady_commits);
+	tcase_add_test(tc, journal_bound_is_exact_for_readers);
 	suite_add_tcase(suite, tc);
 	return suite;
 }
