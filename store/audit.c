@@ -68,7 +68,8 @@ int audit_insert(task_store *store, const audit_record *record)
 	bind_optional(statement, 13, record->injected);
 	int rc = sqlite3_step(statement);
 	sqlite3_reset(statement);
-	return rc == SQLITE_DONE && sqlite3_changes(store->db) == 1 ? 0 : -1;
+	/* id 0: the namespace is missing (STMT_JOURNAL_INSERT) */
+	return rc == SQLITE_DONE && sqlite3_last_insert_rowid(store->db) != 0 ? 0 : -1;
 }
 
 static void add_text_column(cJSON *entry, const char *key, sqlite3_stmt *statement, int column)

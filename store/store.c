@@ -196,14 +196,18 @@ static const char *const statement_sql[STMT__COUNT] = {
 	[STMT_TOMB_PUT] = "INSERT OR REPLACE INTO tombstones (ns, name, reason, migrated_to, at)"
 			  " VALUES (?50, ?1, ?2, ?3, ?4)",
 	[STMT_TOMB_CLEAR] = "DELETE FROM tombstones WHERE ns = ?50 AND name = ?1",
-	/* inserts nothing when the namespace is missing (audit_insert checks) */
+	/* VALUES, not INSERT ... SELECT: an INSERT that selects from its own
+	 * table goes through a temporary table (half of a stop/resume's
+	 * instructions, in callgrind). A missing namespace gives id 0, which
+	 * audit_insert refuses (a NULL id would take the next rowid, in the
+	 * last namespace's range). */
 	[STMT_JOURNAL_INSERT] =
 		"INSERT INTO journal (id, time_ms, client, op, task_name, params, body,"
 		" http_status, is_success, err_code, from_state, to_state, new_task_name,"
-		" injected) SELECT coalesce((SELECT max(j.id) FROM journal j WHERE j.id >"
-		" n.journal_base AND j.id < n.journal_base + " JOURNAL_SPAN "), n.journal_base) + 1,"
-		" ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13"
-		" FROM namespaces n WHERE n.name = ?50",
+		" injected) VALUES (coalesce((SELECT coalesce((SELECT max(j.id) FROM journal j"
+		" WHERE j.id > n.journal_base AND j.id < n.journal_base + " JOURNAL_SPAN "),"
+		" n.journal_base) + 1 FROM namespaces n WHERE n.name = ?50), 0),"
+		" ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
 	/* The oldest entries up to the first one still within the retention.
 	 * One lower and one upper bound on id each, in these two: given two
 	 * upper bounds SQLite ranges over the constant one and tests the other
