@@ -219,8 +219,9 @@ static const char *const statement_sql[STMT__COUNT] = {
 	 * range; nothing goes until more than ?2 are past it */
 	[STMT_JOURNAL_TRIM] =
 		"DELETE FROM journal WHERE id > " JOURNAL_BASE " AND id <= (SELECT max(id) FROM"
-		" journal WHERE" IN_NAMESPACE ") - ?1 AND (SELECT min(id) FROM journal WHERE"
-		IN_NAMESPACE ") <= (SELECT max(id) FROM journal WHERE" IN_NAMESPACE ") - ?1 - ?2",
+		" journal WHERE" IN_NAMESPACE
+		") - ?1 AND (SELECT min(id) FROM journal WHERE" IN_NAMESPACE
+		") <= (SELECT max(id) FROM journal WHERE" IN_NAMESPACE ") - ?1 - ?2",
 	[STMT_JOURNAL_LIST] =
 		"SELECT id - " JOURNAL_BASE ", time_ms, client, op, task_name, params, body,"
 		" http_status, is_success, err_code, from_state, to_state, new_task_name, injected"
@@ -388,8 +389,8 @@ static int migrate_schema(sqlite3 *db, bool *created, char *why, size_t why_cap)
 	}
 	for (int step = version; step < SCHEMA_VERSION; step++)
 		if (sqlite3_exec(db, schema_steps[step], NULL, NULL, NULL) != SQLITE_OK) {
-			say(why, why_cap, "cannot bring the schema from version %d to %d: %s",
-			    step, step + 1, sqlite3_errmsg(db));
+			say(why, why_cap, "cannot bring the schema from version %d to %d: %s", step,
+			    step + 1, sqlite3_errmsg(db));
 			goto fail;
 		}
 	char sql[64];
@@ -1148,8 +1149,7 @@ int store_record_refusal(task_store *store, const char *op, const char *task_nam
 	if (store_begin(store) == 0) {
 		if (ensure_namespace_locked(store, context->ns, context->now_ms, true) == 0 &&
 		    audit_insert(store, &record) == 0 &&
-		    audit_purge(store, context->now_ms, false) == 0 &&
-		    store_commit(store) == 0)
+		    audit_purge(store, context->now_ms, false) == 0 && store_commit(store) == 0)
 			result = 0;
 		else
 			store_rollback(store);

@@ -10,6 +10,7 @@
 
 #include <pthread.h>
 #include <semaphore.h>
+#include <stdatomic.h>
 #include <sqlite3.h>
 
 #include "store.h"
@@ -76,8 +77,9 @@ typedef struct store_job store_job;
 struct store_job {
 	const store_request *request;
 	store_outcome *outcome; /* the caller's */
-	sem_t wake;	/* posted once: when finished, or when it is to lead */
-	bool finished;	/* written by the leader before it posts `wake` */
+	sem_t lead;		/* posted when it is to lead the next batch */
+	atomic_bool finished;	/* set by the leader after its batch committed */
+	unsigned ticket;	/* the batch that takes it (writer.c) */
 	store_job *next;
 };
 

@@ -3,13 +3,24 @@
  *
  * store_execute may be called by many threads at once (one per HTTP
  * connection). Each queues its job; the first caller that finds no batch
- * running becomes the leader: it takes everything queued (at most
- * BATCH_MAX), runs it as one transaction on the store's connection,
- * commits once, and wakes the followers whose jobs were in the batch. A
- * follower whose job was still queued when the batch ended takes over as the
- * next leader. With synchronous=FULL one fsync serves the whole batch; and
- * an operation on an idle store runs on its caller's thread, with no thread
- * hand-off at all.
+ * running becomes the leader: it takes everything queued, runs it as one
+ * transaction on the store's connection (BATCH_MAX jobs per transaction),
+ * commits, and wakes the followers whose jobs were in the batch. The first
+ * job queued behind a running batch leads the next one. With
+ * synchronous=FULL one fsync serves the whole batch; and an operation on an
+ * idle store runs on its caller's thread, with no thread hand-off at all.
+ *
+ * How followers sleep (measured with timestamps on the hand-offs, and A/B
+ * runs of the daemon). Woken one by one, each on a semaphore of its own, a
+ * batch of ten took its leader 80 us on average to wake, because each woken
+ * follower preempted the leader on its CPU before the next was woken. So
+ * the followers of a batch all sleep on one futex word and the leader wakes
+ * them with one call. Jobs are ticketed: the batch being collected has
+ * ticket T, the running one T - 1, and a follower of ticket T sleeps on
+ * done[T % 2], so the wake of the running batch does not disturb the
+ * followers of the next. Only the first job queued behind a running batch
+ * sleeps on a semaphore of its own: it is woken alone, to lead. (Stop/resume
+ * at 16 connections, 4 rounds: p99 2.35 -> 1.95 ms, throughput +4%.)
  *
  * With a file database, WAL checkpoints run on a thread of their own with
  * its own connection, started when the WAL passes `checkpoint_frames`,
@@ -17,20 +28,24 @@
  * automatic checkpoint would put its copying and its fsyncs. See checkpoint()
  * for how the WAL gets back to its beginning under load.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* syscall */
+#include <limits.h>
+#include <linux/futex.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "store_internal.h"
 
 enum {
-	BATCH_MAX = 256,	 /* jobs in one transaction */
+	BATCH_MAX = 256,	   /* jobs in one transaction */
 	CHECKPOINT_FRAMES = 10000, /* the default: a WAL of about 40 MiB */
-	CATCH_UP_FRAMES = 64,	 /* left for the pass with the store locked */
-	CATCH_UP_PASSES = 8,	 /* passes beside the batches, at most */
+	CATCH_UP_FRAMES = 64,	   /* left for the pass with the store locked */
+	CATCH_UP_PASSES = 8,	   /* passes beside the batches, at most */
 };
 
 struct store_writer {
@@ -39,6 +54,8 @@ struct store_writer {
 	pthread_mutex_t lock;
 	store_job *head, *tail; /* queued, not yet taken by a leader */
 	bool leading;		/* a batch is running */
+	unsigned ticket;	/* of the jobs queueing now */
+	atomic_uint done[2];	/* futex words: followers of ticket T sleep on done[T % 2] */
 	bool stopping;
 	/* the checkpointer: only for a file database */
 	bool has_checkpointer;
@@ -57,41 +74,55 @@ struct store_writer {
  * leader and the next arrivals are taking. When the queue is not empty at
  * the end, its head is posted to lead next.
  */
-static void lead(task_store *store, struct store_writer *w, store_job *own)
+static void futex_wait(atomic_uint *word, unsigned seen)
 {
-	while (!own->finished) {
+	syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, seen, NULL, NULL, 0);
+}
+
+static void futex_wake_all(atomic_uint *word)
+{
+	syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+}
+
+/*
+ * Leads one ticket: takes every job queued (they all have the same ticket),
+ * runs them BATCH_MAX per transaction, hands the lead to the first job
+ * queued meanwhile, marks its jobs finished and wakes their followers with
+ * one call. After a job's `finished` store the leader no longer touches it:
+ * its thread may return at once.
+ */
+static void lead(task_store *store, struct store_writer *w)
+{
+	pthread_mutex_lock(&w->lock);
+	store_job *first = w->head;
+	unsigned ticket = w->ticket++;
+	w->head = w->tail = NULL;
+	pthread_mutex_unlock(&w->lock);
+
+	for (store_job *job = first; job;) {
 		store_job *batch[BATCH_MAX];
 		size_t count = 0;
-		pthread_mutex_lock(&w->lock);
-		while (w->head && count < BATCH_MAX) {
-			batch[count++] = w->head;
-			w->head = w->head->next;
-		}
-		if (!w->head)
-			w->tail = NULL;
-		pthread_mutex_unlock(&w->lock);
-
+		for (; job && count < BATCH_MAX; job = job->next)
+			batch[count++] = job;
 		pthread_mutex_lock(&store->lock);
 		store_run_batch_locked(store, batch, count);
 		pthread_mutex_unlock(&store->lock);
-
-		for (size_t i = 0; i < count; i++)
-			batch[i]->finished = true;
-		/* the next batch starts first: handing the lead on is on the
-		 * store's critical path, waking this batch's followers is not */
-		store_job *next = NULL;
-		if (own->finished) {
-			pthread_mutex_lock(&w->lock);
-			next = w->head;
-			w->leading = next != NULL;
-			pthread_mutex_unlock(&w->lock);
-			if (next)
-				sem_post(&next->wake); /* not finished: it leads */
-		}
-		for (size_t i = 0; i < count; i++)
-			if (batch[i] != own)
-				sem_post(&batch[i]->wake); /* may not touch batch[i] after */
 	}
+	/* the next batch starts first: handing the lead on is on the store's
+	 * critical path, waking this batch's followers is not */
+	pthread_mutex_lock(&w->lock);
+	store_job *next = w->head;
+	w->leading = next != NULL;
+	pthread_mutex_unlock(&w->lock);
+	if (next)
+		sem_post(&next->lead);
+	for (store_job *job = first; job;) {
+		store_job *after = job->next;
+		atomic_store_explicit(&job->finished, true, memory_order_release);
+		job = after;
+	}
+	atomic_fetch_add_explicit(&w->done[ticket % 2], 1, memory_order_release);
+	futex_wake_all(&w->done[ticket % 2]);
 }
 
 void store_execute(task_store *store, const store_request *request, store_outcome *outcome)
@@ -99,22 +130,34 @@ void store_execute(task_store *store, const store_request *request, store_outcom
 	struct store_writer *w = store->writer;
 	store_job job = {.request = request, .outcome = outcome};
 	store_judge(&job); /* needs no lock: done before queueing */
-	sem_init(&job.wake, 0, 0);
 	pthread_mutex_lock(&w->lock);
+	bool leads = !w->leading;
+	bool next_leader = w->leading && !w->head; /* first behind the running batch */
+	job.ticket = w->ticket;
 	if (w->tail)
 		w->tail->next = &job;
 	else
 		w->head = &job;
 	w->tail = &job;
-	bool leads = !w->leading;
 	w->leading = true;
+	if (next_leader)
+		sem_init(&job.lead, 0, 0);
 	pthread_mutex_unlock(&w->lock);
-	if (!leads)
-		while (sem_wait(&job.wake) < 0)
+	if (next_leader) {
+		while (sem_wait(&job.lead) < 0)
 			; /* EINTR */
-	if (!job.finished)
-		lead(store, w, &job); /* first, or handed the lead by the last leader */
-	sem_destroy(&job.wake);
+		sem_destroy(&job.lead);
+		leads = true;
+	}
+	if (leads)
+		lead(store, w); /* our job is first in the queue it takes */
+	atomic_uint *done = &w->done[job.ticket % 2];
+	for (;;) {
+		unsigned seen = atomic_load_explicit(done, memory_order_acquire);
+		if (atomic_load_explicit(&job.finished, memory_order_acquire))
+			break;
+		futex_wait(done, seen);
+	}
 }
 
 /* Called by SQLite after each commit on the main connection. */
@@ -123,8 +166,8 @@ static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int pages)
 	(void)db;
 	(void)name;
 	struct store_writer *w = arg;
-	if (pages >= w->checkpoint_frames && !atomic_load_explicit(&w->checkpoint_wanted,
-							       memory_order_relaxed)) {
+	if (pages >= w->checkpoint_frames &&
+	    !atomic_load_explicit(&w->checkpoint_wanted, memory_order_relaxed)) {
 		pthread_mutex_lock(&w->lock);
 		w->checkpoint_wanted = true;
 		pthread_cond_signal(&w->checkpoint_wake);

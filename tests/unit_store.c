@@ -290,8 +290,9 @@ START_TEST(wal_stays_bounded_under_steady_commits)
 	snprintf(wal, sizeof wal, "%s-wal", f.path);
 	long long largest = 0;
 	for (int i = 0; i < 4000; i++) {
-		ck_assert_int_eq(run_op(&f, i % 2 ? OP_STOP : OP_RESUME, stopped_name, 2000 + i, NULL),
-				 ERR_NONE);
+		ck_assert_int_eq(
+			run_op(&f, i % 2 ? OP_STOP : OP_RESUME, stopped_name, 2000 + i, NULL),
+			ERR_NONE);
 		long long size = file_size(wal);
 		if (size > largest)
 			largest = size;
@@ -321,15 +322,17 @@ START_TEST(journal_bound_is_exact_for_readers)
 	fixture f;
 	test_temp_dir(f.dir, sizeof f.dir);
 	snprintf(f.path, sizeof f.path, "%s/store.db", f.dir);
-	store_options options = {.path = f.path, .busy_timeout_ms = 100, .journal_max_entries = 640};
+	store_options options = {
+		.path = f.path, .busy_timeout_ms = 100, .journal_max_entries = 640};
 	bool created;
 	char why[512] = "";
 	ck_assert_msg(store_open(&options, &f.store, &created, why, sizeof why) == 0, "%s", why);
 	seed(&f);
 	int64_t largest = 0;
 	for (int i = 0; i < 700; i++) {
-		ck_assert_int_eq(run_op(&f, i % 2 ? OP_STOP : OP_RESUME, stopped_name, 2000 + i, NULL),
-				 ERR_NONE);
+		ck_assert_int_eq(
+			run_op(&f, i % 2 ? OP_STOP : OP_RESUME, stopped_name, 2000 + i, NULL),
+			ERR_NONE);
 		int64_t stored = query_int(f.path, "SELECT count(*) FROM journal");
 		if (stored > largest)
 			largest = stored;
@@ -460,8 +463,9 @@ START_TEST(version_1_database_is_upgraded_in_place)
 	ck_assert_str_eq(ids, "1");
 	/* old names still lead to the current one */
 	store_outcome outcome;
-	ck_assert_int_eq(run_op(&f, OP_STOP, "10.0.0.1-9000:connector_v2:p_up-incr_trans-1-0:0000000001",
-				3000, &outcome),
+	ck_assert_int_eq(run_op(&f, OP_STOP,
+				"10.0.0.1-9000:connector_v2:p_up-incr_trans-1-0:0000000001", 3000,
+				&outcome),
 			 ERR_TASK_NOT_FOUND);
 	ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(outcome.extra, "migratedTo")->valuestring,
 			 current);
