@@ -1,13 +1,14 @@
 /*
  * store_ops.c — what one operation costs the store, without HTTP or threads.
  *
- *   build/bench/store_ops DB NAMES OPS BATCH
+ *   build/bench/store_ops DB NAMES OPS BATCH [stop_resume|update]
  *
  * Copies nothing: DB must be a scratch copy (bench/.work's tasks-N.db). Runs
- * OPS stop/resume operations cycling over the task names in NAMES (one per
- * line, all STOPPED at the start), BATCH of them per transaction, through the
- * store's own batch runner (store_run_batch_locked, as the group commit
- * does), and prints the thread CPU time and the wall time per operation.
+ * OPS operations cycling over the task names in NAMES (one per line, all
+ * STOPPED at the start): stop/resume, or updates with a 1 KiB body like
+ * bench/lua/update.lua's; BATCH of them per transaction, through the store's
+ * own batch runner (store_run_batch_locked, as the group commit does), and
+ * prints the thread CPU time and the wall time per operation.
  * Under `valgrind --tool=callgrind` the instruction count per operation is
  * repeatable whatever else the machine is doing (bench/README.md).
  */
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../store/configmap.h"
 #include "../store/store_internal.h"
 
 enum { NAMES_MAX = 100000, NAME_CAP = 160 };
@@ -30,8 +32,13 @@ static double seconds(clockid_t clock)
 
 int main(int argc, char **argv)
 {
-	if (argc != 5) {
-		fprintf(stderr, "usage: %s DB NAMES OPS BATCH\n", argv[0]);
+	if (argc != 5 && argc != 6) {
+		fprintf(stderr, "usage: %s DB NAMES OPS BATCH [stop_resume|update]\n", argv[0]);
+		return 2;
+	}
+	bool update = argc == 6 && strcmp(argv[5], "update") == 0;
+	if (argc == 6 && !update && strcmp(argv[5], "stop_resume") != 0) {
+		fprintf(stderr, "the operation is stop_resume or update\n");
 		return 2;
 	}
 	long ops = atol(argv[3]), batch_size = atol(argv[4]);
@@ -68,6 +75,23 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s\n", why);
 		return 1;
 	}
+	/* update.lua's body: the same keys every time, changing values */
+	static cJSON *bodies[16];
+	for (int n = 0; n < 16; n++) {
+		char filler[601], body[2048], why[256];
+		memset(filler, 'a' + n, 600);
+		filler[600] = '\0';
+		snprintf(body, sizeof body,
+			 "{\"sink\":{\"batchSize\":\"%d\",\"workerNum\":\"%d\",\"jdbcUrl\":"
+			 "\"jdbc:mysql://10.9.%d.%d:2881/?useSSL=false\"},\"coordinator\":"
+			 "{\"throttleRps\":\"%d\",\"bridgeQueueSize\":\"%d\"},\"condition\":"
+			 "{\"note\":\"%s\"},\"source\":{\"fetchSize\":\"%d\"}}",
+			 100 + n, 8 + n % 8, n, n + 1, 1000 * n, 128 + n, filler, 500 + n);
+		if (configmap_parse_update(body, strlen(body), &bodies[n], why, sizeof why) < 0) {
+			fprintf(stderr, "update body: %s\n", why);
+			return 1;
+		}
+	}
 	static store_request requests[256];
 	static store_job jobs[256];
 	static store_outcome outcomes[256];
@@ -81,13 +105,17 @@ int main(int argc, char **argv)
 			size_t k = cursor++ % count;
 			snprintf(params[i], sizeof params[i], "{\"taskName\":\"%s\"}", names[k]);
 			requests[i] = (store_request){
-				.op = running[k] ? OP_STOP : OP_RESUME,
+				.op = update	   ? OP_UPDATE
+				      : running[k] ? OP_STOP
+						   : OP_RESUME,
 				.task_name = names[k],
+				.update = update ? bodies[(done + i) % 16] : NULL,
 				.now_ms = 1700000000000 + done,
 				.client = "127.0.0.1",
 				.params_json = params[i],
 			};
-			running[k] = !running[k];
+			if (!update)
+				running[k] = !running[k];
 			jobs[i] = (store_job){.request = &requests[i], .outcome = &outcomes[i]};
 			store_judge(&jobs[i]);
 			batch[i] = &jobs[i];
@@ -102,8 +130,11 @@ int main(int argc, char **argv)
 	}
 	double cpu = seconds(CLOCK_THREAD_CPUTIME_ID) - cpu0;
 	double wall = seconds(CLOCK_MONOTONIC) - wall0;
-	printf("store_ops batch=%ld ops=%ld cpu_us_per_op=%.2f wall_us_per_op=%.2f failed=%ld\n",
-	       batch_size, ops, cpu * 1e6 / (double)ops, wall * 1e6 / (double)ops, failed);
+	printf("store_ops %s batch=%ld ops=%ld cpu_us_per_op=%.2f wall_us_per_op=%.2f failed=%ld\n",
+	       update ? "update" : "stop_resume", batch_size, ops, cpu * 1e6 / (double)ops,
+	       wall * 1e6 / (double)ops, failed);
 	store_close(store);
+	for (int n = 0; n < 16; n++)
+		cJSON_Delete(bodies[n]);
 	return failed ? 1 : 0;
 }
