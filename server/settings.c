@@ -10,25 +10,13 @@
 
 #include <errno.h>
 #include <ini.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "../store/text.h"
 #include "params.h"
-
-static int complain(char *why, size_t why_cap, const char *format, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int complain(char *why, size_t why_cap, const char *format, ...)
-{
-	va_list args;
-	va_start(args, format);
-	vsnprintf(why, why_cap, format, args);
-	va_end(args);
-	return -1;
-}
 
 int settings_parse_unsigned(const char *text, unsigned long long max, unsigned long long *out)
 {
@@ -89,7 +77,7 @@ static int copy_string(char *dst, size_t cap, const char *value, const char *nam
 		       size_t why_cap)
 {
 	if (strlen(value) >= cap)
-		return complain(why, why_cap, "%s is longer than %zu bytes", name, cap - 1);
+		return text_fail(why, why_cap, "%s is longer than %zu bytes", name, cap - 1);
 	memcpy(dst, value, strlen(value) + 1);
 	return 0;
 }
@@ -100,8 +88,8 @@ static int set_listen(settings *s, const char *value, char *why, size_t why_cap)
 	char tail;
 	if (sscanf(value, "%3u.%3u.%3u.%3u%c", &a, &b, &c, &d, &tail) != 4 || a > 255 || b > 255 ||
 	    c > 255 || d > 255)
-		return complain(why, why_cap, "listen must be an IPv4 address, not \"%.64s\"",
-				value);
+		return text_fail(why, why_cap, "listen must be an IPv4 address, not \"%.64s\"",
+				 value);
 	return copy_string(s->listen, sizeof s->listen, value, "listen", why, why_cap);
 }
 
@@ -110,8 +98,8 @@ static int set_number(unsigned *dst, const char *value, unsigned long long min,
 {
 	unsigned long long n;
 	if (settings_parse_unsigned(value, max, &n) < 0 || n < min)
-		return complain(why, why_cap, "%s must be a whole number from %llu to %llu", name,
-				min, max);
+		return text_fail(why, why_cap, "%s must be a whole number from %llu to %llu", name,
+				 min, max);
 	*dst = (unsigned)n;
 	return 0;
 }
@@ -148,7 +136,7 @@ static int set_busy_timeout(settings *s, const char *v, char *why, size_t cap)
 static int set_db(settings *s, const char *v, char *why, size_t cap)
 {
 	if (!*v)
-		return complain(why, cap, "db must not be empty");
+		return text_fail(why, cap, "db must not be empty");
 	return copy_string(s->db, sizeof s->db, v, "db", why, cap);
 }
 static int set_fixtures(settings *s, const char *v, char *why, size_t cap)
@@ -163,14 +151,14 @@ static int set_token(settings *s, const char *v, char *why, size_t cap)
 {
 	for (const char *p = v; *p; p++)
 		if (*p <= ' ' || *p == 0x7f)
-			return complain(why, cap,
-					"admin_token may hold no spaces or control characters");
+			return text_fail(why, cap,
+					 "admin_token may hold no spaces or control characters");
 	return copy_string(s->admin_token, sizeof s->admin_token, v, "admin_token", why, cap);
 }
 static int set_flag(bool *dst, const char *v, const char *name, char *why, size_t cap)
 {
 	if (settings_parse_bool(v, dst) < 0)
-		return complain(why, cap, "%s must be true or false, not \"%.32s\"", name, v);
+		return text_fail(why, cap, "%s must be true or false, not \"%.32s\"", name, v);
 	return 0;
 }
 static int set_reset(settings *s, const char *v, char *why, size_t cap)
@@ -191,14 +179,14 @@ static int set_error_status(settings *s, const char *v, char *why, size_t cap)
 		s->error_status_mapped = strcmp(v, "mapped") == 0;
 		return 0;
 	}
-	return complain(why, cap, "error_status must be ok or mapped, not \"%.32s\"", v);
+	return text_fail(why, cap, "error_status must be ok or mapped, not \"%.32s\"", v);
 }
 static int set_max_body(settings *s, const char *v, char *why, size_t cap)
 {
 	unsigned long long n;
 	if (settings_parse_unsigned(v, 64ULL << 20, &n) < 0 || n < 1024)
-		return complain(why, cap,
-				"max_body must be a number of bytes from 1024 to 67108864");
+		return text_fail(why, cap,
+				 "max_body must be a number of bytes from 1024 to 67108864");
 	s->max_body = (size_t)n;
 	return 0;
 }
@@ -209,13 +197,13 @@ static int set_durability(settings *s, const char *v, char *why, size_t cap)
 	else if (strcmp(v, "full") == 0)
 		s->durability = DURABILITY_FULL;
 	else
-		return complain(why, cap, "durability must be normal or full, not \"%.32s\"", v);
+		return text_fail(why, cap, "durability must be normal or full, not \"%.32s\"", v);
 	return 0;
 }
 static int set_retention(settings *s, const char *v, char *why, size_t cap)
 {
 	if (settings_parse_duration_ms(v, &s->audit_retention_ms) < 0)
-		return complain(
+		return text_fail(
 			why, cap,
 			"retention_time must be a number with unit s, m, h or d (e.g. 7d), or 0");
 	return 0;
@@ -224,8 +212,9 @@ static int set_journal_max(settings *s, const char *v, char *why, size_t cap)
 {
 	unsigned long long n;
 	if (settings_parse_unsigned(v, 100000000ULL, &n) < 0)
-		return complain(why, cap,
-				"max_entries must be a whole number up to 100000000 (0: no bound)");
+		return text_fail(
+			why, cap,
+			"max_entries must be a whole number up to 100000000 (0: no bound)");
 	s->journal_max_entries = (int64_t)n;
 	return 0;
 }
@@ -233,7 +222,7 @@ static int set_log_level(settings *s, const char *v, char *why, size_t cap)
 {
 	int level = log_level_from_name(v);
 	if (level < 0)
-		return complain(why, cap, "log_level must be error, warn, info or debug");
+		return text_fail(why, cap, "log_level must be error, warn, info or debug");
 	s->log_level = (log_level)level;
 	return 0;
 }
@@ -324,15 +313,15 @@ static int on_ini_entry(void *user, const char *section, const char *key, const 
 		    strcmp(spec->key, key) == 0) {
 			char inner[512];
 			if (spec->set(context->target, value, inner, sizeof inner) < 0) {
-				complain(context->why, context->why_cap, "[%s] %s: %s", section,
-					 key, inner);
+				text_fail(context->why, context->why_cap, "[%s] %s: %s", section,
+					  key, inner);
 				context->failed = true;
 				return 0;
 			}
 			return 1;
 		}
 	}
-	complain(context->why, context->why_cap, "unknown setting [%.64s] %.64s", section, key);
+	text_fail(context->why, context->why_cap, "unknown setting [%.64s] %.64s", section, key);
 	context->failed = true;
 	return 0;
 }
@@ -342,15 +331,15 @@ static int load_file(settings *s, const char *path, char *why, size_t why_cap)
 	ini_context context = {s, why, why_cap, false};
 	int rc = ini_parse(path, on_ini_entry, &context);
 	if (rc == -1)
-		return complain(why, why_cap, "cannot read config file %s: %s", path,
-				strerror(errno));
+		return text_fail(why, why_cap, "cannot read config file %s: %s", path,
+				 strerror(errno));
 	if (rc != 0) {
 		if (!context.failed)
-			complain(why, why_cap, "%s:%d: not a valid INI line", path, rc);
+			text_fail(why, why_cap, "%s:%d: not a valid INI line", path, rc);
 		else {
 			char inner[512];
 			snprintf(inner, sizeof inner, "%s", why);
-			complain(why, why_cap, "%s:%d: %s", path, rc, inner);
+			text_fail(why, why_cap, "%s:%d: %s", path, rc, inner);
 		}
 		return -1;
 	}
@@ -389,12 +378,12 @@ static settings_action apply_flags(settings *s, int argc, char **argv, bool only
 		const char *value;
 		const option_spec *spec = find_flag(arg, &value);
 		if (!spec) {
-			complain(why, why_cap, "unknown flag %.64s (see --help)", arg);
+			text_fail(why, why_cap, "unknown flag %.64s (see --help)", arg);
 			return SETTINGS_ERROR;
 		}
 		if (spec->takes_value && !value) {
 			if (i + 1 >= argc) {
-				complain(why, why_cap, "%s needs a value", spec->flag);
+				text_fail(why, why_cap, "%s needs a value", spec->flag);
 				return SETTINGS_ERROR;
 			}
 			value = argv[++i];
@@ -405,7 +394,7 @@ static settings_action apply_flags(settings *s, int argc, char **argv, bool only
 			continue;
 		char inner[512];
 		if (spec->set(s, value, inner, sizeof inner) < 0) {
-			complain(why, why_cap, "%s: %s", spec->flag, inner);
+			text_fail(why, why_cap, "%s: %s", spec->flag, inner);
 			return SETTINGS_ERROR;
 		}
 	}
@@ -431,7 +420,7 @@ int settings_check(const settings *s, char *why, size_t why_cap)
 {
 	bool loopback = strncmp(s->listen, "127.", 4) == 0;
 	if (!loopback && !s->admin_token[0] && !s->allow_open_admin)
-		return complain(
+		return text_fail(
 			why, why_cap,
 			"refusing to listen on %s without --admin-token: the control API (/_mock/) "
 			"could change any task from the network (--allow-open-admin overrides)",

@@ -7,7 +7,6 @@
 #include "configmap.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,20 +14,6 @@
 
 #include "json.h"
 #include "text.h"
-
-static int fail(char *why, size_t why_cap, const char *format, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *why, size_t why_cap, const char *format, ...)
-{
-	if (why && why_cap) {
-		va_list args;
-		va_start(args, format);
-		vsnprintf(why, why_cap, format, args);
-		va_end(args);
-	}
-	return -1;
-}
 
 static bool name_ok(const char *name)
 {
@@ -39,42 +24,45 @@ static bool name_ok(const char *name)
 int configmap_validate(const cJSON *map, char *why, size_t why_cap)
 {
 	if (!cJSON_IsObject(map))
-		return fail(why, why_cap, "config must be a JSON object of scopes");
+		return text_fail(why, why_cap, "config must be a JSON object of scopes");
 	int scopes = cJSON_GetArraySize(map);
 	if (scopes > CONFIGMAP_SCOPES_MAX)
-		return fail(why, why_cap, "config holds more than %d scopes", CONFIGMAP_SCOPES_MAX);
+		return text_fail(why, why_cap, "config holds more than %d scopes",
+				 CONFIGMAP_SCOPES_MAX);
 	const cJSON *dup = json_find_duplicate(map);
 	if (dup)
-		return fail(why, why_cap, "scope \"%.64s\" appears twice", dup->string);
+		return text_fail(why, why_cap, "scope \"%.64s\" appears twice", dup->string);
 	for (const cJSON *scope = map->child; scope; scope = scope->next) {
 		if (!name_ok(scope->string))
-			return fail(why, why_cap, "a scope name must be 1 to %d bytes of UTF-8",
-				    CONFIGMAP_NAME_MAX);
+			return text_fail(why, why_cap,
+					 "a scope name must be 1 to %d bytes of UTF-8",
+					 CONFIGMAP_NAME_MAX);
 		if (!cJSON_IsObject(scope))
-			return fail(why, why_cap,
-				    "scope \"%.64s\" must be an object of keys to strings",
-				    scope->string);
+			return text_fail(why, why_cap,
+					 "scope \"%.64s\" must be an object of keys to strings",
+					 scope->string);
 		if (cJSON_GetArraySize(scope) > CONFIGMAP_KEYS_MAX)
-			return fail(why, why_cap, "scope \"%.64s\" holds more than %d keys",
-				    scope->string, CONFIGMAP_KEYS_MAX);
+			return text_fail(why, why_cap, "scope \"%.64s\" holds more than %d keys",
+					 scope->string, CONFIGMAP_KEYS_MAX);
 		dup = json_find_duplicate(scope);
 		if (dup)
-			return fail(why, why_cap, "key \"%.64s.%.64s\" appears twice",
-				    scope->string, dup->string);
+			return text_fail(why, why_cap, "key \"%.64s.%.64s\" appears twice",
+					 scope->string, dup->string);
 		for (const cJSON *entry = scope->child; entry; entry = entry->next) {
 			if (!name_ok(entry->string))
-				return fail(why, why_cap,
-					    "a key name in scope \"%.64s\" must be 1 to %d bytes "
-					    "of UTF-8",
-					    scope->string, CONFIGMAP_NAME_MAX);
+				return text_fail(
+					why, why_cap,
+					"a key name in scope \"%.64s\" must be 1 to %d bytes "
+					"of UTF-8",
+					scope->string, CONFIGMAP_NAME_MAX);
 			if (!cJSON_IsString(entry))
-				return fail(why, why_cap,
-					    "\"%.64s.%.64s\" must be a string (nested JSON is "
-					    "stored as a string)",
-					    scope->string, entry->string);
+				return text_fail(why, why_cap,
+						 "\"%.64s.%.64s\" must be a string (nested JSON is "
+						 "stored as a string)",
+						 scope->string, entry->string);
 			if (!text_utf8_valid(entry->valuestring, strlen(entry->valuestring)))
-				return fail(why, why_cap, "\"%.64s.%.64s\" is not valid UTF-8",
-					    scope->string, entry->string);
+				return text_fail(why, why_cap, "\"%.64s.%.64s\" is not valid UTF-8",
+						 scope->string, entry->string);
 		}
 	}
 	return 0;
@@ -112,21 +100,21 @@ int configmap_parse_update(const char *body, size_t len, cJSON **out, char *why,
 	*out = NULL;
 	if (!body || json_is_blank(body, len)) {
 		*out = cJSON_CreateObject();
-		return *out ? 0 : fail(why, why_cap, "out of memory");
+		return *out ? 0 : text_fail(why, why_cap, "out of memory");
 	}
 	cJSON *parsed = json_parse_body(body, len, why, why_cap);
 	if (!parsed)
 		return -1;
 	if (!cJSON_IsObject(parsed)) {
 		cJSON_Delete(parsed);
-		return fail(why, why_cap,
-			    "the body must be a JSON object of scope -> {key: value}");
+		return text_fail(why, why_cap,
+				 "the body must be a JSON object of scope -> {key: value}");
 	}
 	/* normalise scalars to strings, then the stored-map rules do the rest */
 	for (cJSON *scope = parsed->child; scope; scope = scope->next) {
 		if (!cJSON_IsObject(scope)) {
-			fail(why, why_cap, "scope \"%.64s\" must be an object of key -> value",
-			     scope->string);
+			text_fail(why, why_cap, "scope \"%.64s\" must be an object of key -> value",
+				  scope->string);
 			cJSON_Delete(parsed);
 			return -1;
 		}
@@ -136,17 +124,18 @@ int configmap_parse_update(const char *body, size_t len, cJSON **out, char *why,
 			char text[64];
 			if (!scalar_text(entry, text, sizeof text)) {
 				/* the sentence names the key, so write it before freeing */
-				fail(why, why_cap,
-				     "\"%.64s.%.64s\" must be a string, number or boolean (null, "
-				     "objects and arrays are refused)",
-				     scope->string, entry->string);
+				text_fail(why, why_cap,
+					  "\"%.64s.%.64s\" must be a string, number or boolean "
+					  "(null, "
+					  "objects and arrays are refused)",
+					  scope->string, entry->string);
 				cJSON_Delete(parsed);
 				return -1;
 			}
 			cJSON *replacement = cJSON_CreateString(text);
 			if (!replacement) {
 				cJSON_Delete(parsed);
-				return fail(why, why_cap, "out of memory");
+				return text_fail(why, why_cap, "out of memory");
 			}
 			/* ReplaceItemViaPointer keeps no key: hand the old one over */
 			replacement->string = entry->string;
@@ -167,26 +156,28 @@ static int add_delete(cJSON *list, const char *entry, size_t len, char *why, siz
 {
 	const char *dot = memchr(entry, '.', len);
 	if (!dot)
-		return fail(why, why_cap, "deleteParams entry \"%.*s\" must be scope.key",
-			    (int)(len > 64 ? 64 : len), entry);
+		return text_fail(why, why_cap, "deleteParams entry \"%.*s\" must be scope.key",
+				 (int)(len > 64 ? 64 : len), entry);
 	size_t scope_len = (size_t)(dot - entry), key_len = len - scope_len - 1;
 	if (scope_len == 0 || key_len == 0)
-		return fail(why, why_cap,
-			    "deleteParams entry \"%.*s\" needs a scope before the dot and a key "
-			    "after it",
-			    (int)(len > 64 ? 64 : len), entry);
+		return text_fail(
+			why, why_cap,
+			"deleteParams entry \"%.*s\" needs a scope before the dot and a key "
+			"after it",
+			(int)(len > 64 ? 64 : len), entry);
 	if (scope_len > CONFIGMAP_NAME_MAX || key_len > CONFIGMAP_NAME_MAX)
-		return fail(why, why_cap, "a deleteParams scope or key is longer than %d bytes",
-			    CONFIGMAP_NAME_MAX);
+		return text_fail(why, why_cap,
+				 "a deleteParams scope or key is longer than %d bytes",
+				 CONFIGMAP_NAME_MAX);
 	if (cJSON_GetArraySize(list) >= CONFIGMAP_DELETES_MAX)
-		return fail(why, why_cap, "deleteParams holds more than %d entries",
-			    CONFIGMAP_DELETES_MAX);
+		return text_fail(why, why_cap, "deleteParams holds more than %d entries",
+				 CONFIGMAP_DELETES_MAX);
 	char copy[2 * CONFIGMAP_NAME_MAX + 2];
 	memcpy(copy, entry, len);
 	copy[len] = '\0';
 	cJSON *item = cJSON_CreateString(copy);
 	if (!item)
-		return fail(why, why_cap, "out of memory");
+		return text_fail(why, why_cap, "out of memory");
 	cJSON_AddItemToArray(list, item);
 	return 0;
 }
@@ -197,7 +188,7 @@ int configmap_parse_deletes(const char *const *values, size_t count, cJSON **out
 	*out = NULL;
 	cJSON *list = cJSON_CreateArray();
 	if (!list)
-		return fail(why, why_cap, "out of memory");
+		return text_fail(why, why_cap, "out of memory");
 	for (size_t v = 0; v < count; v++) {
 		const char *value = values[v];
 		size_t len = strlen(value);
@@ -205,7 +196,7 @@ int configmap_parse_deletes(const char *const *values, size_t count, cJSON **out
 			continue;
 		if (!text_utf8_valid(value, len)) {
 			cJSON_Delete(list);
-			return fail(why, why_cap, "deleteParams is not valid UTF-8");
+			return text_fail(why, why_cap, "deleteParams is not valid UTF-8");
 		}
 		const char *start = value;
 		for (;;) {
@@ -260,26 +251,28 @@ int configmap_apply(cJSON *config, const cJSON *deletes, const cJSON *update, ch
 		cJSON *scope = cJSON_GetObjectItemCaseSensitive(config, update_scope->string);
 		if (!scope) {
 			if (cJSON_GetArraySize(config) >= CONFIGMAP_SCOPES_MAX)
-				return fail(why, why_cap, "config would hold more than %d scopes",
-					    CONFIGMAP_SCOPES_MAX);
+				return text_fail(why, why_cap,
+						 "config would hold more than %d scopes",
+						 CONFIGMAP_SCOPES_MAX);
 			scope = cJSON_AddObjectToObject(config, update_scope->string);
 			if (!scope)
-				return fail(why, why_cap, "out of memory");
+				return text_fail(why, why_cap, "out of memory");
 		}
 		const cJSON *value;
 		cJSON_ArrayForEach(value, update_scope)
 		{
 			cJSON *copy = cJSON_CreateString(value->valuestring);
 			if (!copy)
-				return fail(why, why_cap, "out of memory");
+				return text_fail(why, why_cap, "out of memory");
 			if (cJSON_GetObjectItemCaseSensitive(scope, value->string)) {
 				cJSON_ReplaceItemInObjectCaseSensitive(scope, value->string, copy);
 			} else {
 				if (cJSON_GetArraySize(scope) >= CONFIGMAP_KEYS_MAX) {
 					cJSON_Delete(copy);
-					return fail(why, why_cap,
-						    "scope \"%.64s\" would hold more than %d keys",
-						    update_scope->string, CONFIGMAP_KEYS_MAX);
+					return text_fail(
+						why, why_cap,
+						"scope \"%.64s\" would hold more than %d keys",
+						update_scope->string, CONFIGMAP_KEYS_MAX);
 				}
 				cJSON_AddItemToObject(scope, value->string, copy);
 			}
@@ -361,11 +354,12 @@ static int checkpoint_keys(const cJSON *checkpoint, const cJSON *clients, int64_
 			   char *why, size_t why_cap)
 {
 	if (cJSON_GetArraySize(checkpoint) > CONFIGMAP_CHECKPOINT_KEYS_MAX)
-		return fail(why, why_cap, "source.checkpoint names more than %d keys",
-			    CONFIGMAP_CHECKPOINT_KEYS_MAX);
+		return text_fail(why, why_cap, "source.checkpoint names more than %d keys",
+				 CONFIGMAP_CHECKPOINT_KEYS_MAX);
 	const cJSON *dup = json_find_duplicate(checkpoint);
 	if (dup)
-		return fail(why, why_cap, "source.checkpoint names \"%.64s\" twice", dup->string);
+		return text_fail(why, why_cap, "source.checkpoint names \"%.64s\" twice",
+				 dup->string);
 	int64_t earliest = INT64_MAX;
 	const cJSON *entry;
 	cJSON_ArrayForEach(entry, checkpoint)
@@ -374,24 +368,26 @@ static int checkpoint_keys(const cJSON *checkpoint, const cJSON *clients, int64_
 			textbuf known;
 			textbuf_init(&known, 1024);
 			known_keys(clients, &known);
-			fail(why, why_cap,
-			     "source.checkpoint names \"%.128s\", which is neither a clientId nor "
-			     "a subtopic of source.clients; this task knows: %s",
-			     entry->string, textbuf_str(&known));
+			text_fail(why, why_cap,
+				  "source.checkpoint names \"%.128s\", which is neither a clientId "
+				  "nor "
+				  "a subtopic of source.clients; this task knows: %s",
+				  entry->string, textbuf_str(&known));
 			textbuf_free(&known);
 			return -1;
 		}
 		int64_t t;
 		if (!timestamp_value(entry, &t))
-			return fail(why, why_cap,
-				    "the checkpoint of \"%.128s\" must be unix seconds, as a "
-				    "string or number of digits",
-				    entry->string);
+			return text_fail(why, why_cap,
+					 "the checkpoint of \"%.128s\" must be unix seconds, as a "
+					 "string or number of digits",
+					 entry->string);
 		if (t > CONFIGMAP_CHECKPOINT_MAX)
-			return fail(why, why_cap,
-				    "the checkpoint of \"%.128s\" is past the year 9999; it must "
-				    "be unix seconds, not milliseconds",
-				    entry->string);
+			return text_fail(
+				why, why_cap,
+				"the checkpoint of \"%.128s\" is past the year 9999; it must "
+				"be unix seconds, not milliseconds",
+				entry->string);
 		if (t < earliest)
 			earliest = t;
 	}
@@ -403,17 +399,17 @@ int configmap_checkpoint(const cJSON *config, int64_t *position, char *why, size
 {
 	const char *text = configmap_get(config, "source", "checkpoint");
 	if (!text || !*text)
-		return fail(why, why_cap,
-			    "the task has no source.checkpoint; update it with "
-			    "{\"source\":{\"checkpoint\":\"{\\\"<subtopic>\\\":\\\"<unix "
-			    "seconds>\\\"}\"}} first");
+		return text_fail(why, why_cap,
+				 "the task has no source.checkpoint; update it with "
+				 "{\"source\":{\"checkpoint\":\"{\\\"<subtopic>\\\":\\\"<unix "
+				 "seconds>\\\"}\"}} first");
 	const char *clients_text = configmap_get(config, "source", "clients");
 	cJSON *clients = NULL;
 	if (clients_text) {
 		clients = cJSON_ParseWithOpts(clients_text, NULL, 1);
 		if (!cJSON_IsArray(clients)) {
 			cJSON_Delete(clients);
-			return fail(
+			return text_fail(
 				why, why_cap,
 				"source.clients is not a JSON array of {\"clientId\",\"subtopic\"} "
 				"objects, so the checkpoint cannot be checked");
@@ -422,9 +418,9 @@ int configmap_checkpoint(const cJSON *config, int64_t *position, char *why, size
 	cJSON *checkpoint = cJSON_ParseWithOpts(text, NULL, 1);
 	int result;
 	if (!cJSON_IsObject(checkpoint) || checkpoint->child == NULL)
-		result = fail(why, why_cap,
-			      "source.checkpoint must be a non-empty JSON object string "
-			      "{\"<clientId or subtopic>\":\"<unix seconds>\"}");
+		result = text_fail(why, why_cap,
+				   "source.checkpoint must be a non-empty JSON object string "
+				   "{\"<clientId or subtopic>\":\"<unix seconds>\"}");
 	else
 		result = checkpoint_keys(checkpoint, clients, position, why, why_cap);
 	cJSON_Delete(checkpoint);

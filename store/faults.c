@@ -11,7 +11,6 @@
 #include "faults.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,20 +31,6 @@ static const char *const type_names[] = {
 };
 
 #define COUNT(array) (sizeof(array) / sizeof *(array))
-
-static int fail(char *why, size_t why_cap, const char *format, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *why, size_t why_cap, const char *format, ...)
-{
-	if (why && why_cap) {
-		va_list args;
-		va_start(args, format);
-		vsnprintf(why, why_cap, format, args);
-		va_end(args);
-	}
-	return -1;
-}
 
 /* How many bytes of `text` to echo: at most NAME_SHOWN, never half a UTF-8
  * sequence, so that a sentence stays valid UTF-8. */
@@ -107,13 +92,13 @@ static int check_fields(const cJSON *object, const char *where, const char *cons
 {
 	for (const cJSON *field = object->child; field; field = field->next) {
 		if (!in_list(field->string, allowed, count))
-			return fail(why, why_cap, "unknown field \"%.*s\" in %s",
-				    shown(field->string), field->string, where);
+			return text_fail(why, why_cap, "unknown field \"%.*s\" in %s",
+					 shown(field->string), field->string, where);
 		for (const cJSON *earlier = object->child; earlier != field;
 		     earlier = earlier->next)
 			if (strcmp(earlier->string, field->string) == 0)
-				return fail(why, why_cap, "field \"%.*s\" appears twice in %s",
-					    shown(field->string), field->string, where);
+				return text_fail(why, why_cap, "field \"%.*s\" appears twice in %s",
+						 shown(field->string), field->string, where);
 	}
 	return 0;
 }
@@ -124,12 +109,12 @@ static int read_integer(const cJSON *item, const char *name, int64_t min, int64_
 {
 	if (!cJSON_IsNumber(item) || !isfinite(item->valuedouble) ||
 	    item->valuedouble != floor(item->valuedouble))
-		return fail(why, why_cap, "\"%s\" must be an integer", name);
+		return text_fail(why, why_cap, "\"%s\" must be an integer", name);
 	double value = item->valuedouble;
 	/* both bounds are below 2^53, so the comparisons are exact */
 	if (value < (double)min || value > (double)max)
-		return fail(why, why_cap, "\"%s\" must be between %lld and %lld", name,
-			    (long long)min, (long long)max);
+		return text_fail(why, why_cap, "\"%s\" must be between %lld and %lld", name,
+				 (long long)min, (long long)max);
 	*out = (int64_t)value;
 	return 0;
 }
@@ -139,13 +124,13 @@ static int read_string(const cJSON *item, const char *name, size_t min, size_t m
 		       const char **out, char *why, size_t why_cap)
 {
 	if (!cJSON_IsString(item) || !item->valuestring)
-		return fail(why, why_cap, "\"%s\" must be a string", name);
+		return text_fail(why, why_cap, "\"%s\" must be a string", name);
 	size_t len = strlen(item->valuestring);
 	if (len < min || len > max)
-		return fail(why, why_cap, "\"%s\" must be %zu to %zu bytes long (it is %zu)", name,
-			    min, max, len);
+		return text_fail(why, why_cap, "\"%s\" must be %zu to %zu bytes long (it is %zu)",
+				 name, min, max, len);
 	if (!text_utf8_valid(item->valuestring, len))
-		return fail(why, why_cap, "\"%s\" is not valid UTF-8", name);
+		return text_fail(why, why_cap, "\"%s\" is not valid UTF-8", name);
 	*out = item->valuestring;
 	return 0;
 }
@@ -194,9 +179,10 @@ static int read_error_answer(const cJSON *action, fault *f, char *why, size_t wh
 				why_cap) < 0)
 			return -1;
 		if (!err_code_ok(text))
-			return fail(why, why_cap,
-				    "\"action.errCode\" must be an UPPER_SNAKE token of A-Z, 0-9 "
-				    "and _, starting with a letter");
+			return text_fail(
+				why, why_cap,
+				"\"action.errCode\" must be an UPPER_SNAKE token of A-Z, 0-9 "
+				"and _, starting with a letter");
 		snprintf(f->err_code, sizeof f->err_code, "%s", text);
 	}
 	item = cJSON_GetObjectItemCaseSensitive(action, "errMsg");
@@ -209,7 +195,8 @@ static int read_error_answer(const cJSON *action, fault *f, char *why, size_t wh
 	item = cJSON_GetObjectItemCaseSensitive(action, "retryable");
 	if (item) {
 		if (!cJSON_IsBool(item))
-			return fail(why, why_cap, "\"action.retryable\" must be true or false");
+			return text_fail(why, why_cap,
+					 "\"action.retryable\" must be true or false");
 		f->retryable = cJSON_IsTrue(item);
 	}
 	item = cJSON_GetObjectItemCaseSensitive(action, "httpStatus");
@@ -242,7 +229,7 @@ static int read_status_answer(const cJSON *action, fault *f, char *why, size_t w
 			return -1;
 		f->body = strdup(text);
 		if (!f->body)
-			return fail(why, why_cap, "out of memory");
+			return text_fail(why, why_cap, "out of memory");
 	}
 	return 0;
 }
@@ -251,8 +238,8 @@ static int read_ms(const cJSON *action, fault *f, char *why, size_t why_cap)
 {
 	const cJSON *item = cJSON_GetObjectItemCaseSensitive(action, "ms");
 	if (!item)
-		return fail(why, why_cap, "\"action.ms\" is required for a %s action",
-			    fault_type_name(f->type));
+		return text_fail(why, why_cap, "\"action.ms\" is required for a %s action",
+				 fault_type_name(f->type));
 	return read_integer(item, "action.ms", 0, FAULTS_MS_MAX, &f->ms, why, why_cap);
 }
 
@@ -271,14 +258,14 @@ static int read_action(const cJSON *action, fault *f, char *why, size_t why_cap)
 	static const char *const lost_ack_status_fields[] = {"type", "then", "httpStatus", "body"};
 
 	if (!cJSON_IsObject(action))
-		return fail(why, why_cap, "\"action\" must be an object with a \"type\"");
+		return text_fail(why, why_cap, "\"action\" must be an object with a \"type\"");
 	const cJSON *type = cJSON_GetObjectItemCaseSensitive(action, "type");
 	if (!type)
-		return fail(why, why_cap, "\"action.type\" is required");
+		return text_fail(why, why_cap, "\"action.type\" is required");
 	if (!cJSON_IsString(type) || type_from_name(type->valuestring, &f->type) < 0)
-		return fail(why, why_cap,
-			    "\"action.type\" must be one of \"error\", \"status\", \"delay\", "
-			    "\"drop\", \"hang\" or \"lost_ack\"");
+		return text_fail(why, why_cap,
+				 "\"action.type\" must be one of \"error\", \"status\", \"delay\", "
+				 "\"drop\", \"hang\" or \"lost_ack\"");
 	f->then = f->type;
 
 	switch (f->type) {
@@ -317,8 +304,9 @@ static int read_action(const cJSON *action, fault *f, char *why, size_t why_cap)
 		else if (strcmp(name, "status") == 0)
 			f->then = FAULT_STATUS;
 		else
-			return fail(why, why_cap,
-				    "\"action.then\" must be \"drop\", \"error\" or \"status\"");
+			return text_fail(
+				why, why_cap,
+				"\"action.then\" must be \"drop\", \"error\" or \"status\"");
 	}
 	switch (f->then) {
 	case FAULT_ERROR:
@@ -349,30 +337,32 @@ static int read_fault(const cJSON *root, int64_t now_ms, fault *f, char *why, si
 	static const char *const fields[] = {"op",	    "taskName", "after", "times",
 					     "probability", "seed",	"ttlMs", "action"};
 	if (!cJSON_IsObject(root))
-		return fail(why, why_cap, "the body must be a JSON object");
+		return text_fail(why, why_cap, "the body must be a JSON object");
 	if (check_fields(root, "the fault", fields, COUNT(fields), why, why_cap) < 0)
 		return -1;
 
 	const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, "op");
 	if (!item)
-		return fail(why, why_cap, "\"op\" is required");
+		return text_fail(why, why_cap, "\"op\" is required");
 	if (!cJSON_IsString(item) || !in_list(item->valuestring, op_names, COUNT(op_names)))
-		return fail(why, why_cap,
-			    "\"op\" must be one of \"stop\", \"resume\", \"update\", \"migrate\", "
-			    "\"delete\" or \"*\"");
+		return text_fail(
+			why, why_cap,
+			"\"op\" must be one of \"stop\", \"resume\", \"update\", \"migrate\", "
+			"\"delete\" or \"*\"");
 	snprintf(f->op, sizeof f->op, "%s", item->valuestring);
 
 	item = cJSON_GetObjectItemCaseSensitive(root, "taskName");
 	if (item && !cJSON_IsNull(item)) {
 		if (!cJSON_IsString(item))
-			return fail(why, why_cap, "\"taskName\" must be a string or null");
+			return text_fail(why, why_cap, "\"taskName\" must be a string or null");
 		size_t len = strlen(item->valuestring);
 		taskname parsed;
 		const char *reason = "it is empty";
 		if (len == 0 || len > TASKNAME_MAX ||
 		    taskname_parse(item->valuestring, len, &parsed, &reason) < 0)
-			return fail(why, why_cap, "\"taskName\" is not a connector task name: %s",
-				    len > TASKNAME_MAX ? "it is too long" : reason);
+			return text_fail(why, why_cap,
+					 "\"taskName\" is not a connector task name: %s",
+					 len > TASKNAME_MAX ? "it is too long" : reason);
 		memcpy(f->task_name, item->valuestring, len + 1);
 	}
 
@@ -387,10 +377,10 @@ static int read_fault(const cJSON *root, int64_t now_ms, fault *f, char *why, si
 		if (read_integer(item, "times", -1, FAULTS_COUNT_MAX, &f->times, why, why_cap) < 0)
 			return -1;
 		if (f->times == 0)
-			return fail(why, why_cap,
-				    "\"times\" must be -1 (until removed) or 1 to %d; a fault "
-				    "that may never fire is refused",
-				    FAULTS_COUNT_MAX);
+			return text_fail(why, why_cap,
+					 "\"times\" must be -1 (until removed) or 1 to %d; a fault "
+					 "that may never fire is refused",
+					 FAULTS_COUNT_MAX);
 	}
 
 	f->probability = 1.0;
@@ -398,7 +388,8 @@ static int read_fault(const cJSON *root, int64_t now_ms, fault *f, char *why, si
 	if (item) {
 		if (!cJSON_IsNumber(item) || !isfinite(item->valuedouble) ||
 		    item->valuedouble < 0.0 || item->valuedouble > 1.0)
-			return fail(why, why_cap, "\"probability\" must be a number from 0 to 1");
+			return text_fail(why, why_cap,
+					 "\"probability\" must be a number from 0 to 1");
 		f->probability = item->valuedouble;
 	}
 
@@ -426,7 +417,7 @@ static int read_fault(const cJSON *root, int64_t now_ms, fault *f, char *why, si
 
 	item = cJSON_GetObjectItemCaseSensitive(root, "action");
 	if (!item)
-		return fail(why, why_cap, "\"action\" is required");
+		return text_fail(why, why_cap, "\"action\" is required");
 	return read_action(item, f, why, why_cap);
 }
 
@@ -479,9 +470,10 @@ int64_t faults_add_json(fault_list *list, const char *body, size_t len, int64_t 
 	if (why && why_cap)
 		why[0] = '\0';
 	if (now_ms < 0)
-		return fail(why, why_cap, "the clock reads before 1970");
+		return text_fail(why, why_cap, "the clock reads before 1970");
 	if (!body || json_is_blank(body, len))
-		return fail(why, why_cap, "the body must be a JSON object describing the fault");
+		return text_fail(why, why_cap,
+				 "the body must be a JSON object describing the fault");
 	cJSON *root = json_parse_body(body, len, why, why_cap);
 	if (!root)
 		return -1;
@@ -502,10 +494,11 @@ int64_t faults_add_json(fault_list *list, const char *body, size_t len, int64_t 
 		prune_expired(list, now_ms);
 	if (list->count >= FAULTS_MAX) {
 		free(f.body);
-		return fail(why, why_cap,
-			    "there are already %d faults, the most the mock keeps; remove some "
-			    "first (DELETE /_mock/faults/{id} or DELETE /_mock/faults)",
-			    FAULTS_MAX);
+		return text_fail(
+			why, why_cap,
+			"there are already %d faults, the most the mock keeps; remove some "
+			"first (DELETE /_mock/faults/{id} or DELETE /_mock/faults)",
+			FAULTS_MAX);
 	}
 	if (list->count == list->cap) {
 		size_t cap = list->cap ? list->cap * 2 : FIRST_CAP;
@@ -514,7 +507,7 @@ int64_t faults_add_json(fault_list *list, const char *body, size_t len, int64_t 
 		fault *items = realloc(list->items, cap * sizeof *items);
 		if (!items) {
 			free(f.body);
-			return fail(why, why_cap, "out of memory");
+			return text_fail(why, why_cap, "out of memory");
 		}
 		list->items = items;
 		list->cap = cap;

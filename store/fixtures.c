@@ -7,7 +7,6 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,18 +17,6 @@
 
 enum { LAST_ERROR_MAX = 4096 };
 
-static int bad(char *why, size_t why_cap, const char *format, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int bad(char *why, size_t why_cap, const char *format, ...)
-{
-	va_list args;
-	va_start(args, format);
-	vsnprintf(why, why_cap, format, args);
-	va_end(args);
-	return -1;
-}
-
 static const char *const known_fields[] = {"taskName",	 "state",    "config",
 					   "checkpoint", "progress", "lastError"};
 
@@ -38,44 +25,46 @@ int fixtures_task_from_spec(const cJSON *spec, int64_t now_ms, task_row *row, ch
 {
 	memset(row, 0, sizeof *row);
 	if (!cJSON_IsObject(spec))
-		return bad(why, why_cap, "a task must be a JSON object");
+		return text_fail(why, why_cap, "a task must be a JSON object");
 	for (const cJSON *field = spec->child; field; field = field->next) {
 		bool known = false;
 		for (size_t i = 0; i < sizeof known_fields / sizeof *known_fields; i++)
 			known = known || strcmp(field->string, known_fields[i]) == 0;
 		if (!known)
-			return bad(why, why_cap, "unknown field \"%.64s\"", field->string);
+			return text_fail(why, why_cap, "unknown field \"%.64s\"", field->string);
 	}
 	const cJSON *name = cJSON_GetObjectItemCaseSensitive(spec, "taskName");
 	const char *name_why = "taskName must be a string";
 	if (!cJSON_IsString(name) || taskname_parse(name->valuestring, strlen(name->valuestring),
 						    &row->parsed, &name_why) < 0)
-		return bad(why, why_cap, "taskName: %s", name_why);
+		return text_fail(why, why_cap, "taskName: %s", name_why);
 	snprintf(row->name, sizeof row->name, "%s", name->valuestring);
 
 	const cJSON *state = cJSON_GetObjectItemCaseSensitive(spec, "state");
 	row->state = cJSON_IsString(state) ? task_state_from_name(state->valuestring) : TASK__COUNT;
 	if (row->state == TASK__COUNT)
-		return bad(why, why_cap,
-			   "state must be one of CREATED, RUNNING, STOPPED, ABNORMAL, FINISHED");
+		return text_fail(
+			why, why_cap,
+			"state must be one of CREATED, RUNNING, STOPPED, ABNORMAL, FINISHED");
 	if (row->state == TASK_FINISHED && row->parsed.component != COMPONENT_FULL_TRANS)
-		return bad(why, why_cap, "only a full_trans task can be FINISHED");
+		return text_fail(why, why_cap, "only a full_trans task can be FINISHED");
 
 	const cJSON *checkpoint = cJSON_GetObjectItemCaseSensitive(spec, "checkpoint");
 	if (checkpoint && !cJSON_IsNull(checkpoint)) {
 		double t = cJSON_IsNumber(checkpoint) ? checkpoint->valuedouble : -1;
 		if (!(t >= 0) || t != floor(t) || t > (double)CONFIGMAP_CHECKPOINT_MAX)
-			return bad(why, why_cap, "checkpoint must be unix seconds or null");
+			return text_fail(why, why_cap, "checkpoint must be unix seconds or null");
 		row->has_checkpoint = true;
 		row->checkpoint = (int64_t)t;
 	}
 	const cJSON *progress = cJSON_GetObjectItemCaseSensitive(spec, "progress");
 	if (progress && !cJSON_IsNull(progress)) {
 		if (row->parsed.component != COMPONENT_FULL_TRANS)
-			return bad(why, why_cap, "only a full_trans task has a progress");
+			return text_fail(why, why_cap, "only a full_trans task has a progress");
 		double p = cJSON_IsNumber(progress) ? progress->valuedouble : -1;
 		if (!(p >= 0 && p <= 1))
-			return bad(why, why_cap, "progress must be a number from 0 to 1, or null");
+			return text_fail(why, why_cap,
+					 "progress must be a number from 0 to 1, or null");
 		row->has_progress = true;
 		row->progress = p;
 	}
@@ -84,21 +73,21 @@ int fixtures_task_from_spec(const cJSON *spec, int64_t now_ms, task_row *row, ch
 		if (!cJSON_IsString(last_error) ||
 		    strlen(last_error->valuestring) > LAST_ERROR_MAX ||
 		    !text_utf8_valid(last_error->valuestring, strlen(last_error->valuestring)))
-			return bad(why, why_cap,
-				   "lastError must be a string of at most %d bytes, or null",
-				   LAST_ERROR_MAX);
+			return text_fail(why, why_cap,
+					 "lastError must be a string of at most %d bytes, or null",
+					 LAST_ERROR_MAX);
 	}
 	const cJSON *config = cJSON_GetObjectItemCaseSensitive(spec, "config");
 	char config_why[512];
 	if (config && configmap_validate(config, config_why, sizeof config_why) < 0)
-		return bad(why, why_cap, "config: %s", config_why);
+		return text_fail(why, why_cap, "config: %s", config_why);
 	row->config = config ? cJSON_Duplicate(config, 1) : cJSON_CreateObject();
 	row->config_changed = true;
 	if (last_error && cJSON_IsString(last_error))
 		row->last_error = strdup(last_error->valuestring);
 	if (!row->config || (last_error && cJSON_IsString(last_error) && !row->last_error)) {
 		task_row_free(row);
-		return bad(why, why_cap, "out of memory");
+		return text_fail(why, why_cap, "out of memory");
 	}
 	row->created_at = now_ms;
 	row->updated_at = now_ms;

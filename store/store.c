@@ -266,19 +266,6 @@ static const char *const statement_sql[STMT__COUNT] = {
 	[STMT_WIPE_NAMESPACE] = "DELETE FROM namespaces WHERE name = ?50",
 };
 
-static void say(char *why, size_t why_cap, const char *format, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void say(char *why, size_t why_cap, const char *format, ...)
-{
-	if (!why || !why_cap)
-		return;
-	va_list args;
-	va_start(args, format);
-	vsnprintf(why, why_cap, format, args);
-	va_end(args);
-}
-
 sqlite3_stmt *store_statement_get(task_store *store, store_statement which)
 {
 	sqlite3_stmt *statement = store->statements[which];
@@ -372,35 +359,35 @@ static int migrate_schema(sqlite3 *db, bool *created, char *why, size_t why_cap)
 		return 0;
 	}
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-		say(why, why_cap, "cannot lock the database: %s", sqlite3_errmsg(db));
+		text_fail(why, why_cap, "cannot lock the database: %s", sqlite3_errmsg(db));
 		return -1;
 	}
 	int version;
 	if (read_user_version(db, &version) < 0) {
-		say(why, why_cap, "cannot read the schema version: %s", sqlite3_errmsg(db));
+		text_fail(why, why_cap, "cannot read the schema version: %s", sqlite3_errmsg(db));
 		goto fail;
 	}
 	*created = version == 0;
 	if (version > SCHEMA_VERSION) {
-		say(why, why_cap,
-		    "the database has schema version %d, newer than this connector-mock's %d",
-		    version, SCHEMA_VERSION);
+		text_fail(why, why_cap,
+			  "the database has schema version %d, newer than this connector-mock's %d",
+			  version, SCHEMA_VERSION);
 		goto fail;
 	}
 	for (int step = version; step < SCHEMA_VERSION; step++)
 		if (sqlite3_exec(db, schema_steps[step], NULL, NULL, NULL) != SQLITE_OK) {
-			say(why, why_cap, "cannot bring the schema from version %d to %d: %s", step,
-			    step + 1, sqlite3_errmsg(db));
+			text_fail(why, why_cap, "cannot bring the schema from version %d to %d: %s",
+				  step, step + 1, sqlite3_errmsg(db));
 			goto fail;
 		}
 	char sql[64];
 	snprintf(sql, sizeof sql, "PRAGMA user_version=%d", SCHEMA_VERSION);
 	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) {
-		say(why, why_cap, "cannot write the schema version: %s", sqlite3_errmsg(db));
+		text_fail(why, why_cap, "cannot write the schema version: %s", sqlite3_errmsg(db));
 		goto fail;
 	}
 	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		say(why, why_cap, "cannot commit the schema: %s", sqlite3_errmsg(db));
+		text_fail(why, why_cap, "cannot commit the schema: %s", sqlite3_errmsg(db));
 		goto fail;
 	}
 	return 0;
@@ -416,7 +403,7 @@ int store_open(const store_options *options, task_store **out, bool *created, ch
 	*created = false;
 	task_store *s = calloc(1, sizeof *s);
 	if (!s) {
-		say(why, why_cap, "out of memory");
+		text_fail(why, why_cap, "out of memory");
 		return -1;
 	}
 	s->options = *options;
@@ -424,14 +411,15 @@ int store_open(const store_options *options, task_store **out, bool *created, ch
 	bool in_memory = strcmp(options->path, ":memory:") == 0;
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
 	if (sqlite3_open_v2(options->path, &s->db, flags, NULL) != SQLITE_OK) {
-		say(why, why_cap, "cannot open %s: %s", options->path,
-		    s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		text_fail(why, why_cap, "cannot open %s: %s", options->path,
+			  s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		goto fail;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, options->busy_timeout_ms);
 	if (apply_pragmas(s->db, options, in_memory) < 0) {
-		say(why, why_cap, "cannot configure %s: %s", options->path, sqlite3_errmsg(s->db));
+		text_fail(why, why_cap, "cannot configure %s: %s", options->path,
+			  sqlite3_errmsg(s->db));
 		goto fail;
 	}
 	if (migrate_schema(s->db, created, why, why_cap) < 0)
@@ -439,13 +427,13 @@ int store_open(const store_options *options, task_store **out, bool *created, ch
 	for (int i = 0; i < STMT__COUNT; i++) {
 		if (sqlite3_prepare_v3(s->db, statement_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
 				       &s->statements[i], NULL) != SQLITE_OK) {
-			say(why, why_cap, "cannot prepare statement %d: %s", i,
-			    sqlite3_errmsg(s->db));
+			text_fail(why, why_cap, "cannot prepare statement %d: %s", i,
+				  sqlite3_errmsg(s->db));
 			goto fail;
 		}
 	}
 	if (pthread_mutex_init(&s->lock, NULL) != 0) {
-		say(why, why_cap, "cannot create the store's mutex");
+		text_fail(why, why_cap, "cannot create the store's mutex");
 		goto fail;
 	}
 	if (store_writer_start(s, options->path, why, why_cap) < 0) {
@@ -1340,11 +1328,13 @@ static store_status create_locked(task_store *store, const cJSON *spec, int64_t 
 	} else if (busy) {
 		char identity[TASKNAME_IDENTITY_MAX + 1];
 		taskname_identity(&row.parsed, identity, sizeof identity);
-		say(why, why_cap,
-		    "a task of identity %s already exists (one live task per identity)", identity);
+		text_fail(why, why_cap,
+			  "a task of identity %s already exists (one live task per identity)",
+			  identity);
 		status = STORE_EXISTS;
 	} else if (store_insert_task(store, &row) < 0) {
-		say(why, why_cap, "cannot insert %s: %s", row.name, sqlite3_errmsg(store->db));
+		text_fail(why, why_cap, "cannot insert %s: %s", row.name,
+			  sqlite3_errmsg(store->db));
 		status = STORE_FAILED;
 	} else if (created) {
 		*created = row_to_json(&row);
@@ -1419,7 +1409,7 @@ static store_status load_fixtures_locked(task_store *store, const char *fixtures
 	const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(root, "tasks");
 	if (!cJSON_IsArray(tasks)) {
 		cJSON_Delete(root);
-		say(why, why_cap, "fixtures must be a JSON object {\"tasks\": [...]}");
+		text_fail(why, why_cap, "fixtures must be a JSON object {\"tasks\": [...]}");
 		return STORE_INVALID;
 	}
 	int index = 0;
@@ -1430,7 +1420,7 @@ static store_status load_fixtures_locked(task_store *store, const char *fixtures
 		char inner[STORE_MESSAGE_MAX];
 		status = create_locked(store, spec, now_ms, NULL, inner, sizeof inner);
 		if (status != STORE_OK) {
-			say(why, why_cap, "fixture task %d: %s", index, inner);
+			text_fail(why, why_cap, "fixture task %d: %s", index, inner);
 			if (status == STORE_EXISTS)
 				status = STORE_INVALID;
 			break;
@@ -1461,7 +1451,7 @@ store_status store_reset(task_store *store, const char *ns, const char *fixtures
 		       .why_cap = why_cap};
 	store_status status = in_transaction(store, ns, now_ms, reset_work, &a);
 	if (status == STORE_FAILED && why && why_cap && !why[0])
-		say(why, why_cap, "storage failure: %s", sqlite3_errmsg(store->db));
+		text_fail(why, why_cap, "storage failure: %s", sqlite3_errmsg(store->db));
 	return status;
 }
 

@@ -39,6 +39,17 @@ int textbuf_append(textbuf *buf, const void *data, size_t len)
 	return 0;
 }
 
+int text_fail(char *why, size_t why_cap, const char *format, ...)
+{
+	if (why && why_cap) {
+		va_list args;
+		va_start(args, format);
+		vsnprintf(why, why_cap, format, args);
+		va_end(args);
+	}
+	return -1;
+}
+
 int textbuf_puts(textbuf *buf, const char *text) { return textbuf_append(buf, text, strlen(text)); }
 
 int textbuf_printf(textbuf *buf, const char *format, ...)
