@@ -161,6 +161,20 @@ static int type_from_name(const char *name, fault_type *out)
 
 /* ---- the action ------------------------------------------------------- */
 
+/* action.httpStatus, when given, over the default already in f->http_status */
+static int read_http_status(const cJSON *action, fault *f, char *why, size_t why_cap)
+{
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(action, "httpStatus");
+	if (!item)
+		return 0;
+	int64_t status;
+	if (read_integer(item, "action.httpStatus", FAULTS_HTTP_STATUS_MIN, FAULTS_HTTP_STATUS_MAX,
+			 &status, why, why_cap) < 0)
+		return -1;
+	f->http_status = (int)status;
+	return 0;
+}
+
 /* Fills the error answer's fields of `f` from `action` (defaults first). */
 static int read_error_answer(const cJSON *action, fault *f, char *why, size_t why_cap)
 {
@@ -199,30 +213,16 @@ static int read_error_answer(const cJSON *action, fault *f, char *why, size_t wh
 					 "\"action.retryable\" must be true or false");
 		f->retryable = cJSON_IsTrue(item);
 	}
-	item = cJSON_GetObjectItemCaseSensitive(action, "httpStatus");
-	if (item) {
-		int64_t status;
-		if (read_integer(item, "action.httpStatus", FAULTS_HTTP_STATUS_MIN,
-				 FAULTS_HTTP_STATUS_MAX, &status, why, why_cap) < 0)
-			return -1;
-		f->http_status = (int)status;
-	}
-	return 0;
+	return read_http_status(action, f, why, why_cap);
 }
 
 /* Fills the raw answer's fields of `f`; allocates f->body when one is given. */
 static int read_status_answer(const cJSON *action, fault *f, char *why, size_t why_cap)
 {
 	f->http_status = FAULTS_STATUS_HTTP_STATUS;
-	const cJSON *item = cJSON_GetObjectItemCaseSensitive(action, "httpStatus");
-	if (item) {
-		int64_t status;
-		if (read_integer(item, "action.httpStatus", FAULTS_HTTP_STATUS_MIN,
-				 FAULTS_HTTP_STATUS_MAX, &status, why, why_cap) < 0)
-			return -1;
-		f->http_status = (int)status;
-	}
-	item = cJSON_GetObjectItemCaseSensitive(action, "body");
+	if (read_http_status(action, f, why, why_cap) < 0)
+		return -1;
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(action, "body");
 	if (item) {
 		const char *text;
 		if (read_string(item, "action.body", 0, FAULTS_BODY_MAX, &text, why, why_cap) < 0)
