@@ -309,8 +309,35 @@ START_TEST(wal_stays_bounded_under_steady_commits)
 }
 END_TEST
 
-static int64_t query_int(const char *path, const char *sql);
-static void journal_ids(fixture *f, const char *ns, char *out, size_t cap);
+static int64_t query_int(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_stmt *statement;
+	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &statement, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(statement), SQLITE_ROW);
+	int64_t value = sqlite3_column_int64(statement, 0);
+	sqlite3_finalize(statement);
+	sqlite3_close(db);
+	return value;
+}
+
+/* ids of the namespace's journal, oldest first, as "1,2,3" */
+static void journal_ids(fixture *f, const char *ns, char *out, size_t cap)
+{
+	store_journal_filter filter = {.success = -1};
+	cJSON *entries;
+	ck_assert_int_eq(store_journal(f->store, ns, &filter, 0, &entries), STORE_OK);
+	out[0] = '\0';
+	const cJSON *entry;
+	cJSON_ArrayForEach(entry, entries)
+	{
+		size_t len = strlen(out);
+		snprintf(out + len, cap - len, "%s%.0f", len ? "," : "",
+			 cJSON_GetObjectItemCaseSensitive(entry, "id")->valuedouble);
+	}
+	cJSON_Delete(entries);
+}
 
 /*
  * journal.max_entries: a write trims only once more than a 64th of the
@@ -395,36 +422,6 @@ static const char v1_database[] =
 	" ('default', 2, 1001, 'migrate', 'b', '{}', 200, 1),"
 	" ('other', 1, 1002, 'stop', 'c', '{}', 200, 0);"
 	"PRAGMA user_version=1;";
-
-static int64_t query_int(const char *path, const char *sql)
-{
-	sqlite3 *db;
-	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
-	sqlite3_stmt *statement;
-	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &statement, NULL), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_step(statement), SQLITE_ROW);
-	int64_t value = sqlite3_column_int64(statement, 0);
-	sqlite3_finalize(statement);
-	sqlite3_close(db);
-	return value;
-}
-
-/* ids of the namespace's journal, oldest first, as "1,2,3" */
-static void journal_ids(fixture *f, const char *ns, char *out, size_t cap)
-{
-	store_journal_filter filter = {.success = -1};
-	cJSON *entries;
-	ck_assert_int_eq(store_journal(f->store, ns, &filter, 0, &entries), STORE_OK);
-	out[0] = '\0';
-	const cJSON *entry;
-	cJSON_ArrayForEach(entry, entries)
-	{
-		size_t len = strlen(out);
-		snprintf(out + len, cap - len, "%s%.0f", len ? "," : "",
-			 cJSON_GetObjectItemCaseSensitive(entry, "id")->valuedouble);
-	}
-	cJSON_Delete(entries);
-}
 
 START_TEST(version_1_database_is_upgraded_in_place)
 {
