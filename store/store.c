@@ -21,7 +21,7 @@
 #include "store_internal.h"
 #include "text.h"
 
-enum { SCHEMA_VERSION = 3 };
+enum { SCHEMA_VERSION = 4 };
 
 /*
  * Every table but snapshots' payload is keyed by namespace first: a
@@ -134,10 +134,49 @@ static const char schema_v3[] =
 	"DROP TABLE journal;"
 	"ALTER TABLE journal_v3 RENAME TO journal;";
 
-/* schema_steps[v] brings a database of version v to version v + 1 */
-static const char *const schema_steps[SCHEMA_VERSION] = {schema_v1, schema_v2, schema_v3};
+/*
+ * Version 4: a task's config is a row of its own in `configs`, a rowid
+ * table, and the task row names it by config_id. A task row with its
+ * config (838 bytes with the bench's small configs, more after an update)
+ * filled a WITHOUT ROWID b-tree of four rows a page, spilled to overflow
+ * pages past about 1 KB, and was rewritten whole, config included, by every
+ * stop and resume; an update rewrote its overflow chain (callgrind of
+ * bench/store_ops: 36% of an update's instructions). Now stop and resume
+ * read and write about 200 bytes and never touch the config; an update
+ * rewrites one configs row, which stays on its leaf up to ~4 KB. Configs
+ * are numbered in the order of their tasks' (ns, name).
+ */
+static const char schema_v4[] =
+	"CREATE TABLE configs (id INTEGER PRIMARY KEY, body TEXT NOT NULL);"
+	"CREATE TABLE tasks_v4 ("
+	" ns TEXT NOT NULL,"
+	" name TEXT NOT NULL,"
+	" identity TEXT NOT NULL,"
+	" type TEXT NOT NULL,"
+	" state TEXT NOT NULL,"
+	" config_id INTEGER NOT NULL,"
+	" checkpoint INTEGER,"
+	" progress REAL,"
+	" last_error TEXT,"
+	" created_at INTEGER NOT NULL,"
+	" updated_at INTEGER NOT NULL,"
+	" PRIMARY KEY (ns, name),"
+	" UNIQUE (ns, identity)"
+	") WITHOUT ROWID;"
+	"INSERT INTO configs (id, body)"
+	" SELECT row_number() OVER (ORDER BY ns, name), config FROM tasks;"
+	"INSERT INTO tasks_v4 SELECT ns, name, identity, type, state,"
+	" row_number() OVER (ORDER BY ns, name), checkpoint, progress, last_error, created_at,"
+	" updated_at FROM tasks;"
+	"DROP TABLE tasks;"
+	"ALTER TABLE tasks_v4 RENAME TO tasks;";
 
-#define TASK_COLUMNS "name, state, config, checkpoint, progress, last_error, created_at, updated_at"
+/* schema_steps[v] brings a database of version v to version v + 1 */
+static const char *const schema_steps[SCHEMA_VERSION] = {schema_v1, schema_v2, schema_v3,
+							 schema_v4};
+
+#define TASK_COLUMNS                                                                               \
+	"name, state, config_id, checkpoint, progress, last_error, created_at, updated_at"
 /* The namespace's range of journal ids (schema version 3) */
 #define JOURNAL_BASE "(SELECT journal_base FROM namespaces WHERE name = ?50)"
 #define JOURNAL_SPAN "1099511627776" /* 2^40 ids per namespace */
@@ -161,24 +200,32 @@ static const char *const statement_sql[STMT__COUNT] = {
 			 " FROM namespaces n WHERE ?50 IS NOT NULL ORDER BY n.name",
 	[STMT_TASK_GET] = "SELECT " TASK_COLUMNS " FROM tasks WHERE ns = ?50 AND name = ?1",
 	[STMT_TASK_INSERT] =
-		"INSERT INTO tasks (ns, name, identity, type, state, config, checkpoint,"
+		"INSERT INTO tasks (ns, name, identity, type, state, config_id, checkpoint,"
 		" progress, last_error, created_at, updated_at)"
 		" VALUES (?50, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	/* `name` is not SET here: a SET of a primary-key column makes SQLite
 	 * delete and reinsert the row and its entry in every index (each a
 	 * random page to write), even when the value is the same */
-	[STMT_TASK_UPDATE] = "UPDATE tasks SET state = ?2, config = ?3, checkpoint = ?4,"
-			     " progress = ?5, last_error = ?6, updated_at = ?7"
-			     " WHERE ns = ?50 AND name = ?1",
+	[STMT_TASK_UPDATE] = "UPDATE tasks SET state = ?2, checkpoint = ?3, progress = ?4,"
+			     " last_error = ?5, updated_at = ?6 WHERE ns = ?50 AND name = ?1",
 	[STMT_TASK_RENAME] = "UPDATE tasks SET name = ?2 WHERE ns = ?50 AND name = ?1",
 	[STMT_TASK_DELETE] = "DELETE FROM tasks WHERE ns = ?50 AND name = ?1",
 	[STMT_TASK_BY_IDENTITY] = "SELECT name FROM tasks WHERE ns = ?50 AND identity = ?1",
 	[STMT_TASK_COUNT] = "SELECT count(*) FROM tasks WHERE ns = ?50",
 	[STMT_TASK_COUNTS] = "SELECT state, type, count(*) FROM tasks WHERE ns = ?50"
 			     " GROUP BY state, type",
+	/* the config comes along (column 8): every listed task shows it */
 	[STMT_TASK_LIST] =
-		"SELECT " TASK_COLUMNS " FROM tasks WHERE ns = ?50"
-		" AND (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR type = ?2) ORDER BY name",
+		"SELECT " TASK_COLUMNS ", (SELECT body FROM configs WHERE id = config_id)"
+		" FROM tasks WHERE ns = ?50 AND (?1 IS NULL OR state = ?1)"
+		" AND (?2 IS NULL OR type = ?2) ORDER BY name",
+	/* configs are reached only through their task's config_id, which the
+	 * caller read in the namespace: no ?50 here */
+	[STMT_CONFIG_GET] = "SELECT body FROM configs WHERE id = ?1",
+	[STMT_CONFIG_INSERT] = "INSERT INTO configs (body) VALUES (?1)",
+	[STMT_CONFIG_UPDATE] = "UPDATE configs SET body = ?2 WHERE id = ?1",
+	[STMT_CONFIG_DELETE] = "DELETE FROM configs WHERE id = ?1",
+	[STMT_CONFIG_MAX] = "SELECT coalesce(max(id), 0) FROM configs",
 	[STMT_SEQ_GET] = "SELECT max_seq FROM sequences WHERE ns = ?50 AND identity = ?1",
 	[STMT_SEQ_PUT] = "INSERT INTO sequences (ns, identity, max_seq) VALUES (?50, ?1, ?2)"
 			 " ON CONFLICT (ns, identity) DO UPDATE"
@@ -232,17 +279,24 @@ static const char *const statement_sql[STMT__COUNT] = {
 		"INSERT OR REPLACE INTO snapshots (ns, name, created_at, data)"
 		" SELECT ?50, ?1, ?2, json_object("
 		"'tasks', (SELECT json_group_array(json_array(name, identity, type, state,"
-		" config, checkpoint, progress, last_error, created_at, updated_at))"
-		" FROM tasks WHERE ns = ?50),"
+		" (SELECT body FROM configs WHERE id = config_id), checkpoint, progress,"
+		" last_error, created_at, updated_at)) FROM tasks WHERE ns = ?50),"
 		"'sequences', (SELECT json_group_array(json_array(identity, max_seq))"
 		" FROM sequences WHERE ns = ?50),"
 		"'tombstones', (SELECT json_group_array(json_array(name, reason, migrated_to,"
 		" at)) FROM tombstones WHERE ns = ?50))",
-	[STMT_SNAP_RESTORE_TASKS] =
-		"INSERT INTO tasks (ns, name, identity, type, state, config, checkpoint, progress,"
-		" last_error, created_at, updated_at) SELECT ?50, value->>0, value->>1, value->>2,"
-		" value->>3, value->>4, value->>5, value->>6, value->>7, value->>8, value->>9"
+	/* A snapshot holds each task with its config (the format of every
+	 * version). The configs of the snapshot's task number k take the ids
+	 * ?2 + k + 1, past every id in use (?2, from STMT_CONFIG_MAX). */
+	[STMT_SNAP_RESTORE_CONFIGS] =
+		"INSERT INTO configs (id, body) SELECT ?2 + key + 1, value->>4"
 		" FROM snapshots, json_each(data, '$.tasks') WHERE ns = ?50 AND name = ?1",
+	[STMT_SNAP_RESTORE_TASKS] =
+		"INSERT INTO tasks (ns, name, identity, type, state, config_id, checkpoint,"
+		" progress, last_error, created_at, updated_at) SELECT ?50, value->>0, value->>1,"
+		" value->>2, value->>3, ?2 + key + 1, value->>5, value->>6, value->>7, value->>8,"
+		" value->>9 FROM snapshots, json_each(data, '$.tasks') WHERE ns = ?50 AND name = "
+		"?1",
 	/* sequences only grow: a SEQ issued after the snapshot is never issued
 	 * again after a restore (CONTRACT: never reused) */
 	[STMT_SNAP_RESTORE_SEQUENCES] =
@@ -258,6 +312,8 @@ static const char *const statement_sql[STMT__COUNT] = {
 	[STMT_SNAP_LIST] = "SELECT name, created_at, json_array_length(data, '$.tasks')"
 			   " FROM snapshots WHERE ns = ?50 ORDER BY name",
 	[STMT_SNAP_DELETE] = "DELETE FROM snapshots WHERE ns = ?50 AND name = ?1",
+	[STMT_WIPE_CONFIGS] =
+		"DELETE FROM configs WHERE id IN (SELECT config_id FROM tasks WHERE ns = ?50)",
 	[STMT_WIPE_TASKS] = "DELETE FROM tasks WHERE ns = ?50",
 	[STMT_WIPE_SEQUENCES] = "DELETE FROM sequences WHERE ns = ?50",
 	[STMT_WIPE_TOMBSTONES] = "DELETE FROM tombstones WHERE ns = ?50",
@@ -475,21 +531,37 @@ void task_row_free(task_row *row)
 	row->last_error = NULL;
 }
 
-cJSON *task_row_config(task_row *row)
+/* Reads the text of the row's config from `configs`. 0, or -1. */
+static int read_config_text(task_store *store, task_row *row)
 {
-	if (!row->config && row->config_text)
-		row->config = cJSON_Parse(row->config_text);
+	sqlite3_stmt *statement = store_statement_get(store, STMT_CONFIG_GET);
+	sqlite3_bind_int64(statement, 1, row->config_id);
+	const char *text = NULL;
+	if (sqlite3_step(statement) == SQLITE_ROW)
+		text = (const char *)sqlite3_column_text(statement, 0);
+	row->config_text = text ? strdup(text) : NULL;
+	sqlite3_reset(statement);
+	return row->config_text ? 0 : -1;
+}
+
+cJSON *task_row_config(task_store *store, task_row *row)
+{
+	if (row->config)
+		return row->config;
+	if (!row->config_text && read_config_text(store, row) < 0)
+		return NULL;
+	row->config = cJSON_Parse(row->config_text);
 	return row->config;
 }
 
-/* Reads a row of STMT_TASK_GET / STMT_TASK_LIST. 0, or -1 on a bad row. */
+/* Reads a row of STMT_TASK_GET / STMT_TASK_LIST (which adds the config's
+ * text as column 8). 0, or -1 on a bad row. */
 static int row_from_statement(sqlite3_stmt *statement, task_row *row)
 {
 	memset(row, 0, sizeof *row);
 	const char *name = (const char *)sqlite3_column_text(statement, 0);
 	const char *state = (const char *)sqlite3_column_text(statement, 1);
-	const char *config = (const char *)sqlite3_column_text(statement, 2);
-	if (!name || !state || !config || strlen(name) > TASKNAME_MAX)
+	if (!name || !state || strlen(name) > TASKNAME_MAX)
 		return -1;
 	strcpy(row->name, name);
 	if (taskname_parse(name, strlen(name), &row->parsed, NULL) < 0)
@@ -497,9 +569,13 @@ static int row_from_statement(sqlite3_stmt *statement, task_row *row)
 	row->state = task_state_from_name(state);
 	if (row->state == TASK__COUNT)
 		return -1;
-	row->config_text = strdup(config);
-	if (!row->config_text)
-		return -1;
+	row->config_id = sqlite3_column_int64(statement, 2);
+	if (sqlite3_column_count(statement) > 8) {
+		const char *config = (const char *)sqlite3_column_text(statement, 8);
+		row->config_text = config ? strdup(config) : NULL;
+		if (!row->config_text)
+			return -1;
+	}
 	row->has_checkpoint = sqlite3_column_type(statement, 3) != SQLITE_NULL;
 	row->checkpoint = sqlite3_column_int64(statement, 3);
 	row->has_progress = sqlite3_column_type(statement, 4) != SQLITE_NULL;
@@ -528,9 +604,9 @@ static int load_task(task_store *store, const char *name, task_row *row)
 	return result;
 }
 
-/* Binds the name (parameter 1) and brings the config text up to date with
- * a changed config; the text is then owned by the row. */
-static int bind_row_values(sqlite3_stmt *statement, task_row *row, const char **config_text)
+/* Writes a changed config: a new configs row for a task not stored yet
+ * (its id then goes in row->config_id), else over the task's row. 0, or -1. */
+static int save_config(task_store *store, task_row *row)
 {
 	if (row->config_changed || !row->config_text) {
 		char *text = row->config ? cJSON_PrintUnformatted(row->config) : NULL;
@@ -540,8 +616,18 @@ static int bind_row_values(sqlite3_stmt *statement, task_row *row, const char **
 		row->config_text = text;
 		row->config_changed = false;
 	}
-	*config_text = row->config_text;
-	sqlite3_bind_text(statement, 1, row->name, -1, SQLITE_STATIC);
+	sqlite3_stmt *statement = store_statement_get(store, row->config_id ? STMT_CONFIG_UPDATE
+									    : STMT_CONFIG_INSERT);
+	if (row->config_id) {
+		sqlite3_bind_int64(statement, 1, row->config_id);
+		sqlite3_bind_text(statement, 2, row->config_text, -1, SQLITE_STATIC);
+	} else {
+		sqlite3_bind_text(statement, 1, row->config_text, -1, SQLITE_STATIC);
+	}
+	if (run(statement) < 0 || sqlite3_changes(store->db) != 1)
+		return -1;
+	if (!row->config_id)
+		row->config_id = sqlite3_last_insert_rowid(store->db);
 	return 0;
 }
 
@@ -570,14 +656,15 @@ int store_insert_task(task_store *store, task_row *row)
 {
 	char identity[TASKNAME_IDENTITY_MAX + 1];
 	taskname_identity(&row->parsed, identity, sizeof identity);
-	sqlite3_stmt *statement = store_statement_get(store, STMT_TASK_INSERT);
-	const char *config_text;
-	if (bind_row_values(statement, row, &config_text) < 0)
+	row->config_id = 0; /* a new task: its config gets a row of its own */
+	if (save_config(store, row) < 0)
 		return -1;
+	sqlite3_stmt *statement = store_statement_get(store, STMT_TASK_INSERT);
+	sqlite3_bind_text(statement, 1, row->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(statement, 2, identity, -1, SQLITE_STATIC);
 	sqlite3_bind_text(statement, 3, row->parsed.type, -1, SQLITE_STATIC);
 	sqlite3_bind_text(statement, 4, task_state_name(row->state), -1, SQLITE_STATIC);
-	sqlite3_bind_text(statement, 5, config_text, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(statement, 5, row->config_id);
 	bind_optional_fields(statement, 6, row);
 	sqlite3_bind_int64(statement, 9, row->created_at);
 	sqlite3_bind_int64(statement, 10, row->updated_at);
@@ -602,14 +689,13 @@ static int save_task(task_store *store, const char *old_name, task_row *row)
 		if (run(statement) < 0 || sqlite3_changes(store->db) != 1)
 			return -1;
 	}
-	statement = store_statement_get(store, STMT_TASK_UPDATE);
-	const char *config_text;
-	if (bind_row_values(statement, row, &config_text) < 0)
+	if (row->config_changed && save_config(store, row) < 0)
 		return -1;
+	statement = store_statement_get(store, STMT_TASK_UPDATE);
+	sqlite3_bind_text(statement, 1, row->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(statement, 2, task_state_name(row->state), -1, SQLITE_STATIC);
-	sqlite3_bind_text(statement, 3, config_text, -1, SQLITE_STATIC);
-	bind_optional_fields(statement, 4, row);
-	sqlite3_bind_int64(statement, 7, row->updated_at);
+	bind_optional_fields(statement, 3, row);
+	sqlite3_bind_int64(statement, 6, row->updated_at);
 	return run(statement) == 0 && sqlite3_changes(store->db) == 1 ? 0 : -1;
 }
 
@@ -624,9 +710,9 @@ static int put_tombstone(task_store *store, const char *name, const char *reason
 	return run(statement);
 }
 
-static cJSON *row_to_json(task_row *row)
+static cJSON *row_to_json(task_store *store, task_row *row)
 {
-	const cJSON *config = task_row_config(row);
+	const cJSON *config = task_row_config(store, row);
 	if (!config)
 		return NULL;
 	cJSON *task = cJSON_CreateObject();
@@ -798,13 +884,17 @@ static int apply_decision(task_store *store, const store_request *request, task_
 		sqlite3_bind_text(statement, 1, row->name, -1, SQLITE_STATIC);
 		if (run(statement) < 0)
 			return -1;
+		statement = store_statement_get(store, STMT_CONFIG_DELETE);
+		sqlite3_bind_int64(statement, 1, row->config_id);
+		if (run(statement) < 0)
+			return -1;
 		return put_tombstone(store, row->name, "deleted", NULL, request->now_ms);
 	}
 	char old_name[TASKNAME_MAX + 1];
 	snprintf(old_name, sizeof old_name, "%s", row->name);
 	if (decision->needs_checkpoint) {
 		int64_t position;
-		const cJSON *config = task_row_config(row);
+		const cJSON *config = task_row_config(store, row);
 		if (!config)
 			return -1;
 		if (configmap_checkpoint(config, &position, why, sizeof why) < 0) {
@@ -828,7 +918,7 @@ static int apply_decision(task_store *store, const store_request *request, task_
 		row->has_progress = true;
 	}
 	if (request->op == OP_UPDATE) {
-		cJSON *config = task_row_config(row);
+		cJSON *config = task_row_config(store, row);
 		if (!config)
 			return -1;
 		row->config_changed = true;
@@ -1213,7 +1303,7 @@ static store_status get_work(task_store *store, void *arg)
 	int found = load_task(store, a->task_name, &row);
 	if (found <= 0)
 		return found == 0 ? STORE_NOT_FOUND : STORE_FAILED;
-	a->out = row_to_json(&row);
+	a->out = row_to_json(store, &row);
 	task_row_free(&row);
 	return a->out ? STORE_OK : STORE_FAILED;
 }
@@ -1237,7 +1327,8 @@ static store_status list_work(task_store *store, void *arg)
 	int rc;
 	while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
 		task_row row;
-		cJSON *task = row_from_statement(statement, &row) == 0 ? row_to_json(&row) : NULL;
+		cJSON *task =
+			row_from_statement(statement, &row) == 0 ? row_to_json(store, &row) : NULL;
 		task_row_free(&row);
 		if (!task) {
 			rc = SQLITE_CORRUPT;
@@ -1337,7 +1428,7 @@ static store_status create_locked(task_store *store, const cJSON *spec, int64_t 
 			  sqlite3_errmsg(store->db));
 		status = STORE_FAILED;
 	} else if (created) {
-		*created = row_to_json(&row);
+		*created = row_to_json(store, &row);
 		if (!*created)
 			status = STORE_FAILED;
 	}
@@ -1373,7 +1464,7 @@ static store_status fail_work(task_store *store, void *arg)
 				      ? STORE_OK
 				      : STORE_FAILED;
 	if (status == STORE_OK) {
-		a->out = row_to_json(&row);
+		a->out = row_to_json(store, &row);
 		if (!a->out)
 			status = STORE_FAILED;
 	}
@@ -1390,10 +1481,11 @@ store_status store_fail_task(task_store *store, const char *ns, const char *task
 
 static int wipe_locked(task_store *store, bool everything)
 {
-	static const store_statement tables[] = {STMT_WIPE_TASKS,      STMT_WIPE_SEQUENCES,
-						 STMT_WIPE_TOMBSTONES, STMT_WIPE_JOURNAL,
-						 STMT_WIPE_SNAPSHOTS,  STMT_WIPE_NAMESPACE};
-	size_t count = everything ? 6 : 4;
+	/* configs before tasks: their ids are found through the tasks */
+	static const store_statement tables[] = {
+		STMT_WIPE_CONFIGS, STMT_WIPE_TASKS,	STMT_WIPE_SEQUENCES, STMT_WIPE_TOMBSTONES,
+		STMT_WIPE_JOURNAL, STMT_WIPE_SNAPSHOTS, STMT_WIPE_NAMESPACE};
+	size_t count = everything ? 7 : 5;
 	for (size_t i = 0; i < count; i++)
 		if (run(store_statement_get(store, tables[i])) < 0)
 			return -1;
@@ -1531,15 +1623,24 @@ static store_status snapshot_restore_work(task_store *store, void *arg)
 	int exists = snapshot_exists(store, a->snapshot);
 	if (exists <= 0)
 		return exists == 0 ? STORE_NOT_FOUND : STORE_FAILED;
-	static const store_statement wipes[] = {STMT_WIPE_TASKS, STMT_WIPE_TOMBSTONES};
-	static const store_statement loads[] = {
-		STMT_SNAP_RESTORE_TASKS, STMT_SNAP_RESTORE_SEQUENCES, STMT_SNAP_RESTORE_TOMBSTONES};
-	for (size_t i = 0; i < 2; i++)
+	static const store_statement wipes[] = {STMT_WIPE_CONFIGS, STMT_WIPE_TASKS,
+						STMT_WIPE_TOMBSTONES};
+	static const store_statement loads[] = {STMT_SNAP_RESTORE_CONFIGS, STMT_SNAP_RESTORE_TASKS,
+						STMT_SNAP_RESTORE_SEQUENCES,
+						STMT_SNAP_RESTORE_TOMBSTONES};
+	for (size_t i = 0; i < 3; i++)
 		if (run(store_statement_get(store, wipes[i])) < 0)
 			return STORE_FAILED;
-	for (size_t i = 0; i < 3; i++) {
-		sqlite3_stmt *statement = store_statement_get(store, loads[i]);
+	sqlite3_stmt *statement = store_statement_get(store, STMT_CONFIG_MAX);
+	int64_t last_config =
+		sqlite3_step(statement) == SQLITE_ROW ? sqlite3_column_int64(statement, 0) : -1;
+	sqlite3_reset(statement);
+	if (last_config < 0)
+		return STORE_FAILED;
+	for (size_t i = 0; i < 4; i++) { /* ?2 is read by the first two */
+		statement = store_statement_get(store, loads[i]);
 		sqlite3_bind_text(statement, 1, a->snapshot, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(statement, 2, last_config);
 		if (run(statement) < 0)
 			return STORE_FAILED;
 	}

@@ -31,6 +31,11 @@ typedef enum {
 	STMT_TASK_COUNT,
 	STMT_TASK_COUNTS,
 	STMT_TASK_LIST,
+	STMT_CONFIG_GET,
+	STMT_CONFIG_INSERT,
+	STMT_CONFIG_UPDATE,
+	STMT_CONFIG_DELETE,
+	STMT_CONFIG_MAX,
 	STMT_SEQ_GET,
 	STMT_SEQ_PUT,
 	STMT_TOMB_GET,
@@ -42,12 +47,14 @@ typedef enum {
 	STMT_JOURNAL_LIST,
 	STMT_JOURNAL_COUNT,
 	STMT_SNAP_PUT,
+	STMT_SNAP_RESTORE_CONFIGS,
 	STMT_SNAP_RESTORE_TASKS,
 	STMT_SNAP_RESTORE_SEQUENCES,
 	STMT_SNAP_RESTORE_TOMBSTONES,
 	STMT_SNAP_EXISTS,
 	STMT_SNAP_LIST,
 	STMT_SNAP_DELETE,
+	STMT_WIPE_CONFIGS,
 	STMT_WIPE_TASKS,
 	STMT_WIPE_SEQUENCES,
 	STMT_WIPE_TOMBSTONES,
@@ -105,9 +112,11 @@ typedef struct {
 	char name[TASKNAME_MAX + 1];
 	taskname parsed;
 	task_state state;
-	/* The config is kept as the stored text and parsed only when an
-	 * operation reads or changes it (stop and resume never do). */
-	char *config_text; /* owned; NULL when `config` is the only form */
+	/* The config lives in its own row of `configs` (schema version 4) and
+	 * is read, then parsed, only when an operation reads or changes it
+	 * (stop and resume never do). */
+	int64_t config_id; /* its row in `configs`; 0 before the task is stored */
+	char *config_text; /* owned; NULL until read, or when `config` is the only form */
 	cJSON *config;	   /* owned; NULL until task_row_config parses it */
 	bool config_changed;
 	bool has_checkpoint;
@@ -121,9 +130,9 @@ typedef struct {
 
 void task_row_free(task_row *row);
 
-/* The row's config, parsed on first use; NULL when out of memory or when
- * the stored text is corrupt. */
-cJSON *task_row_config(task_row *row);
+/* The row's config, read and parsed on first use; NULL on a storage
+ * failure, when out of memory, or when the stored text is corrupt. */
+cJSON *task_row_config(task_store *store, task_row *row);
 
 /* Returns a prepared statement, reset, its bindings cleared, and the
  * current namespace bound to ?50 when the statement reads it. */

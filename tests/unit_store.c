@@ -322,6 +322,32 @@ static int64_t query_int(const char *path, const char *sql)
 	return value;
 }
 
+/* config[section][key] of a task as the control API shows it; "" when absent */
+static const char *config_value(fixture *f, const char *ns, const char *name, const char *section,
+				const char *key)
+{
+	static char value[256];
+	value[0] = '\0';
+	cJSON *task;
+	if (store_get_task(f->store, ns, name, 0, &task) != STORE_OK)
+		return value;
+	const char *found =
+		configmap_get(cJSON_GetObjectItemCaseSensitive(task, "config"), section, key);
+	snprintf(value, sizeof value, "%s", found ? found : "");
+	cJSON_Delete(task);
+	return value;
+}
+
+/* Every task has its config row and no config row is left without a task. */
+static void assert_configs_match_tasks(fixture *f)
+{
+	ck_assert_int_eq(query_int(f->path, "SELECT count(*) FROM configs"),
+			 query_int(f->path, "SELECT count(*) FROM tasks"));
+	ck_assert_int_eq(query_int(f->path, "SELECT count(*) FROM tasks"
+					    " WHERE config_id NOT IN (SELECT id FROM configs)"),
+			 0);
+}
+
 /* ids of the namespace's journal, oldest first, as "1,2,3" */
 static void journal_ids(fixture *f, const char *ns, char *out, size_t cap)
 {
@@ -409,8 +435,18 @@ static const char v1_database[] =
 	"INSERT INTO namespaces VALUES ('default', 1000), ('other', 1000);"
 	"INSERT INTO tasks VALUES ('default',"
 	" '10.0.0.1-9000:connector_v2:p_up-incr_trans-1-0:0000000003', 'p_up-incr_trans-1-0',"
-	" 'incr_trans', 'STOPPED', '{}', NULL, NULL, NULL, 1000, 1000);"
-	"INSERT INTO sequences VALUES ('default', 'p_up-incr_trans-1-0', 3);"
+	" 'incr_trans', 'STOPPED', '{\"sink\":{\"workerNum\":\"3\"}}', NULL, NULL, NULL,"
+	" 1000, 1000),"
+	" ('other', '10.0.0.2-9000:connector_v2:p_o-full_trans-1-0:0000000001',"
+	" 'p_o-full_trans-1-0', 'full_trans', 'RUNNING', '{\"source\":{\"fetchSize\":\"9\"}}',"
+	" NULL, 0.5, NULL, 1000, 1000);"
+	"INSERT INTO sequences VALUES ('default', 'p_up-incr_trans-1-0', 3),"
+	" ('other', 'p_o-full_trans-1-0', 1);"
+	/* a snapshot as version 1 saved it */
+	"INSERT INTO snapshots SELECT 'other', 'before', 1000, json_object('tasks',"
+	" (SELECT json_group_array(json_array(name, identity, type, state, config, checkpoint,"
+	" progress, last_error, created_at, updated_at)) FROM tasks WHERE ns = 'other'),"
+	" 'sequences', json_array(), 'tombstones', json_array());"
 	/* a chain as version 1 forwarded it: every old name at the current one */
 	"INSERT INTO tombstones VALUES"
 	" ('default', '10.0.0.1-9000:connector_v2:p_up-incr_trans-1-0:0000000001', 'migrated',"
@@ -438,7 +474,7 @@ START_TEST(version_1_database_is_upgraded_in_place)
 	char why[256] = "";
 	ck_assert_msg(store_open(&options, &f.store, &created, why, sizeof why) == 0, "%s", why);
 	ck_assert(!created);
-	ck_assert_int_eq(query_int(f.path, "PRAGMA user_version"), 3);
+	ck_assert_int_eq(query_int(f.path, "PRAGMA user_version"), 4);
 	ck_assert_int_eq(query_int(f.path, "SELECT count(*) FROM sqlite_schema WHERE type = 'index'"
 					   " AND name IN ('journal_task', 'tombstones_migrated_to',"
 					   " 'journal_time')"),
@@ -470,6 +506,83 @@ START_TEST(version_1_database_is_upgraded_in_place)
 	/* a namespace made after the upgrade has a journal of its own */
 	journal_ids(&f, "third", ids, sizeof ids);
 	ck_assert_str_eq(ids, "");
+	/* each config went to its own row (version 4) and stayed its task's */
+	static const char other[] = "10.0.0.2-9000:connector_v2:p_o-full_trans-1-0:0000000001";
+	ck_assert_str_eq(config_value(&f, NS, current, "sink", "workerNum"), "3");
+	ck_assert_str_eq(config_value(&f, "other", other, "source", "fetchSize"), "9");
+	ck_assert_int_eq(query_int(f.path, "SELECT count(*) FROM configs"), 2);
+	/* a snapshot saved by version 1 restores */
+	ck_assert_int_eq(store_snapshot_restore(f.store, "other", "before", 4000), STORE_OK);
+	ck_assert_str_eq(config_value(&f, "other", other, "source", "fetchSize"), "9");
+	ck_assert_int_eq(query_int(f.path, "SELECT count(*) FROM configs"), 2);
+	teardown(&f);
+}
+END_TEST
+
+/*
+ * Schema version 4 keeps each config in a row of `configs`: every way a task
+ * comes or goes (create, migrate, delete, reset, snapshot restore, namespace
+ * delete) brings its config row along, and an update changes only its own.
+ */
+START_TEST(configs_follow_their_tasks)
+{
+	fixture f;
+	setup(&f, 0);
+	assert_configs_match_tasks(&f);
+	ck_assert_int_gt(query_int(f.path, "SELECT count(*) FROM configs"), 0);
+	ck_assert_int_eq(store_snapshot_save(f.store, NS, "seeded", 1500), STORE_OK);
+	/* an update rewrites its task's config and no other */
+	char *other_before = task_text(&f, running_name);
+	cJSON *update = cJSON_Parse("{\"sink\":{\"workerNum\":\"42\"}}");
+	store_request request = {.op = OP_UPDATE,
+				 .task_name = stopped_name,
+				 .update = update,
+				 .now_ms = 2000,
+				 .params_json = "{}"};
+	store_outcome outcome;
+	store_execute(f.store, &request, &outcome);
+	ck_assert_int_eq(outcome.error, ERR_NONE);
+	store_outcome_free(&outcome);
+	cJSON_Delete(update);
+	ck_assert_str_eq(config_value(&f, NS, stopped_name, "sink", "workerNum"), "42");
+	char *other_after = task_text(&f, running_name);
+	ck_assert_str_eq(other_before, other_after);
+	free(other_before);
+	free(other_after);
+	/* a migrated task keeps its config under its new name */
+	ck_assert_int_eq(run_op(&f, OP_MIGRATE, stopped_name, 3000, &outcome), ERR_NONE);
+	char moved[sizeof outcome.result];
+	snprintf(moved, sizeof moved, "%s", outcome.result);
+	store_outcome_free(&outcome);
+	ck_assert_str_eq(config_value(&f, NS, moved, "sink", "workerNum"), "42");
+	assert_configs_match_tasks(&f);
+	/* a deleted task's config goes with it */
+	int64_t configs = query_int(f.path, "SELECT count(*) FROM configs");
+	ck_assert_int_eq(run_op(&f, OP_STOP, running_name, 4000, NULL), ERR_NONE);
+	ck_assert_int_eq(run_op(&f, OP_DELETE, running_name, 4100, NULL), ERR_NONE);
+	ck_assert_int_eq(query_int(f.path, "SELECT count(*) FROM configs"), configs - 1);
+	assert_configs_match_tasks(&f);
+	/* a restore puts back the configs of the snapshot, and only those */
+	ck_assert_int_eq(store_snapshot_restore(f.store, NS, "seeded", 5000), STORE_OK);
+	assert_configs_match_tasks(&f);
+	ck_assert_str_ne(config_value(&f, NS, stopped_name, "sink", "workerNum"), "42");
+	ck_assert_str_eq(state_of(&f, running_name), "RUNNING");
+	/* a second namespace; then a reset of the first, a delete of the second */
+	char why[256] = "";
+	char *text;
+	size_t len;
+	ck_assert_msg(fixtures_file_read("fixtures/default.json", &text, &len, why, sizeof why) ==
+			      0,
+		      "%s", why);
+	ck_assert_int_eq(store_reset(f.store, "second", text, len, 6000, why, sizeof why),
+			 STORE_OK);
+	free(text);
+	ck_assert_int_eq(query_int(f.path, "SELECT count(*) FROM configs"), 2 * configs);
+	ck_assert_int_eq(store_reset(f.store, NS, NULL, 0, 7000, why, sizeof why), STORE_OK);
+	assert_configs_match_tasks(&f);
+	ck_assert_int_eq(query_int(f.path, "SELECT count(*) FROM configs"), configs);
+	ck_assert_int_eq(store_namespace_delete(f.store, "second"), STORE_OK);
+	ck_assert_int_eq(query_int(f.path, "SELECT count(*) FROM configs"), 0);
 	teardown(&f);
 }
 END_TEST
@@ -602,6 +715,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, locked_database_is_a_retryable_internal_error);
 	tcase_add_test(tc, newer_schema_is_refused);
 	tcase_add_test(tc, version_1_database_is_upgraded_in_place);
+	tcase_add_test(tc, configs_follow_their_tasks);
 	tcase_add_test(tc, wal_stays_bounded_under_steady_commits);
 	tcase_add_test(tc, journal_bound_is_exact_for_readers);
 	suite_add_tcase(suite, tc);
