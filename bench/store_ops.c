@@ -1,12 +1,13 @@
 /*
  * store_ops.c — what one operation costs the store, without HTTP or threads.
  *
- *   build/bench/store_ops DB NAMES OPS BATCH [stop_resume|update]
+ *   build/bench/store_ops DB NAMES OPS BATCH [stop_resume|update|migrate]
  *
  * Copies nothing: DB must be a scratch copy (bench/.work's tasks-N.db). Runs
  * OPS operations cycling over the task names in NAMES (one per line, all
- * STOPPED at the start): stop/resume, or updates with a 1 KiB body like
- * bench/lua/update.lua's; BATCH of them per transaction, through the store's
+ * STOPPED at the start): stop/resume, updates with a 1 KiB body like
+ * bench/lua/update.lua's, or migrates (each task's chain followed, as
+ * bench/lua/migrate.lua does); BATCH of them per transaction, through the store's
  * own batch runner (store_run_batch_locked, as the group commit does), and
  * prints the thread CPU time and the wall time per operation.
  * Under `valgrind --tool=callgrind` the instruction count per operation is
@@ -33,12 +34,14 @@ static double seconds(clockid_t clock)
 int main(int argc, char **argv)
 {
 	if (argc != 5 && argc != 6) {
-		fprintf(stderr, "usage: %s DB NAMES OPS BATCH [stop_resume|update]\n", argv[0]);
+		fprintf(stderr, "usage: %s DB NAMES OPS BATCH [stop_resume|update|migrate]\n",
+			argv[0]);
 		return 2;
 	}
-	bool update = argc == 6 && strcmp(argv[5], "update") == 0;
-	if (argc == 6 && !update && strcmp(argv[5], "stop_resume") != 0) {
-		fprintf(stderr, "the operation is stop_resume or update\n");
+	const char *mode = argc == 6 ? argv[5] : "stop_resume";
+	bool update = strcmp(mode, "update") == 0, migrate = strcmp(mode, "migrate") == 0;
+	if (!update && !migrate && strcmp(mode, "stop_resume") != 0) {
+		fprintf(stderr, "the operation is stop_resume, update or migrate\n");
 		return 2;
 	}
 	long ops = atol(argv[3]), batch_size = atol(argv[4]);
@@ -97,15 +100,17 @@ int main(int argc, char **argv)
 	static store_outcome outcomes[256];
 	store_job *batch[256];
 	char params[256][NAME_CAP + 32];
+	size_t slots[256]; /* the name each job of the batch works on */
 	size_t cursor = 0;
 	long failed = 0;
 	double cpu0 = seconds(CLOCK_THREAD_CPUTIME_ID), wall0 = seconds(CLOCK_MONOTONIC);
 	for (long done = 0; done < ops; done += batch_size) {
 		for (long i = 0; i < batch_size; i++) {
-			size_t k = cursor++ % count;
+			size_t k = slots[i] = cursor++ % count;
 			snprintf(params[i], sizeof params[i], "{\"taskName\":\"%s\"}", names[k]);
 			requests[i] = (store_request){
 				.op = update	   ? OP_UPDATE
+				      : migrate	   ? OP_MIGRATE
 				      : running[k] ? OP_STOP
 						   : OP_RESUME,
 				.task_name = names[k],
@@ -114,7 +119,7 @@ int main(int argc, char **argv)
 				.client = "127.0.0.1",
 				.params_json = params[i],
 			};
-			if (!update)
+			if (!update && !migrate)
 				running[k] = !running[k];
 			jobs[i] = (store_job){.request = &requests[i], .outcome = &outcomes[i]};
 			store_judge(&jobs[i]);
@@ -125,14 +130,15 @@ int main(int argc, char **argv)
 		pthread_mutex_unlock(&store->lock);
 		for (long i = 0; i < batch_size; i++) {
 			failed += outcomes[i].error != ERR_NONE;
+			if (migrate && outcomes[i].error == ERR_NONE)
+				snprintf(names[slots[i]], NAME_CAP, "%s", outcomes[i].result);
 			store_outcome_free(&outcomes[i]);
 		}
 	}
 	double cpu = seconds(CLOCK_THREAD_CPUTIME_ID) - cpu0;
 	double wall = seconds(CLOCK_MONOTONIC) - wall0;
 	printf("store_ops %s batch=%ld ops=%ld cpu_us_per_op=%.2f wall_us_per_op=%.2f failed=%ld\n",
-	       update ? "update" : "stop_resume", batch_size, ops, cpu * 1e6 / (double)ops,
-	       wall * 1e6 / (double)ops, failed);
+	       mode, batch_size, ops, cpu * 1e6 / (double)ops, wall * 1e6 / (double)ops, failed);
 	store_close(store);
 	for (int n = 0; n < 16; n++)
 		cJSON_Delete(bodies[n]);

@@ -208,7 +208,10 @@ static const char *const statement_sql[STMT__COUNT] = {
 	 * random page to write), even when the value is the same */
 	[STMT_TASK_UPDATE] = "UPDATE tasks SET state = ?2, checkpoint = ?3, progress = ?4,"
 			     " last_error = ?5, updated_at = ?6 WHERE ns = ?50 AND name = ?1",
-	[STMT_TASK_RENAME] = "UPDATE tasks SET name = ?2 WHERE ns = ?50 AND name = ?1",
+	/* a migrate: the row moves to its new name (?7) in the same statement
+	 * that writes it, so it is found and rewritten once */
+	[STMT_TASK_MOVE] = "UPDATE tasks SET name = ?7, state = ?2, checkpoint = ?3, progress = ?4,"
+			   " last_error = ?5, updated_at = ?6 WHERE ns = ?50 AND name = ?1",
 	[STMT_TASK_DELETE] = "DELETE FROM tasks WHERE ns = ?50 AND name = ?1",
 	[STMT_TASK_BY_IDENTITY] = "SELECT name FROM tasks WHERE ns = ?50 AND identity = ?1",
 	[STMT_TASK_COUNT] = "SELECT count(*) FROM tasks WHERE ns = ?50",
@@ -681,21 +684,17 @@ int store_insert_task(task_store *store, task_row *row)
 /* Writes `row` over the task named `old_name` (renamed when they differ). */
 static int save_task(task_store *store, const char *old_name, task_row *row)
 {
-	sqlite3_stmt *statement;
-	if (strcmp(old_name, row->name) != 0) {
-		statement = store_statement_get(store, STMT_TASK_RENAME);
-		sqlite3_bind_text(statement, 1, old_name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(statement, 2, row->name, -1, SQLITE_STATIC);
-		if (run(statement) < 0 || sqlite3_changes(store->db) != 1)
-			return -1;
-	}
 	if (row->config_changed && save_config(store, row) < 0)
 		return -1;
-	statement = store_statement_get(store, STMT_TASK_UPDATE);
-	sqlite3_bind_text(statement, 1, row->name, -1, SQLITE_STATIC);
+	bool moved = strcmp(old_name, row->name) != 0;
+	sqlite3_stmt *statement =
+		store_statement_get(store, moved ? STMT_TASK_MOVE : STMT_TASK_UPDATE);
+	sqlite3_bind_text(statement, 1, old_name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(statement, 2, task_state_name(row->state), -1, SQLITE_STATIC);
 	bind_optional_fields(statement, 3, row);
 	sqlite3_bind_int64(statement, 6, row->updated_at);
+	if (moved)
+		sqlite3_bind_text(statement, 7, row->name, -1, SQLITE_STATIC);
 	return run(statement) == 0 && sqlite3_changes(store->db) == 1 ? 0 : -1;
 }
 
