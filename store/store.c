@@ -26,7 +26,7 @@ enum { SCHEMA_VERSION = 4 };
 /*
  * Every table but snapshots' payload is keyed by namespace first: a
  * namespace is an isolated set of tasks, sequences, tombstones and journal.
- * Every statement reads its namespace from the parameter ?50, which
+ * Every statement reads its namespace from the parameter ?16, which
  * store_statement_get binds from `store->ns` (set under the lock by
  * use_namespace), so that no statement can forget it.
  */
@@ -178,7 +178,7 @@ static const char *const schema_steps[SCHEMA_VERSION] = {schema_v1, schema_v2, s
 #define TASK_COLUMNS                                                                               \
 	"name, state, config_id, checkpoint, progress, last_error, created_at, updated_at"
 /* The namespace's range of journal ids (schema version 3) */
-#define JOURNAL_BASE "(SELECT journal_base FROM namespaces WHERE name = ?50)"
+#define JOURNAL_BASE "(SELECT journal_base FROM namespaces WHERE name = ?16)"
 #define JOURNAL_SPAN "1099511627776" /* 2^40 ids per namespace */
 #define IN_NAMESPACE " id > " JOURNAL_BASE " AND id < " JOURNAL_BASE " + " JOURNAL_SPAN
 #define JOURNAL_FILTER                                                                             \
@@ -190,62 +190,62 @@ static const char *const statement_sql[STMT__COUNT] = {
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
 	[STMT_COMMIT] = "COMMIT",
 	[STMT_ROLLBACK] = "ROLLBACK",
-	[STMT_NS_GET] = "SELECT created_at FROM namespaces WHERE name = ?50",
+	[STMT_NS_GET] = "SELECT created_at FROM namespaces WHERE name = ?16",
 	[STMT_NS_INSERT] = "INSERT INTO namespaces (name, created_at, journal_base)"
-			   " SELECT ?50, ?1, coalesce(max(journal_base), 0) + " JOURNAL_SPAN
+			   " SELECT ?16, ?1, coalesce(max(journal_base), 0) + " JOURNAL_SPAN
 			   " FROM namespaces",
 	[STMT_NS_LIST] = "SELECT n.name, n.created_at,"
 			 " (SELECT count(*) FROM tasks t WHERE t.ns = n.name),"
 			 " (SELECT count(*) FROM snapshots s WHERE s.ns = n.name)"
-			 " FROM namespaces n WHERE ?50 IS NOT NULL ORDER BY n.name",
-	[STMT_TASK_GET] = "SELECT " TASK_COLUMNS " FROM tasks WHERE ns = ?50 AND name = ?1",
+			 " FROM namespaces n WHERE ?16 IS NOT NULL ORDER BY n.name",
+	[STMT_TASK_GET] = "SELECT " TASK_COLUMNS " FROM tasks WHERE ns = ?16 AND name = ?1",
 	[STMT_TASK_INSERT] =
 		"INSERT INTO tasks (ns, name, identity, type, state, config_id, checkpoint,"
 		" progress, last_error, created_at, updated_at)"
-		" VALUES (?50, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+		" VALUES (?16, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	/* `name` is not SET here: a SET of a primary-key column makes SQLite
 	 * delete and reinsert the row and its entry in every index (each a
 	 * random page to write), even when the value is the same */
 	[STMT_TASK_UPDATE] = "UPDATE tasks SET state = ?2, checkpoint = ?3, progress = ?4,"
-			     " last_error = ?5, updated_at = ?6 WHERE ns = ?50 AND name = ?1",
+			     " last_error = ?5, updated_at = ?6 WHERE ns = ?16 AND name = ?1",
 	/* a migrate: the row moves to its new name (?7) in the same statement
 	 * that writes it, so it is found and rewritten once */
 	[STMT_TASK_MOVE] = "UPDATE tasks SET name = ?7, state = ?2, checkpoint = ?3, progress = ?4,"
-			   " last_error = ?5, updated_at = ?6 WHERE ns = ?50 AND name = ?1",
-	[STMT_TASK_DELETE] = "DELETE FROM tasks WHERE ns = ?50 AND name = ?1",
-	[STMT_TASK_BY_IDENTITY] = "SELECT name FROM tasks WHERE ns = ?50 AND identity = ?1",
-	[STMT_TASK_COUNT] = "SELECT count(*) FROM tasks WHERE ns = ?50",
-	[STMT_TASK_COUNTS] = "SELECT state, type, count(*) FROM tasks WHERE ns = ?50"
+			   " last_error = ?5, updated_at = ?6 WHERE ns = ?16 AND name = ?1",
+	[STMT_TASK_DELETE] = "DELETE FROM tasks WHERE ns = ?16 AND name = ?1",
+	[STMT_TASK_BY_IDENTITY] = "SELECT name FROM tasks WHERE ns = ?16 AND identity = ?1",
+	[STMT_TASK_COUNT] = "SELECT count(*) FROM tasks WHERE ns = ?16",
+	[STMT_TASK_COUNTS] = "SELECT state, type, count(*) FROM tasks WHERE ns = ?16"
 			     " GROUP BY state, type",
 	/* the config comes along (column 8): every listed task shows it */
 	[STMT_TASK_LIST] =
 		"SELECT " TASK_COLUMNS ", (SELECT body FROM configs WHERE id = config_id)"
-		" FROM tasks WHERE ns = ?50 AND (?1 IS NULL OR state = ?1)"
+		" FROM tasks WHERE ns = ?16 AND (?1 IS NULL OR state = ?1)"
 		" AND (?2 IS NULL OR type = ?2) ORDER BY name",
 	/* configs are reached only through their task's config_id, which the
-	 * caller read in the namespace: no ?50 here */
+	 * caller read in the namespace: no ?16 here */
 	[STMT_CONFIG_GET] = "SELECT body FROM configs WHERE id = ?1",
 	[STMT_CONFIG_INSERT] = "INSERT INTO configs (body) VALUES (?1)",
 	[STMT_CONFIG_UPDATE] = "UPDATE configs SET body = ?2 WHERE id = ?1",
 	[STMT_CONFIG_DELETE] = "DELETE FROM configs WHERE id = ?1",
 	[STMT_CONFIG_MAX] = "SELECT coalesce(max(id), 0) FROM configs",
-	[STMT_SEQ_GET] = "SELECT max_seq FROM sequences WHERE ns = ?50 AND identity = ?1",
-	[STMT_SEQ_PUT] = "INSERT INTO sequences (ns, identity, max_seq) VALUES (?50, ?1, ?2)"
+	[STMT_SEQ_GET] = "SELECT max_seq FROM sequences WHERE ns = ?16 AND identity = ?1",
+	[STMT_SEQ_PUT] = "INSERT INTO sequences (ns, identity, max_seq) VALUES (?16, ?1, ?2)"
 			 " ON CONFLICT (ns, identity) DO UPDATE"
 			 " SET max_seq = max(max_seq, excluded.max_seq)",
 	/* the name's tombstone, and where its chain of migrations ends: SEQs
 	 * only grow along a chain, so it has no cycle */
 	[STMT_TOMB_GET] = "WITH RECURSIVE chain(name, depth) AS ("
 			  " SELECT migrated_to, 1 FROM tombstones"
-			  " WHERE ns = ?50 AND name = ?1 AND reason = 'migrated'"
+			  " WHERE ns = ?16 AND name = ?1 AND reason = 'migrated'"
 			  " UNION ALL SELECT t.migrated_to, c.depth + 1 FROM chain c"
-			  " JOIN tombstones t ON t.ns = ?50 AND t.name = c.name"
+			  " JOIN tombstones t ON t.ns = ?16 AND t.name = c.name"
 			  " WHERE t.reason = 'migrated' AND t.migrated_to IS NOT NULL)"
 			  " SELECT reason, (SELECT name FROM chain ORDER BY depth DESC LIMIT 1)"
-			  " FROM tombstones WHERE ns = ?50 AND name = ?1",
+			  " FROM tombstones WHERE ns = ?16 AND name = ?1",
 	[STMT_TOMB_PUT] = "INSERT OR REPLACE INTO tombstones (ns, name, reason, migrated_to, at)"
-			  " VALUES (?50, ?1, ?2, ?3, ?4)",
-	[STMT_TOMB_CLEAR] = "DELETE FROM tombstones WHERE ns = ?50 AND name = ?1",
+			  " VALUES (?16, ?1, ?2, ?3, ?4)",
+	[STMT_TOMB_CLEAR] = "DELETE FROM tombstones WHERE ns = ?16 AND name = ?1",
 	/* VALUES, not INSERT ... SELECT: an INSERT that selects from its own
 	 * table goes through a temporary table (half of a stop/resume's
 	 * instructions, in callgrind). A missing namespace gives id 0, which
@@ -256,7 +256,7 @@ static const char *const statement_sql[STMT__COUNT] = {
 		" http_status, is_success, err_code, from_state, to_state, new_task_name,"
 		" injected) VALUES (coalesce((SELECT coalesce((SELECT max(j.id) FROM journal j"
 		" WHERE j.id > n.journal_base AND j.id < n.journal_base + " JOURNAL_SPAN "),"
-		" n.journal_base) + 1 FROM namespaces n WHERE n.name = ?50), 0),"
+		" n.journal_base) + 1 FROM namespaces n WHERE n.name = ?16), 0),"
 		" ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
 	/* The oldest entries up to the first one still within the retention.
 	 * One lower and one upper bound on id each, in these two: given two
@@ -280,49 +280,49 @@ static const char *const statement_sql[STMT__COUNT] = {
 	[STMT_JOURNAL_COUNT] = "SELECT count(*) FROM journal WHERE" JOURNAL_FILTER,
 	[STMT_SNAP_PUT] =
 		"INSERT OR REPLACE INTO snapshots (ns, name, created_at, data)"
-		" SELECT ?50, ?1, ?2, json_object("
+		" SELECT ?16, ?1, ?2, json_object("
 		"'tasks', (SELECT json_group_array(json_array(name, identity, type, state,"
 		" (SELECT body FROM configs WHERE id = config_id), checkpoint, progress,"
-		" last_error, created_at, updated_at)) FROM tasks WHERE ns = ?50),"
+		" last_error, created_at, updated_at)) FROM tasks WHERE ns = ?16),"
 		"'sequences', (SELECT json_group_array(json_array(identity, max_seq))"
-		" FROM sequences WHERE ns = ?50),"
+		" FROM sequences WHERE ns = ?16),"
 		"'tombstones', (SELECT json_group_array(json_array(name, reason, migrated_to,"
-		" at)) FROM tombstones WHERE ns = ?50))",
+		" at)) FROM tombstones WHERE ns = ?16))",
 	/* A snapshot holds each task with its config (the format of every
 	 * version). The configs of the snapshot's task number k take the ids
 	 * ?2 + k + 1, past every id in use (?2, from STMT_CONFIG_MAX). */
 	[STMT_SNAP_RESTORE_CONFIGS] =
 		"INSERT INTO configs (id, body) SELECT ?2 + key + 1, value->>4"
-		" FROM snapshots, json_each(data, '$.tasks') WHERE ns = ?50 AND name = ?1",
+		" FROM snapshots, json_each(data, '$.tasks') WHERE ns = ?16 AND name = ?1",
 	[STMT_SNAP_RESTORE_TASKS] =
 		"INSERT INTO tasks (ns, name, identity, type, state, config_id, checkpoint,"
-		" progress, last_error, created_at, updated_at) SELECT ?50, value->>0, value->>1,"
+		" progress, last_error, created_at, updated_at) SELECT ?16, value->>0, value->>1,"
 		" value->>2, value->>3, ?2 + key + 1, value->>5, value->>6, value->>7, value->>8,"
-		" value->>9 FROM snapshots, json_each(data, '$.tasks') WHERE ns = ?50 AND name = "
+		" value->>9 FROM snapshots, json_each(data, '$.tasks') WHERE ns = ?16 AND name = "
 		"?1",
 	/* sequences only grow: a SEQ issued after the snapshot is never issued
 	 * again after a restore (CONTRACT: never reused) */
 	[STMT_SNAP_RESTORE_SEQUENCES] =
-		"INSERT INTO sequences (ns, identity, max_seq) SELECT ?50, value->>0, value->>1"
-		" FROM snapshots, json_each(data, '$.sequences') WHERE ns = ?50 AND name = ?1"
+		"INSERT INTO sequences (ns, identity, max_seq) SELECT ?16, value->>0, value->>1"
+		" FROM snapshots, json_each(data, '$.sequences') WHERE ns = ?16 AND name = ?1"
 		" ON CONFLICT (ns, identity) DO UPDATE"
 		" SET max_seq = max(max_seq, excluded.max_seq)",
 	[STMT_SNAP_RESTORE_TOMBSTONES] =
 		"INSERT INTO tombstones (ns, name, reason, migrated_to, at)"
-		" SELECT ?50, value->>0, value->>1, value->>2, value->>3"
-		" FROM snapshots, json_each(data, '$.tombstones') WHERE ns = ?50 AND name = ?1",
-	[STMT_SNAP_EXISTS] = "SELECT 1 FROM snapshots WHERE ns = ?50 AND name = ?1",
+		" SELECT ?16, value->>0, value->>1, value->>2, value->>3"
+		" FROM snapshots, json_each(data, '$.tombstones') WHERE ns = ?16 AND name = ?1",
+	[STMT_SNAP_EXISTS] = "SELECT 1 FROM snapshots WHERE ns = ?16 AND name = ?1",
 	[STMT_SNAP_LIST] = "SELECT name, created_at, json_array_length(data, '$.tasks')"
-			   " FROM snapshots WHERE ns = ?50 ORDER BY name",
-	[STMT_SNAP_DELETE] = "DELETE FROM snapshots WHERE ns = ?50 AND name = ?1",
+			   " FROM snapshots WHERE ns = ?16 ORDER BY name",
+	[STMT_SNAP_DELETE] = "DELETE FROM snapshots WHERE ns = ?16 AND name = ?1",
 	[STMT_WIPE_CONFIGS] =
-		"DELETE FROM configs WHERE id IN (SELECT config_id FROM tasks WHERE ns = ?50)",
-	[STMT_WIPE_TASKS] = "DELETE FROM tasks WHERE ns = ?50",
-	[STMT_WIPE_SEQUENCES] = "DELETE FROM sequences WHERE ns = ?50",
-	[STMT_WIPE_TOMBSTONES] = "DELETE FROM tombstones WHERE ns = ?50",
+		"DELETE FROM configs WHERE id IN (SELECT config_id FROM tasks WHERE ns = ?16)",
+	[STMT_WIPE_TASKS] = "DELETE FROM tasks WHERE ns = ?16",
+	[STMT_WIPE_SEQUENCES] = "DELETE FROM sequences WHERE ns = ?16",
+	[STMT_WIPE_TOMBSTONES] = "DELETE FROM tombstones WHERE ns = ?16",
 	[STMT_WIPE_JOURNAL] = "DELETE FROM journal WHERE" IN_NAMESPACE,
-	[STMT_WIPE_SNAPSHOTS] = "DELETE FROM snapshots WHERE ns = ?50",
-	[STMT_WIPE_NAMESPACE] = "DELETE FROM namespaces WHERE name = ?50",
+	[STMT_WIPE_SNAPSHOTS] = "DELETE FROM snapshots WHERE ns = ?16",
+	[STMT_WIPE_NAMESPACE] = "DELETE FROM namespaces WHERE name = ?16",
 };
 
 sqlite3_stmt *store_statement_get(task_store *store, store_statement which)
@@ -488,6 +488,18 @@ int store_open(const store_options *options, task_store **out, bool *created, ch
 				       &s->statements[i], NULL) != SQLITE_OK) {
 			text_fail(why, why_cap, "cannot prepare statement %d: %s", i,
 				  sqlite3_errmsg(s->db));
+			goto fail;
+		}
+		/* a statement's own parameters must stay below the namespace's */
+		int parameters = sqlite3_bind_parameter_count(s->statements[i]);
+		const char *last = sqlite3_bind_parameter_name(s->statements[i], parameters);
+		char namespace_name[16];
+		snprintf(namespace_name, sizeof namespace_name, "?%d", NAMESPACE_PARAMETER);
+		if (parameters > NAMESPACE_PARAMETER ||
+		    (parameters == NAMESPACE_PARAMETER &&
+		     (!last || strcmp(last, namespace_name) != 0))) {
+			text_fail(why, why_cap, "statement %d has parameters past ?%d", i,
+				  NAMESPACE_PARAMETER);
 			goto fail;
 		}
 	}
@@ -1552,7 +1564,7 @@ store_status store_namespaces(task_store *store, cJSON **out)
 	if (!*out)
 		return STORE_FAILED;
 	pthread_mutex_lock(&store->lock);
-	use_namespace(store, STORE_DEFAULT_NAMESPACE); /* ?50 only guards the statement */
+	use_namespace(store, STORE_DEFAULT_NAMESPACE); /* ?16 only guards the statement */
 	sqlite3_stmt *statement = store_statement_get(store, STMT_NS_LIST);
 	int rc;
 	while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {

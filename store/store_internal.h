@@ -64,8 +64,11 @@ typedef enum {
 	STMT__COUNT
 } store_statement;
 
-/* The SQL parameter every statement reads its namespace from. */
-enum { NAMESPACE_PARAMETER = 50 };
+/* The SQL parameter every statement reads its namespace from: past every
+ * statement's own (?1 to ?13; store_open refuses a statement with more).
+ * Not higher: sqlite3_clear_bindings, on every use of a statement, clears
+ * every slot up to it (at ?50, 4,000 instructions of each stop/resume). */
+enum { NAMESPACE_PARAMETER = 16 };
 
 struct task_store {
 	sqlite3 *db;
@@ -135,7 +138,7 @@ void task_row_free(task_row *row);
 cJSON *task_row_config(task_store *store, task_row *row);
 
 /* Returns a prepared statement, reset, its bindings cleared, and the
- * current namespace bound to ?50 when the statement reads it. */
+ * current namespace bound to ?16 when the statement reads it. */
 sqlite3_stmt *store_statement_get(task_store *store, store_statement which);
 
 /* Makes `ns` the namespace of the statements that follow (lock held). */
