@@ -37,14 +37,33 @@ char *envelope_success(const char *result)
 	memcpy(out, head, sizeof head - 1);
 	out += sizeof head - 1;
 	for (const unsigned char *in = (const unsigned char *)result; *in; in++) {
-		static const char short_escape[32] = {
-			['\b'] = 'b', ['\f'] = 'f', ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't'};
-		if (*in == '"' || *in == '\\') {
+		char escape = 0;
+		switch (*in) {
+		case '"':
+		case '\\':
+			escape = (char)*in;
+			break;
+		case '\b':
+			escape = 'b';
+			break;
+		case '\f':
+			escape = 'f';
+			break;
+		case '\n':
+			escape = 'n';
+			break;
+		case '\r':
+			escape = 'r';
+			break;
+		case '\t':
+			escape = 't';
+			break;
+		default:
+			break;
+		}
+		if (escape) {
 			*out++ = '\\';
-			*out++ = (char)*in;
-		} else if (*in < 32 && short_escape[*in]) {
-			*out++ = '\\';
-			*out++ = short_escape[*in];
+			*out++ = escape;
 		} else if (*in < 32) {
 			out += sprintf(out, "\\u%04x", *in); /* cJSON's lower-case hex */
 		} else {
