@@ -298,8 +298,8 @@ static const char *const statement_sql[STMT__COUNT] = {
 		"INSERT INTO tasks (ns, name, identity, type, state, config_id, checkpoint,"
 		" progress, last_error, created_at, updated_at) SELECT ?16, value->>0, value->>1,"
 		" value->>2, value->>3, ?2 + key + 1, value->>5, value->>6, value->>7, value->>8,"
-		" value->>9 FROM snapshots, json_each(data, '$.tasks') WHERE ns = ?16 AND name = "
-		"?1",
+		" value->>9 FROM snapshots, json_each(data, '$.tasks')"
+		" WHERE ns = ?16 AND name = ?1",
 	/* sequences only grow: a SEQ issued after the snapshot is never issued
 	 * again after a restore (CONTRACT: never reused) */
 	[STMT_SNAP_RESTORE_SEQUENCES] =
