@@ -38,7 +38,8 @@ static void open_at(fixture *f, int64_t retention_ms, bool expect_created)
 	ck_assert(created == expect_created);
 }
 
-static void seed(fixture *f)
+/* Loads fixtures/default.json into namespace `ns`, replacing what it held. */
+static void seed(fixture *f, const char *ns)
 {
 	char *text;
 	size_t len;
@@ -46,7 +47,7 @@ static void seed(fixture *f)
 	ck_assert_msg(fixtures_file_read("fixtures/default.json", &text, &len, why, sizeof why) ==
 			      0,
 		      "%s", why);
-	ck_assert_msg(store_reset(f->store, NS, text, len, 1000, why, sizeof why) == STORE_OK, "%s",
+	ck_assert_msg(store_reset(f->store, ns, text, len, 1000, why, sizeof why) == STORE_OK, "%s",
 		      why);
 	free(text);
 }
@@ -56,7 +57,7 @@ static void setup(fixture *f, int64_t retention_ms)
 	test_temp_dir(f->dir, sizeof f->dir);
 	snprintf(f->path, sizeof f->path, "%s/store.db", f->dir);
 	open_at(f, retention_ms, true);
-	seed(f);
+	seed(f, NS);
 }
 
 static void teardown(fixture *f)
@@ -67,12 +68,12 @@ static void teardown(fixture *f)
 	ck_assert_int_eq(system(command), 0);
 }
 
-/* Runs one operation at time `now`; returns its error code. */
-static error_code run_op(fixture *f, rules_op op, const char *name, int64_t now,
-			 store_outcome *keep)
+/* Runs `request` (as client "test", parameters {}); returns its error code,
+ * and the outcome in `keep` when given (the caller frees it). */
+static error_code run_request(fixture *f, store_request request, store_outcome *keep)
 {
-	store_request request = {
-		.op = op, .task_name = name, .now_ms = now, .client = "test", .params_json = "{}"};
+	request.client = "test";
+	request.params_json = "{}";
 	store_outcome outcome;
 	store_execute(f->store, &request, &outcome);
 	error_code error = outcome.error;
@@ -80,6 +81,31 @@ static error_code run_op(fixture *f, rules_op op, const char *name, int64_t now,
 		*keep = outcome;
 	else
 		store_outcome_free(&outcome);
+	return error;
+}
+
+/* Runs one operation at time `now`; returns its error code. */
+static error_code run_op(fixture *f, rules_op op, const char *name, int64_t now,
+			 store_outcome *keep)
+{
+	return run_request(f, (store_request){.op = op, .task_name = name, .now_ms = now}, keep);
+}
+
+/* Updates task `name` at time `now` with the config map `update_json` and
+ * the deleteParams `deletes` (may be NULL); returns the error code. */
+static error_code run_update(fixture *f, const char *name, const char *update_json,
+			     const cJSON *deletes, int64_t now, store_outcome *keep)
+{
+	cJSON *update = cJSON_Parse(update_json);
+	ck_assert_ptr_nonnull(update);
+	error_code error = run_request(f,
+				       (store_request){.op = OP_UPDATE,
+						       .task_name = name,
+						       .deletes = deletes,
+						       .update = update,
+						       .now_ms = now},
+				       keep);
+	cJSON_Delete(update);
 	return error;
 }
 
@@ -132,18 +158,12 @@ START_TEST(refused_operation_changes_nothing_but_the_journal)
 	fixture f;
 	setup(&f, 0);
 	char *before = task_text(&f, running_name);
-	cJSON *update = cJSON_Parse("{\"sink\":{\"workerNum\":\"99\"}}");
-	store_request request = {.op = OP_UPDATE,
-				 .task_name = running_name,
-				 .update = update,
-				 .now_ms = 5000,
-				 .params_json = "{}"};
 	store_outcome outcome;
-	store_execute(f.store, &request, &outcome);
-	ck_assert_int_eq(outcome.error, ERR_ILLEGAL_STATE);
+	ck_assert_int_eq(run_update(&f, running_name, "{\"sink\":{\"workerNum\":\"99\"}}", NULL,
+				    5000, &outcome),
+			 ERR_ILLEGAL_STATE);
 	ck_assert_ptr_nonnull(outcome.extra);
 	store_outcome_free(&outcome);
-	cJSON_Delete(update);
 	char *after = task_text(&f, running_name);
 	ck_assert_str_eq(before, after);
 	ck_assert_int_eq(journal_count(&f, running_name), 1);
@@ -162,19 +182,10 @@ START_TEST(changes_survive_close_and_reopen)
 	const char *values[] = {"sink.enableDdl"};
 	char why[256];
 	ck_assert_int_eq(configmap_parse_deletes(values, 1, &deletes, why, sizeof why), 0);
-	cJSON *update = cJSON_Parse("{\"sink\":{\"workerNum\":\"7\"}}");
-	store_request request = {.op = OP_UPDATE,
-				 .task_name = running_name,
-				 .deletes = deletes,
-				 .update = update,
-				 .now_ms = 3000,
-				 .params_json = "{}"};
-	store_outcome outcome;
-	store_execute(f.store, &request, &outcome);
-	ck_assert_int_eq(outcome.error, ERR_NONE);
-	store_outcome_free(&outcome);
+	ck_assert_int_eq(run_update(&f, running_name, "{\"sink\":{\"workerNum\":\"7\"}}", deletes,
+				    3000, NULL),
+			 ERR_NONE);
 	cJSON_Delete(deletes);
-	cJSON_Delete(update);
 	char *before = task_text(&f, running_name);
 	store_close(f.store);
 	open_at(&f, 0, false);
@@ -285,7 +296,7 @@ START_TEST(wal_stays_bounded_under_steady_commits)
 	bool created;
 	char why[512] = "";
 	ck_assert_msg(store_open(&options, &f.store, &created, why, sizeof why) == 0, "%s", why);
-	seed(&f);
+	seed(&f, NS);
 	char wal[sizeof f.path + 8];
 	snprintf(wal, sizeof wal, "%s-wal", f.path);
 	long long largest = 0;
@@ -380,7 +391,7 @@ START_TEST(journal_bound_is_exact_for_readers)
 	bool created;
 	char why[512] = "";
 	ck_assert_msg(store_open(&options, &f.store, &created, why, sizeof why) == 0, "%s", why);
-	seed(&f);
+	seed(&f, NS);
 	int64_t largest = 0;
 	for (int i = 0; i < 700; i++) {
 		ck_assert_int_eq(
@@ -533,23 +544,16 @@ START_TEST(configs_follow_their_tasks)
 	ck_assert_int_eq(store_snapshot_save(f.store, NS, "seeded", 1500), STORE_OK);
 	/* an update rewrites its task's config and no other */
 	char *other_before = task_text(&f, running_name);
-	cJSON *update = cJSON_Parse("{\"sink\":{\"workerNum\":\"42\"}}");
-	store_request request = {.op = OP_UPDATE,
-				 .task_name = stopped_name,
-				 .update = update,
-				 .now_ms = 2000,
-				 .params_json = "{}"};
-	store_outcome outcome;
-	store_execute(f.store, &request, &outcome);
-	ck_assert_int_eq(outcome.error, ERR_NONE);
-	store_outcome_free(&outcome);
-	cJSON_Delete(update);
+	ck_assert_int_eq(
+		run_update(&f, stopped_name, "{\"sink\":{\"workerNum\":\"42\"}}", NULL, 2000, NULL),
+		ERR_NONE);
 	ck_assert_str_eq(config_value(&f, NS, stopped_name, "sink", "workerNum"), "42");
 	char *other_after = task_text(&f, running_name);
 	ck_assert_str_eq(other_before, other_after);
 	free(other_before);
 	free(other_after);
 	/* a migrated task keeps its config under its new name */
+	store_outcome outcome;
 	ck_assert_int_eq(run_op(&f, OP_MIGRATE, stopped_name, 3000, &outcome), ERR_NONE);
 	char moved[sizeof outcome.result];
 	snprintf(moved, sizeof moved, "%s", outcome.result);
@@ -568,16 +572,9 @@ START_TEST(configs_follow_their_tasks)
 	ck_assert_str_ne(config_value(&f, NS, stopped_name, "sink", "workerNum"), "42");
 	ck_assert_str_eq(state_of(&f, running_name), "RUNNING");
 	/* a second namespace; then a reset of the first, a delete of the second */
-	char why[256] = "";
-	char *text;
-	size_t len;
-	ck_assert_msg(fixtures_file_read("fixtures/default.json", &text, &len, why, sizeof why) ==
-			      0,
-		      "%s", why);
-	ck_assert_int_eq(store_reset(f.store, "second", text, len, 6000, why, sizeof why),
-			 STORE_OK);
-	free(text);
+	seed(&f, "second");
 	ck_assert_int_eq(query_int(f.path, "SELECT count(*) FROM configs"), 2 * configs);
+	char why[256] = "";
 	ck_assert_int_eq(store_reset(f.store, NS, NULL, 0, 7000, why, sizeof why), STORE_OK);
 	assert_configs_match_tasks(&f);
 	ck_assert_int_eq(query_int(f.path, "SELECT count(*) FROM configs"), configs);
