@@ -483,6 +483,8 @@ int store_open(const store_options *options, task_store **out, bool *created, ch
 	}
 	if (migrate_schema(s->db, created, why, why_cap) < 0)
 		goto fail;
+	char namespace_name[16];
+	snprintf(namespace_name, sizeof namespace_name, "?%d", NAMESPACE_PARAMETER);
 	for (int i = 0; i < STMT__COUNT; i++) {
 		if (sqlite3_prepare_v3(s->db, statement_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
 				       &s->statements[i], NULL) != SQLITE_OK) {
@@ -493,8 +495,6 @@ int store_open(const store_options *options, task_store **out, bool *created, ch
 		/* a statement's own parameters must stay below the namespace's */
 		int parameters = sqlite3_bind_parameter_count(s->statements[i]);
 		const char *last = sqlite3_bind_parameter_name(s->statements[i], parameters);
-		char namespace_name[16];
-		snprintf(namespace_name, sizeof namespace_name, "?%d", NAMESPACE_PARAMETER);
 		if (parameters > NAMESPACE_PARAMETER ||
 		    (parameters == NAMESPACE_PARAMETER &&
 		     (!last || strcmp(last, namespace_name) != 0))) {
