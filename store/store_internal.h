@@ -9,7 +9,6 @@
 #define CONNECTOR_MOCK_STORE_INTERNAL_H
 
 #include <pthread.h>
-#include <semaphore.h>
 #include <stdatomic.h>
 #include <sqlite3.h>
 
@@ -87,8 +86,7 @@ typedef struct store_job store_job;
 struct store_job {
 	const store_request *request;
 	store_outcome *outcome; /* the caller's */
-	sem_t lead;		/* posted when it is to lead the next batch */
-	atomic_bool finished;	/* set by the leader after its batch committed */
+	atomic_bool finished;	/* set by the writer after its batch committed */
 	unsigned ticket;	/* the batch that takes it (writer.c) */
 	store_job *next;
 };
