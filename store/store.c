@@ -386,7 +386,14 @@ static void bind_text_or_null(sqlite3_stmt *statement, int index, const char *te
 static int apply_pragmas(sqlite3 *db, const store_options *options, bool in_memory)
 {
 	char sql[160];
-	snprintf(sql, sizeof sql, "PRAGMA synchronous=%s; PRAGMA foreign_keys=OFF;",
+	/* A page cache of 1 MiB instead of SQLite's 2: a busy daemon fills it
+	 * with the journal's newest pages, which it never reads again, and the
+	 * pages every operation needs (the b-trees' upper levels) stay in it.
+	 * Alternating the two under wrk: peak RSS 1 MiB lower (64 connections
+	 * of updates: 14.7-14.9 MiB instead of 15.7-15.8); stop/resume on a
+	 * 1M-task database as fast or faster (5 rounds), 1k tasks the same. */
+	snprintf(sql, sizeof sql,
+		 "PRAGMA synchronous=%s; PRAGMA foreign_keys=OFF; PRAGMA cache_size=-1024;",
 		 options->durability == DURABILITY_FULL ? "FULL" : "NORMAL");
 	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
 		return -1;
