@@ -417,7 +417,10 @@ static http_response metrics_get(const http_request *request, const char *unused
 	if (store_task_counts(request->app->store, request->ns, request->now_ms, counts) !=
 	    STORE_OK)
 		return storage_failure();
-	char *text = metrics_render(request->app->metrics, counts, request->app->start_time);
+	store_batch_stats batches;
+	store_batch_stats_get(request->app->store, &batches);
+	char *text =
+		metrics_render(request->app->metrics, counts, &batches, request->app->start_time);
 	if (!text)
 		return storage_failure();
 	http_response response = {.status = MHD_HTTP_OK,

@@ -230,17 +230,33 @@ static void render_tasks(textbuf *out, const int64_t task_counts[TASK__COUNT][CO
 				task_counts[state][type]);
 }
 
+static void render_batches(textbuf *out, const store_batch_stats *batches)
+{
+	family(out, "connector_mock_store_transactions_total", "counter",
+	       "Transactions the store's writer committed or rolled back; each holds "
+	       "the operations that arrived while the one before it ran (group commit).");
+	textbuf_printf(out, "connector_mock_store_transactions_total %" PRIu64 "\n",
+		       batches->transactions);
+	family(out, "connector_mock_store_operations_total", "counter",
+	       "Operations run in those transactions (over "
+	       "connector_mock_store_transactions_total: operations per commit).");
+	textbuf_printf(out, "connector_mock_store_operations_total %" PRIu64 "\n",
+		       batches->operations);
+}
+
 char *metrics_render(const metrics *m, const int64_t task_counts[TASK__COUNT][COMPONENT__COUNT],
-		     double start_time_seconds)
+		     const store_batch_stats *batches, double start_time_seconds)
 {
 	assert(m);
 	assert(task_counts);
+	assert(batches);
 	textbuf out;
 	textbuf_init(&out, METRICS_RENDER_MAX);
 	render_requests(&out, m);
 	render_durations(&out, m);
 	render_faults(&out, m);
 	render_tasks(&out, task_counts);
+	render_batches(&out, batches);
 	family(&out, "connector_mock_up", "gauge", "1 while the mock is serving.");
 	textbuf_puts(&out, "connector_mock_up 1\n");
 	family(&out, "connector_mock_start_time_seconds", "gauge",

@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "../store/errors.h"
+#include "../store/store.h"
 #include "../store/rules.h"
 #include "../store/taskname.h"
 
@@ -126,7 +127,8 @@ int metrics_count_fault(metrics *m, rules_op op, const char *fault_type);
  * buckets, _sum (seconds, exact to the nanosecond) and _count, the task
  * gauge from `task_counts` — tasks by state and component type, which the
  * caller reads from the store; indices are task_state and component_type —
- * then connector_mock_up 1 and connector_mock_start_time_seconds (the
+ * the store's transactions and operations from `batches`, then
+ * connector_mock_up 1 and connector_mock_start_time_seconds (the
  * process's start, Unix seconds). Serve it as
  * "text/plain; version=0.0.4; charset=utf-8".
  *
@@ -135,6 +137,6 @@ int metrics_count_fault(metrics *m, rules_op op, const char *fault_type);
  * fixed series). The registry is not changed.
  */
 char *metrics_render(const metrics *m, const int64_t task_counts[TASK__COUNT][COMPONENT__COUNT],
-		     double start_time_seconds);
+		     const store_batch_stats *batches, double start_time_seconds);
 
 #endif

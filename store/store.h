@@ -132,6 +132,15 @@ typedef struct {
  */
 void store_execute(task_store *store, const store_request *request, store_outcome *outcome);
 
+/* How the group commit has gone since store_open: the transactions the
+ * writer ran and the operations they held (their ratio is the batching). */
+typedef struct {
+	uint64_t transactions;
+	uint64_t operations;
+} store_batch_stats;
+
+void store_batch_stats_get(task_store *store, store_batch_stats *stats);
+
 void store_outcome_free(store_outcome *outcome);
 
 /*

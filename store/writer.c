@@ -39,6 +39,7 @@
 #include <linux/futex.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,8 @@ struct store_writer {
 	pthread_cond_t checkpoint_wake;
 	atomic_bool checkpoint_wanted;
 	atomic_int wal_frames; /* the WAL's length after the last commit */
+	/* store_batch_stats: written by the writer only */
+	_Atomic uint64_t transactions, operations;
 };
 
 static void futex_wait(atomic_uint *word, unsigned seen)
@@ -105,6 +108,8 @@ static void run_ticket(task_store *store, struct store_writer *w, store_job *fir
 		pthread_mutex_lock(&store->lock);
 		store_run_batch_locked(store, batch, count);
 		pthread_mutex_unlock(&store->lock);
+		atomic_fetch_add_explicit(&w->transactions, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&w->operations, count, memory_order_relaxed);
 	}
 	for (store_job *job = first; job;) {
 		store_job *after = job->next;
@@ -166,6 +171,13 @@ void store_execute(task_store *store, const store_request *request, store_outcom
 			break;
 		futex_wait(done, seen);
 	}
+}
+
+void store_batch_stats_get(task_store *store, store_batch_stats *stats)
+{
+	struct store_writer *w = store->writer;
+	stats->transactions = atomic_load_explicit(&w->transactions, memory_order_relaxed);
+	stats->operations = atomic_load_explicit(&w->operations, memory_order_relaxed);
 }
 
 /* Called by SQLite after each commit on the main connection. */

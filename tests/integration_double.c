@@ -2273,6 +2273,11 @@ START_TEST(metrics_count_known_requests)
 	ck_assert_msg(metric_sum(body, "connector_mock_requests_total", NULL) == 8,
 		      "requests_total sums to %g, want 8",
 		      metric_sum(body, "connector_mock_requests_total", NULL));
+	/* the four that reached the store, one at a time: one transaction each
+	 * (refusals before it, and faults that answered in its place, are
+	 * journaled apart) */
+	expect_metric(body, "connector_mock_store_operations_total", 4);
+	expect_metric(body, "connector_mock_store_transactions_total", 4);
 	expect_metric(body, "connector_mock_faults_injected_total{op=\"update\",type=\"error\"}",
 		      1);
 	expect_metric(body, "connector_mock_faults_injected_total{op=\"delete\",type=\"drop\"}", 1);

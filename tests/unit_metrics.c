@@ -22,10 +22,11 @@
 #define COUNT(array) (sizeof(array) / sizeof *(array))
 
 static const int64_t no_tasks[TASK__COUNT][COMPONENT__COUNT];
+static const store_batch_stats no_batches;
 
 static char *render(const metrics *m)
 {
-	char *text = metrics_render(m, no_tasks, 1700000000.0);
+	char *text = metrics_render(m, no_tasks, &no_batches, 1700000000.0);
 	ck_assert_ptr_nonnull(text);
 	return text;
 }
@@ -152,7 +153,7 @@ static void *reader(void *data)
 {
 	reader_arg *arg = data;
 	while (!atomic_load(&arg->stop) && arg->problem[0] == '\0') {
-		char *text = metrics_render(arg->m, no_tasks, 0.0);
+		char *text = metrics_render(arg->m, no_tasks, &no_batches, 0.0);
 		if (!text) {
 			snprintf(arg->problem, sizeof arg->problem, "render returned NULL");
 			break;
@@ -535,6 +536,14 @@ static const family_case families[] = {
 	 {"connector_mock_faults_injected_total"},
 	 OP__COUNT *METRICS_FAULT__COUNT},
 	{"connector_mock_tasks", "gauge", {"connector_mock_tasks"}, TASK__COUNT *COMPONENT__COUNT},
+	{"connector_mock_store_transactions_total",
+	 "counter",
+	 {"connector_mock_store_transactions_total"},
+	 1},
+	{"connector_mock_store_operations_total",
+	 "counter",
+	 {"connector_mock_store_operations_total"},
+	 1},
 	{"connector_mock_up", "gauge", {"connector_mock_up"}, 1},
 	{"connector_mock_start_time_seconds", "gauge", {"connector_mock_start_time_seconds"}, 1},
 };
@@ -742,7 +751,7 @@ START_TEST(test_labels_are_fixed_values)
 }
 END_TEST
 
-START_TEST(test_tasks_up_and_start_time)
+START_TEST(test_tasks_batches_up_and_start_time)
 {
 	int64_t counts[TASK__COUNT][COMPONENT__COUNT];
 	for (int s = 0; s < TASK__COUNT; s++)
@@ -751,7 +760,9 @@ START_TEST(test_tasks_up_and_start_time)
 	counts[TASK_RUNNING][COMPONENT_INCR_TRANS] = 123456789012;
 	metrics *m = metrics_create();
 	ck_assert_ptr_nonnull(m);
-	char *text = metrics_render(m, (const int64_t(*)[COMPONENT__COUNT])counts, 1722470400.25);
+	store_batch_stats batches = {.transactions = 7, .operations = 123456789012};
+	char *text = metrics_render(m, (const int64_t(*)[COMPONENT__COUNT])counts, &batches,
+				    1722470400.25);
 	ck_assert_ptr_nonnull(text);
 	for (int s = 0; s < TASK__COUNT; s++)
 		for (int t = 0; t < COMPONENT__COUNT; t++) {
@@ -768,6 +779,8 @@ START_TEST(test_tasks_up_and_start_time)
 	ck_assert_uint_eq(sample(text, "connector_mock_tasks{state=\"FINISHED\",type=\"other\"}"),
 			  42);
 	ck_assert_uint_eq(sample(text, "connector_mock_up"), 1);
+	ck_assert_uint_eq(sample(text, "connector_mock_store_transactions_total"), 7);
+	ck_assert_uint_eq(sample(text, "connector_mock_store_operations_total"), 123456789012u);
 	char start[64];
 	sample_text(text, "connector_mock_start_time_seconds", start, sizeof start);
 	ck_assert_str_eq(start, "1722470400.250");
@@ -827,7 +840,9 @@ START_TEST(test_promtool_accepts_the_rendering)
 		metrics_count_fault(m, (rules_op)op, "lost_ack");
 	}
 	int64_t counts[TASK__COUNT][COMPONENT__COUNT] = {{1, 2, 0}, {3, 0, 1}};
-	char *text = metrics_render(m, (const int64_t(*)[COMPONENT__COUNT])counts, 1722470400.5);
+	store_batch_stats batches = {.transactions = 3, .operations = 40};
+	char *text = metrics_render(m, (const int64_t(*)[COMPONENT__COUNT])counts, &batches,
+				    1722470400.5);
 	ck_assert_ptr_nonnull(text);
 	char output[4096];
 	int status = promtool_check(text, output, sizeof output);
@@ -884,7 +899,7 @@ static Suite *metrics_suite(void)
 	TCase *rendering = tcase_create("rendering");
 	tcase_add_test(rendering, test_families_help_type_and_series);
 	tcase_add_test(rendering, test_labels_are_fixed_values);
-	tcase_add_test(rendering, test_tasks_up_and_start_time);
+	tcase_add_test(rendering, test_tasks_batches_up_and_start_time);
 	suite_add_tcase(suite, rendering);
 
 	TCase *promtool = tcase_create("promtool");

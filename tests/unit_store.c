@@ -4,6 +4,7 @@
  * reopen, sequences are never reused, the journal keeps and purges records.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -584,6 +585,103 @@ START_TEST(configs_follow_their_tasks)
 }
 END_TEST
 
+/* ---- the writer thread ---------------------------------------------- */
+
+enum { RACERS = 16, RACER_OPS = 150 };
+
+typedef struct {
+	task_store *store;
+	const char *name;
+	int successes, refusals, others; /* Check's asserts stay on the test's thread */
+} racer;
+
+/* Stops and resumes one task, RACER_OPS times, as fast as the store answers. */
+static void *racer_main(void *data)
+{
+	racer *r = data;
+	for (int i = 0; i < RACER_OPS; i++) {
+		store_request request = {.op = i % 2 ? OP_RESUME : OP_STOP,
+					 .task_name = r->name,
+					 .now_ms = 5000,
+					 .client = "racer",
+					 .params_json = "{}"};
+		store_outcome outcome;
+		store_execute(r->store, &request, &outcome);
+		if (outcome.error == ERR_NONE)
+			r->successes++;
+		else if (outcome.error == ERR_ILLEGAL_STATE)
+			r->refusals++;
+		else
+			r->others++;
+		store_outcome_free(&outcome);
+	}
+	return NULL;
+}
+
+/*
+ * Sixteen threads stop and resume the same two tasks at once. Every
+ * operation is answered and journaled once; in journal order each applied
+ * one starts from the state the one before it left (they ran one at a
+ * time); the task ends in the state the last one left; and operations
+ * shared transactions (group commit), counted by store_batch_stats_get.
+ */
+START_TEST(concurrent_operations_serialize_and_share_commits)
+{
+	fixture f;
+	setup(&f, 0);
+	const char *names[] = {stopped_name, running_name};
+	store_batch_stats before;
+	store_batch_stats_get(f.store, &before);
+	racer racers[RACERS];
+	pthread_t threads[RACERS];
+	for (int i = 0; i < RACERS; i++) {
+		racers[i] = (racer){.store = f.store, .name = names[i % 2]};
+		ck_assert_int_eq(pthread_create(&threads[i], NULL, racer_main, &racers[i]), 0);
+	}
+	int successes = 0;
+	for (int i = 0; i < RACERS; i++) {
+		pthread_join(threads[i], NULL);
+		ck_assert_int_eq(racers[i].others, 0);
+		ck_assert_int_eq(racers[i].successes + racers[i].refusals, RACER_OPS);
+		successes += racers[i].successes;
+	}
+	ck_assert_int_gt(successes, 0);
+	store_batch_stats after;
+	store_batch_stats_get(f.store, &after);
+	ck_assert_uint_eq(after.operations - before.operations, (uint64_t)RACERS * RACER_OPS);
+	ck_assert_uint_lt(after.transactions - before.transactions,
+			  after.operations - before.operations);
+
+	const char *initial[] = {"STOPPED", "RUNNING"};
+	for (int t = 0; t < 2; t++) {
+		store_journal_filter filter = {
+			.task_name = names[t], .success = -1, .limit = STORE_JOURNAL_MAX_LIMIT};
+		cJSON *entries;
+		ck_assert(store_journal(f.store, NS, &filter, 0, &entries) == STORE_OK);
+		ck_assert_int_eq(cJSON_GetArraySize(entries), RACERS / 2 * RACER_OPS);
+		char state[32];
+		snprintf(state, sizeof state, "%s", initial[t]);
+		int applied = 0;
+		const cJSON *entry;
+		cJSON_ArrayForEach(entry, entries)
+		{
+			if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(entry, "isSuccess")))
+				continue;
+			const cJSON *from = cJSON_GetObjectItemCaseSensitive(entry, "fromState");
+			const cJSON *to = cJSON_GetObjectItemCaseSensitive(entry, "toState");
+			ck_assert(cJSON_IsString(from) && cJSON_IsString(to));
+			ck_assert_str_eq(from->valuestring, state);
+			snprintf(state, sizeof state, "%s", to->valuestring);
+			applied++;
+		}
+		cJSON_Delete(entries);
+		ck_assert_int_gt(applied, 0);
+		ck_assert_str_eq(state_of(&f, names[t]), state);
+	}
+	teardown(&f);
+}
+END_TEST
+
 START_TEST(invalid_fixtures_change_nothing)
 {
 	fixture f;
@@ -713,6 +811,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, newer_schema_is_refused);
 	tcase_add_test(tc, version_1_database_is_upgraded_in_place);
 	tcase_add_test(tc, configs_follow_their_tasks);
+	tcase_add_test(tc, concurrent_operations_serialize_and_share_commits);
 	tcase_add_test(tc, wal_stays_bounded_under_steady_commits);
 	tcase_add_test(tc, journal_bound_is_exact_for_readers);
 	suite_add_tcase(suite, tc);
