@@ -18,15 +18,19 @@
  *
  * Why a thread of its own rather than the first caller leading the batch
  * (the earlier design, which saved a hand-off on an idle store):
- * alternating the two daemons under wrk (3 rounds of 4 s, 16 connections),
- * the writer thread served stop/resume at 30-32k req/s against 25-26k, with
- * 39 against 48 us of CPU per request, and updates and migrates 12-28% faster;
- * one connection alone was no slower (p50 113-120 against 112-140 us). A
- * leader answered its own client only after its batch, and the next leader
- * had to be woken apart from its batch's followers; the writer keeps the
- * store's working set on one thread. It also keeps SQLite's deep stack and
- * the config JSON's allocations off the connection threads: peak RSS at 64
- * connections of updates 15.4-15.7 MiB against 17.2-17.3.
+ * alternating the two daemons under wrk (16 connections, rounds of 4 s),
+ * the writer thread served stop/resume at 30-32k req/s against 25-26k (3
+ * rounds), and 26-27k against 22.5-24k on a freshly generated database (2
+ * rounds), with 39-48 against 48-53 us of CPU per request; updates and
+ * migrates 12-28% faster; one connection alone no slower. A leader answered
+ * its own client only after its batch, and the next leader had to be woken
+ * apart from its batch's followers; the writer keeps the store's working
+ * set on one thread. It also keeps SQLite's deep stack and the config
+ * JSON's freed blocks (glibc's per-thread cache) off the connection
+ * threads: peak RSS at 64 connections of updates 15.4-15.7 MiB against
+ * 17.2-17.3. (`make bench` on a clean clone, whose cells are single runs
+ * of 5 s, showed the updates, migrates, full durability and RSS gains but
+ * not the stop/resume one: 23.0k against 22.9k req/s.)
  *
  * With a file database, WAL checkpoints run on a thread of their own with
  * its own connection, started when the WAL passes `checkpoint_frames`,
