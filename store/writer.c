@@ -28,9 +28,9 @@
  * set on one thread. It also keeps SQLite's deep stack and the config
  * JSON's freed blocks (glibc's per-thread cache) off the connection
  * threads: peak RSS at 64 connections of updates 15.4-15.7 MiB against
- * 17.2-17.3. (`make bench` on a clean clone, whose cells are single runs
- * of 5 s, showed the updates, migrates, full durability and RSS gains but
- * not the stop/resume one: 23.0k against 22.9k req/s.)
+ * 17.2-17.3. (Two `make bench` runs on clean clones showed the updates,
+ * migrates, full durability and RSS gains every time; the stop/resume
+ * ratio moved with the machine: 0.47x and 0.57x, against 0.47x before.)
  *
  * With a file database, WAL checkpoints run on a thread of their own with
  * its own connection, started when the WAL passes `checkpoint_frames`,
