@@ -1,6 +1,7 @@
 /*
  * envelope.c — build the OMS envelope; cJSON keeps insertion order, so the
- * order of the Add calls below is the wire order.
+ * order of the Add calls below is the wire order (envelope_success writes
+ * the same order as literal text).
  */
 #include "envelope.h"
 

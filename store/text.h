@@ -38,14 +38,14 @@ char *textbuf_detach(textbuf *buf);
 
 void textbuf_free(textbuf *buf);
 
-/* Whether `len` bytes are well-formed UTF-8 (no overlongs, no surrogates,
- * nothing past U+10FFFF). NUL bytes are valid UTF-8; callers that forbid
- * them check with `text_has_nul`. */
 /* Writes a sentence into `why` (when there is one) and returns -1: the one
  * way a parser here says why it refused. */
 int text_fail(char *why, size_t why_cap, const char *format, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Whether `len` bytes are well-formed UTF-8 (no overlongs, no surrogates,
+ * nothing past U+10FFFF). NUL bytes are valid UTF-8; callers that forbid
+ * them check with `text_has_nul`. */
 bool text_utf8_valid(const char *text, size_t len);
 bool text_has_nul(const char *text, size_t len);
 
