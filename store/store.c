@@ -1499,11 +1499,12 @@ store_status store_fail_task(task_store *store, const char *ns, const char *task
 
 static int wipe_locked(task_store *store, bool everything)
 {
-	/* configs before tasks: their ids are found through the tasks */
+	/* configs before tasks: their ids are found through the tasks; the
+	 * last two only when the namespace itself goes */
 	static const store_statement tables[] = {
 		STMT_WIPE_CONFIGS, STMT_WIPE_TASKS,	STMT_WIPE_SEQUENCES, STMT_WIPE_TOMBSTONES,
 		STMT_WIPE_JOURNAL, STMT_WIPE_SNAPSHOTS, STMT_WIPE_NAMESPACE};
-	size_t count = everything ? 7 : 5;
+	size_t count = sizeof tables / sizeof *tables - (everything ? 0 : 2);
 	for (size_t i = 0; i < count; i++)
 		if (run(store_statement_get(store, tables[i])) < 0)
 			return -1;
@@ -1646,7 +1647,7 @@ static store_status snapshot_restore_work(task_store *store, void *arg)
 	static const store_statement loads[] = {STMT_SNAP_RESTORE_CONFIGS, STMT_SNAP_RESTORE_TASKS,
 						STMT_SNAP_RESTORE_SEQUENCES,
 						STMT_SNAP_RESTORE_TOMBSTONES};
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < sizeof wipes / sizeof *wipes; i++)
 		if (run(store_statement_get(store, wipes[i])) < 0)
 			return STORE_FAILED;
 	sqlite3_stmt *statement = store_statement_get(store, STMT_CONFIG_MAX);
@@ -1655,7 +1656,7 @@ static store_status snapshot_restore_work(task_store *store, void *arg)
 	sqlite3_reset(statement);
 	if (last_config < 0)
 		return STORE_FAILED;
-	for (size_t i = 0; i < 4; i++) { /* ?2 is read by the first two */
+	for (size_t i = 0; i < sizeof loads / sizeof *loads; i++) { /* ?2: the first two */
 		statement = store_statement_get(store, loads[i]);
 		sqlite3_bind_text(statement, 1, a->snapshot, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(statement, 2, last_config);
