@@ -102,8 +102,9 @@ static void futex_wake_all(atomic_uint *word)
  * callers with one call. After a job's `finished` store the writer no
  * longer touches it: its thread may return at once.
  */
-static void run_ticket(task_store *store, struct store_writer *w, store_job *first, unsigned ticket)
+static void run_ticket(struct store_writer *w, store_job *first, unsigned ticket)
 {
+	task_store *store = w->store;
 	for (store_job *job = first; job;) {
 		store_job *batch[BATCH_MAX];
 		size_t count = 0;
@@ -142,7 +143,7 @@ static void *writer_main(void *arg)
 		unsigned ticket = w->ticket++;
 		w->head = w->tail = NULL;
 		pthread_mutex_unlock(&w->lock);
-		run_ticket(w->store, w, first, ticket);
+		run_ticket(w, first, ticket);
 		pthread_mutex_lock(&w->lock);
 	}
 	pthread_mutex_unlock(&w->lock);
