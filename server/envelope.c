@@ -5,9 +5,10 @@
  */
 #include "envelope.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "../store/json.h"
 
 static char *finish(cJSON *root)
 {
@@ -30,47 +31,13 @@ char *envelope_success(const char *result)
 				   "\"isSuccess\":true,\"result\":\"";
 	static const char tail[] = "\",\"retryable\":null}";
 	size_t len = strlen(result);
-	/* at most 6 bytes a byte: \u001f */
-	char *text = malloc(sizeof head - 1 + 6 * len + sizeof tail);
+	char *text = malloc(sizeof head - 1 + JSON_ESCAPED_MAX(len) + sizeof tail);
 	if (!text)
 		return NULL;
 	char *out = text;
 	memcpy(out, head, sizeof head - 1);
 	out += sizeof head - 1;
-	for (const unsigned char *in = (const unsigned char *)result; *in; in++) {
-		char escape = 0;
-		switch (*in) {
-		case '"':
-		case '\\':
-			escape = (char)*in;
-			break;
-		case '\b':
-			escape = 'b';
-			break;
-		case '\f':
-			escape = 'f';
-			break;
-		case '\n':
-			escape = 'n';
-			break;
-		case '\r':
-			escape = 'r';
-			break;
-		case '\t':
-			escape = 't';
-			break;
-		default:
-			break;
-		}
-		if (escape) {
-			*out++ = '\\';
-			*out++ = escape;
-		} else if (*in < 32) {
-			out += sprintf(out, "\\u%04x", *in); /* cJSON's lower-case hex */
-		} else {
-			*out++ = (char)*in;
-		}
-	}
+	out += json_escape(result, len, out);
 	memcpy(out, tail, sizeof tail);
 	return text;
 }

@@ -66,6 +66,20 @@ int configmap_apply(cJSON *config, const cJSON *deletes, const cJSON *update, ch
 		    size_t why_cap);
 
 /*
+ * configmap_apply on a map's printed text, without building it as a tree:
+ * `stored` (`len` bytes) is cJSON_PrintUnformatted's text of a valid map,
+ * as the store saves it. Returns 0 and in `*out` (the caller frees it)
+ * exactly what cJSON_PrintUnformatted would give for the map after
+ * configmap_apply; -1 when a limit of the map would be passed or memory
+ * ran out (`why` as configmap_apply's); or 1 when `stored` is not in the
+ * printed form (white space, an escape cJSON does not write, more scopes
+ * or keys than a valid map holds): the caller then parses it with cJSON.
+ * `*out` is NULL unless 0 is returned.
+ */
+int configmap_apply_text(const char *stored, size_t len, const cJSON *deletes, const cJSON *update,
+			 char **out, char *why, size_t why_cap);
+
+/*
  * Reads `source.checkpoint` for a pull back: a JSON object string of
  * "<clientId or subtopic>": "<unix seconds>" (string or number of digits).
  * When `source.clients` is present, every key must be the clientId or

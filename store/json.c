@@ -17,6 +17,55 @@ bool json_is_blank(const char *text, size_t len)
 	return true;
 }
 
+/* The bytes json_escape adds for each byte: 1 for \" \\ \b \f \n \r \t,
+ * 5 for the other bytes below 0x20 (\u00xx), 0 for everything else. */
+static const unsigned char escape_extra[256] = {
+	5, 5, 5, 5, 5, 5, 5, 5, 1, 1, 1, 5, 1, 1, 5, 5, /* \b \t \n, \f \r */
+	5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 0, 0, 1, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, /* '"' */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, /* '\\' */
+};
+
+size_t json_escape(const char *in, size_t len, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	static const char short_form[32] = {
+		['\b'] = 'b', ['\f'] = 'f', ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't'};
+	const unsigned char *p = (const unsigned char *)in, *end = p + len;
+	char *start = out;
+	while (p < end) {
+		const unsigned char *plain = p;
+		while (p < end && !escape_extra[*p])
+			p++;
+		memcpy(out, plain, (size_t)(p - plain));
+		out += p - plain;
+		if (p == end)
+			break;
+		*out++ = '\\';
+		if (*p == '"' || *p == '\\') {
+			*out++ = (char)*p;
+		} else if (short_form[*p]) {
+			*out++ = short_form[*p];
+		} else {
+			memcpy(out, "u00", 3);
+			out[3] = hex[*p >> 4];
+			out[4] = hex[*p & 15];
+			out += 5;
+		}
+		p++;
+	}
+	return (size_t)(out - start);
+}
+
+size_t json_escaped_len(const char *in, size_t len)
+{
+	size_t out = len;
+	for (const unsigned char *p = (const unsigned char *)in, *end = p + len; p < end; p++)
+		out += escape_extra[*p];
+	return out;
+}
+
 /* "\u0000" would end a C string early inside cJSON; find it in the raw text. */
 static bool has_escaped_nul(const char *text, size_t len)
 {

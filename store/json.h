@@ -26,6 +26,18 @@ bool json_is_blank(const char *text, size_t len);
  */
 cJSON *json_parse_body(const char *text, size_t len, char *why, size_t why_cap);
 
+/*
+ * Writes the `len` bytes of `in` as cJSON_PrintUnformatted writes a
+ * string's contents (no quotes): '"' and '\\' escaped, \b \f \n \r \t,
+ * other bytes below 0x20 as \u00xx in lower case, everything else as is.
+ * `out` must hold JSON_ESCAPED_MAX(len) bytes. Returns the bytes written.
+ */
+#define JSON_ESCAPED_MAX(len) (6 * (len)) /* \u001f */
+size_t json_escape(const char *in, size_t len, char *out);
+
+/* What json_escape would write for the same bytes. */
+size_t json_escaped_len(const char *in, size_t len);
+
 /* A member of `object` whose key another member also has, or NULL. Not
  * recursive. O(n log n); an allocation failure reports the first member
  * (refusing rather than guessing). */

@@ -3,6 +3,7 @@
  * pull back): validation, the update body, deleteParams, apply, and the
  * checkpoint of a pull back.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -546,6 +547,192 @@ START_TEST(test_apply_limits)
 }
 END_TEST
 
+/* ---- configmap_apply_text: the same bytes as configmap_apply ---------- */
+
+/*
+ * Applies with both functions to `config` (consumed) and checks that the
+ * text one answers as the tree one: the same rc, the same sentence, and
+ * on success the bytes cJSON_PrintUnformatted gives for the tree.
+ */
+static void assert_text_apply_matches(cJSON *config, const cJSON *deletes, const cJSON *update,
+				      const char *label)
+{
+	char *stored = cJSON_PrintUnformatted(config);
+	ck_assert_ptr_nonnull(stored);
+	char tree_why[WHY_CAP] = "", text_why[WHY_CAP] = "";
+	int tree_rc = configmap_apply(config, deletes, update, tree_why, sizeof tree_why);
+	char *expected = tree_rc == 0 ? cJSON_PrintUnformatted(config) : NULL;
+	cJSON_Delete(config);
+	char *out = (char *)(uintptr_t)1;
+	int text_rc = configmap_apply_text(stored, strlen(stored), deletes, update, &out, text_why,
+					   sizeof text_why);
+	ck_assert_msg(text_rc == tree_rc, "%s: text rc %d, tree rc %d (%s | %s) on %s", label,
+		      text_rc, tree_rc, text_why, tree_why, stored);
+	if (tree_rc == 0) {
+		ck_assert_ptr_nonnull(out);
+		ck_assert_msg(strcmp(out, expected) == 0,
+			      "%s:\n  stored   %s\n  text     %s\n  expected %s", label, stored,
+			      out, expected);
+	} else {
+		ck_assert_ptr_null(out);
+		ck_assert_str_eq(text_why, tree_why);
+	}
+	free(out);
+	free(expected);
+	free(stored);
+}
+
+START_TEST(test_apply_text_table)
+{
+	const apply_case *c = &apply_cases[_i];
+	cJSON *deletes = test_parse_json(c->deletes);
+	cJSON *update = test_parse_json(c->update);
+	assert_text_apply_matches(test_parse_json(c->config), deletes, update, c->label);
+	cJSON_Delete(deletes);
+	cJSON_Delete(update);
+}
+END_TEST
+
+START_TEST(test_apply_text_limits)
+{
+	const apply_limit_case *c = &apply_limit_cases[_i];
+	cJSON *deletes = test_parse_json(c->deletes);
+	cJSON *update = test_parse_json(c->update);
+	assert_text_apply_matches(make_map(c->scopes, c->keys), deletes, update, c->label);
+	cJSON_Delete(deletes);
+	cJSON_Delete(update);
+}
+END_TEST
+
+/* Names and values chosen to be hard to print: escapes of every kind,
+ * control bytes, UTF-8, '/', dots, the empty string, near-duplicates. */
+static const char *const tricky[] = {
+	"a",	"b",	  "a.b",  "",	   "\"",	"\\",		"\\\"",	   "\b\f\n\r\t",
+	"\x01", "\x1f",	  "\x7f", "/",	   "s\xc3\xa9", "\xe4\xb8\xad", "A",	   "a ",
+	" a",	"source", "sink", "k.k.k", "\\u0041",	"{}",		"[\"x\"]", "0.5",
+};
+
+static uint32_t next_random(uint32_t *state)
+{
+	*state = *state * 1103515245u + 12345u;
+	return (*state >> 8) % 1000003u;
+}
+
+static const char *pick(uint32_t *state) { return tricky[next_random(state) % COUNT(tricky)]; }
+
+/*
+ * 3,000 random maps, deletes and updates over the tricky strings (fixed
+ * seed: a failure names its round and repeats): both functions agree on
+ * every one, refusals at the limits included.
+ */
+START_TEST(test_apply_text_random)
+{
+	uint32_t state = 20261121;
+	char label[64];
+	for (int round = 0; round < 3000; round++) {
+		snprintf(label, sizeof label, "round %d", round);
+		cJSON *config = cJSON_CreateObject();
+		int scopes = (int)(next_random(&state) % 5);
+		for (int i = 0; i < scopes; i++) {
+			const char *name = pick(&state);
+			if (!*name || cJSON_GetObjectItemCaseSensitive(config, name))
+				continue;
+			cJSON *scope = cJSON_AddObjectToObject(config, name);
+			int keys = (int)(next_random(&state) % 5);
+			for (int k = 0; k < keys; k++) {
+				const char *key = pick(&state);
+				if (*key && !cJSON_GetObjectItemCaseSensitive(scope, key))
+					cJSON_AddStringToObject(scope, key, pick(&state));
+			}
+		}
+		cJSON *deletes = cJSON_CreateArray();
+		int delete_count = (int)(next_random(&state) % 4);
+		for (int i = 0; i < delete_count; i++) {
+			char entry[64];
+			const char *scope = pick(&state), *key = pick(&state);
+			if (!*scope || !*key || strchr(scope, '.'))
+				continue;
+			snprintf(entry, sizeof entry, "%s.%s", scope, key);
+			cJSON_AddItemToArray(deletes, cJSON_CreateString(entry));
+		}
+		cJSON *update = cJSON_CreateObject();
+		int update_scopes = (int)(next_random(&state) % 4);
+		for (int i = 0; i < update_scopes; i++) {
+			const char *name = pick(&state);
+			if (!*name || cJSON_GetObjectItemCaseSensitive(update, name))
+				continue;
+			cJSON *scope = cJSON_AddObjectToObject(update, name);
+			int keys = (int)(next_random(&state) % 4);
+			for (int k = 0; k < keys; k++) {
+				const char *key = pick(&state);
+				if (*key && !cJSON_GetObjectItemCaseSensitive(scope, key))
+					cJSON_AddStringToObject(scope, key, pick(&state));
+			}
+		}
+		assert_text_apply_matches(config, deletes, update, label);
+		cJSON_Delete(deletes);
+		cJSON_Delete(update);
+	}
+}
+END_TEST
+
+/* Text that is not what cJSON prints is left to cJSON (rc 1, nothing
+ * written), however valid its JSON. */
+static const char *const unprinted_maps[] = {
+	"{ }",
+	"{\"a\": {\"k\":\"v\"}}",
+	"{\"a\":{\"k\" :\"v\"}}",
+	"{\"a\":{\"k\":\"v\"} }",
+	"{\"a\":{\"k\":\"\\u00e9\"}}", /* cJSON writes the byte itself */
+	"{\"a\":{\"k\":\"\\u000a\"}}", /* cJSON writes \n */
+	"{\"a\":{\"k\":\"\\u001F\"}}", /* cJSON writes lower-case hex */
+	"{\"a\":{\"k\":\"\\/\"}}",
+	"{\"a\":{\"k\":1}}",
+	"{\"a\":{\"k\":null}}",
+	"{\"a\":\"v\"}",
+	"{\"a\":{\"k\":\"v\"}}x",
+	"{\"a\":{\"k\":\"v\"}",
+	"{\"a\":{\"k\":\"v\",}}",
+	"{\"a\":{\"k\":\"v\tw\"}}", /* a raw control byte */
+	"{\"a\":{\"k\":\"v\\",
+	"[]",
+	"",
+};
+
+START_TEST(test_apply_text_leaves_unprinted_text_to_cjson)
+{
+	const char *stored = unprinted_maps[_i];
+	cJSON *update = test_parse_json("{\"a\":{\"k\":\"w\"}}");
+	char *out = (char *)(uintptr_t)1;
+	char why[WHY_CAP] = "";
+	ck_assert_int_eq(
+		configmap_apply_text(stored, strlen(stored), NULL, update, &out, why, sizeof why),
+		1);
+	ck_assert_ptr_null(out);
+	cJSON_Delete(update);
+}
+END_TEST
+
+/* A printed map of more scopes, or a scope of more keys, than a valid map
+ * holds is left to cJSON too (configmap_apply then says what is wrong). */
+START_TEST(test_apply_text_past_the_limits)
+{
+	cJSON *maps[] = {make_map(CONFIGMAP_SCOPES_MAX + 1, 1),
+			 make_map(1, CONFIGMAP_KEYS_MAX + 1)};
+	for (size_t i = 0; i < COUNT(maps); i++) {
+		char *stored = cJSON_PrintUnformatted(maps[i]);
+		cJSON_Delete(maps[i]);
+		char *out = (char *)(uintptr_t)1;
+		char why[WHY_CAP] = "";
+		ck_assert_int_eq(configmap_apply_text(stored, strlen(stored), NULL, NULL, &out, why,
+						      sizeof why),
+				 1);
+		ck_assert_ptr_null(out);
+		free(stored);
+	}
+}
+END_TEST
+
 /* ---- configmap_checkpoint ---------------------------------------------- */
 
 #define CLIENTS                                                                                    \
@@ -787,6 +974,15 @@ static Suite *configmap_suite(void)
 	tcase_add_test(apply, test_apply_from_parsers);
 	tcase_add_loop_test(apply, test_apply_limits, 0, (int)COUNT(apply_limit_cases));
 	suite_add_tcase(suite, apply);
+
+	TCase *apply_text = tcase_create("apply_text");
+	tcase_add_loop_test(apply_text, test_apply_text_table, 0, (int)COUNT(apply_cases));
+	tcase_add_loop_test(apply_text, test_apply_text_limits, 0, (int)COUNT(apply_limit_cases));
+	tcase_add_test(apply_text, test_apply_text_random);
+	tcase_add_loop_test(apply_text, test_apply_text_leaves_unprinted_text_to_cjson, 0,
+			    (int)COUNT(unprinted_maps));
+	tcase_add_test(apply_text, test_apply_text_past_the_limits);
+	suite_add_tcase(suite, apply_text);
 
 	TCase *checkpoint = tcase_create("checkpoint");
 	tcase_add_loop_test(checkpoint, test_checkpoint_table, 0, (int)COUNT(checkpoint_cases));
