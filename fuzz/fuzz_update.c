@@ -20,7 +20,10 @@
  *     exactly: every updated key with its new value, no deleted key that the
  *     body did not set again, every other key of the config unchanged, no
  *     empty scope;
- *   - applying the same request twice changes nothing more (idempotence).
+ *   - applying the same request twice changes nothing more (idempotence);
+ *   - configmap_apply_text on the config's printed text answers the same rc
+ *     and sentence, and on success the bytes cJSON prints for the merged
+ *     tree (the store merges on the text).
  */
 #include <cjson/cJSON.h>
 #include <stdbool.h>
@@ -218,14 +221,38 @@ static void check_merge(const flat_map *base, const flat_map *deletes, const fla
 		FUZZ_CHECK(scope->child != NULL, "empty scope \"%.64s\" kept", scope->string);
 }
 
-static void apply_to(const cJSON *base_map, const flat_map *base, const cJSON *deletes_list,
-		     const cJSON *update_map)
+/* configmap_apply_text against the tree's answer (`rc`, `why`, `config`). */
+static void check_text_apply(const char *printed_base, const cJSON *deletes_list,
+			     const cJSON *update_map, int rc, const char *why, const cJSON *config)
+{
+	char text_why[WHY_MAX] = "";
+	char *merged = NULL;
+	int text_rc = configmap_apply_text(printed_base, strlen(printed_base), deletes_list,
+					   update_map, &merged, text_why, sizeof text_why);
+	FUZZ_CHECK(text_rc == rc, "configmap_apply_text rc %d, configmap_apply %d (%s | %s)",
+		   text_rc, rc, text_why, why);
+	if (rc == 0) {
+		char *printed = cJSON_PrintUnformatted(config);
+		FUZZ_CHECK(printed && merged && strcmp(printed, merged) == 0,
+			   "configmap_apply_text wrote %.200s, cJSON prints %.200s", merged,
+			   printed);
+		free(printed);
+	} else {
+		FUZZ_CHECK(strcmp(text_why, why) == 0, "configmap_apply_text says %s, not %s",
+			   text_why, why);
+	}
+	free(merged);
+}
+
+static void apply_to(const cJSON *base_map, const char *printed_base, const flat_map *base,
+		     const cJSON *deletes_list, const cJSON *update_map)
 {
 	cJSON *config = cJSON_Duplicate(base_map, 1);
 	FUZZ_CHECK(config != NULL, "out of memory");
 	char why[WHY_MAX] = "";
 	int rc = configmap_apply(config, deletes_list, update_map, why, sizeof why);
 	FUZZ_CHECK(rc == 0 || rc == -1, "configmap_apply returned %d", rc);
+	check_text_apply(printed_base, deletes_list, update_map, rc, why, config);
 	if (rc == 0) {
 		flat_map deletes, update, result, again;
 		char *delete_text;
@@ -253,6 +280,7 @@ static void apply_to(const cJSON *base_map, const flat_map *base, const cJSON *d
 }
 
 static flat_map realistic_flat, full_flat;
+static char *realistic_printed, *full_printed;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -268,15 +296,21 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 	flat_from_map(realistic_config, &realistic_flat);
 	flat_from_map(full_config, &full_flat);
+	realistic_printed = cJSON_PrintUnformatted(realistic_config);
+	full_printed = cJSON_PrintUnformatted(full_config);
+	if (!realistic_printed || !full_printed)
+		abort();
 	return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const cJSON *base = realistic_config;
+	const char *base_printed = realistic_printed;
 	const flat_map *base_flat = &realistic_flat;
 	if (size > 0 && data[0] == '#') {
 		base = full_config;
+		base_printed = full_printed;
 		base_flat = &full_flat;
 		data++;
 		size--;
@@ -322,7 +356,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	if (deletes && update)
-		apply_to(base, base_flat, deletes, update);
+		apply_to(base, base_printed, base_flat, deletes, update);
 
 	cJSON_Delete(update);
 	cJSON_Delete(deletes);
