@@ -242,6 +242,16 @@ static void render_batches(textbuf *out, const store_batch_stats *batches)
 	       "connector_mock_store_transactions_total: operations per commit).");
 	textbuf_printf(out, "connector_mock_store_operations_total %" PRIu64 "\n",
 		       batches->operations);
+	family(out, "connector_mock_store_checkpoints_total", "counter",
+	       "WAL checkpoints completed (the WAL copied into the database file; the next "
+	       "commit starts it over). Each holds the writer for its last pass.");
+	textbuf_printf(out, "connector_mock_store_checkpoints_total %" PRIu64 "\n",
+		       batches->checkpoints);
+	family(out, "connector_mock_store_wal_syncs_total", "counter",
+	       "Syncs of the WAL made beside the commits, every 256 WAL frames (durability "
+	       "normal; with full, every commit syncs it).");
+	textbuf_printf(out, "connector_mock_store_wal_syncs_total %" PRIu64 "\n",
+		       batches->wal_syncs);
 }
 
 char *metrics_render(const metrics *m, const int64_t task_counts[TASK__COUNT][COMPONENT__COUNT],

@@ -132,11 +132,17 @@ typedef struct {
  */
 void store_execute(task_store *store, const store_request *request, store_outcome *outcome);
 
-/* How the group commit has gone since store_open: the transactions the
- * writer ran and the operations they held (their ratio is the batching). */
+/* How the writer has gone since store_open: the transactions it ran and
+ * the operations they held (their ratio is the batching); the WAL
+ * checkpoints completed (each by the writer's last pass, after which the
+ * next commit starts the WAL over) and the syncs of the WAL the
+ * checkpointer made between them (durability normal only). A store in
+ * memory has neither. */
 typedef struct {
 	uint64_t transactions;
 	uint64_t operations;
+	uint64_t checkpoints;
+	uint64_t wal_syncs;
 } store_batch_stats;
 
 void store_batch_stats_get(task_store *store, store_batch_stats *stats);

@@ -91,8 +91,9 @@ struct store_writer {
 	bool flush_wal;		       /* durability normal (full syncs every commit) */
 	atomic_int wal_frames;	       /* the WAL's length after the last commit */
 	atomic_int flushed_frames;     /* the WAL's length when it was last synced */
-	/* store_batch_stats: written by the writer only */
-	_Atomic uint64_t transactions, operations;
+	/* store_batch_stats: transactions, operations and checkpoints written
+	 * by the writer only, wal_syncs by the checkpointer only */
+	_Atomic uint64_t transactions, operations, checkpoints, wal_syncs;
 };
 
 static void futex_wait(atomic_uint *word, unsigned seen)
@@ -122,6 +123,7 @@ static void finish_checkpoint(struct store_writer *w)
 		return;
 	sqlite3_wal_checkpoint_v2(w->store->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 	atomic_store_explicit(&w->final_pass_wanted, false, memory_order_release);
+	atomic_fetch_add_explicit(&w->checkpoints, 1, memory_order_relaxed);
 }
 
 /*
@@ -212,6 +214,8 @@ void store_batch_stats_get(task_store *store, store_batch_stats *stats)
 	struct store_writer *w = store->writer;
 	stats->transactions = atomic_load_explicit(&w->transactions, memory_order_relaxed);
 	stats->operations = atomic_load_explicit(&w->operations, memory_order_relaxed);
+	stats->checkpoints = atomic_load_explicit(&w->checkpoints, memory_order_relaxed);
+	stats->wal_syncs = atomic_load_explicit(&w->wal_syncs, memory_order_relaxed);
 }
 
 /* Called by SQLite after each commit on the main connection, under the
@@ -252,8 +256,10 @@ static void flush_wal(struct store_writer *w)
 	sqlite3_file *wal = NULL;
 	if (sqlite3_file_control(w->checkpoint_db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal) ==
 		    SQLITE_OK &&
-	    wal && wal->pMethods)
+	    wal && wal->pMethods) {
 		wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL);
+		atomic_fetch_add_explicit(&w->wal_syncs, 1, memory_order_relaxed);
+	}
 	atomic_store_explicit(&w->flushed_frames, frames, memory_order_relaxed);
 }
 

@@ -720,7 +720,55 @@ START_TEST(wal_restarts_while_commits_never_pause)
 	long long size = file_size(wal);
 	ck_assert_msg(size > 0, "no WAL file at %s", wal);
 	ck_assert_msg(size < 4LL << 20, "the WAL grew to %lld bytes", size);
+	store_batch_stats stats;
+	store_batch_stats_get(f.store, &stats);
+	ck_assert_uint_gt(stats.checkpoints, 0); /* the writer's last passes, counted */
 	teardown(&f);
+}
+END_TEST
+
+/*
+ * With durability normal the checkpointer syncs the WAL every 256 frames
+ * between checkpoints (so a checkpoint's first pass finds it on disk);
+ * with full every commit syncs it already, and the checkpointer does not.
+ * 600 stop/resume write well over 256 frames and stay under the default
+ * checkpoint threshold.
+ */
+START_TEST(wal_synced_between_checkpoints_with_normal_durability_only)
+{
+	const store_durability durabilities[] = {DURABILITY_NORMAL, DURABILITY_FULL};
+	for (size_t d = 0; d < sizeof durabilities / sizeof *durabilities; d++) {
+		fixture f;
+		test_temp_dir(f.dir, sizeof f.dir);
+		snprintf(f.path, sizeof f.path, "%s/store.db", f.dir);
+		store_options options = {
+			.path = f.path, .durability = durabilities[d], .busy_timeout_ms = 100};
+		bool created;
+		char why[512] = "";
+		ck_assert_msg(store_open(&options, &f.store, &created, why, sizeof why) == 0, "%s",
+			      why);
+		seed(&f, NS);
+		for (int i = 0; i < 600; i++)
+			ck_assert_int_eq(run_op(&f, i % 2 ? OP_RESUME : OP_STOP, running_name,
+						2000 + i, NULL),
+					 ERR_NONE);
+		store_batch_stats stats;
+		store_batch_stats_get(f.store, &stats);
+		/* the syncs run on the checkpointer's thread: give it up to 2 s to
+		 * make one (normal), or 50 ms to make one it should not (full) */
+		int waits = durabilities[d] == DURABILITY_NORMAL ? 200 : 5;
+		for (int wait = 0; wait < waits && stats.wal_syncs == 0; wait++) {
+			struct timespec pause = {0, 10 * 1000 * 1000};
+			nanosleep(&pause, NULL);
+			store_batch_stats_get(f.store, &stats);
+		}
+		if (durabilities[d] == DURABILITY_NORMAL)
+			ck_assert_uint_gt(stats.wal_syncs, 0);
+		else
+			ck_assert_uint_eq(stats.wal_syncs, 0);
+		ck_assert_uint_eq(stats.checkpoints, 0);
+		teardown(&f);
+	}
 }
 END_TEST
 
@@ -855,6 +903,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, configs_follow_their_tasks);
 	tcase_add_test(tc, concurrent_operations_serialize_and_share_commits);
 	tcase_add_test(tc, wal_restarts_while_commits_never_pause);
+	tcase_add_test(tc, wal_synced_between_checkpoints_with_normal_durability_only);
 	tcase_add_test(tc, wal_stays_bounded_under_steady_commits);
 	tcase_add_test(tc, journal_bound_is_exact_for_readers);
 	suite_add_tcase(suite, tc);
