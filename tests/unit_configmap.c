@@ -620,6 +620,26 @@ static uint32_t next_random(uint32_t *state)
 
 static const char *pick(uint32_t *state) { return tricky[next_random(state) % COUNT(tricky)]; }
 
+/* A map of fewer than `scopes` scopes of fewer than `keys` keys, names and
+ * values picked from the tricky strings (a picked name already there or
+ * empty is skipped, so the map is valid). */
+static cJSON *random_map(uint32_t *state, uint32_t scopes, uint32_t keys)
+{
+	cJSON *map = cJSON_CreateObject();
+	for (uint32_t i = next_random(state) % scopes; i > 0; i--) {
+		const char *name = pick(state);
+		if (!*name || cJSON_GetObjectItemCaseSensitive(map, name))
+			continue;
+		cJSON *scope = cJSON_AddObjectToObject(map, name);
+		for (uint32_t k = next_random(state) % keys; k > 0; k--) {
+			const char *key = pick(state);
+			if (*key && !cJSON_GetObjectItemCaseSensitive(scope, key))
+				cJSON_AddStringToObject(scope, key, pick(state));
+		}
+	}
+	return map;
+}
+
 /*
  * 3,000 random maps, deletes and updates over the tricky strings (fixed
  * seed: a failure names its round and repeats): both functions agree on
@@ -631,20 +651,7 @@ START_TEST(test_apply_text_random)
 	char label[64];
 	for (int round = 0; round < 3000; round++) {
 		snprintf(label, sizeof label, "round %d", round);
-		cJSON *config = cJSON_CreateObject();
-		int scopes = (int)(next_random(&state) % 5);
-		for (int i = 0; i < scopes; i++) {
-			const char *name = pick(&state);
-			if (!*name || cJSON_GetObjectItemCaseSensitive(config, name))
-				continue;
-			cJSON *scope = cJSON_AddObjectToObject(config, name);
-			int keys = (int)(next_random(&state) % 5);
-			for (int k = 0; k < keys; k++) {
-				const char *key = pick(&state);
-				if (*key && !cJSON_GetObjectItemCaseSensitive(scope, key))
-					cJSON_AddStringToObject(scope, key, pick(&state));
-			}
-		}
+		cJSON *config = random_map(&state, 5, 5);
 		cJSON *deletes = cJSON_CreateArray();
 		int delete_count = (int)(next_random(&state) % 4);
 		for (int i = 0; i < delete_count; i++) {
@@ -655,20 +662,7 @@ START_TEST(test_apply_text_random)
 			snprintf(entry, sizeof entry, "%s.%s", scope, key);
 			cJSON_AddItemToArray(deletes, cJSON_CreateString(entry));
 		}
-		cJSON *update = cJSON_CreateObject();
-		int update_scopes = (int)(next_random(&state) % 4);
-		for (int i = 0; i < update_scopes; i++) {
-			const char *name = pick(&state);
-			if (!*name || cJSON_GetObjectItemCaseSensitive(update, name))
-				continue;
-			cJSON *scope = cJSON_AddObjectToObject(update, name);
-			int keys = (int)(next_random(&state) % 4);
-			for (int k = 0; k < keys; k++) {
-				const char *key = pick(&state);
-				if (*key && !cJSON_GetObjectItemCaseSensitive(scope, key))
-					cJSON_AddStringToObject(scope, key, pick(&state));
-			}
-		}
+		cJSON *update = random_map(&state, 4, 4);
 		assert_text_apply_matches(config, deletes, update, label);
 		cJSON_Delete(deletes);
 		cJSON_Delete(update);

@@ -61,6 +61,19 @@ static void setup(fixture *f, int64_t retention_ms)
 	seed(f, NS);
 }
 
+/* A new store at a file of its own, opened with `options` (its path is
+ * set here), seeded like setup's. */
+static void setup_with(fixture *f, store_options options)
+{
+	test_temp_dir(f->dir, sizeof f->dir);
+	snprintf(f->path, sizeof f->path, "%s/store.db", f->dir);
+	options.path = f->path;
+	bool created;
+	char why[512] = "";
+	ck_assert_msg(store_open(&options, &f->store, &created, why, sizeof why) == 0, "%s", why);
+	seed(f, NS);
+}
+
 static void teardown(fixture *f)
 {
 	store_close(f->store);
@@ -291,13 +304,7 @@ static long long file_size(const char *path)
 START_TEST(wal_stays_bounded_under_steady_commits)
 {
 	fixture f;
-	test_temp_dir(f.dir, sizeof f.dir);
-	snprintf(f.path, sizeof f.path, "%s/store.db", f.dir);
-	store_options options = {.path = f.path, .busy_timeout_ms = 100, .checkpoint_frames = 256};
-	bool created;
-	char why[512] = "";
-	ck_assert_msg(store_open(&options, &f.store, &created, why, sizeof why) == 0, "%s", why);
-	seed(&f, NS);
+	setup_with(&f, (store_options){.busy_timeout_ms = 100, .checkpoint_frames = 256});
 	char wal[sizeof f.path + 8];
 	snprintf(wal, sizeof wal, "%s-wal", f.path);
 	long long largest = 0;
@@ -693,13 +700,7 @@ END_TEST
 START_TEST(wal_restarts_while_commits_never_pause)
 {
 	fixture f;
-	test_temp_dir(f.dir, sizeof f.dir);
-	snprintf(f.path, sizeof f.path, "%s/store.db", f.dir);
-	store_options options = {.path = f.path, .busy_timeout_ms = 100, .checkpoint_frames = 64};
-	bool created;
-	char why[512] = "";
-	ck_assert_msg(store_open(&options, &f.store, &created, why, sizeof why) == 0, "%s", why);
-	seed(&f, NS);
+	setup_with(&f, (store_options){.busy_timeout_ms = 100, .checkpoint_frames = 64});
 	char wal[sizeof f.path + 8];
 	snprintf(wal, sizeof wal, "%s-wal", f.path);
 	const char *names[] = {stopped_name, running_name};
@@ -739,15 +740,8 @@ START_TEST(wal_synced_between_checkpoints_with_normal_durability_only)
 	const store_durability durabilities[] = {DURABILITY_NORMAL, DURABILITY_FULL};
 	for (size_t d = 0; d < sizeof durabilities / sizeof *durabilities; d++) {
 		fixture f;
-		test_temp_dir(f.dir, sizeof f.dir);
-		snprintf(f.path, sizeof f.path, "%s/store.db", f.dir);
-		store_options options = {
-			.path = f.path, .durability = durabilities[d], .busy_timeout_ms = 100};
-		bool created;
-		char why[512] = "";
-		ck_assert_msg(store_open(&options, &f.store, &created, why, sizeof why) == 0, "%s",
-			      why);
-		seed(&f, NS);
+		setup_with(&f,
+			   (store_options){.durability = durabilities[d], .busy_timeout_ms = 100});
 		for (int i = 0; i < 600; i++)
 			ck_assert_int_eq(run_op(&f, i % 2 ? OP_RESUME : OP_STOP, running_name,
 						2000 + i, NULL),
