@@ -230,27 +230,30 @@ static void render_tasks(textbuf *out, const int64_t task_counts[TASK__COUNT][CO
 				task_counts[state][type]);
 }
 
+/* A counter family of one series without labels. */
+static void single_counter(textbuf *out, const char *name, const char *help, uint64_t value)
+{
+	family(out, name, "counter", help);
+	textbuf_printf(out, "%s %" PRIu64 "\n", name, value);
+}
+
 static void render_batches(textbuf *out, const store_batch_stats *batches)
 {
-	family(out, "connector_mock_store_transactions_total", "counter",
-	       "Transactions the store's writer committed or rolled back; each holds "
-	       "the operations that arrived while the one before it ran (group commit).");
-	textbuf_printf(out, "connector_mock_store_transactions_total %" PRIu64 "\n",
+	single_counter(out, "connector_mock_store_transactions_total",
+		       "Transactions the store's writer committed or rolled back; each holds "
+		       "the operations that arrived while the one before it ran (group commit).",
 		       batches->transactions);
-	family(out, "connector_mock_store_operations_total", "counter",
-	       "Operations run in those transactions (over "
-	       "connector_mock_store_transactions_total: operations per commit).");
-	textbuf_printf(out, "connector_mock_store_operations_total %" PRIu64 "\n",
+	single_counter(out, "connector_mock_store_operations_total",
+		       "Operations run in those transactions (over "
+		       "connector_mock_store_transactions_total: operations per commit).",
 		       batches->operations);
-	family(out, "connector_mock_store_checkpoints_total", "counter",
-	       "WAL checkpoints completed (the WAL copied into the database file; the next "
-	       "commit starts it over). Each holds the writer for its last pass.");
-	textbuf_printf(out, "connector_mock_store_checkpoints_total %" PRIu64 "\n",
+	single_counter(out, "connector_mock_store_checkpoints_total",
+		       "WAL checkpoints completed (the WAL copied into the database file; the "
+		       "next commit starts it over). Each holds the writer for its last pass.",
 		       batches->checkpoints);
-	family(out, "connector_mock_store_wal_syncs_total", "counter",
-	       "Syncs of the WAL made beside the commits, every 256 WAL frames (durability "
-	       "normal; with full, every commit syncs it).");
-	textbuf_printf(out, "connector_mock_store_wal_syncs_total %" PRIu64 "\n",
+	single_counter(out, "connector_mock_store_wal_syncs_total",
+		       "Syncs of the WAL made beside the commits, every 256 WAL frames "
+		       "(durability normal; with full, every commit syncs it).",
 		       batches->wal_syncs);
 }
 
