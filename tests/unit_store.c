@@ -341,6 +341,21 @@ static int64_t query_int(const char *path, const char *sql)
 	return value;
 }
 
+/* The first column of the first row of `sql`, as text ("" for NULL). */
+static const char *query_text(const char *path, const char *sql, char *out, size_t cap)
+{
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_stmt *statement;
+	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &statement, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(statement), SQLITE_ROW);
+	const char *text = (const char *)sqlite3_column_text(statement, 0);
+	snprintf(out, cap, "%s", text ? text : "");
+	sqlite3_finalize(statement);
+	sqlite3_close(db);
+	return out;
+}
+
 /* config[section][key] of a task as the control API shows it; "" when absent */
 static const char *config_value(fixture *f, const char *ns, const char *name, const char *section,
 				const char *key)
@@ -471,7 +486,9 @@ static const char v1_database[] =
 	" ('default', '10.0.0.1-9000:connector_v2:p_up-incr_trans-1-0:0000000001', 'migrated',"
 	" '10.0.0.1-9000:connector_v2:p_up-incr_trans-1-0:0000000003', 1000),"
 	" ('default', '10.0.0.1-9000:connector_v2:p_up-incr_trans-1-0:0000000002', 'migrated',"
-	" '10.0.0.1-9000:connector_v2:p_up-incr_trans-1-0:0000000003', 1000);"
+	" '10.0.0.1-9000:connector_v2:p_up-incr_trans-1-0:0000000003', 1000),"
+	" ('other', '10.0.0.2-9000:connector_v2:p_gone-full_trans-1-0:0000000001', 'deleted',"
+	" NULL, 1000);"
 	"INSERT INTO journal (ns, id, time_ms, op, task_name, params, http_status, is_success)"
 	" VALUES ('default', 1, 1000, 'migrate', 'a', '{}', 200, 1),"
 	" ('default', 2, 1001, 'migrate', 'b', '{}', 200, 1),"
@@ -493,7 +510,27 @@ START_TEST(version_1_database_is_upgraded_in_place)
 	char why[256] = "";
 	ck_assert_msg(store_open(&options, &f.store, &created, why, sizeof why) == 0, "%s", why);
 	ck_assert(!created);
-	ck_assert_int_eq(query_int(f.path, "PRAGMA user_version"), 4);
+	ck_assert_int_eq(query_int(f.path, "PRAGMA user_version"), 5);
+	/* the tombstones are a log (version 5): a chain's by time, then SEQ,
+	 * each linked to its identity's one before, the newest in sequences (a
+	 * row made for the deleted task's identity, which had none) */
+	char text[256];
+	ck_assert_str_eq(query_text(f.path,
+				    "SELECT group_concat(id || '<' || coalesce(prev, 0) || ' '"
+				    " || substr(name, -10) || ' ' || reason, ', ') FROM (SELECT"
+				    " id - 1099511627776 AS id, prev - 1099511627776 AS prev,"
+				    " name, reason FROM tombstones ORDER BY id)",
+				    text, sizeof text),
+			 "1<0 0000000001 migrated, 2<1 0000000002 migrated,"
+			 " 1099511627777<0 0000000001 deleted");
+	ck_assert_str_eq(
+		query_text(f.path,
+			   "SELECT group_concat(ns || ' ' || identity || ' ' || max_seq"
+			   " || ' ' || coalesce(last_tombstone - 1099511627776, '-'), ', ') FROM"
+			   " (SELECT * FROM sequences ORDER BY ns, identity)",
+			   text, sizeof text),
+		"default p_up-incr_trans-1-0 3 2, other p_gone-full_trans-1-0 1"
+		" 1099511627777, other p_o-full_trans-1-0 1 -");
 	ck_assert_int_eq(query_int(f.path, "SELECT count(*) FROM sqlite_schema WHERE type = 'index'"
 					   " AND name IN ('journal_task', 'tombstones_migrated_to',"
 					   " 'journal_time')"),
@@ -522,6 +559,19 @@ START_TEST(version_1_database_is_upgraded_in_place)
 	ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(outcome.extra, "migratedTo")->valuestring,
 			 current);
 	store_outcome_free(&outcome);
+	ck_assert_int_eq(
+		run_request(&f,
+			    (store_request){.ns = "other",
+					    .op = OP_STOP,
+					    .task_name =
+						    "10.0.0.2-9000:connector_v2:p_gone-full_trans-"
+						    "1-0:0000000001",
+					    .now_ms = 3000},
+			    &outcome),
+		ERR_TASK_NOT_FOUND);
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(outcome.extra, "deleted")));
+	store_outcome_free(&outcome);
+	ck_assert_int_eq(store_count_tasks(f.store, "other", 0), 1);
 	/* a namespace made after the upgrade has a journal of its own */
 	journal_ids(&f, "third", ids, sizeof ids);
 	ck_assert_str_eq(ids, "");
@@ -588,6 +638,225 @@ START_TEST(configs_follow_their_tasks)
 	ck_assert_int_eq(query_int(f.path, "SELECT count(*) FROM configs"), configs);
 	ck_assert_int_eq(store_namespace_delete(f.store, "second"), STORE_OK);
 	ck_assert_int_eq(query_int(f.path, "SELECT count(*) FROM configs"), 0);
+	teardown(&f);
+}
+END_TEST
+
+/* What the store says of `name`: "live", "migratedTo <name>", "deleted",
+ * or "none" (a name it never knew). */
+static void fate_of(fixture *f, const char *name, char *out, size_t cap)
+{
+	cJSON *task = NULL;
+	if (store_get_task(f->store, NS, name, 0, &task) == STORE_OK) {
+		cJSON_Delete(task);
+		snprintf(out, cap, "live");
+		return;
+	}
+	store_outcome outcome;
+	ck_assert_int_eq(run_op(f, OP_STOP, name, 9000, &outcome), ERR_TASK_NOT_FOUND);
+	const cJSON *to = cJSON_GetObjectItemCaseSensitive(outcome.extra, "migratedTo");
+	if (cJSON_IsString(to))
+		snprintf(out, cap, "migratedTo %s", to->valuestring);
+	else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(outcome.extra, "deleted")))
+		snprintf(out, cap, "deleted");
+	else
+		snprintf(out, cap, "none");
+	store_outcome_free(&outcome);
+}
+
+/* PROJECT-TYPE-SUB-IDX of a task name column, in SQL */
+#define IDENTITY_OF(name)                                                                          \
+	"substr(" name ", instr(" name ", ':connector_v2:') + 14, length(" name ")"                \
+	" - instr(" name ", ':connector_v2:') - 24)"
+
+/* Each identity's tombstones are one chain, newest first: from the id in
+ * its sequence row, back through `prev` to older ids of the same identity
+ * only, ending at NULL. */
+static void assert_tombstone_chains(fixture *f)
+{
+	ck_assert_int_eq(query_int(f->path,
+				   "SELECT count(*) FROM tombstones t LEFT JOIN tombstones p"
+				   " ON p.id = t.prev WHERE t.prev IS NOT NULL AND (p.id IS NULL"
+				   " OR p.id >= t.id OR " IDENTITY_OF("p.name") " <> " IDENTITY_OF(
+					   "t.name") ")"),
+			 0);
+	ck_assert_int_eq(query_int(f->path, "SELECT count(*) FROM tombstones WHERE prev IS NULL"),
+			 query_int(f->path, "SELECT count(DISTINCT " IDENTITY_OF(
+						    "name") ") FROM tombstones"));
+	ck_assert_int_eq(query_int(f->path,
+				   "SELECT count(*) FROM sequences s WHERE last_tombstone"
+				   " IS NOT (SELECT max(id) FROM tombstones WHERE " IDENTITY_OF(
+					   "name") " = s.identity)"),
+			 0);
+}
+
+/* The tombstone model: every name a test made, and what became of it. */
+enum { MODEL_NAMES = 512, MODEL_IDENTITIES = 3 };
+typedef struct {
+	char name[MODEL_NAMES][TASKNAME_MAX + 1];
+	char fate[MODEL_NAMES][16]; /* "live", "migrated", "deleted" */
+	char to[MODEL_NAMES][TASKNAME_MAX + 1];
+	int identity[MODEL_NAMES];
+	int count;
+	int live[MODEL_IDENTITIES]; /* index of the identity's live name, -1 for none */
+} tomb_model;
+
+static int model_find(const tomb_model *m, const char *name)
+{
+	for (int i = 0; i < m->count; i++)
+		if (strcmp(m->name[i], name) == 0)
+			return i;
+	return -1;
+}
+
+static int model_add(tomb_model *m, const char *name, int identity)
+{
+	ck_assert_int_lt(m->count, MODEL_NAMES);
+	int i = m->count++;
+	snprintf(m->name[i], sizeof m->name[i], "%s", name);
+	snprintf(m->fate[i], sizeof m->fate[i], "live");
+	m->identity[i] = identity;
+	m->live[identity] = i;
+	return i;
+}
+
+/* What the store must say of name i: a migrated name leads to where its
+ * chain ends, through every successor that was migrated in turn. */
+static void model_fate(const tomb_model *m, int i, char *out, size_t cap)
+{
+	if (strcmp(m->fate[i], "migrated") != 0) {
+		snprintf(out, cap, "%s", m->fate[i]);
+		return;
+	}
+	int at = i;
+	for (int next;
+	     strcmp(m->fate[at], "migrated") == 0 && (next = model_find(m, m->to[at])) >= 0;)
+		at = next;
+	snprintf(out, cap, "migratedTo %s", m->name[at]);
+}
+
+static void assert_model(fixture *f, const tomb_model *m, int step)
+{
+	for (int i = 0; i < m->count; i++) {
+		char expected[TASKNAME_MAX + 32], said[TASKNAME_MAX + 32];
+		model_fate(m, i, expected, sizeof expected);
+		fate_of(f, m->name[i], said, sizeof said);
+		ck_assert_msg(strcmp(expected, said) == 0, "step %d, %s: expected %s, got %s", step,
+			      m->name[i], expected, said);
+	}
+}
+
+static void create_stopped(fixture *f, const char *name)
+{
+	cJSON *spec = cJSON_CreateObject();
+	cJSON_AddStringToObject(spec, "taskName", name);
+	cJSON_AddStringToObject(spec, "state", "STOPPED");
+	char why[256] = "";
+	ck_assert_msg(store_create_task(f->store, NS, spec, 1500, NULL, why, sizeof why) ==
+			      STORE_OK,
+		      "%s: %s", name, why);
+	cJSON_Delete(spec);
+}
+
+/*
+ * Tombstones (schema version 5: a log, walked back per identity) against a
+ * model of what the contract says: 400 random migrates, deletes and
+ * revivals (a task created again under one of its identity's old names) of
+ * three identities, every name checked every 16 steps; then a snapshot of
+ * it all, a reset that forgets it, the restore that brings it back, more
+ * tombstones, and the restore again over them.
+ * Before version 5 the same rules were one recursive query over a table
+ * keyed by name.
+ */
+START_TEST(tombstones_say_what_the_model_says)
+{
+	fixture f;
+	setup(&f, 0);
+	static tomb_model m;
+	memset(&m, 0, sizeof m);
+	for (int k = 0; k < MODEL_IDENTITIES; k++) {
+		char name[TASKNAME_MAX + 1];
+		snprintf(name, sizeof name,
+			 "10.0.0.1-9000:connector_v2:p_m%d-incr_trans-1-0:0000000001", k);
+		create_stopped(&f, name);
+		model_add(&m, name, k);
+	}
+	unsigned seed = 20261121;
+	int revivals = 0, middles = 0;
+	for (int step = 0; step < 400; step++) {
+		int k = rand_r(&seed) % MODEL_IDENTITIES;
+		int live = m.live[k];
+		int dice = rand_r(&seed) % 10;
+		if (live >= 0 && dice < 7) { /* migrate */
+			store_outcome outcome;
+			char host[32];
+			snprintf(host, sizeof host, "10.0.1.%d", rand_r(&seed) % 3 + 1);
+			ck_assert_int_eq(run_request(&f,
+						     (store_request){.op = OP_MIGRATE,
+								     .task_name = m.name[live],
+								     .new_host = host,
+								     .now_ms = 2000 + step},
+						     &outcome),
+					 ERR_NONE);
+			snprintf(m.fate[live], sizeof m.fate[live], "migrated");
+			snprintf(m.to[live], sizeof m.to[live], "%s", outcome.result);
+			int i = model_find(&m, outcome.result);
+			ck_assert_int_lt(i, 0); /* a new SEQ: never a name before */
+			model_add(&m, outcome.result, k);
+			store_outcome_free(&outcome);
+		} else if (live >= 0) { /* delete */
+			ck_assert_int_eq(run_op(&f, OP_DELETE, m.name[live], 2000 + step, NULL),
+					 ERR_NONE);
+			snprintf(m.fate[live], sizeof m.fate[live], "deleted");
+			m.live[k] = -1;
+		} else { /* revive one of the identity's old names */
+			int candidates[MODEL_NAMES], n = 0;
+			for (int i = 0; i < m.count; i++)
+				if (m.identity[i] == k)
+					candidates[n++] = i;
+			int i = candidates[rand_r(&seed) % n];
+			middles += i != candidates[0] && i != candidates[n - 1];
+			create_stopped(&f, m.name[i]);
+			snprintf(m.fate[i], sizeof m.fate[i], "live");
+			m.live[k] = i;
+			revivals++;
+		}
+		if (step % 16 == 15) {
+			assert_model(&f, &m, step);
+			assert_tombstone_chains(&f);
+		}
+	}
+	/* the walk met each kind of revival: the ones in a chain's middle
+	 * relink their neighbours */
+	ck_assert_int_gt(revivals, 10);
+	ck_assert_int_gt(middles, 3);
+	ck_assert_int_eq(store_snapshot_save(f.store, NS, "model", 5000), STORE_OK);
+	static tomb_model saved;
+	saved = m;
+	char why[256] = "";
+	ck_assert_msg(store_reset(f.store, NS, "{\"tasks\":[]}", 12, 6000, why, sizeof why) ==
+			      STORE_OK,
+		      "%s", why);
+	ck_assert_int_eq(query_int(f.path, "SELECT count(*) FROM tombstones"), 0);
+	char said[TASKNAME_MAX + 32];
+	fate_of(&f, m.name[0], said, sizeof said);
+	ck_assert_str_eq(said, "none");
+	ck_assert_int_eq(store_snapshot_restore(f.store, NS, "model", 7000), STORE_OK);
+	assert_model(&f, &m, -1);
+	assert_tombstone_chains(&f);
+	/* after a restore, tombstones are written on from the snapshot's */
+	for (int k = 0; k < MODEL_IDENTITIES; k++)
+		if (m.live[k] >= 0) {
+			ck_assert_int_eq(run_op(&f, OP_DELETE, m.name[m.live[k]], 8000, NULL),
+					 ERR_NONE);
+			snprintf(m.fate[m.live[k]], sizeof m.fate[m.live[k]], "deleted");
+		}
+	assert_model(&f, &m, -2);
+	assert_tombstone_chains(&f);
+	/* a restore over tombstones (no reset: the sequences stay) */
+	ck_assert_int_eq(store_snapshot_restore(f.store, NS, "model", 9000), STORE_OK);
+	assert_model(&f, &saved, -3);
+	assert_tombstone_chains(&f);
 	teardown(&f);
 }
 END_TEST
@@ -887,6 +1156,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, changes_survive_close_and_reopen);
 	tcase_add_test(tc, sequence_never_reused_after_delete);
 	tcase_add_test(tc, migrated_name_points_at_the_latest_name);
+	tcase_add_test(tc, tombstones_say_what_the_model_says);
 	tcase_add_test(tc, invalid_fixtures_change_nothing);
 	tcase_add_test(tc, one_live_task_per_identity);
 	tcase_add_test(tc, fail_then_resume_clears_last_error);
