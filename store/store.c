@@ -185,12 +185,12 @@ static const char schema_v4[] =
  * `sequences` is one the migrate writes anyway. (Tombstones kept as rows of
  * `tasks` instead, where the migrated task's row was, saved nothing: the
  * table of tasks then grows with every migrate, and its tasks spread over
- * more pages.) Old tombstones are numbered by time, then SEQ: the order in
- * which their chains were made.
+ * more pages.) Old tombstones are numbered by SEQ: each successor's after
+ * its predecessor's, as a chain needs (STMT_SNAP_TOMBSTONES).
  */
 static const char schema_v5[] =
 	"CREATE TEMP TABLE tombstones_v4 AS SELECT n.journal_base + row_number() OVER ("
-	" PARTITION BY t.ns ORDER BY t.at, substr(t.name, -10), t.name) AS id, t.ns AS ns,"
+	" PARTITION BY t.ns ORDER BY substr(t.name, -10), t.at, t.name) AS id, t.ns AS ns,"
 	/* PROJECT-TYPE-SUB-IDX: HOST-PORT:connector_v2:IDENTITY:SEQ (10 digits) */
 	" substr(t.name, instr(t.name, ':connector_v2:') + 14,"
 	" length(t.name) - instr(t.name, ':connector_v2:') - 24) AS identity,"
@@ -360,12 +360,15 @@ static const char *const statement_sql[STMT__COUNT] = {
 		" FROM snapshots, json_each(data, '$.sequences') WHERE ns = ?16 AND name = ?1"
 		" ON CONFLICT (ns, identity) DO UPDATE"
 		" SET max_seq = max(max_seq, excluded.max_seq)",
-	/* in the order they were written (before version 5, a snapshot listed
-	 * them by name: then time, and SEQ, give the order of each chain) */
+	/* By SEQ (the name's last 10 characters), then as saved: what a chain
+	 * needs is each successor's tombstone after its predecessor's, and a
+	 * migrate's new SEQ is above every SEQ of its identity. Not by time: a
+	 * namespace's clock may have been set back; nor as saved only:
+	 * snapshots before version 5 listed tombstones by name. */
 	[STMT_SNAP_TOMBSTONES] =
 		"SELECT value->>0, value->>1, value->>2, value->>3"
 		" FROM snapshots, json_each(data, '$.tombstones') WHERE ns = ?16 AND name = ?1"
-		" ORDER BY value->>3, substr(value->>0, -10), key",
+		" ORDER BY substr(value->>0, -10), key",
 	[STMT_SNAP_EXISTS] = "SELECT 1 FROM snapshots WHERE ns = ?16 AND name = ?1",
 	[STMT_SNAP_LIST] = "SELECT name, created_at, json_array_length(data, '$.tasks')"
 			   " FROM snapshots WHERE ns = ?16 ORDER BY name",
