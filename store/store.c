@@ -178,10 +178,10 @@ static const char schema_v4[] =
  * written before it, and the identity's row of `sequences` holds the id of
  * its newest (`last_tombstone`). A name's tombstone is found from there,
  * walking back (find_tombstone). Keyed by (ns, name), a tombstone was a
- * random insert into a b-tree that grows with every migrate: 11.6 of the
- * 22.5 WAL pages a commit of 7.7 migrates wrote (the pages of a WAL's
- * frames, mapped to their b-trees with dbstat). Appended, the tombstones of
- * a commit share the log's last page, and the identity's row of
+ * random insert into a b-tree that grows with every migrate: 9.3 of the
+ * 19.5 WAL frames of a commit of migrates (the frames of a WAL mapped to
+ * their b-trees with dbstat). Appended, the tombstones of a commit share
+ * the log's last page (1.5 frames of 11.1), and the identity's row of
  * `sequences` is one the migrate writes anyway. (Tombstones kept as rows of
  * `tasks` instead, where the migrated task's row was, saved nothing: the
  * table of tasks then grows with every migrate, and its tasks spread over
