@@ -55,6 +55,7 @@ function seen(list, item, order) {
 	V[round, key, "p999"] = $9; V[round, key, "cpu"] = cpureq
 	HAVE[round, key] = 1
 	if (!(round in ROUNDS)) { ROUNDS[round] = 1; nrounds++ }
+	if (round + 0 > maxround) maxround = round + 0
 	if (w !~ /@/ && seen("w", w, ORDER)) WL[++nw] = w
 	if (w !~ /@/ && seen("c", c, ORDER)) CN[++nc] = c
 	if (w == "stop_resume@paced") havepaced = 1
@@ -81,6 +82,22 @@ function rel(w, c, s, other, metric, tasks,    r, list, k1, k2) {
 		if (HAVE[r, k1] && HAVE[r, k2] && V[r, k2, metric] > 0)
 			list = list " " V[r, k1, metric] / V[r, k2, metric]
 	return median(list)
+}
+
+# The rounds' values of a cell, in round order, "a / b / c": `scale`
+# divides each; with `other`, each is the ratio to that server's value in
+# the same round (the ratio rows).
+function rounds_of(w, c, s, other, metric, tasks, scale, fmt,    r, out, k1, k2, v) {
+	out = ""
+	k1 = w SUBSEP c SUBSEP s SUBSEP tasks
+	k2 = w SUBSEP c SUBSEP other SUBSEP tasks
+	for (r = 1; r <= maxround; r++) {
+		if (!HAVE[r, k1] || (other != "" && !(HAVE[r, k2] && V[r, k2, metric] > 0)))
+			continue
+		v = V[r, k1, metric] / (other != "" ? V[r, k2, metric] : scale)
+		out = out (out == "" ? "" : " / ") sprintf(fmt, v)
+	}
+	return out
 }
 
 END {
@@ -199,9 +216,9 @@ END {
 	print "| target | measured | verdict |"
 	print "|---|---:|---|"
 	r = rel("stop_resume", 16, "normal", "baseline", "rps", 1000)
-	if (r != "") printf "| stop/resume, 16 conns, durability normal ≥ 0.5 × baseline req/s | %.3f× | %s |\n", r, verdict(r >= 0.5)
+	if (r != "") printf "| stop/resume, 16 conns, durability normal ≥ 0.5 × baseline req/s | %.3f× (rounds %s) | %s |\n", r, rounds_of("stop_resume", 16, "normal", "baseline", "rps", 1000, 1, "%.2f"), verdict(r >= 0.5)
 	r = rel("stop_resume", 16, "full", "baseline", "rps", 1000)
-	if (r != "") printf "| stop/resume, 16 conns, durability full ≥ 0.1 × baseline req/s | %.3f× | %s |\n", r, verdict(r >= 0.1)
+	if (r != "") printf "| stop/resume, 16 conns, durability full ≥ 0.1 × baseline req/s | %.3f× (rounds %s) | %s |\n", r, rounds_of("stop_resume", 16, "full", "baseline", "rps", 1000, 1, "%.2f"), verdict(r >= 0.1)
 	for (j = 1; j <= nc; j++) {
 		c = CN[j]
 		r = rel("stop_resume", c, "normal", "wiremock", "rps", 1000)
@@ -215,15 +232,19 @@ END {
 		key = WL[i] SUBSEP 16 SUBSEP SV[k] SUBSEP 1000
 		if (!(key in P99)) continue
 		p = median(P99[key])
-		printf "| p99 ≤ 2 ms at 16 conns, saturating: %s, durability %s | %.3f ms | %s |\n", \
-			WNAME[WL[i]] ? WNAME[WL[i]] : WL[i], SV[k], p / 1000, verdict(p <= 2000)
+		printf "| p99 ≤ 2 ms at 16 conns, saturating: %s, durability %s | %.3f ms (rounds %s; the baseline's %s) | %s |\n", \
+			WNAME[WL[i]] ? WNAME[WL[i]] : WL[i], SV[k], p / 1000, \
+			rounds_of(WL[i], 16, SV[k], "", "p99", 1000, 1000, "%.2f"), \
+			rounds_of(WL[i], 16, "baseline", "", "p99", 1000, 1000, "%.2f"), verdict(p <= 2000)
 	}
 	for (k = 1; k <= nserv; k++) {
 		key = "stop_resume@paced" SUBSEP 16 SUBSEP SV[k] SUBSEP 1000
 		if (!(key in P99) || SV[k] == "baseline") continue
 		p = median(P99[key])
-		printf "| p99 ≤ 2 ms at 16 conns, paced (%s req/s offered): stop/resume, %s | %.3f ms | %s |\n", \
-			paced, SV[k], p / 1000, verdict(p <= 2000)
+		printf "| p99 ≤ 2 ms at 16 conns, paced (%s req/s offered): stop/resume, %s | %.3f ms (rounds %s; the baseline's %s) | %s |\n", \
+			paced, SV[k], p / 1000, \
+			rounds_of("stop_resume@paced", 16, SV[k], "", "p99", 1000, 1000, "%.2f"), \
+			rounds_of("stop_resume@paced", 16, "baseline", "", "p99", 1000, 1000, "%.2f"), verdict(p <= 2000)
 	}
 	if ("fresh-default" in READY) {
 		p = median(READY["fresh-default"])
