@@ -799,20 +799,16 @@ static int read_tombstone(task_store *store, sqlite3_int64 id, char *name, size_
 }
 
 /*
- * Finds the tombstone of `name`: from its identity's newest tombstone, back
- * through `prev`, one row per tombstone written after it. A name has one
- * tombstone at most (a name that lives again loses it: clear_tombstone).
- * 1 found (into `found`, which the caller frees with free(found->newer)),
- * 0 none, -1 storage failure.
+ * Finds the tombstone of `name` (of identity `identity`): from the
+ * identity's newest tombstone, back through `prev`, one row per tombstone
+ * written after it. A name has one tombstone at most (a name that lives
+ * again loses it: clear_tombstone). 1 found (into `found`, which the caller
+ * frees with free(found->newer)), 0 none, -1 storage failure.
  */
-static int find_tombstone(task_store *store, const char *name, tombstone *found)
+static int find_tombstone(task_store *store, const char *name, const char *identity,
+			  tombstone *found)
 {
 	*found = (tombstone){0};
-	taskname parsed;
-	if (taskname_parse(name, strlen(name), &parsed, NULL) < 0)
-		return 0; /* never a task's name, so never a tombstone's */
-	char identity[TASKNAME_IDENTITY_MAX + 1];
-	taskname_identity(&parsed, identity, sizeof identity);
 	sqlite3_stmt *statement = store_statement_get(store, STMT_TOMB_NEWEST);
 	sqlite3_bind_text(statement, 1, identity, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(statement);
@@ -872,10 +868,10 @@ static int chain_end(task_store *store, const tombstone *t, char *end, size_t en
 
 /* A name that is alive again is no longer a tombstone: takes it out of its
  * identity's chain of tombstones. */
-static int clear_tombstone(task_store *store, const char *name, const taskname *parsed)
+static int clear_tombstone(task_store *store, const char *name, const char *identity)
 {
 	tombstone t;
-	int rc = find_tombstone(store, name, &t);
+	int rc = find_tombstone(store, name, identity, &t);
 	if (rc <= 0)
 		return rc;
 	sqlite3_stmt *statement = store_statement_get(store, STMT_TOMB_DELETE);
@@ -888,8 +884,6 @@ static int clear_tombstone(task_store *store, const char *name, const taskname *
 			sqlite3_bind_int64(statement, 2, t.prev);
 		rc = run(statement);
 	} else if (rc == 0) { /* it was the newest */
-		char identity[TASKNAME_IDENTITY_MAX + 1];
-		taskname_identity(parsed, identity, sizeof identity);
 		statement = store_statement_get(store, STMT_TOMB_SET_NEWEST);
 		sqlite3_bind_text(statement, 1, identity, -1, SQLITE_STATIC);
 		if (t.prev > 0)
@@ -916,7 +910,7 @@ int store_insert_task(task_store *store, task_row *row)
 	bind_optional_fields(statement, 6, row);
 	sqlite3_bind_int64(statement, 9, row->created_at);
 	sqlite3_bind_int64(statement, 10, row->updated_at);
-	if (run(statement) < 0 || clear_tombstone(store, row->name, &row->parsed) < 0)
+	if (run(statement) < 0 || clear_tombstone(store, row->name, identity) < 0)
 		return -1;
 	return raise_sequence(store, identity, row->parsed.seq, 0);
 }
@@ -1010,8 +1004,14 @@ static void internal_error(task_store *store, store_outcome *outcome, const char
 /* A task that is absent: say where it went when the store remembers. */
 static int not_found(task_store *store, const char *name, store_outcome *outcome)
 {
-	tombstone t;
-	int rc = find_tombstone(store, name, &t);
+	tombstone t = {0};
+	int rc = 0; /* a name that does not parse was never a task's: no tombstone */
+	taskname parsed;
+	if (taskname_parse(name, strlen(name), &parsed, NULL) == 0) {
+		char identity[TASKNAME_IDENTITY_MAX + 1];
+		taskname_identity(&parsed, identity, sizeof identity);
+		rc = find_tombstone(store, name, identity, &t);
+	}
 	char migrated_to[TASKNAME_MAX + 1] = "";
 	if (rc > 0 && strcmp(t.reason, "migrated") == 0 && t.migrated_to[0] &&
 	    chain_end(store, &t, migrated_to, sizeof migrated_to) < 0)
