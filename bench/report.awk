@@ -6,7 +6,7 @@
 #   15 duration_us  16 peak_rss_kb  17 idle_rss_kb  18 wrk_cpu_s
 #   19 other_cpus (CPUs busy with anything but this server and wrk)
 # -v startup=FILE: start-to-ready records: kind, ready_us, idle_rss_kb.
-# -v paced=N: the offered load of the paced cells (stop_resume@paced).
+# -v paced=N: the offered load of the paced cells (WORKLOAD@paced).
 #
 # Every figure is the median over rounds; every ratio is the median over
 # rounds of the ratio to the baseline of the same round (same workload and
@@ -32,6 +32,12 @@ function add(arr, key, value) { arr[key] = (key in arr) ? arr[key] " " value : v
 function ms(us) { return us == "" ? "–" : sprintf("%.3f", us / 1000) }
 function ratio(r) { return r == "" ? "" : sprintf(" (%.2f×)", r) }
 function mib(kb) { return kb == "" || kb < 0 ? "–" : sprintf("%.1f", kb / 1024) }
+# a workload's name in the tables, without its @variant
+function wname(w,    base) {
+	base = w
+	sub(/@.*/, "", base)
+	return (base in WNAME) ? WNAME[base] : base
+}
 function verdict(ok) { return ok ? "**pass**" : "**FAIL**" }
 function seen(list, item, order) {
 	if (!((list, item) in order)) {
@@ -58,7 +64,7 @@ function seen(list, item, order) {
 	if (round + 0 > maxround) maxround = round + 0
 	if (w !~ /@/ && seen("w", w, ORDER)) WL[++nw] = w
 	if (w !~ /@/ && seen("c", c, ORDER)) CN[++nc] = c
-	if (w == "stop_resume@paced") havepaced = 1
+	if (w ~ /@paced$/ && seen("p", w, ORDER)) PW[++np] = w
 	if (w == "stop_resume@size" && seen("t", tasks, ORDER)) TS[++nt] = tasks
 	if (s != "baseline" && (!("mock" in PEAK) || $16 > PEAK["mock"]) && s != "wiremock") {
 		PEAK["mock"] = $16; PEAKCELL = w " c=" c " " s " tasks=" tasks
@@ -128,7 +134,7 @@ END {
 		nonsucc = REQ[key] > 0 ? sprintf("%.2f%% (%d)", BAD[key] * 100 / REQ[key], BAD[key]) : "–"
 		if (ERR[key] > 0) nonsucc = nonsucc " + " ERR[key] " socket errors"
 		printf "| %s | %s | %s | %.0f | %s | %s%s | %s%s | %s%s | %.0f | %.1f%s | %s | %s |\n", \
-			WNAME[w] ? WNAME[w] : w, c, s, median(RPS[key]), \
+			wname(w), c, s, median(RPS[key]), \
 			isbase ? "1" : sprintf("%.2f", rel(w, c, s, "baseline", "rps", 1000)), \
 			ms(median(P50[key])), isbase ? "" : ratio(rel(w, c, s, "baseline", "p50", 1000)), \
 			ms(median(P99[key])), isbase ? "" : ratio(rel(w, c, s, "baseline", "p99", 1000)), \
@@ -141,27 +147,28 @@ END {
 	print "Servers: baseline = bench/baseline.c, a bare libmicrohttpd server with the daemon's flags and threads answering the success envelope; normal / full = connector-mock with `--durability normal` (default) / `full`; wiremock = WireMock standalone (stop/resume only)."
 
 	# ---- latency at a paced load
-	if (havepaced) {
+	if (np > 0) {
 		print ""
-		print "## Latency at a paced load (stop/resume, 16 connections, " paced " req/s offered)"
+		print "## Latency at a paced load (16 connections, " paced " req/s offered)"
 		print ""
 		print "Each connection waits between requests so that together they offer " paced " req/s, well under saturation: the latency of a request, not of a queue. (×) as above."
 		print ""
-		print "| server | req/s | p50 ms | p99 ms | p99.9 ms | CPU % | CPU µs/req | non-success | peak RSS MiB |"
-		print "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
-		for (k = 1; k <= nserv; k++) {
-			s = SV[k]
-			key = "stop_resume@paced" SUBSEP 16 SUBSEP s SUBSEP 1000
+		print "| workload | server | req/s | p50 ms | p99 ms | p99.9 ms | CPU % | CPU µs/req | non-success | peak RSS MiB |"
+		print "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+		for (i = 1; i <= np; i++) for (k = 1; k <= nserv; k++) {
+			w = PW[i]; s = SV[k]
+			key = w SUBSEP 16 SUBSEP s SUBSEP 1000
 			if (!(key in RPS)) continue
 			isbase = s == "baseline"
 			nonsucc = REQ[key] > 0 ? sprintf("%.2f%% (%d)", BAD[key] * 100 / REQ[key], BAD[key]) : "–"
 			if (ERR[key] > 0) nonsucc = nonsucc " + " ERR[key] " socket errors"
-			printf "| %s | %.0f | %s%s | %s%s | %s%s | %.0f | %.1f%s | %s | %s |\n", s, median(RPS[key]), \
-				ms(median(P50[key])), isbase ? "" : ratio(rel("stop_resume@paced", 16, s, "baseline", "p50", 1000)), \
-				ms(median(P99[key])), isbase ? "" : ratio(rel("stop_resume@paced", 16, s, "baseline", "p99", 1000)), \
-				ms(median(P999[key])), isbase ? "" : ratio(rel("stop_resume@paced", 16, s, "baseline", "p999", 1000)), \
+			printf "| %s | %s | %.0f | %s%s | %s%s | %s%s | %.0f | %.1f%s | %s | %s |\n", \
+				wname(w), s, median(RPS[key]), \
+				ms(median(P50[key])), isbase ? "" : ratio(rel(w, 16, s, "baseline", "p50", 1000)), \
+				ms(median(P99[key])), isbase ? "" : ratio(rel(w, 16, s, "baseline", "p99", 1000)), \
+				ms(median(P999[key])), isbase ? "" : ratio(rel(w, 16, s, "baseline", "p999", 1000)), \
 				median(CPUPCT[key]), median(CPUREQ[key]), \
-				isbase ? "" : ratio(rel("stop_resume@paced", 16, s, "baseline", "cpu", 1000)), \
+				isbase ? "" : ratio(rel(w, 16, s, "baseline", "cpu", 1000)), \
 				nonsucc, mib(HWM[key])
 		}
 	}
@@ -233,18 +240,18 @@ END {
 		if (!(key in P99)) continue
 		p = median(P99[key])
 		printf "| p99 ≤ 2 ms at 16 conns, saturating: %s, durability %s | %.3f ms (rounds %s; the baseline's %s) | %s |\n", \
-			WNAME[WL[i]] ? WNAME[WL[i]] : WL[i], SV[k], p / 1000, \
+			wname(WL[i]), SV[k], p / 1000, \
 			rounds_of(WL[i], 16, SV[k], "", "p99", 1000, 1000, "%.2f"), \
 			rounds_of(WL[i], 16, "baseline", "", "p99", 1000, 1000, "%.2f"), verdict(p <= 2000)
 	}
-	for (k = 1; k <= nserv; k++) {
-		key = "stop_resume@paced" SUBSEP 16 SUBSEP SV[k] SUBSEP 1000
-		if (!(key in P99) || SV[k] == "baseline") continue
+	for (i = 1; i <= np; i++) for (k = 2; k <= 3; k++) {
+		key = PW[i] SUBSEP 16 SUBSEP SV[k] SUBSEP 1000
+		if (!(key in P99)) continue
 		p = median(P99[key])
-		printf "| p99 ≤ 2 ms at 16 conns, paced (%s req/s offered): stop/resume, %s | %.3f ms (rounds %s; the baseline's %s) | %s |\n", \
-			paced, SV[k], p / 1000, \
-			rounds_of("stop_resume@paced", 16, SV[k], "", "p99", 1000, 1000, "%.2f"), \
-			rounds_of("stop_resume@paced", 16, "baseline", "", "p99", 1000, 1000, "%.2f"), verdict(p <= 2000)
+		printf "| p99 ≤ 2 ms at 16 conns, paced (%s req/s offered): %s, durability %s | %.3f ms (rounds %s; the baseline's %s) | %s |\n", \
+			paced, wname(PW[i]), SV[k], p / 1000, \
+			rounds_of(PW[i], 16, SV[k], "", "p99", 1000, 1000, "%.2f"), \
+			rounds_of(PW[i], 16, "baseline", "", "p99", 1000, 1000, "%.2f"), verdict(p <= 2000)
 	}
 	if ("fresh-default" in READY) {
 		p = median(READY["fresh-default"])

@@ -22,7 +22,9 @@
 #   BENCH_WIREMOCK_MATCH=url  url: stubs match the whole URL; query: path +
 #                             taskName query parameter (slower)
 #   BENCH_PACED_RATE=2000     the offered load (req/s) of the paced-latency
-#                             cells (stop/resume, 16 connections); 0 skips them
+#                             cells (16 connections); 0 skips them
+#   BENCH_PACED_WORKLOADS     the workloads of the paced cells (default: all of
+#                             BENCH_WORKLOADS)
 #   BENCH_WAIT_QUIET=30       before each cell, wait up to this many seconds
 #                             for other work on the machine to stop; a cell
 #                             disturbed by other work is run once more
@@ -47,6 +49,7 @@ WIREMOCK_WARMUP=${BENCH_WIREMOCK_WARMUP:-5}
 WIREMOCK_MATCH=${BENCH_WIREMOCK_MATCH:-url}
 WAIT_QUIET=${BENCH_WAIT_QUIET:-30}
 PACED_RATE=${BENCH_PACED_RATE:-2000}
+PACED_WORKLOADS=${BENCH_PACED_WORKLOADS:-$WORKLOADS}
 WORK=${BENCH_WORK:-bench/.work}
 MOCK_BIN=${CONNECTOR_MOCK_BIN:-build/connector-mock}
 BIN=build/bench
@@ -496,10 +499,12 @@ for round in $(seq "$ROUNDS"); do
 			done
 		done
 	done
-	# latency at a paced load: stop/resume, 16 connections, PACED_RATE req/s
+	# latency at a paced load: 16 connections offering PACED_RATE req/s
 	if [ "$PACED_RATE" -gt 0 ]; then
-		for server in $(servers_for paced "$round"); do
-			cell "$round" stop_resume@paced 16 "$server" 1000
+		for workload in $PACED_WORKLOADS; do
+			for server in $(servers_for paced "$round"); do
+				cell "$round" "$workload@paced" 16 "$server" 1000
+			done
 		done
 	fi
 	# mutating throughput by database size: stop/resume, 16 connections
