@@ -285,9 +285,10 @@ static bool flush_wal(struct store_writer *w)
  * updates 4.21 / 3.78 / 4.53 -> 3.13 / 2.87 / 3.31; 3-8% fewer req/s.
  *
  * With durability normal the pass is also the WAL's sync every 1 MiB, so
- * that a checkpoint does not sync 40 MB at once; should the pass not run
- * (the writer's last pass of a checkpoint holds SQLite's checkpoint lock),
- * the WAL is synced without it.
+ * that a checkpoint does not sync 40 MB at once; should the pass fail, the
+ * WAL is synced without it. No pass runs while the writer's last pass of a
+ * checkpoint is due (checkpointer_main, on_wal_commit): one of the two
+ * would find SQLite's checkpoint lock taken and do nothing.
  */
 static void trickle(struct store_writer *w)
 {
@@ -412,8 +413,7 @@ static void *checkpointer_main(void *arg)
 		if (wanted)
 			checkpoint(w); /* its first pass syncs the WAL */
 		else if (!atomic_load_explicit(&w->final_pass_wanted, memory_order_acquire))
-			trickle(w); /* not beside the writer's last pass: one of the
-				     * two would find SQLite's checkpoint lock taken */
+			trickle(w); /* not beside the writer's last pass */
 		pthread_mutex_lock(&w->checkpoint_lock);
 		/* Commits during the checkpoint found the WAL still long and asked
 		 * for another; the last pass copies what they wrote, and the next
