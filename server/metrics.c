@@ -252,7 +252,8 @@ static void render_batches(textbuf *out, const store_batch_stats *batches)
 		       "next commit starts it over). Each holds the writer for its last pass.",
 		       batches->checkpoints);
 	single_counter(out, "connector_mock_store_wal_syncs_total",
-		       "Passes between checkpoints, every 256 WAL frames, each of which syncs "
+		       "Passes between checkpoints (durability normal), every 256 WAL frames, "
+		       "each of which syncs "
 		       "the WAL and copies it into the database file (without syncing that "
 		       "file), so that a checkpoint finds little left to copy.",
 		       batches->wal_syncs);

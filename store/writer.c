@@ -59,7 +59,7 @@ enum {
 	CHECKPOINT_FRAMES = 10000, /* the default: a WAL of about 40 MiB */
 	CATCH_UP_FRAMES = 64,	   /* left for the writer's own last pass */
 	CATCH_UP_PASSES = 8,	   /* passes beside the batches, at most */
-	TRICKLE_FRAMES = 256,	   /* a pass between checkpoints every 1 MiB of WAL */
+	TRICKLE_FRAMES = 256,	   /* durability normal: a pass every 1 MiB of WAL */
 };
 
 /* The checkpointer's scheduler slice (Linux 6.12 and later; see
@@ -222,8 +222,8 @@ void store_batch_stats_get(task_store *store, store_batch_stats *stats)
 /* Called by SQLite after each commit on the main connection, under the
  * store's lock (by the writer, or by a control API call). Asks the
  * checkpointer for a checkpoint when the WAL passed checkpoint_frames, and
- * for a pass (trickle) when TRICKLE_FRAMES were committed since the last
- * one. */
+ * (durability normal) for a pass (trickle) when TRICKLE_FRAMES were
+ * committed since the last one. */
 static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int pages)
 {
 	(void)db;
@@ -236,7 +236,7 @@ static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int pages)
 	int fresh = pages - atomic_load_explicit(&w->trickled_frames, memory_order_relaxed);
 	if (fresh < 0)
 		fresh = pages; /* the WAL started over since the last pass */
-	bool trickle = fresh >= TRICKLE_FRAMES &&
+	bool trickle = w->durability_normal && fresh >= TRICKLE_FRAMES &&
 		       !atomic_load_explicit(&w->trickle_wanted, memory_order_relaxed) &&
 		       !atomic_load_explicit(&w->final_pass_wanted, memory_order_relaxed);
 	if (checkpoint || trickle) {
@@ -265,10 +265,10 @@ static bool flush_wal(struct store_writer *w)
 }
 
 /*
- * Between checkpoints, every TRICKLE_FRAMES committed frames: one PASSIVE
- * pass on this thread's connection, which syncs the WAL and copies the
- * frames committed so far into the database file, without syncing that
- * file. (SQLite syncs the database only in a pass that reaches the WAL's
+ * Between checkpoints, with durability normal, every TRICKLE_FRAMES
+ * committed frames: one PASSIVE pass on this thread's connection, which
+ * syncs the WAL and copies the frames committed so far into the database
+ * file, without syncing that file. (SQLite syncs the database only in a pass that reaches the WAL's
  * end, before the WAL may start over; until then a crash leaves every frame
  * in the WAL to be copied again.) A checkpoint then finds about
  * TRICKLE_FRAMES frames left to copy instead of the whole WAL: the copying
@@ -281,12 +281,15 @@ static bool flush_wal(struct store_writer *w)
  * connections, 4 s, 3 rounds, p99 ms), a flush of the WAL every 256 frames
  * before -> a pass: updates 2.11 / 2.65 / 2.43 -> 1.79 / 1.58 / 1.63,
  * migrates 1.81 / 1.78 / 2.18 -> 1.68 / 1.54 / 1.85, p99.9 3.7-5.4 ->
- * 2.4-3.3; with durability full (no pass between checkpoints before),
- * updates 4.21 / 3.78 / 4.53 -> 3.13 / 2.87 / 3.31; 3-8% fewer req/s.
+ * 2.4-3.3; req/s the same to 5% fewer.
  *
- * With durability normal the pass is also the WAL's sync every 1 MiB, so
- * that a checkpoint does not sync 40 MB at once; should the pass fail, the
- * WAL is synced without it. No pass runs while the writer's last pass of a
+ * The pass is also the WAL's sync every 1 MiB, so that a checkpoint does
+ * not sync 40 MB at once; should the pass fail, the WAL is synced without
+ * it. With durability full every commit syncs the WAL, and passes beside
+ * those syncs were a gamble on the disk: on a calm hour updates' p99 went
+ * from 4.2-5.4 to 2.9-3.4 ms, on a slow one (the daemon before had p99s of
+ * 5-30 ms there) to 18-805 ms (the passes' syncs queueing with the
+ * commits', probably). So there are none. No pass runs while the writer's last pass of a
  * checkpoint is due (checkpointer_main, on_wal_commit): one of the two
  * would find SQLite's checkpoint lock taken and do nothing.
  */
@@ -295,7 +298,7 @@ static void trickle(struct store_writer *w)
 	int frames = atomic_load_explicit(&w->wal_frames, memory_order_relaxed);
 	if (sqlite3_wal_checkpoint_v2(w->checkpoint_db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL,
 				      NULL) == SQLITE_OK ||
-	    (w->durability_normal && flush_wal(w)))
+	    flush_wal(w))
 		atomic_fetch_add_explicit(&w->wal_syncs, 1, memory_order_relaxed);
 	atomic_store_explicit(&w->trickled_frames, frames, memory_order_relaxed);
 }
