@@ -253,9 +253,9 @@ static void render_batches(textbuf *out, const store_batch_stats *batches)
 		       batches->checkpoints);
 	single_counter(out, "connector_mock_store_wal_syncs_total",
 		       "Passes between checkpoints (durability normal), every 256 WAL frames, "
-		       "each of which syncs "
-		       "the WAL and copies it into the database file (without syncing that "
-		       "file), so that a checkpoint finds little left to copy.",
+		       "each of which syncs the WAL and copies it into the database file "
+		       "(without syncing that file), so that a checkpoint finds little left "
+		       "to copy.",
 		       batches->wal_syncs);
 }
 
