@@ -287,7 +287,7 @@ static bool flush_wal(struct store_writer *w)
  * not sync 40 MB at once; should the pass fail, the WAL is synced without
  * it. With durability full every commit syncs the WAL, and passes beside
  * those syncs were a gamble on the disk: on a calm hour updates' p99 went
- * from 4.2-5.4 to 2.9-3.4 ms, on a slow one (the daemon before had p99s of
+ * from 3.8-5.4 to 2.9-3.3 ms, on a slow one (the daemon before had p99s of
  * 5-30 ms there) to 18-805 ms (the passes' syncs queueing with the
  * commits', probably). So there are none. No pass runs while the writer's last pass of a
  * checkpoint is due (checkpointer_main, on_wal_commit): one of the two
