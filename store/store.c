@@ -226,6 +226,14 @@ static const char *const schema_steps[SCHEMA_VERSION] = {schema_v1, schema_v2, s
 #define JOURNAL_BASE "(SELECT journal_base FROM namespaces WHERE name = ?16)"
 #define JOURNAL_SPAN "1099511627776" /* 2^40 ids per namespace */
 #define IN_NAMESPACE " id > " JOURNAL_BASE " AND id < " JOURNAL_BASE " + " JOURNAL_SPAN
+/* The next id of `table` (journal or tombstones) in the namespace's range,
+ * after its last; 0 when the namespace does not exist (see the callers). */
+#define NEXT_ID_IN_NAMESPACE(table)                                                                \
+	"coalesce((SELECT coalesce((SELECT max(x.id) FROM " table " x WHERE"                       \
+	" x.id > n.journal_base AND x.id < n.journal_base + " JOURNAL_SPAN "),"                    \
+	" n.journal_base) + 1 FROM namespaces n WHERE n.name = ?16), 0)"
+#define NEXT_JOURNAL_ID NEXT_ID_IN_NAMESPACE("journal")
+#define NEXT_TOMBSTONE_ID NEXT_ID_IN_NAMESPACE("tombstones")
 #define JOURNAL_FILTER                                                                             \
 	IN_NAMESPACE " AND (?1 IS NULL OR task_name = ?1) AND (?2 IS NULL OR op = ?2)"             \
 		     " AND (?4 IS NULL OR is_success = ?4) AND (?5 IS NULL OR err_code = ?5)"      \
@@ -285,11 +293,8 @@ static const char *const statement_sql[STMT__COUNT] = {
 	 * identity). A missing namespace gives id 0, which put_tombstone
 	 * refuses. */
 	[STMT_TOMB_PUT] =
-		"INSERT INTO tombstones (id, name, reason, migrated_to, at, prev) VALUES ("
-		"coalesce((SELECT coalesce((SELECT max(t.id) FROM tombstones t WHERE"
-		" t.id > n.journal_base AND t.id < n.journal_base + " JOURNAL_SPAN "),"
-		" n.journal_base) + 1 FROM namespaces n WHERE n.name = ?16), 0),"
-		" ?1, ?2, ?3, ?4, (SELECT last_tombstone FROM sequences"
+		"INSERT INTO tombstones (id, name, reason, migrated_to, at, prev) VALUES "
+		"(" NEXT_TOMBSTONE_ID ", ?1, ?2, ?3, ?4, (SELECT last_tombstone FROM sequences"
 		" WHERE ns = ?16 AND identity = ?5))",
 	[STMT_TOMB_NEWEST] =
 		"SELECT last_tombstone FROM sequences WHERE ns = ?16 AND identity = ?1",
@@ -307,10 +312,8 @@ static const char *const statement_sql[STMT__COUNT] = {
 	[STMT_JOURNAL_INSERT] =
 		"INSERT INTO journal (id, time_ms, client, op, task_name, params, body,"
 		" http_status, is_success, err_code, from_state, to_state, new_task_name,"
-		" injected) VALUES (coalesce((SELECT coalesce((SELECT max(j.id) FROM journal j"
-		" WHERE j.id > n.journal_base AND j.id < n.journal_base + " JOURNAL_SPAN "),"
-		" n.journal_base) + 1 FROM namespaces n WHERE n.name = ?16), 0),"
-		" ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+		" injected) VALUES (" NEXT_JOURNAL_ID ", ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+		" ?11, ?12, ?13)",
 	/* The oldest entries up to the first one still within the retention.
 	 * One lower and one upper bound on id each, in these two: given two
 	 * upper bounds SQLite ranges over the constant one and tests the other
