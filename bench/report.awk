@@ -39,6 +39,17 @@ function wname(w,    base) {
 	return (base in WNAME) ? WNAME[base] : base
 }
 function verdict(ok) { return ok ? "**pass**" : "**FAIL**" }
+# the targets table's row for the p99 of workload w at 16 connections on
+# server s, when that cell ran; `load` says how the load was offered
+function p99_target(w, s, load,    key, p) {
+	key = w SUBSEP 16 SUBSEP s SUBSEP 1000
+	if (!(key in P99)) return
+	p = median(P99[key])
+	printf "| p99 ≤ 2 ms at 16 conns, %s: %s, durability %s | %.3f ms (rounds %s; the baseline's %s) | %s |\n", \
+		load, wname(w), s, p / 1000, \
+		rounds_of(w, 16, s, "", "p99", 1000, 1000, "%.2f"), \
+		rounds_of(w, 16, "baseline", "", "p99", 1000, 1000, "%.2f"), verdict(p <= 2000)
+}
 function seen(list, item, order) {
 	if (!((list, item) in order)) {
 		order[list, item] = 1
@@ -235,24 +246,10 @@ END {
 		printf "| stop/resume, %s conns: connector-mock ≥ 4 × WireMock req/s, 0 wrong answers | %.1f×; wrong answers: mock %d, WireMock %d | %s |\n", \
 			c, r, BAD[kn], BAD[kw], verdict(r >= 4 && BAD[kn] == 0)
 	}
-	for (i = 1; i <= nw; i++) for (k = 2; k <= 3; k++) {
-		key = WL[i] SUBSEP 16 SUBSEP SV[k] SUBSEP 1000
-		if (!(key in P99)) continue
-		p = median(P99[key])
-		printf "| p99 ≤ 2 ms at 16 conns, saturating: %s, durability %s | %.3f ms (rounds %s; the baseline's %s) | %s |\n", \
-			wname(WL[i]), SV[k], p / 1000, \
-			rounds_of(WL[i], 16, SV[k], "", "p99", 1000, 1000, "%.2f"), \
-			rounds_of(WL[i], 16, "baseline", "", "p99", 1000, 1000, "%.2f"), verdict(p <= 2000)
-	}
-	for (i = 1; i <= np; i++) for (k = 2; k <= 3; k++) {
-		key = PW[i] SUBSEP 16 SUBSEP SV[k] SUBSEP 1000
-		if (!(key in P99)) continue
-		p = median(P99[key])
-		printf "| p99 ≤ 2 ms at 16 conns, paced (%s req/s offered): %s, durability %s | %.3f ms (rounds %s; the baseline's %s) | %s |\n", \
-			paced, wname(PW[i]), SV[k], p / 1000, \
-			rounds_of(PW[i], 16, SV[k], "", "p99", 1000, 1000, "%.2f"), \
-			rounds_of(PW[i], 16, "baseline", "", "p99", 1000, 1000, "%.2f"), verdict(p <= 2000)
-	}
+	for (i = 1; i <= nw; i++) for (k = 2; k <= 3; k++)
+		p99_target(WL[i], SV[k], "saturating")
+	for (i = 1; i <= np; i++) for (k = 2; k <= 3; k++)
+		p99_target(PW[i], SV[k], "paced (" paced " req/s offered)")
 	if ("fresh-default" in READY) {
 		p = median(READY["fresh-default"])
 		printf "| start to ready ≤ 15 ms, default fixtures (new database, seeded) | %.2f ms | %s |\n", p / 1000, verdict(p <= 15000)
