@@ -330,9 +330,7 @@ static bool read_printed_string(const char **p, const char *end, map_string *out
 		if ((unsigned char)*q < 0x20)
 			return false;
 		if (*q != '\\') {
-			q++;
-			while (q < end && (unsigned char)*q >= 0x20 && *q != '"' && *q != '\\')
-				q++;
+			q += json_plain_run(q, (size_t)(end - q)); /* at least *q */
 			continue;
 		}
 		if (end - q < 2)

@@ -3,6 +3,7 @@
  */
 #include "json.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,28 @@ static const unsigned char escape_extra[256] = {
 };
 /* clang-format on */
 
+size_t json_plain_run(const char *in, size_t len)
+{
+	/* Eight bytes at a time while none of them is special. A word w has a
+	 * byte below 0x20 when (w - 0x2020..) & ~w has a high bit set, and a
+	 * byte equal to c when the same holds for (w ^ cc..) and 0x0101..
+	 * (never a false negative; a word flagged wrongly is only read a byte
+	 * at a time). */
+	const uint64_t ones = UINT64_C(0x0101010101010101), highs = ones << 7;
+	const uint64_t quotes = ones * '"', backslashes = ones * '\\';
+	size_t i = 0;
+	for (uint64_t w, q, b; len - i >= 8; i += 8) {
+		memcpy(&w, in + i, 8);
+		q = w ^ quotes;
+		b = w ^ backslashes;
+		if ((((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((b - ones) & ~b)) & highs)
+			break;
+	}
+	while (i < len && !escape_extra[(unsigned char)in[i]])
+		i++;
+	return i;
+}
+
 size_t json_escape(const char *in, size_t len, char *out)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -38,11 +61,10 @@ size_t json_escape(const char *in, size_t len, char *out)
 	const unsigned char *p = (const unsigned char *)in, *end = p + len;
 	char *start = out;
 	while (p < end) {
-		const unsigned char *plain = p;
-		while (p < end && !escape_extra[*p])
-			p++;
-		memcpy(out, plain, (size_t)(p - plain));
-		out += p - plain;
+		size_t plain = json_plain_run((const char *)p, (size_t)(end - p));
+		memcpy(out, p, plain);
+		out += plain;
+		p += plain;
 		if (p == end)
 			break;
 		*out++ = '\\';
@@ -64,20 +86,20 @@ size_t json_escape(const char *in, size_t len, char *out)
 size_t json_escaped_len(const char *in, size_t len)
 {
 	size_t out = len;
-	for (const unsigned char *p = (const unsigned char *)in, *end = p + len; p < end; p++)
-		out += escape_extra[*p];
+	for (size_t i = json_plain_run(in, len); i < len;
+	     i += 1 + json_plain_run(in + i + 1, len - i - 1))
+		out += escape_extra[(unsigned char)in[i]];
 	return out;
 }
 
 /* "\u0000" would end a C string early inside cJSON; find it in the raw text. */
 static bool has_escaped_nul(const char *text, size_t len)
 {
-	for (size_t i = 0; i + 1 < len; i++) {
-		if (text[i] != '\\')
-			continue;
-		if (text[i + 1] == 'u' && i + 5 < len && memcmp(text + i + 2, "0000", 4) == 0)
+	const char *p = text, *end = text + len;
+	while (end - p >= 6 && (p = memchr(p, '\\', (size_t)(end - p))) != NULL && end - p >= 6) {
+		if (memcmp(p + 1, "u0000", 5) == 0)
 			return true;
-		i++; /* skip the escaped character, so "\\u0000" is not one */
+		p += 2; /* skip the escaped character, so "\\u0000" is not one */
 	}
 	return false;
 }

@@ -35,6 +35,10 @@ cJSON *json_parse_body(const char *text, size_t len, char *why, size_t why_cap);
 #define JSON_ESCAPED_MAX(len) (6 * (len)) /* \u001f */
 size_t json_escape(const char *in, size_t len, char *out);
 
+/* How many bytes at the start of `in` json_escape copies as they are (none
+ * below 0x20, no '"', no '\\'); `len` when it copies all of them. */
+size_t json_plain_run(const char *in, size_t len);
+
 /* What json_escape would write for the same bytes. */
 size_t json_escaped_len(const char *in, size_t len);
 

@@ -99,6 +99,16 @@ bool text_utf8_valid(const char *text, size_t len)
 	const unsigned char *s = (const unsigned char *)text;
 	size_t i = 0;
 	while (i < len) {
+		/* ASCII eight bytes at a time: most text is ASCII (an update's 1
+		 * KiB body was validated a byte at a time in 3% of the daemon's
+		 * CPU under load) */
+		for (uint64_t word; len - i >= 8; i += 8) {
+			memcpy(&word, s + i, 8);
+			if (word & UINT64_C(0x8080808080808080))
+				break;
+		}
+		if (i == len)
+			break;
 		unsigned char c = s[i];
 		if (c < 0x80) {
 			i++;

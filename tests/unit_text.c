@@ -247,6 +247,29 @@ START_TEST(test_utf8)
 }
 END_TEST
 
+/* Each case again inside ASCII, at every offset and with every tail up to
+ * two words long, so that each byte of it falls at every place of an 8-byte
+ * word (text_utf8_valid reads ASCII a word at a time). ASCII around a text
+ * changes nothing: a valid text stays valid, a bad sequence stays bad. */
+START_TEST(test_utf8_at_every_offset)
+{
+	const utf8_case *c = &utf8_cases[_i];
+	for (size_t head = 0; head <= 16; head++) {
+		for (size_t tail = 0; tail <= 16; tail++) {
+			size_t len = head + c->len + tail;
+			char *text = malloc(len ? len : 1);
+			memset(text, 'a', len);
+			memcpy(text + head, c->text, c->len);
+			bool valid = text_utf8_valid(text, len);
+			free(text);
+			ck_assert_msg(valid == c->valid,
+				      "%s after %zu and before %zu ASCII bytes: %s", c->label, head,
+				      tail, valid ? "valid" : "invalid");
+		}
+	}
+}
+END_TEST
+
 START_TEST(test_utf8_respects_len)
 {
 	/* only `len` bytes count: a sequence cut by `len` is truncated */
@@ -311,6 +334,7 @@ static Suite *text_suite(void)
 
 	TCase *utf8 = tcase_create("utf8");
 	tcase_add_loop_test(utf8, test_utf8, 0, (int)COUNT(utf8_cases));
+	tcase_add_loop_test(utf8, test_utf8_at_every_offset, 0, (int)COUNT(utf8_cases));
 	tcase_add_test(utf8, test_utf8_respects_len);
 	tcase_add_test(utf8, test_has_nul);
 	tcase_add_loop_test(utf8, test_equal_constant_time, 0, (int)COUNT(equal_cases));
