@@ -252,11 +252,16 @@ static void render_batches(textbuf *out, const store_batch_stats *batches)
 		       "next commit starts it over). Each holds the writer for its last pass.",
 		       batches->checkpoints);
 	single_counter(out, "connector_mock_store_wal_syncs_total",
-		       "Passes between checkpoints (durability normal), every 256 WAL frames, "
-		       "each of which syncs the WAL and copies it into the database file "
-		       "(without syncing that file), so that a checkpoint finds little left "
-		       "to copy.",
+		       "Passes between checkpoints, every 256 WAL frames, each of which syncs "
+		       "the WAL and copies it into the database file (without syncing that "
+		       "file), so that a checkpoint finds little left to copy.",
 		       batches->wal_syncs);
+	single_counter(out, "connector_mock_store_database_writebacks_total",
+		       "Durability full: writebacks of the database file started after those "
+		       "passes (no wait, no cache flush), so that its pages reach the disk a "
+		       "little at a time and not in one sync that the commits' syncs queue "
+		       "behind.",
+		       batches->database_writebacks);
 }
 
 char *metrics_render(const metrics *m, const int64_t task_counts[TASK__COUNT][COMPONENT__COUNT],

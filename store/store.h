@@ -135,14 +135,16 @@ void store_execute(task_store *store, const store_request *request, store_outcom
 /* How the writer has gone since store_open: the transactions it ran and
  * the operations they held (their ratio is the batching); the WAL
  * checkpoints completed (each by the writer's last pass, after which the
- * next commit starts the WAL over) and the syncs of the WAL the
- * checkpointer made between them (durability normal only). A store in
- * memory has neither. */
+ * next commit starts the WAL over), the checkpointer's passes between them
+ * (each syncs the WAL and copies it into the database file), and, with
+ * durability full, the writebacks of the database file it started after
+ * those passes. A store in memory has none of the last three. */
 typedef struct {
 	uint64_t transactions;
 	uint64_t operations;
 	uint64_t checkpoints;
 	uint64_t wal_syncs;
+	uint64_t database_writebacks;
 } store_batch_stats;
 
 void store_batch_stats_get(task_store *store, store_batch_stats *stats);

@@ -552,6 +552,10 @@ static const family_case families[] = {
 	 "counter",
 	 {"connector_mock_store_wal_syncs_total"},
 	 1},
+	{"connector_mock_store_database_writebacks_total",
+	 "counter",
+	 {"connector_mock_store_database_writebacks_total"},
+	 1},
 	{"connector_mock_up", "gauge", {"connector_mock_up"}, 1},
 	{"connector_mock_start_time_seconds", "gauge", {"connector_mock_start_time_seconds"}, 1},
 };
@@ -768,8 +772,11 @@ START_TEST(test_tasks_batches_up_and_start_time)
 	counts[TASK_RUNNING][COMPONENT_INCR_TRANS] = 123456789012;
 	metrics *m = metrics_create();
 	ck_assert_ptr_nonnull(m);
-	store_batch_stats batches = {
-		.transactions = 7, .operations = 123456789012, .checkpoints = 5, .wal_syncs = 314};
+	store_batch_stats batches = {.transactions = 7,
+				     .operations = 123456789012,
+				     .checkpoints = 5,
+				     .wal_syncs = 314,
+				     .database_writebacks = 271};
 	char *text = metrics_render(m, (const int64_t(*)[COMPONENT__COUNT])counts, &batches,
 				    1722470400.25);
 	ck_assert_ptr_nonnull(text);
@@ -792,6 +799,7 @@ START_TEST(test_tasks_batches_up_and_start_time)
 	ck_assert_uint_eq(sample(text, "connector_mock_store_operations_total"), 123456789012u);
 	ck_assert_uint_eq(sample(text, "connector_mock_store_checkpoints_total"), 5);
 	ck_assert_uint_eq(sample(text, "connector_mock_store_wal_syncs_total"), 314);
+	ck_assert_uint_eq(sample(text, "connector_mock_store_database_writebacks_total"), 271);
 	char start[64];
 	sample_text(text, "connector_mock_start_time_seconds", start, sizeof start);
 	ck_assert_str_eq(start, "1722470400.250");
