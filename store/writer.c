@@ -39,7 +39,8 @@
  * checkpoints the same thread copies the WAL a little at a time (trickle()).
  * See checkpoint() for how the WAL gets back to its beginning under load.
  */
-#define _GNU_SOURCE /* syscall */
+#define _GNU_SOURCE /* syscall, sync_file_range */
+#include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <sched.h>
@@ -50,7 +51,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include "store_internal.h"
