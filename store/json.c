@@ -96,7 +96,8 @@ size_t json_escaped_len(const char *in, size_t len)
 static bool has_escaped_nul(const char *text, size_t len)
 {
 	const char *p = text, *end = text + len;
-	while (end - p >= 6 && (p = memchr(p, '\\', (size_t)(end - p))) != NULL && end - p >= 6) {
+	/* p never passes end: after a match p + 2 <= end - 4 */
+	while ((p = memchr(p, '\\', (size_t)(end - p))) != NULL && end - p >= 6) {
 		if (memcmp(p + 1, "u0000", 5) == 0)
 			return true;
 		p += 2; /* skip the escaped character, so "\\u0000" is not one */
