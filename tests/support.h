@@ -19,6 +19,11 @@
 #include <sys/types.h>
 #include <time.h>
 
+/* The entries of an array (not a pointer). */
+#define COUNT(array) (sizeof(array) / sizeof *(array))
+/* A string literal and its length, NUL bytes inside included. */
+#define LIT(text) text, sizeof(text) - 1
+
 /*
  * Runs `suite` and returns the process exit status: 0 only when at least
  * one test ran and none failed (Check alone reports 100% for zero tests).

@@ -11,10 +11,6 @@
 #include "../store/configmap.h"
 #include "support.h"
 
-#define COUNT(array) (sizeof(array) / sizeof *(array))
-/* A string literal and its length, NUL bytes inside included. */
-#define LIT(text) text, sizeof(text) - 1
-
 enum { WHY_CAP = 1024 };
 
 /* ---- configmap_validate ------------------------------------------------ */

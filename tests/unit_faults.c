@@ -12,10 +12,6 @@
 #include "../store/text.h"
 #include "support.h"
 
-#define COUNT(array) (sizeof(array) / sizeof *(array))
-/* A string literal and its length, NUL bytes inside included. */
-#define LIT(text) text, sizeof(text) - 1
-
 enum { WHY_CAP = 1024 };
 
 /* the virtual clock most tests run at */

@@ -12,8 +12,6 @@
 #include "../store/json.h"
 #include "support.h"
 
-#define COUNT(array) (sizeof(array) / sizeof *(array))
-
 /* cJSON_PrintUnformatted's escaping of a string's contents, a byte at a time. */
 static size_t reference_escape(const unsigned char *in, size_t len, char *out)
 {

@@ -19,8 +19,6 @@
 #include "../server/metrics.h"
 #include "support.h"
 
-#define COUNT(array) (sizeof(array) / sizeof *(array))
-
 static const int64_t no_tasks[TASK__COUNT][COMPONENT__COUNT];
 static const store_batch_stats no_batches;
 

@@ -10,10 +10,6 @@
 #include "../server/params.h"
 #include "support.h"
 
-#define COUNT(array) (sizeof(array) / sizeof *(array))
-/* A string literal and its length, NUL bytes inside included. */
-#define LIT(text) text, sizeof(text) - 1
-
 /* ---- params_add -------------------------------------------------------- */
 
 /* `len` bytes of 'x' in a new buffer (no NUL needed by params_add). */

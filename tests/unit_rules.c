@@ -12,8 +12,6 @@
 #include "../store/rules.h"
 #include "support.h"
 
-#define COUNT(array) (sizeof(array) / sizeof *(array))
-
 typedef struct {
 	error_code error;
 	rules_effect effect;

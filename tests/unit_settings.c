@@ -13,8 +13,6 @@
 #include "../server/settings.h"
 #include "support.h"
 
-#define COUNT(array) (sizeof(array) / sizeof *(array))
-
 enum { WHY_CAP = 1024 };
 
 /* ---- settings_parse_duration_ms ---------------------------------------- */

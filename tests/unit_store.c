@@ -1027,7 +1027,7 @@ END_TEST
 START_TEST(wal_trickles_into_the_database_and_full_durability_writes_it_back)
 {
 	const store_durability durabilities[] = {DURABILITY_NORMAL, DURABILITY_FULL};
-	for (size_t d = 0; d < sizeof durabilities / sizeof *durabilities; d++) {
+	for (size_t d = 0; d < COUNT(durabilities); d++) {
 		fixture f;
 		setup_with(&f,
 			   (store_options){.durability = durabilities[d], .busy_timeout_ms = 100});

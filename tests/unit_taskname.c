@@ -9,10 +9,6 @@
 #include "../store/taskname.h"
 #include "support.h"
 
-#define COUNT(array) (sizeof(array) / sizeof *(array))
-/* A string literal and its length, NUL bytes inside included. */
-#define LIT(text) text, sizeof(text) - 1
-
 typedef struct {
 	const char *text;
 	const char *host;
