@@ -5,6 +5,8 @@
 #   9 p999_us  10 requests  11 ok  12 bad  13 socket_errors  14 cpu_s
 #   15 duration_us  16 peak_rss_kb  17 idle_rss_kb  18 wrk_cpu_s
 #   19 other_cpus (CPUs busy with anything but this server and wrk)
+#   20 21 connector-mock cells: the p99 and the longest of the disk's own
+#   8 KiB syncs during the run (us, bench/disk_probe); "-" otherwise
 # -v startup=FILE: start-to-ready records: kind, ready_us, idle_rss_kb.
 # -v paced=N: the offered load of the paced cells (WORKLOAD@paced).
 #
@@ -45,10 +47,19 @@ function p99_target(w, s, load,    key, p) {
 	key = w SUBSEP 16 SUBSEP s SUBSEP 1000
 	if (!(key in P99)) return
 	p = median(P99[key])
-	printf "| p99 ≤ 2 ms at 16 conns, %s: %s, durability %s | %.3f ms (rounds %s; the baseline's %s) | %s |\n", \
+	printf "| p99 ≤ 2 ms at 16 conns, %s: %s, durability %s | %.3f ms (rounds %s; the baseline's %s%s) | %s |\n", \
 		load, wname(w), s, p / 1000, \
 		rounds_of(w, 16, s, "", "p99", 1000, 1000, "%.2f"), \
-		rounds_of(w, 16, "baseline", "", "p99", 1000, 1000, "%.2f"), verdict(p <= 2000)
+		rounds_of(w, 16, "baseline", "", "p99", 1000, 1000, "%.2f"), \
+		disk_rounds(key), verdict(p <= 2000)
+}
+# "; the disk's longest sync ...": per round, from bench/disk_probe
+function disk_rounds(key,    r, out) {
+	out = ""
+	for (r = 1; r <= maxround; r++)
+		if (HAVE[r, key] && ((r, key) in DISKMAX))
+			out = out (out == "" ? "" : " / ") sprintf("%.2f", DISKMAX[r, key] / 1000)
+	return out == "" ? "" : "; the disk's longest sync during each round, " out
 }
 function seen(list, item, order) {
 	if (!((list, item) in order)) {
@@ -88,6 +99,12 @@ function seen(list, item, order) {
 	add(OTHER, "all", $19 + 0)
 	if ($19 + 0 > 0.15) disturbed++
 	if ($19 + 0 > maxother) { maxother = $19 + 0; maxothercell = w " c=" c " " s " round " round }
+	if ($20 ~ /^[0-9]+$/ && $21 ~ /^[0-9]+$/) {
+		DISKMAX[round, key] = $21
+		add(DISKP99, "all", $20)
+		if ($21 + 0 > 2000) slowdisk++
+		if ($21 + 0 > maxdisk) { maxdisk = $21 + 0; maxdiskcell = w " c=" c " " s " round " round }
+	}
 }
 
 # the median over rounds of metric(server) / metric(other server), same cell
@@ -135,6 +152,9 @@ END {
 	if ("all" in OTHER)
 		printf "Other work on the machine during the cells (CPUs busy with anything but the server under test and wrk): median %.2f, highest %.2f (%s).%s\n\n", \
 			median(OTHER["all"]), maxother, maxothercell, (disturbed ? " **" disturbed " cell run(s) were disturbed by other work (listed under Anomalies): their figures are less reliable.**" : "")
+	if ("all" in DISKP99)
+		printf "The disk beside the connector-mock cells (bench/disk_probe: an 8 KiB write and its fdatasync every 50 ms of each run, in a file next to the database): sync p99 median %.2f ms; the longest sync %.2f ms (%s).%s\n\n", \
+			median(DISKP99["all"]) / 1000, maxdisk / 1000, maxdiskcell, (slowdisk ? " **In " slowdisk " run(s) the disk itself took over 2 ms for a sync: a stall of the disk holds every request waiting on it, and is a p99 by itself.**" : "")
 	print "| workload | conns | server | req/s | ×base | p50 ms | p99 ms | p99.9 ms | CPU % | CPU µs/req | non-success | peak RSS MiB |"
 	print "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	for (i = 1; i <= nw; i++) for (j = 1; j <= nc; j++) for (k = 1; k <= nserv; k++) {

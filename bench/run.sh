@@ -104,6 +104,7 @@ LIBS_BENCH="$(pkg-config --libs $PKGS) -pthread -lm"
 {
 	cc $CFLAGS_BENCH "${BASELINE_DEFS[@]}" bench/baseline.c -o "$BIN/baseline" $LIBS_BENCH
 	cc $CFLAGS_BENCH bench/launch.c -o "$BIN/launch"
+	cc $CFLAGS_BENCH bench/disk_probe.c -o "$BIN/disk_probe"
 	# not run by this script: a tool for profiling the store (bench/README.md)
 	cc $CFLAGS_BENCH -g bench/store_ops.c store/*.c -o "$BIN/store_ops" $LIBS_BENCH
 } || die "cannot build the bench binaries"
@@ -421,12 +422,27 @@ run_cell() {
 		curl -s -XPOST "http://127.0.0.1:$SRV_PORT/__admin/scenarios/reset" >/dev/null
 		curl -s -XDELETE "http://127.0.0.1:$SRV_PORT/__admin/requests" >/dev/null
 	fi
-	local cpu0 cpu1 result hwm alive=1 exit m0 m1
+	local cpu0 cpu1 result hwm alive=1 exit m0 m1 probe=""
+	# beside connector-mock, the disk's own sync latency during the run
+	# (bench/disk_probe): a stall of the disk shows next to the p99 it moved
+	if [ -n "$db" ]; then
+		"$BIN/disk_probe" "$CELL/disk-probe" "$DURATION" >"$CELL/disk-probe.out" 2>&1 &
+		probe=$!
+	fi
 	m0=$(machine_busy)
 	cpu0=$(cpu_ticks "$SRV_PID")
 	result=$(run_wrk "$workload" "$conns" "$DURATION" "$DBDIR/names-$tasks.txt" STOPPED)
 	cpu1=$(cpu_ticks "$SRV_PID")
 	m1=$(machine_busy)
+	local disk_p99=- disk_max=-
+	if [ -n "$probe" ]; then
+		if wait "$probe"; then
+			disk_p99=$(sed -n 's/.*p99_us=\([0-9]*\).*/\1/p' "$CELL/disk-probe.out")
+			disk_max=$(sed -n 's/.*max_us=\([0-9]*\).*/\1/p' "$CELL/disk-probe.out")
+		else
+			cell_note "$label: the disk probe failed: $(tr '\n' ' ' <"$CELL/disk-probe.out")"
+		fi
+	fi
 	hwm=$(status_kb "$SRV_PID" VmHWM)
 	kill -0 "$SRV_PID" 2>/dev/null || alive=0
 	exit=$(stop_server)
@@ -463,12 +479,12 @@ run_cell() {
 		cell_note "$label: $other CPUs busy with other work during the run (load average $(cut -d' ' -f1-3 /proc/loadavg))"
 	fi
 	cell_flush
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
 		"$round" "$workload" "$conns" "$server" "$tasks" \
 		"$(field rps "$result")" "$(field p50_us "$result")" "$(field p99_us "$result")" \
 		"$(field p999_us "$result")" "$(field requests "$result")" "$(field ok "$result")" \
 		"$(field bad "$result")" "$errs" "$cpu_s" "$(field duration_us "$result")" \
-		"$hwm" "$SRV_RSS" "$(field wrk_cpu "$result")" "$other" >>"$RAW"
+		"$hwm" "$SRV_RSS" "$(field wrk_cpu "$result")" "$other" "$disk_p99" "$disk_max" >>"$RAW"
 	say "   $(printf '%-16s c=%-3s %-9s %8s req/s  p99 %7s us  bad %s  cpu %ss' \
 		"$workload" "$conns" "$server" "$(field rps "$result")" "$(field p99_us "$result")" \
 		"$(field bad "$result")" "$cpu_s")"
