@@ -437,8 +437,8 @@ run_cell() {
 	local disk_p99=- disk_max=-
 	if [ -n "$probe" ]; then
 		if wait "$probe"; then
-			disk_p99=$(sed -n 's/.*p99_us=\([0-9]*\).*/\1/p' "$CELL/disk-probe.out")
-			disk_max=$(sed -n 's/.*max_us=\([0-9]*\).*/\1/p' "$CELL/disk-probe.out")
+			disk_p99=$(field p99_us "$(cat "$CELL/disk-probe.out")")
+			disk_max=$(field max_us "$(cat "$CELL/disk-probe.out")")
 		else
 			cell_note "$label: the disk probe failed: $(tr '\n' ' ' <"$CELL/disk-probe.out")"
 		fi
