@@ -13,8 +13,13 @@
 
 CC ?= cc
 BUILD ?= build
-PACKAGES := libmicrohttpd-dev libcjson-dev libsqlite3-dev libinih-dev check prometheus \
-	libcurl4-openssl-dev pkg-config curl valgrind util-linux clang-14 libclang-rt-14-dev wrk
+# Debian packages: what building and running need (make, make run), and
+# what the tests add (make test). Test tooling from npm is pinned in
+# tests/<tool>/package-lock.json and installed under $(BUILD)/node/<tool>.
+RUN_PACKAGES := libmicrohttpd-dev libcjson-dev libsqlite3-dev libinih-dev libcurl4-openssl-dev \
+	pkg-config
+TEST_PACKAGES := check prometheus curl valgrind util-linux clang-14 libclang-rt-14-dev wrk \
+	clang-format cppcheck chromium
 PKG_MODULES := libmicrohttpd libcjson sqlite3 inih
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
@@ -43,26 +48,30 @@ VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full \
 	--errors-for-leak-kinds=definite --show-leak-kinds=definite \
 	--log-file=$(CURDIR)/build/valgrind/%p.log
 
-.PHONY: all deps run test test-plain test-asan test-valgrind test-fuzz suites unit \
+.PHONY: all deps deps-run run test test-plain test-asan test-valgrind test-fuzz suites unit \
 	integration bench clean format lint
 # keep test objects between builds
 .SECONDARY:
 .DEFAULT_GOAL := all
 
-all: deps $(BUILD)/connector-mock
+all: deps-run $(BUILD)/connector-mock
 
-deps:
-	@missing=""; for p in $(PACKAGES); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "installing:$$missing"; \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing) >/dev/null || exit 1; \
-	  else \
-	    echo "missing packages; run: sudo apt-get install -y$$missing"; exit 1; \
-	  fi; \
-	fi
+# deps-run: what make and make run need; deps: that and the test tooling.
+deps-run:
+	@sh tests/install-packages $(RUN_PACKAGES)
+
+deps: deps-run
+	@sh tests/install-packages $(TEST_PACKAGES)
+	@command -v npm >/dev/null 2>&1 || sh tests/install-packages nodejs npm
+
+# npm tooling of one test suite: tests/<tool>/package.json and its lockfile,
+# installed exactly (npm ci) into $(BUILD)/node/<tool>/node_modules.
+$(BUILD)/node/%/.installed: tests/%/package.json tests/%/package-lock.json
+	@mkdir -p $(BUILD)/node/$*
+	@cp tests/$*/package.json tests/$*/package-lock.json $(BUILD)/node/$*/
+	@echo "  NPM     $(BUILD)/node/$*"
+	@cd $(BUILD)/node/$* && npm ci --no-audit --no-fund --loglevel=error >/dev/null
+	@touch $@
 
 $(BUILD)/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
