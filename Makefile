@@ -35,6 +35,13 @@ SERVER_SRC := $(filter-out server/main.c,$(wildcard server/*.c))
 STORE_OBJ := $(STORE_SRC:%.c=$(BUILD)/obj/%.o)
 SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/obj/%.o)
 HEADERS := $(wildcard store/*.h server/*.h tests/*.h)
+# Files compiled into the binary (server/embedded.h): tools/embed.c writes
+# them into one generated source, linked with the server's objects.
+EMBEDDED := fixtures/default.json fixtures/demo.json conf/connector-mock.conf
+EMBED_TOOL := $(BUILD)/tools/embed
+EMBEDDED_SRC := $(BUILD)/gen/embedded_files.c
+EMBEDDED_OBJ := $(BUILD)/obj/gen/embedded_files.o
+SERVER_OBJ += $(EMBEDDED_OBJ)
 UNIT_TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/unit_*.c))
 INTEGRATION_TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/integration_*.c))
 TEST_SUPPORT := $(BUILD)/obj/tests/support.o
@@ -77,6 +84,19 @@ $(BUILD)/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	@$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(EMBED_TOOL): tools/embed.c
+	@mkdir -p $(dir $@)
+	@$(CC) -std=c11 -O2 $(WARNINGS) $< -o $@
+
+$(EMBEDDED_SRC): $(EMBED_TOOL) $(EMBEDDED)
+	@mkdir -p $(dir $@)
+	@echo "  EMBED   $@"
+	@$(EMBED_TOOL) $@ $(EMBEDDED)
+
+$(EMBEDDED_OBJ): $(EMBEDDED_SRC) server/embedded.h
+	@mkdir -p $(dir $@)
+	@$(CC) $(ALL_CFLAGS) -I server -c $< -o $@
 
 $(BUILD)/connector-mock: $(BUILD)/obj/server/main.o $(SERVER_OBJ) $(STORE_OBJ)
 	@echo "  LINK    $@"
@@ -133,7 +153,7 @@ unit: deps $(BUILD)/connector-mock $(UNIT_TESTS)
 integration: deps $(BUILD)/connector-mock $(INTEGRATION_TESTS)
 	@sh tests/run-suites $(INTEGRATION_TESTS)
 
-C_FILES = store/*.[ch] server/*.[ch] tests/*.[ch] fuzz/*.[ch] bench/*.c
+C_FILES = store/*.[ch] server/*.[ch] tools/*.c tests/*.[ch] fuzz/*.[ch] bench/*.c
 
 # bench/run.sh: connector-mock against a bare-MHD baseline and WireMock,
 # under wrk; writes bench/results/latest.md (bench/README.md). Not part of

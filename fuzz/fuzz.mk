@@ -31,7 +31,8 @@ FUZZ_HARNESS_CFLAGS := -D_POSIX_C_SOURCE=200809L -Wshadow -Wformat=2 -Wstrict-pr
 FUZZ_LIBS := $(shell pkg-config --libs $(PKG_MODULES) 2>/dev/null) -pthread -lm
 
 # the code under test: everything but main(), with the same sanitizers
-FUZZ_OBJ := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(STORE_SRC) $(SERVER_SRC))
+FUZZ_OBJ := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(STORE_SRC) $(SERVER_SRC)) \
+	$(FUZZ_DIR)/obj/gen/embedded_files.o
 FUZZ_BINS := $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_NAMES))
 FUZZ_RUN_TARGETS := $(addprefix fuzz-,$(FUZZ_NAMES))
 FUZZ_HEADERS := $(wildcard store/*.h server/*.h)
@@ -55,6 +56,10 @@ fuzz-clean:
 $(FUZZ_DIR)/obj/%.o: %.c $(FUZZ_HEADERS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_DIR)/obj/gen/embedded_files.o: $(EMBEDDED_SRC) server/embedded.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -I server -c $< -o $@
 
 $(FUZZ_DIR)/harness/%.o: fuzz/%.c fuzz/fuzz_common.h $(FUZZ_HEADERS)
 	@mkdir -p $(dir $@)
