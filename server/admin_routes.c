@@ -222,6 +222,23 @@ static const char *journal_filter_from(const http_request *request, store_journa
 	return NULL;
 }
 
+/* Beside each entry's canonical errCode, the one the client was answered
+ * when the [errors] section renames it. */
+static void answered_codes(const settings *s, cJSON *entries)
+{
+	cJSON *entry;
+	cJSON_ArrayForEach(entry, entries)
+	{
+		const cJSON *code = cJSON_GetObjectItemCaseSensitive(entry, "errCode");
+		if (!cJSON_IsString(code))
+			continue;
+		error_code own = error_from_name(code->valuestring);
+		if (own == ERR__COUNT || !s->error_names[own][0])
+			continue;
+		cJSON_AddStringToObject(entry, "answeredErrCode", s->error_names[own]);
+	}
+}
+
 static http_response journal(const http_request *request, const char *unused)
 {
 	(void)unused;
@@ -233,6 +250,7 @@ static http_response journal(const http_request *request, const char *unused)
 	if (store_journal(request->app->store, request->ns, &filter, request->now_ms, &entries) !=
 	    STORE_OK)
 		return storage_failure();
+	answered_codes(request->app->settings, entries);
 	cJSON *root = cJSON_CreateObject();
 	cJSON_AddItemToObject(root, "entries", entries);
 	return json_answer(MHD_HTTP_OK, root);
@@ -419,8 +437,23 @@ static http_response metrics_get(const http_request *request, const char *unused
 		return storage_failure();
 	store_batch_stats batches;
 	store_batch_stats_get(request->app->store, &batches);
-	char *text =
+	const char *answered[ERR__COUNT];
+	for (int code = 0; code < ERR__COUNT; code++)
+		answered[code] = settings_error_name(request->app->settings, (error_code)code);
+	char *main_text =
 		metrics_render(request->app->metrics, counts, &batches, request->app->start_time);
+	char *codes_text = metrics_render_error_codes(answered);
+	char *text = NULL;
+	if (main_text && codes_text) {
+		size_t a = strlen(main_text), b = strlen(codes_text);
+		text = malloc(a + b + 1);
+		if (text) {
+			memcpy(text, main_text, a);
+			memcpy(text + a, codes_text, b + 1);
+		}
+	}
+	free(main_text);
+	free(codes_text);
 	if (!text)
 		return storage_failure();
 	http_response response = {.status = MHD_HTTP_OK,

@@ -47,6 +47,13 @@ char *envelope_error(const envelope_failure *failure)
 	cJSON *root = cJSON_CreateObject();
 	cJSON_AddStringToObject(root, "errCode", failure->code);
 	cJSON_AddStringToObject(root, "errMsg", failure->message);
+	if (failure->detail_null) {
+		cJSON_AddNullToObject(root, "errorDetail");
+		cJSON_AddFalseToObject(root, "isSuccess");
+		cJSON_AddNullToObject(root, "result");
+		cJSON_AddBoolToObject(root, "retryable", failure->retryable);
+		return finish(root);
+	}
 	cJSON *detail = cJSON_AddObjectToObject(root, "errorDetail");
 	cJSON_AddStringToObject(detail, "code", failure->code);
 	cJSON_AddStringToObject(detail, "level", "ERROR");

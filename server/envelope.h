@@ -23,6 +23,7 @@ typedef struct {
 	const char *proposal;
 	bool retryable;
 	const cJSON *extra; /* errorDetail.extraContext; NULL gives {} */
+	bool detail_null;   /* "errorDetail":null (--error-detail null) */
 } envelope_failure;
 
 char *envelope_error(const envelope_failure *failure);

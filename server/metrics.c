@@ -289,3 +289,21 @@ char *metrics_render(const metrics *m, const int64_t task_counts[TASK__COUNT][CO
 	}
 	return textbuf_detach(&out);
 }
+
+char *metrics_render_error_codes(const char *const answered[ERR__COUNT])
+{
+	textbuf out;
+	textbuf_init(&out, METRICS_RENDER_MAX);
+	family(&out, "connector_mock_error_code_info", "gauge",
+	       "1 for each business error code: code is the outcome label of "
+	       "connector_mock_requests_total, answered the errCode clients are sent.");
+	for (int code = ERR_NONE + 1; code < ERR__COUNT; code++)
+		textbuf_printf(&out,
+			       "connector_mock_error_code_info{code=\"%s\",answered=\"%s\"} 1\n",
+			       error_name((error_code)code), answered[code]);
+	if (out.overflow) {
+		textbuf_free(&out);
+		return NULL;
+	}
+	return textbuf_detach(&out);
+}

@@ -139,4 +139,14 @@ int metrics_count_fault(metrics *m, rules_op op, const char *fault_type);
 char *metrics_render(const metrics *m, const int64_t task_counts[TASK__COUNT][COMPONENT__COUNT],
 		     const store_batch_stats *batches, double start_time_seconds);
 
+/*
+ * The errCode answered for each business code (the [errors] section renames
+ * them; unrenamed codes answer their own name), as an info family
+ * connector_mock_error_code_info{code,answered} 1, so that a dashboard can
+ * put the canonical outcome labels of the counters beside the codes clients
+ * saw. `answered` has ERR__COUNT entries. The caller frees the text; NULL
+ * when out of memory.
+ */
+char *metrics_render_error_codes(const char *const answered[ERR__COUNT]);
+
 #endif

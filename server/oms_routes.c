@@ -35,14 +35,15 @@ static const oms_operation operation_table[] = {
 };
 
 /* An answer of the HTTP level (404, 405, 413) in the OMS envelope. */
-static http_response envelope_refusal(unsigned status, const char *code, const char *message,
-				      const char *proposal)
+static http_response envelope_refusal(const server_app *app, unsigned status, const char *code,
+				      const char *message, const char *proposal)
 {
 	envelope_failure failure = {
 		.code = code,
 		.message = message,
 		.reason = message,
 		.proposal = proposal,
+		.detail_null = app->settings->error_detail_null,
 	};
 	return (http_response){.status = status, .body = envelope_error(&failure)};
 }
@@ -177,12 +178,13 @@ static http_response answer(const server_app *app, const store_outcome *outcome)
 		return (http_response){.status = MHD_HTTP_OK,
 				       .body = envelope_success(outcome->result)};
 	envelope_failure failure = {
-		.code = error_name(outcome->error),
+		.code = settings_error_name(app->settings, outcome->error),
 		.message = outcome->message,
 		.reason = outcome->reason,
 		.proposal = outcome->proposal,
 		.retryable = error_retryable(outcome->error),
 		.extra = outcome->extra,
+		.detail_null = app->settings->error_detail_null,
 	};
 	return (http_response){.status = (unsigned)app->http_status_by_error[outcome->error],
 			       .body = envelope_error(&failure)};
@@ -216,16 +218,20 @@ static void journal_refusal(const http_request *request, const char *op, const c
 }
 
 /* The answer a fault gives in place of the operation's (error, status or
- * drop). */
-static http_response fault_answer(const fault *f)
+ * drop). A fault naming one of the mock's own codes answers it as [errors]
+ * renames it. */
+static http_response fault_answer(const server_app *app, const fault *f)
 {
 	if (f->then == FAULT_ERROR) {
+		error_code own = error_from_name(f->err_code);
 		envelope_failure failure = {
-			.code = f->err_code,
+			.code = own == ERR__COUNT ? f->err_code
+						  : settings_error_name(app->settings, own),
 			.message = f->err_msg,
 			.reason = "injected by a fault of connector-mock's control API",
 			.proposal = "This failure was injected on purpose (POST /_mock/faults).",
 			.retryable = f->retryable,
+			.detail_null = app->settings->error_detail_null,
 		};
 		return (http_response){.status = (unsigned)f->http_status,
 				       .body = envelope_error(&failure)};
@@ -257,7 +263,8 @@ http_response oms_route(const http_request *request)
 			if (strcmp(request->path + prefix_len, operation_table[i].name) == 0)
 				operation = &operation_table[i];
 	if (!operation)
-		return envelope_refusal(MHD_HTTP_NOT_FOUND, "NOT_FOUND", "no such route",
+		return envelope_refusal(request->app, MHD_HTTP_NOT_FOUND, "NOT_FOUND",
+					"no such route",
 					"The connector operations are POST "
 					"/connector/task/v2/{resume,stop,update,migrate,delete}.");
 	server_app *app = request->app;
@@ -266,7 +273,7 @@ http_response oms_route(const http_request *request)
 				MHD_HTTP_METHOD_NOT_ALLOWED, NULL);
 		count(app, operation->op, "METHOD_NOT_ALLOWED", request->started_ns);
 		http_response response = envelope_refusal(
-			MHD_HTTP_METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED",
+			app, MHD_HTTP_METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED",
 			"this route accepts only POST", "Send the request with POST.");
 		snprintf(response.allow, sizeof response.allow, "POST");
 		return response;
@@ -276,7 +283,7 @@ http_response oms_route(const http_request *request)
 				MHD_HTTP_CONTENT_TOO_LARGE, NULL);
 		count(app, operation->op, "PAYLOAD_TOO_LARGE", request->started_ns);
 		return envelope_refusal(
-			MHD_HTTP_CONTENT_TOO_LARGE, "PAYLOAD_TOO_LARGE",
+			app, MHD_HTTP_CONTENT_TOO_LARGE, "PAYLOAD_TOO_LARGE",
 			"the request body is larger than the server's limit (max_body)",
 			"Send a smaller body, or start connector-mock with a larger --max-body.");
 	}
@@ -296,6 +303,9 @@ http_response oms_route(const http_request *request)
 		operation_request.refused_message = parsed.why;
 	}
 	operation_request.flags.lenient = app->settings->lenient;
+	operation_request.flags.delete_running = app->settings->delete_running;
+	operation_request.flags.update_running = app->settings->update_running;
+	operation_request.flags.refuse_update_created = app->settings->refuse_update_created;
 	operation_request.params_json = parsed.params_json;
 
 	/* faults match the taskName as sent, from the query or a form body */
@@ -317,7 +327,7 @@ http_response oms_route(const http_request *request)
 				     fault_code(&f), f.then == FAULT_DROP ? 0 : f.http_status,
 				     &operation_request);
 		count(app, operation->op, fault_code(&f), request->started_ns);
-		response = fault_answer(&f);
+		response = fault_answer(app, &f);
 	} else {
 		if (fired && f.type == FAULT_DELAY)
 			http_pause(f.ms);
@@ -326,7 +336,7 @@ http_response oms_route(const http_request *request)
 		if (fired && f.type == FAULT_LOST_ACK && outcome.error == ERR_NONE) {
 			/* applied and committed; the client is told otherwise */
 			count(app, operation->op, fault_code(&f), request->started_ns);
-			response = fault_answer(&f);
+			response = fault_answer(app, &f);
 		} else {
 			count(app, operation->op,
 			      outcome.error == ERR_NONE ? NULL : error_name(outcome.error),

@@ -181,6 +181,39 @@ static int set_error_status(settings *s, const char *v, char *why, size_t cap)
 	}
 	return text_fail(why, cap, "error_status must be ok or mapped, not \"%.32s\"", v);
 }
+static int set_error_detail(settings *s, const char *v, char *why, size_t cap)
+{
+	if (strcmp(v, "full") == 0 || strcmp(v, "null") == 0) {
+		s->error_detail_null = strcmp(v, "null") == 0;
+		return 0;
+	}
+	return text_fail(why, cap, "error_detail must be full or null, not \"%.32s\"", v);
+}
+/* A mock rule's switch: `allow` or `refuse`, with `*allowed` the answer. */
+static int set_rule(bool *allowed, const char *v, const char *name, char *why, size_t cap)
+{
+	if (strcmp(v, "allow") == 0 || strcmp(v, "refuse") == 0) {
+		*allowed = strcmp(v, "allow") == 0;
+		return 0;
+	}
+	return text_fail(why, cap, "%s must be allow or refuse, not \"%.32s\"", name, v);
+}
+static int set_delete_running(settings *s, const char *v, char *why, size_t cap)
+{
+	return set_rule(&s->delete_running, v, "delete_running", why, cap);
+}
+static int set_update_running(settings *s, const char *v, char *why, size_t cap)
+{
+	return set_rule(&s->update_running, v, "update_running", why, cap);
+}
+static int set_update_created(settings *s, const char *v, char *why, size_t cap)
+{
+	bool allowed = true;
+	if (set_rule(&allowed, v, "update_created", why, cap) < 0)
+		return -1;
+	s->refuse_update_created = !allowed;
+	return 0;
+}
 static int set_max_body(settings *s, const char *v, char *why, size_t cap)
 {
 	unsigned long long n;
@@ -248,6 +281,14 @@ static const option_spec option_table[] = {
 	 "      a repeated stop/resume succeeds and changes nothing"},
 	{"server", "error_status", "--error-status", true, set_error_status,
 	 "ok|mapped  HTTP status of business errors (ok: 200 as OMS)"},
+	{"server", "error_detail", "--error-detail", true, set_error_detail,
+	 "full|null  errorDetail of business errors: an object, or null"},
+	{"rules", "delete_running", "--delete-running", true, set_delete_running,
+	 "allow|refuse  delete of a RUNNING task (refuse)"},
+	{"rules", "update_running", "--update-running", true, set_update_running,
+	 "allow|refuse  update of a RUNNING task (refuse)"},
+	{"rules", "update_created", "--update-created", true, set_update_created,
+	 "allow|refuse  update of a CREATED task (allow)"},
 	{"server", "max_body", "--max-body", true, set_max_body,
 	 "BYTES largest request body (1048576)"},
 	{"server", "connection_timeout", "--connection-timeout", true, set_timeout,
@@ -304,9 +345,44 @@ typedef struct {
 	bool failed;
 } ini_context;
 
+/* [errors] CODE = NAME: answer NAME where the mock would answer CODE. */
+static int set_error_name(settings *s, const char *key, const char *value, char *why, size_t cap)
+{
+	error_code code = error_from_name(key);
+	if (code == ERR__COUNT)
+		return text_fail(why, cap,
+				 "unknown error code %.64s (INVALID_ARGUMENT, TASK_NOT_FOUND, "
+				 "ILLEGAL_STATE, UNSUPPORTED_OPERATION, INVALID_CHECKPOINT, "
+				 "INTERNAL_ERROR or INJECTED_FAULT)",
+				 key);
+	if (!error_name_valid(value))
+		return text_fail(why, cap,
+				 "must be 1 to %d letters, digits, '_', '-' or '.', starting "
+				 "with a letter",
+				 ERROR_NAME_MAX);
+	snprintf(s->error_names[code], sizeof s->error_names[code], "%s", value);
+	return 0;
+}
+
+const char *settings_error_name(const settings *s, error_code code)
+{
+	if (code > ERR_NONE && code < ERR__COUNT && s->error_names[code][0])
+		return s->error_names[code];
+	return error_name(code);
+}
+
 static int on_ini_entry(void *user, const char *section, const char *key, const char *value)
 {
 	ini_context *context = user;
+	if (strcmp(section, "errors") == 0) {
+		char inner[512];
+		if (set_error_name(context->target, key, value, inner, sizeof inner) < 0) {
+			text_fail(context->why, context->why_cap, "[errors] %.64s: %s", key, inner);
+			context->failed = true;
+			return 0;
+		}
+		return 1;
+	}
 	for (size_t i = 0; i < OPTION_COUNT; i++) {
 		const option_spec *spec = &option_table[i];
 		if (spec->section && strcmp(spec->section, section) == 0 &&

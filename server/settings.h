@@ -28,7 +28,14 @@ typedef struct {
 	unsigned threads;	  /* ignored (one thread per connection); 0 = unset */
 	bool lenient;		  /* repeats of stop/resume succeed */
 	bool error_status_mapped; /* business errors as 4xx/5xx instead of 200 */
-	size_t max_body;	  /* bytes */
+	bool error_detail_null;	  /* failures answer "errorDetail":null */
+	/* the mock rules a real CM might not enforce (docs/parity.md) */
+	bool delete_running;	    /* delete of a RUNNING task succeeds */
+	bool update_running;	    /* update of a RUNNING task succeeds */
+	bool refuse_update_created; /* update of a CREATED task is ILLEGAL_STATE */
+	/* [errors]: the errCode answered for each business code; "" = its own */
+	char error_names[ERR__COUNT][ERROR_NAME_MAX + 1];
+	size_t max_body; /* bytes */
 	store_durability durability;
 	int64_t audit_retention_ms;		  /* 0: keep forever */
 	int64_t journal_max_entries;		  /* per namespace; 0: no bound */
@@ -60,6 +67,9 @@ settings_action settings_from_args(settings *out, int argc, char **argv, char *w
  * Returns 0, or -1 with a sentence in `why`.
  */
 int settings_check(const settings *s, char *why, size_t why_cap);
+
+/* The errCode answered for `code`: its [errors] name, or its own. */
+const char *settings_error_name(const settings *s, error_code code);
 
 /* The --help text. */
 const char *settings_usage(void);

@@ -40,3 +40,18 @@ error_code error_from_name(const char *name)
 			return (error_code)code;
 	return ERR__COUNT;
 }
+
+bool error_name_valid(const char *text)
+{
+	size_t len = strlen(text);
+	if (len < 1 || len > ERROR_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i];
+		bool letter = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+		bool other = (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+		if (!(letter || (i > 0 && other)))
+			return false;
+	}
+	return true;
+}

@@ -31,4 +31,13 @@ bool error_retryable(error_code code);
 /* Parses a wire name; returns ERR__COUNT when the name is unknown. */
 error_code error_from_name(const char *name);
 
+enum { ERROR_NAME_MAX = 63 }; /* bytes of an errCode a user may choose */
+
+/*
+ * Whether `text` may be answered as an errCode: 1 to ERROR_NAME_MAX bytes of
+ * letters, digits, '_', '-' and '.', starting with a letter — the shapes real
+ * CM codes take (CM-RESOAT1111, CM-SCHEDULER000003).
+ */
+bool error_name_valid(const char *text);
+
 #endif

@@ -12,14 +12,28 @@
 typedef enum {
 	ALLOW,	/* apply the effect */
 	REFUSE, /* the error of the row */
-	REPEAT, /* ILLEGAL_STATE, but a success that changes nothing when lenient */
 } verdict;
 
+/* The switch that turns a cell's verdict over (rules_flags). */
+typedef enum {
+	SWITCH_NONE,
+	SWITCH_LENIENT,
+	SWITCH_DELETE_RUNNING,
+	SWITCH_UPDATE_RUNNING,
+	SWITCH_REFUSE_UPDATE_CREATED,
+} rules_switch;
+
+/*
+ * A cell holds both answers: what an allowed operation does (`effect`,
+ * `next`) and what a refused one says (`error`, `reason`, `proposal`), so
+ * that a switch only has to say which of the two applies.
+ */
 typedef struct {
 	verdict verdict;
-	error_code error;    /* with REFUSE/REPEAT */
-	rules_effect effect; /* with ALLOW */
+	rules_switch flip;   /* when on, the other verdict applies */
+	rules_effect effect; /* when allowed */
 	int next;	     /* with EFFECT_SET_STATE; KEEP = stay */
+	error_code error;    /* when refused */
 	const char *reason;
 	const char *proposal;
 } rule;
@@ -28,15 +42,26 @@ enum { KEEP = -1 };
 
 #define OK(effect_, next_)                                                                         \
 	{                                                                                          \
-		ALLOW, ERR_NONE, effect_, next_, NULL, NULL                                        \
+		ALLOW, SWITCH_NONE, effect_, next_, ERR_NONE, NULL, NULL                           \
 	}
 #define NO(error_, reason_, proposal_)                                                             \
 	{                                                                                          \
-		REFUSE, error_, EFFECT_NONE, KEEP, reason_, proposal_                              \
+		REFUSE, SWITCH_NONE, EFFECT_NONE, KEEP, error_, reason_, proposal_                 \
 	}
+/* A repeat: ILLEGAL_STATE, or with --lenient a success that changes nothing. */
 #define AGAIN(reason_, proposal_)                                                                  \
 	{                                                                                          \
-		REPEAT, ERR_ILLEGAL_STATE, EFFECT_NONE, KEEP, reason_, proposal_                   \
+		REFUSE, SWITCH_LENIENT, EFFECT_NONE, KEEP, ERR_ILLEGAL_STATE, reason_, proposal_   \
+	}
+/* Refused unless `switch_` allows it, then it does `effect_`. */
+#define NO_UNLESS(switch_, effect_, reason_, proposal_)                                            \
+	{                                                                                          \
+		REFUSE, switch_, effect_, KEEP, ERR_ILLEGAL_STATE, reason_, proposal_              \
+	}
+/* Allowed (keeping the state) unless `switch_` refuses it. */
+#define OK_UNLESS(switch_, reason_, proposal_)                                                     \
+	{                                                                                          \
+		ALLOW, switch_, EFFECT_SET_STATE, KEEP, ERR_ILLEGAL_STATE, reason_, proposal_      \
 	}
 
 static const char stop_first[] = "Stop the connector first, then retry.";
@@ -72,11 +97,14 @@ static const rule state_table[OP__COUNT][TASK__COUNT] = {
 		},
 	[OP_UPDATE] =
 		{
-			[TASK_CREATED] = OK(EFFECT_SET_STATE, KEEP),
+			/* mock rules, both switchable (docs/parity.md) */
+			[TASK_CREATED] = OK_UNLESS(SWITCH_REFUSE_UPDATE_CREATED,
+						   "the connector has never been started",
+						   "Start the project from OMS first."),
 			[TASK_RUNNING] =
-				NO(ERR_ILLEGAL_STATE,
-				   "the configuration of a running connector cannot change",
-				   stop_first),
+				NO_UNLESS(SWITCH_UPDATE_RUNNING, EFFECT_SET_STATE,
+					  "the configuration of a running connector cannot change",
+					  stop_first),
 			[TASK_STOPPED] = OK(EFFECT_SET_STATE, KEEP),
 			[TASK_ABNORMAL] = OK(EFFECT_SET_STATE, KEEP),
 			[TASK_FINISHED] =
@@ -96,8 +124,10 @@ static const rule state_table[OP__COUNT][TASK__COUNT] = {
 	[OP_DELETE] =
 		{
 			[TASK_CREATED] = OK(EFFECT_REMOVE, KEEP),
-			[TASK_RUNNING] = NO(ERR_ILLEGAL_STATE,
-					    "a running connector cannot be deleted", stop_first),
+			/* mock rule, switchable (docs/parity.md) */
+			[TASK_RUNNING] =
+				NO_UNLESS(SWITCH_DELETE_RUNNING, EFFECT_REMOVE,
+					  "a running connector cannot be deleted", stop_first),
 			[TASK_STOPPED] = OK(EFFECT_REMOVE, KEEP),
 			[TASK_ABNORMAL] = OK(EFFECT_REMOVE, KEEP),
 			[TASK_FINISHED] = OK(EFFECT_REMOVE, KEEP),
@@ -118,6 +148,23 @@ rules_decision rules_check_flags(rules_op op, rules_flags flags)
 			      "Send pullBackFlag=true for an Incr-Sync pull back, or "
 			      "restartFlag=true for a Full-Import restart, not both.");
 	return (rules_decision){.error = ERR_NONE};
+}
+
+static bool switch_on(rules_switch flip, rules_flags flags)
+{
+	switch (flip) {
+	case SWITCH_LENIENT:
+		return flags.lenient;
+	case SWITCH_DELETE_RUNNING:
+		return flags.delete_running;
+	case SWITCH_UPDATE_RUNNING:
+		return flags.update_running;
+	case SWITCH_REFUSE_UPDATE_CREATED:
+		return flags.refuse_update_created;
+	case SWITCH_NONE:
+	default:
+		return false;
+	}
 }
 
 rules_decision rules_decide(rules_op op, task_state state, component_type type, rules_flags flags)
@@ -144,16 +191,17 @@ rules_decision rules_decide(rules_op op, task_state state, component_type type, 
 				"Resume without restartFlag, or send it to the full_trans task.");
 	}
 	const rule *row = &state_table[op][state];
-	if (row->verdict == REPEAT && flags.lenient)
-		return (rules_decision){.error = ERR_NONE, .effect = EFFECT_NONE};
-	if (row->verdict != ALLOW)
+	verdict v = row->verdict;
+	if (switch_on(row->flip, flags))
+		v = v == ALLOW ? REFUSE : ALLOW;
+	if (v == REFUSE)
 		return refuse(row->error, row->reason, row->proposal);
 	rules_decision decision = {
 		.error = ERR_NONE,
 		.effect = row->effect,
 		.next = row->next == KEEP ? state : (task_state)row->next,
 	};
-	if (op == OP_RESUME) {
+	if (op == OP_RESUME && row->effect != EFFECT_NONE) {
 		decision.needs_checkpoint = flags.pull_back;
 		decision.restart_progress = flags.restart;
 	}

@@ -32,10 +32,18 @@ typedef enum {
 	EFFECT_REMOVE,	  /* the task is deleted */
 } rules_effect;
 
+/*
+ * The request's flags, and the switches of the mock rules that a real CM
+ * might not enforce (docs/parity.md names each): a switch turns one cell of
+ * the table over, from refused to allowed or back.
+ */
 typedef struct {
-	bool pull_back; /* resume: pullBackFlag=true */
-	bool restart;	/* resume: restartFlag=true */
-	bool lenient;	/* the server runs with --lenient */
+	bool pull_back;		    /* resume: pullBackFlag=true */
+	bool restart;		    /* resume: restartFlag=true */
+	bool lenient;		    /* --lenient: a repeated stop/resume succeeds, no change */
+	bool delete_running;	    /* --delete-running allow: delete of a RUNNING task */
+	bool update_running;	    /* --update-running allow: update of a RUNNING task */
+	bool refuse_update_created; /* --update-created refuse: update of a CREATED task */
 } rules_flags;
 
 typedef struct {

@@ -78,6 +78,10 @@ static expectation expected_decision(rules_op op, task_state state, component_ty
 	case OP_UPDATE:
 		switch (state) {
 		case TASK_CREATED:
+			return flags.refuse_update_created ? refuse(ERR_ILLEGAL_STATE)
+							   : move_to(state);
+		case TASK_RUNNING:
+			return flags.update_running ? move_to(state) : refuse(ERR_ILLEGAL_STATE);
 		case TASK_STOPPED:
 		case TASK_ABNORMAL:
 			return move_to(state); /* config changed, state kept */
@@ -96,7 +100,9 @@ static expectation expected_decision(rules_op op, task_state state, component_ty
 	case OP_DELETE:
 		switch (state) {
 		case TASK_RUNNING:
-			return refuse(ERR_ILLEGAL_STATE);
+			if (!flags.delete_running)
+				return refuse(ERR_ILLEGAL_STATE);
+			return (expectation){.error = ERR_NONE, .effect = EFFECT_REMOVE};
 		default:
 			return (expectation){.error = ERR_NONE, .effect = EFFECT_REMOVE};
 		}
@@ -118,18 +124,25 @@ static const char *code_name(error_code code)
 	return code == ERR_NONE ? "ERR_NONE" : error_name(code);
 }
 
-/* The table's size: op × state × type × (pull_back, restart) × lenient. */
+/* The table's size: op × state × type × (pull_back, restart) × the four
+ * switches (lenient, delete_running, update_running, refuse_update_created). */
 enum {
 	FLAG_COMBINATIONS = 4,
-	CASES = OP__COUNT * TASK__COUNT * COMPONENT__COUNT * FLAG_COMBINATIONS * 2,
+	SWITCH_COMBINATIONS = 16,
+	CASES = OP__COUNT * TASK__COUNT * COMPONENT__COUNT * FLAG_COMBINATIONS *
+		SWITCH_COMBINATIONS,
 };
 
 /* Unpacks case number `i` into its coordinates. */
 static void case_of(int i, rules_op *op, task_state *state, component_type *type,
 		    rules_flags *flags)
 {
-	flags->lenient = i % 2;
-	i /= 2;
+	int switches = i % SWITCH_COMBINATIONS;
+	flags->lenient = switches & 1;
+	flags->delete_running = (switches & 2) != 0;
+	flags->update_running = (switches & 4) != 0;
+	flags->refuse_update_created = (switches & 8) != 0;
+	i /= SWITCH_COMBINATIONS;
 	int combination = i % FLAG_COMBINATIONS;
 	flags->pull_back = combination & 1;
 	flags->restart = (combination & 2) != 0;
@@ -149,9 +162,12 @@ START_TEST(test_decide_table)
 	rules_flags flags;
 	case_of(_i, &op, &state, &type, &flags);
 	char label[256];
-	snprintf(label, sizeof label, "%s from %s, %s, pullBack=%d restart=%d lenient=%d",
+	snprintf(label, sizeof label,
+		 "%s from %s, %s, pullBack=%d restart=%d lenient=%d deleteRunning=%d "
+		 "updateRunning=%d refuseUpdateCreated=%d",
 		 rules_op_name(op), task_state_name(state), component_type_name(type),
-		 flags.pull_back, flags.restart, flags.lenient);
+		 flags.pull_back, flags.restart, flags.lenient, flags.delete_running,
+		 flags.update_running, flags.refuse_update_created);
 
 	expectation want = expected_decision(op, state, type, flags);
 	rules_decision got = rules_decide(op, state, type, flags);
@@ -262,6 +278,41 @@ START_TEST(test_spot_checks)
 	if (s->effect == EFFECT_SET_STATE)
 		ck_assert_msg(got.next == s->next, "%s: next %s, expected %s", s->label,
 			      task_state_name(got.next), task_state_name(s->next));
+}
+END_TEST
+
+/* Each switch turns over exactly its own cell (docs/parity.md). */
+START_TEST(test_switches)
+{
+	rules_flags on = {.delete_running = true};
+	rules_decision got = rules_decide(OP_DELETE, TASK_RUNNING, COMPONENT_INCR_TRANS, on);
+	ck_assert_int_eq(got.error, ERR_NONE);
+	ck_assert_int_eq(got.effect, EFFECT_REMOVE);
+
+	on = (rules_flags){.update_running = true};
+	got = rules_decide(OP_UPDATE, TASK_RUNNING, COMPONENT_FULL_TRANS, on);
+	ck_assert_int_eq(got.error, ERR_NONE);
+	ck_assert_int_eq(got.effect, EFFECT_SET_STATE);
+	ck_assert_int_eq(got.next, TASK_RUNNING);
+
+	on = (rules_flags){.refuse_update_created = true};
+	got = rules_decide(OP_UPDATE, TASK_CREATED, COMPONENT_INCR_TRANS, on);
+	ck_assert_int_eq(got.error, ERR_ILLEGAL_STATE);
+	ck_assert_int_eq(got.effect, EFFECT_NONE);
+	ck_assert_ptr_nonnull(got.reason);
+	ck_assert_ptr_nonnull(got.proposal);
+
+	/* every switch on: the other cells keep their verdicts */
+	on = (rules_flags){
+		.delete_running = true, .update_running = true, .refuse_update_created = true};
+	ck_assert_int_eq(rules_decide(OP_DELETE, TASK_STOPPED, COMPONENT_INCR_TRANS, on).effect,
+			 EFFECT_REMOVE);
+	ck_assert_int_eq(rules_decide(OP_UPDATE, TASK_STOPPED, COMPONENT_INCR_TRANS, on).error,
+			 ERR_NONE);
+	ck_assert_int_eq(rules_decide(OP_UPDATE, TASK_FINISHED, COMPONENT_FULL_TRANS, on).error,
+			 ERR_ILLEGAL_STATE);
+	ck_assert_int_eq(rules_decide(OP_STOP, TASK_STOPPED, COMPONENT_INCR_TRANS, on).error,
+			 ERR_ILLEGAL_STATE);
 }
 END_TEST
 
@@ -392,6 +443,7 @@ static Suite *rules_suite(void)
 	tcase_add_loop_test(table, test_decide_table, 0, CASES);
 	tcase_add_test(table, test_expectations_cover_every_outcome);
 	tcase_add_loop_test(table, test_spot_checks, 0, (int)COUNT(spots));
+	tcase_add_test(table, test_switches);
 	tcase_add_test(table, test_check_flags);
 	tcase_add_loop_test(table, test_allowed_from, 0, OP__COUNT * TASK__COUNT);
 	suite_add_tcase(suite, table);
