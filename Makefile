@@ -16,8 +16,7 @@
 CC ?= cc
 BUILD ?= build
 PACKAGES := libmicrohttpd-dev libcjson-dev libsqlite3-dev libinih-dev check prometheus \
-	libcurl4-openssl-dev pkg-config curl valgrind util-linux clang-14 libclang-rt-14-dev wrk \
-	clang-format cppcheck
+	libcurl4-openssl-dev pkg-config curl valgrind util-linux clang-14 libclang-rt-14-dev wrk
 PKG_MODULES := libmicrohttpd libcjson sqlite3 inih
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
@@ -152,7 +151,7 @@ CPPCHECK_FLAGS = --quiet --error-exitcode=1 --std=c11 -j2 \
 lint: deps
 	@echo "== lint: clang-format, cppcheck"
 	@clang-format --dry-run --Werror $(C_FILES)
-	@cppcheck $(CPPCHECK_FLAGS) store server tests fuzz bench
+	@cppcheck $(CPPCHECK_FLAGS) $(wildcard store server tools tests fuzz bench)
 
 clean:
 	rm -rf $(BUILD)
