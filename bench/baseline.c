@@ -1,13 +1,20 @@
 /*
- * baseline.c — the floor connector-mock is measured against: a minimal
- * libmicrohttpd server with the daemon's own MHD flags and threading
- * (server/http.c), no state, no storage, no routing. Every request, any
- * method, any path, is answered 200 with the OMS success envelope whose
+ * baseline.c — the limit connector-mock is measured against: a minimal
+ * libmicrohttpd server, no state, no storage, no routing. Every request,
+ * any method, any path, is answered 200 with the OMS success envelope whose
  * "result" echoes the taskName query parameter, so that it does the same
  * URL decoding and JSON escaping work as the daemon's happy path.
  *
- *   build/bench/baseline [--threads N] [--port N] [--listen ADDR]
+ *   build/bench/baseline [--mode per-connection|epoll|pool] [--threads N]
+ *                        [--port N] [--listen ADDR]
  *
+ * --mode picks libmicrohttpd's threading (bench/run.sh measures all three
+ * and divides by the fastest):
+ *   per-connection  a thread per connection, polled with poll(), as the
+ *                   daemon runs (server/http.c); the default
+ *   epoll           one internal thread running an epoll loop
+ *   pool            a pool of --threads epoll threads (default: the CPUs
+ *                   online)
  * Prints `baseline listening on http://ADDR:PORT` once it accepts requests,
  * and stops on SIGTERM/SIGINT.
  */
@@ -17,35 +24,44 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /*
- * The daemon's libmicrohttpd configuration (server/http.c). bench/run.sh
- * reads it from server/http.c at build time and passes it as these macros,
- * so the baseline follows the daemon when its threading changes; the
- * defaults below are server/http.c's as of this writing.
- *   BASELINE_FLAGS         the MHD_USE_... / MHD_ALLOW_... flags
- *   BASELINE_POOL          1 when the daemon sets MHD_OPTION_THREAD_POOL_SIZE
- *                          (to --threads), 0 otherwise
- *   BASELINE_STACK         MHD_OPTION_THREAD_STACK_SIZE, 0 when not set
+ * The daemon's per-connection settings (server/http.c), which every mode
+ * keeps: the memory pool libmicrohttpd zeroes for each request costs the
+ * same in all of them. bench/run.sh reads them from server/ at build time
+ * and passes them as these macros; the defaults are server/http.c's.
+ *   BASELINE_STACK         MHD_OPTION_THREAD_STACK_SIZE of a connection's
+ *                          thread (per-connection mode), 0 for the default
  *   BASELINE_CONN_MEMORY   MHD_OPTION_CONNECTION_MEMORY_LIMIT
  */
-#ifndef BASELINE_FLAGS
-#define BASELINE_FLAGS                                                                             \
-	(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |          \
-	 MHD_USE_ITC | MHD_USE_ERROR_LOG)
-#endif
-#ifndef BASELINE_POOL
-#define BASELINE_POOL 0
-#endif
 #ifndef BASELINE_STACK
 #define BASELINE_STACK (512 * 1024)
 #endif
 #ifndef BASELINE_CONN_MEMORY
-#define BASELINE_CONN_MEMORY (96 * 1024)
+#define BASELINE_CONN_MEMORY (72 * 1024)
 #endif
+
+typedef struct {
+	const char *name;
+	unsigned flags;
+	int pool; /* 1: MHD_OPTION_THREAD_POOL_SIZE of --threads */
+} baseline_mode;
+
+static const baseline_mode modes[] = {
+	{"per-connection",
+	 MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
+		 MHD_USE_ITC | MHD_USE_ERROR_LOG,
+	 0},
+	{"epoll", MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG,
+	 0},
+	{"pool", MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG,
+	 1},
+};
 
 typedef struct {
 	char *data;
@@ -146,29 +162,41 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 
 static void usage(void)
 {
-	fputs("usage: baseline [--threads N] [--port N] [--listen ADDR]\n", stderr);
+	fputs("usage: baseline [--mode per-connection|epoll|pool] [--threads N] [--port N] "
+	      "[--listen ADDR]\n",
+	      stderr);
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	unsigned threads = 2, port = 8089;
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned threads = online > 0 ? (unsigned)online : 1, port = 8089;
 	const char *listen = "127.0.0.1";
+	const baseline_mode *mode = &modes[0];
 	for (int i = 1; i < argc; i++) {
 		if (i + 1 >= argc)
 			usage();
-		if (strcmp(argv[i], "--threads") == 0)
+		if (strcmp(argv[i], "--threads") == 0) {
 			threads = (unsigned)strtoul(argv[++i], NULL, 10);
-		else if (strcmp(argv[i], "--port") == 0)
+		} else if (strcmp(argv[i], "--port") == 0) {
 			port = (unsigned)strtoul(argv[++i], NULL, 10);
-		else if (strcmp(argv[i], "--listen") == 0)
+		} else if (strcmp(argv[i], "--listen") == 0) {
 			listen = argv[++i];
-		else
+		} else if (strcmp(argv[i], "--mode") == 0) {
+			const char *name = argv[++i];
+			mode = NULL;
+			for (size_t k = 0; k < sizeof modes / sizeof *modes; k++)
+				if (strcmp(modes[k].name, name) == 0)
+					mode = &modes[k];
+			if (!mode)
+				usage();
+		} else {
 			usage();
+		}
 	}
-	if (threads < 1 || port > 65535)
+	if (threads < 1 || threads > 1024 || port > 65535)
 		usage();
-	(void)threads; /* without a thread pool: one thread per connection */
 
 	sigset_t stop_signals;
 	sigemptyset(&stop_signals);
@@ -180,21 +208,26 @@ int main(int argc, char **argv)
 	struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
 	if (inet_pton(AF_INET, listen, &address.sin_addr) != 1)
 		usage();
-	/* the daemon's flags and options (server/http.c, settings defaults) */
-	unsigned flags = BASELINE_FLAGS;
-	struct MHD_Daemon *daemon = MHD_start_daemon(
-		flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR,
-		(struct sockaddr *)&address,
-#if BASELINE_POOL
-		MHD_OPTION_THREAD_POOL_SIZE, threads > 1 ? threads : 0u,
-#endif
-#if BASELINE_STACK
-		MHD_OPTION_THREAD_STACK_SIZE, (size_t)(BASELINE_STACK),
-#endif
-		MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, 1024u,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(BASELINE_CONN_MEMORY), MHD_OPTION_END);
+	/* the daemon's limits (server/http.c, settings defaults), then the
+	 * mode's own: a stack size for per-connection, a pool for pool */
+	struct MHD_OptionItem options[8] = {
+		{MHD_OPTION_SOCK_ADDR, 0, &address},
+		{MHD_OPTION_CONNECTION_TIMEOUT, 30, NULL},
+		{MHD_OPTION_CONNECTION_LIMIT, 1024, NULL},
+		{MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)(BASELINE_CONN_MEMORY), NULL},
+	};
+	size_t n = 4;
+	if (mode->pool && threads > 1)
+		options[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, threads, NULL};
+	if (!mode->pool && (mode->flags & MHD_USE_THREAD_PER_CONNECTION) && BASELINE_STACK)
+		options[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_STACK_SIZE,
+						       (intptr_t)(BASELINE_STACK), NULL};
+	options[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+	struct MHD_Daemon *daemon = MHD_start_daemon(mode->flags, 0, NULL, NULL, on_request, NULL,
+						     MHD_OPTION_ARRAY, options, MHD_OPTION_END);
 	if (!daemon) {
-		fprintf(stderr, "baseline: cannot listen on %s:%u\n", listen, port);
+		fprintf(stderr, "baseline: cannot listen on %s:%u in mode %s\n", listen, port,
+			mode->name);
 		return 1;
 	}
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);

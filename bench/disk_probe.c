@@ -74,7 +74,7 @@ int main(int argc, char **argv)
 {
 	long seconds = argc >= 3 ? whole(argv[2], 1, SECONDS_MAX) : -1;
 	long interval = argc == 4 ? whole(argv[3], 1, INTERVAL_MAX) : INTERVAL_DEFAULT;
-	if ((argc != 3 && argc != 4) || seconds < 0 || interval < 0) {
+	if ((argc != 3 && argc != 4) || seconds < 1 || interval < 1) {
 		fprintf(stderr,
 			"usage: %s FILE SECONDS [INTERVAL_MS]: SECONDS from 1 to %d, INTERVAL_MS "
 			"from 1 to %d\n",

@@ -9,8 +9,14 @@
 #   BENCH_DURATION=5          seconds of load per cell ("5" or "5s")
 #   BENCH_CONNECTIONS="1 16 64"
 #   BENCH_WORKLOADS="stop_resume update migrate get_task"
-#   BENCH_SERVER_THREADS=2    --threads of connector-mock and the baseline,
-#                             when server/http.c uses a thread pool
+#   BENCH_SERVER_THREADS=2    --threads of connector-mock, when server/http.c
+#                             uses a thread pool
+#   BENCH_BASELINE_MODES="per-connection epoll pool"   the baseline's
+#                             libmicrohttpd configurations to measure; the
+#                             fastest is the baseline of every ratio
+#   BENCH_BASELINE_PROBE=3    seconds of stop/resume at 16 connections per
+#                             configuration and round of that measurement
+#   BENCH_BASELINE_PROBE_ROUNDS=3
 #   BENCH_WRK_THREADS=1       wrk -t (at most the connections)
 #   BENCH_SCALE_SIZES="1000 100000 1000000"   tasks in the database for the
 #                             mutating-throughput-by-size cells ("" skips)
@@ -29,6 +35,7 @@
 #                             for other work on the machine to stop; a cell
 #                             disturbed by other work is run once more
 #   BENCH_WORK=bench/.work    scratch (databases, logs, raw records)
+#   BENCH_RESULTS=bench/results   where the report goes (latest.md)
 #   CONNECTOR_MOCK_BIN=build/connector-mock
 #   BENCH_NOTE                a line of context for the report's header
 set -euo pipefail
@@ -41,6 +48,10 @@ DURATION=${DURATION%s}
 CONNECTIONS=${BENCH_CONNECTIONS:-1 16 64}
 WORKLOADS=${BENCH_WORKLOADS:-stop_resume update migrate get_task}
 SERVER_THREADS=${BENCH_SERVER_THREADS:-2}
+BASELINE_MODES=${BENCH_BASELINE_MODES:-per-connection epoll pool}
+BASELINE_PROBE=${BENCH_BASELINE_PROBE:-3}
+BASELINE_PROBE=${BASELINE_PROBE%s}
+BASELINE_PROBE_ROUNDS=${BENCH_BASELINE_PROBE_ROUNDS:-3}
 WRK_THREADS=${BENCH_WRK_THREADS:-1}
 SCALE_SIZES=${BENCH_SCALE_SIZES-1000 100000 1000000}
 STARTUP_RUNS=${BENCH_STARTUP_RUNS:-20}
@@ -53,7 +64,7 @@ PACED_WORKLOADS=${BENCH_PACED_WORKLOADS:-$WORKLOADS}
 WORK=${BENCH_WORK:-bench/.work}
 MOCK_BIN=${CONNECTOR_MOCK_BIN:-build/connector-mock}
 BIN=build/bench
-RESULTS=bench/results
+RESULTS=${BENCH_RESULTS:-bench/results}
 WIREMOCK_DIR=bench/.wiremock
 
 say() { printf '%s\n' "$*" >&2; }
@@ -73,26 +84,27 @@ command -v wrk >/dev/null || {
 say "== build"
 make --no-print-directory all >&2
 mkdir -p "$BIN" "$WORK" "$RESULTS"
-# The baseline takes the daemon's libmicrohttpd configuration from
-# server/http.c: the flags of its `unsigned flags = ...;` statement, whether
-# it sets a thread pool, its THREAD_STACK and CONNECTION_MEMORY constants.
-http_enum() { sed -n "s/.*enum *{ *$1 *= *\([0-9* ]*[0-9]\) *}.*/\1/p" server/http.c | head -n 1; }
-MHD_FLAGS=$(awk '/unsigned flags =/, /;/' server/http.c | grep -oE 'MHD_(USE|ALLOW)_[A-Z_]+' |
-	sort -u | paste -sd'|' || true)
+# The baseline keeps the daemon's per-connection settings, read from
+# server/ wherever they are defined (NAME = value in an enum or a #define):
+# its connections' thread stack and memory pool. Its threading is
+# libmicrohttpd's fastest on this machine, measured below.
+server_constant() { # NAME: the value of the first `[PREFIX]NAME = ...` in server/
+	cat server/*.h server/*.c | sed -n "s/.*[^A-Z_]\([A-Z_]*_\)\{0,1\}$1 *= *\([0-9][0-9* ]*[0-9]\).*/\2/p" |
+		head -n 1
+}
 MHD_POOL=0
-grep -q 'MHD_OPTION_THREAD_POOL_SIZE' server/http.c && MHD_POOL=1
+grep -q 'MHD_OPTION_THREAD_POOL_SIZE' server/*.c && MHD_POOL=1
 MHD_STACK=0
-grep -q 'MHD_OPTION_THREAD_STACK_SIZE' server/http.c && MHD_STACK=$(http_enum THREAD_STACK)
-MHD_MEMORY=$(http_enum CONNECTION_MEMORY)
+grep -q 'MHD_OPTION_THREAD_STACK_SIZE' server/*.c && MHD_STACK=$(server_constant THREAD_STACK)
+MHD_MEMORY=$(server_constant CONNECTION_MEMORY)
 BASELINE_DEFS=()
 BASELINE_CONFIG_NOTE=""
-if [ -n "$MHD_FLAGS" ] && [ -n "$MHD_STACK" ] && [ -n "$MHD_MEMORY" ]; then
-	BASELINE_DEFS=("-DBASELINE_FLAGS=($MHD_FLAGS)" "-DBASELINE_POOL=$MHD_POOL"
-		"-DBASELINE_STACK=($MHD_STACK)" "-DBASELINE_CONN_MEMORY=($MHD_MEMORY)")
-	BASELINE_CONFIG="${MHD_FLAGS//|/ | }; $([ "$MHD_POOL" = 1 ] && echo "thread pool of --threads $SERVER_THREADS" || echo "no thread pool"); thread stack $([ "$MHD_STACK" = 0 ] && echo default || echo "$MHD_STACK"); connection memory $MHD_MEMORY"
+if [ -n "$MHD_STACK" ] && [ -n "$MHD_MEMORY" ]; then
+	BASELINE_DEFS=("-DBASELINE_STACK=($MHD_STACK)" "-DBASELINE_CONN_MEMORY=($MHD_MEMORY)")
+	BASELINE_SETTINGS="connection memory $MHD_MEMORY, thread stack $([ "$MHD_STACK" = 0 ] && echo default || echo "$MHD_STACK") (read from server/)"
 else
-	BASELINE_CONFIG="bench/baseline.c's built-in configuration"
-	BASELINE_CONFIG_NOTE="could not read the daemon's libmicrohttpd configuration from server/http.c (flags '$MHD_FLAGS', stack '$MHD_STACK', connection memory '$MHD_MEMORY'): the baseline runs with its built-in one; check bench/baseline.c against server/http.c"
+	BASELINE_SETTINGS="bench/baseline.c's built-in connection memory and thread stack"
+	BASELINE_CONFIG_NOTE="could not read the daemon's connection memory ('$MHD_MEMORY') and thread stack ('$MHD_STACK') from server/: the baseline runs with bench/baseline.c's own; check them against server/http.c"
 fi
 # --threads only where the daemon has a thread pool (it warns otherwise)
 MOCK_THREADS=()
@@ -216,7 +228,7 @@ start_server() {
 	rm -f "$info" "$info.exit" "$info.pid"
 	SRV_PID=""
 	case $kind in
-	baseline) cmd=("$BIN/baseline" --threads "$SERVER_THREADS" --port 0) ;;
+	baseline) cmd=("$BIN/baseline" --mode "$BASELINE_MODE" --port 0) ;;
 	normal | full)
 		cmd=("$MOCK_BIN" --config /dev/null --port 0 "${MOCK_THREADS[@]}" --db "$db"
 			--durability "$kind") ;;
@@ -505,7 +517,53 @@ servers_for() { # WORKLOAD ROUND: the servers, in an order that turns each round
 	for ((i = 0; i < n; i++)); do printf '%s ' "${list[$(((i + $2 - 1) % n))]}"; done
 }
 
+# ---- the baseline: libmicrohttpd's fastest configuration here ------------
+# Each configuration serves stop/resume at 16 connections for
+# BASELINE_PROBE seconds, in turns, BASELINE_PROBE_ROUNDS times; the one
+# with the highest median req/s is the baseline of every cell and ratio.
+
 started=$(date +%s)
+PROBE=$WORK/baseline-probe.tsv
+: >"$PROBE"
+say "== the baseline's configurations: $BASELINE_MODES (${BASELINE_PROBE} s each, $BASELINE_PROBE_ROUNDS rounds)"
+read -r -a probe_modes <<<"$BASELINE_MODES"
+for round in $(seq "$BASELINE_PROBE_ROUNDS"); do
+	n=${#probe_modes[@]}
+	for ((i = 0; i < n; i++)); do
+		BASELINE_MODE=${probe_modes[$(((i + round - 1) % n))]}
+		wait_quiet
+		if ! start_server baseline; then
+			note "baseline --mode $BASELINE_MODE did not start: $(tail -n 3 "$CELL/server.err" | tr '\n' ' ')"
+			stop_server >/dev/null 2>&1 || true
+			continue
+		fi
+		cpu0=$(cpu_ticks "$SRV_PID")
+		result=$(run_wrk stop_resume 16 "$BASELINE_PROBE" "$DBDIR/names-1000.txt" STOPPED)
+		cpu1=$(cpu_ticks "$SRV_PID")
+		exit=$(stop_server)
+		[ "$exit" = exit=0 ] || note "baseline --mode $BASELINE_MODE stopped with $exit after SIGTERM"
+		if [ "$(field failed "$result")" = 1 ]; then
+			note "baseline --mode $BASELINE_MODE: wrk failed: $(tail -n 3 "$CELL/wrk.out" | tr '\n' ' ')"
+			continue
+		fi
+		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$BASELINE_MODE" "$round" "$(field rps "$result")" \
+			"$(field p99_us "$result")" \
+			"$(awk -v a="$cpu0" -v b="$cpu1" -v t="$CLK_TCK" 'BEGIN { printf "%.3f", (b - a) / t }')" \
+			"$(field requests "$result")" "$(field bad "$result")" >>"$PROBE"
+		say "   baseline $(printf '%-15s %8s req/s  p99 %7s us' "$BASELINE_MODE" "$(field rps "$result")" "$(field p99_us "$result")")"
+	done
+done
+BASELINE_MODE=$(awk -F'\t' '
+	function median(list,    a, k, i, j, t) {
+		k = split(list, a, " ")
+		for (i = 2; i <= k; i++) { t = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+		return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
+	}
+	{ r[$1] = r[$1] " " $3 }
+	END { for (m in r) if (!best || median(r[m]) > top) { best = m; top = median(r[m]) } print best }' "$PROBE")
+[ -n "$BASELINE_MODE" ] || die "no configuration of the baseline served the probe"
+say "   the baseline: --mode $BASELINE_MODE"
+
 for round in $(seq "$ROUNDS"); do
 	say "== round $round of $ROUNDS"
 	for workload in $WORKLOADS; do
@@ -537,7 +595,7 @@ startup_once() { # KIND
 	local kind=$1 db=$CELL/start-$1.db
 	local -a cmd
 	case $kind in
-	baseline) cmd=("$BIN/baseline" --threads "$SERVER_THREADS" --port 0) ;;
+	baseline) cmd=("$BIN/baseline" --mode "$BASELINE_MODE" --port 0) ;;
 	fresh-default)
 		rm -f "$db" "$db-wal" "$db-shm"
 		cmd=("$MOCK_BIN" --config /dev/null --port 0 "${MOCK_THREADS[@]}" --db "$db"
@@ -592,8 +650,8 @@ machine() {
 	fi
 	echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); $commit${BENCH_NOTE:+; $BENCH_NOTE}"
 	echo "- software: libmicrohttpd $(pkg-config --modversion libmicrohttpd), SQLite $(pkg-config --modversion sqlite3), $(wrk --version 2>&1 | head -n 1 | cut -d' ' -f1-2)$( [ -z "$WIREMOCK_SKIP" ] && echo ", WireMock $WIREMOCK_VERSION on $(java -version 2>&1 | head -n 1 | tr -d '"')")"
-	echo "- libmicrohttpd configuration of the baseline, read from server/http.c: $BASELINE_CONFIG"
-	echo "- settings: $ROUNDS rounds, ${DURATION} s per cell, $([ "$MHD_POOL" = 1 ] && echo "server thread pool $SERVER_THREADS" || echo "servers with a thread per connection"), wrk threads $WRK_THREADS, connections $CONNECTIONS; each cell on a fresh server process and a fresh copy of the database; nothing pinned; whole run $((elapsed / 60)) min $((elapsed % 60)) s"
+	echo "- baseline: bench/baseline.c with --mode $BASELINE_MODE, the fastest of $BASELINE_MODES here (below); $BASELINE_SETTINGS"
+	echo "- settings: $ROUNDS rounds, ${DURATION} s per cell, $([ "$MHD_POOL" = 1 ] && echo "connector-mock thread pool $SERVER_THREADS" || echo "connector-mock with a thread per connection"), wrk threads $WRK_THREADS, connections $CONNECTIONS; each cell on a fresh server process and a fresh copy of the database; nothing pinned; whole run $((elapsed / 60)) min $((elapsed % 60)) s"
 	if [ -n "$WIREMOCK_SKIP" ]; then
 		echo "- WireMock: skipped ($WIREMOCK_SKIP)"
 	else
@@ -609,7 +667,8 @@ report() {
 	echo
 	machine
 	echo
-	awk -F'\t' -v startup="$STARTUP" -v paced="$PACED_RATE" -f bench/report.awk "$RAW"
+	awk -F'\t' -v startup="$STARTUP" -v paced="$PACED_RATE" -v probe="$PROBE" \
+		-v baseline_mode="$BASELINE_MODE" -v probe_seconds="$BASELINE_PROBE" -f bench/report.awk "$RAW"
 	echo
 	if [ -s "$NOTES" ]; then
 		echo "## Anomalies seen during the run"
@@ -623,6 +682,7 @@ report() {
 report >"$RESULTS/latest.md"
 cp "$RAW" "$RESULTS/latest-cells.tsv"
 cp "$STARTUP" "$RESULTS/latest-startup.tsv"
+cp "$PROBE" "$RESULTS/latest-baseline.tsv"
 cat "$RESULTS/latest.md"
 say ""
-say "written to $RESULTS/latest.md (raw records: $RESULTS/latest-cells.tsv, $RESULTS/latest-startup.tsv)"
+say "written to $RESULTS/latest.md (raw records: $RESULTS/latest-cells.tsv, $RESULTS/latest-startup.tsv, $RESULTS/latest-baseline.tsv)"

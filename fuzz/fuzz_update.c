@@ -234,8 +234,8 @@ static void check_text_apply(const char *printed_base, const cJSON *deletes_list
 	if (rc == 0) {
 		char *printed = cJSON_PrintUnformatted(config);
 		FUZZ_CHECK(printed && merged && strcmp(printed, merged) == 0,
-			   "configmap_apply_text wrote %.200s, cJSON prints %.200s", merged,
-			   printed);
+			   "configmap_apply_text wrote %.200s, cJSON prints %.200s",
+			   merged ? merged : "nothing", printed ? printed : "nothing");
 		free(printed);
 	} else {
 		FUZZ_CHECK(strcmp(text_why, why) == 0, "configmap_apply_text says %s, not %s",

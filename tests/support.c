@@ -650,3 +650,298 @@ void test_sleep_ms(long ms)
 	while (nanosleep(&pause, &pause) != 0)
 		;
 }
+
+/* ---- the test-double features: OMS calls and the control API ----------- */
+
+/* HTTP */
+
+/* One request with a JSON Content-Type when there is a body; asserts that
+ * an HTTP answer came back. */
+test_response test_call(const test_daemon *d, const char *method, const char *path,
+			const char *body)
+{
+	const char *const json[] = {"Content-Type: application/json", NULL};
+	return test_request(d, method, path, body ? json : NULL, body);
+}
+
+/* The status of one request; the body is dropped. */
+long test_call_status(const test_daemon *d, const char *method, const char *path, const char *body)
+{
+	test_response r = test_call(d, method, path, body);
+	long status = r.status;
+	test_response_free(&r);
+	return status;
+}
+
+/* The path of the OMS operation `op` on `name`, under `prefix` ("" or
+ * "/ns/NAME"), with `extra` ("a=b&c=d") after the taskName. Caller frees. */
+char *test_oms_path(const char *prefix, const char *op, const char *name, const char *extra)
+{
+	char *escaped = test_escape(name);
+	size_t cap = strlen(prefix) + strlen(escaped) + (extra ? strlen(extra) : 0) + 64;
+	char *path = malloc(cap);
+	snprintf(path, cap, "%s/connector/task/v2/%s?taskName=%s%s%s", prefix, op, escaped,
+		 extra && *extra ? "&" : "", extra ? extra : "");
+	free(escaped);
+	return path;
+}
+
+/* An OMS request that may fail to get an answer; no Check assertion, so
+ * that threads can use it. Returns test_http's result. */
+int test_oms_try(const test_daemon *d, const char *prefix, const char *op, const char *name,
+		 const char *extra, const char *body, test_response *out)
+{
+	char *path = test_oms_path(prefix, op, name, extra);
+	const char *const json[] = {"Content-Type: application/json", NULL};
+	int rc = test_http(d, "POST", path, body ? json : NULL, body, body ? strlen(body) : 0, out);
+	free(path);
+	return rc;
+}
+
+test_response test_oms_in(const test_daemon *d, const char *prefix, const char *op,
+			  const char *name, const char *extra, const char *body)
+{
+	test_response r;
+	int rc = test_oms_try(d, prefix, op, name, extra, body, &r);
+	ck_assert_msg(rc == 0, "%s%s %s got no HTTP answer; %s", prefix, op, name,
+		      test_daemon_fate(d));
+	return r;
+}
+
+/* Sends an OMS request and returns its errCode ("" on success). */
+const char *test_oms_code(const test_daemon *d, const char *prefix, const char *op,
+			  const char *name, const char *extra, const char *body)
+{
+	static char code[80];
+	test_response r = test_oms_in(d, prefix, op, name, extra, body);
+	bool ok = test_envelope_ok(&r, code, sizeof code);
+	ck_assert_msg(ok || code[0], "%s %s: neither success nor an errCode: %ld %s", op, name,
+		      r.status, r.body);
+	test_response_free(&r);
+	return code;
+}
+
+static size_t raw_sink(char *data, size_t size, size_t count, void *user)
+{
+	test_raw_result *out = user;
+	return test_append(&out->body, &out->body_len, data, size * count, SIZE_MAX);
+}
+
+test_raw_result test_raw_post(const test_daemon *d, const char *path)
+{
+	test_raw_result out = {.body = calloc(1, 1)};
+	CURL *curl = curl_easy_init();
+	ck_assert_ptr_nonnull(curl);
+	char url[4096];
+	snprintf(url, sizeof url, "%s%s", d->base_url, path);
+	struct curl_slist *headers = curl_slist_append(NULL, "Expect:");
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_POST, 1L);
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, "");
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, 0L);
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, raw_sink);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &out);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
+	curl_easy_setopt(curl, CURLOPT_PATH_AS_IS, 1L);
+	int64_t started = test_monotonic_ms();
+	out.rc = curl_easy_perform(curl);
+	out.ms = test_monotonic_ms() - started;
+	if (out.rc == CURLE_OK) {
+		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &out.status);
+		char *type = NULL;
+		curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &type);
+		snprintf(out.content_type, sizeof out.content_type, "%s", type ? type : "");
+	}
+	curl_slist_free_all(headers);
+	curl_easy_cleanup(curl);
+	return out;
+}
+
+test_raw_result test_raw_oms(const test_daemon *d, const char *prefix, const char *op,
+			     const char *name, const char *extra)
+{
+	char *path = test_oms_path(prefix, op, name, extra);
+	test_raw_result r = test_raw_post(d, path);
+	free(path);
+	return r;
+}
+
+/* Whether a transfer ended with the connection closed and no answer. */
+bool test_closed_without_answer(const test_raw_result *r)
+{
+	return (r->rc == CURLE_GOT_NOTHING || r->rc == CURLE_RECV_ERROR) && r->status == 0;
+}
+
+/* JSON */
+
+bool test_is_null_member(const cJSON *object, const char *key)
+{
+	return cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(object, key));
+}
+
+int64_t test_int_member(const cJSON *object, const char *key)
+{
+	return (int64_t)test_number_member(object, key);
+}
+
+/* the control API */
+
+void test_pathf(char *out, size_t cap, const char *format, ...)
+{
+	va_list args;
+	va_start(args, format);
+	int n = vsnprintf(out, cap, format, args);
+	va_end(args);
+	ck_assert_msg(n >= 0 && (size_t)n < cap, "a path was cut");
+}
+
+/* POST {prefix}/_mock/faults; returns the new id (201 required). */
+int64_t test_add_fault(const test_daemon *d, const char *prefix, const char *body)
+{
+	char path[256];
+	test_pathf(path, sizeof path, "%s/_mock/faults", prefix);
+	cJSON *root = test_json_call(d, "POST", path, body, 201);
+	int64_t id = test_int_member(root, "id");
+	ck_assert_msg(id > 0, "fault id %lld", (long long)id);
+	cJSON_Delete(root);
+	return id;
+}
+
+/* The fault `id` of {prefix}/_mock/faults, as a detached object. */
+cJSON *test_fault_entry(const test_daemon *d, const char *prefix, int64_t id)
+{
+	char path[256];
+	test_pathf(path, sizeof path, "%s/_mock/faults", prefix);
+	cJSON *root = test_get_json(d, path);
+	const cJSON *faults = cJSON_GetObjectItemCaseSensitive(root, "faults");
+	ck_assert_msg(cJSON_IsArray(faults), "no faults array");
+	cJSON *found = NULL;
+	const cJSON *item;
+	cJSON_ArrayForEach(item, faults)
+	{
+		if (test_int_member(item, "id") == id)
+			found = cJSON_Duplicate(item, 1);
+	}
+	cJSON_Delete(root);
+	ck_assert_msg(found != NULL, "fault %lld is not listed", (long long)id);
+	return found;
+}
+
+int test_fault_count(const test_daemon *d, const char *prefix)
+{
+	char path[256];
+	test_pathf(path, sizeof path, "%s/_mock/faults", prefix);
+	cJSON *root = test_get_json(d, path);
+	int count = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(root, "faults"));
+	cJSON_Delete(root);
+	return count;
+}
+
+/* POST {prefix}/_mock/clock with `body`; 200 required; returns "now". */
+int64_t test_clock_post(const test_daemon *d, const char *prefix, const char *body)
+{
+	char path[256];
+	test_pathf(path, sizeof path, "%s/_mock/clock", prefix);
+	cJSON *root = test_json_call(d, "POST", path, body, 200);
+	int64_t now = test_int_member(root, "now");
+	cJSON_Delete(root);
+	return now;
+}
+
+int64_t test_clock_now(const test_daemon *d, const char *prefix, bool *frozen)
+{
+	char path[256];
+	test_pathf(path, sizeof path, "%s/_mock/clock", prefix);
+	cJSON *root = test_get_json(d, path);
+	int64_t now = test_int_member(root, "now");
+	const cJSON *flag = cJSON_GetObjectItemCaseSensitive(root, "frozen");
+	ck_assert_msg(cJSON_IsBool(flag), "clock has no boolean \"frozen\"");
+	if (frozen)
+		*frozen = cJSON_IsTrue(flag);
+	cJSON_Delete(root);
+	return now;
+}
+
+/* GET {prefix}/_mock/journal[?query]: the whole answer (owned). */
+cJSON *test_journal_get(const test_daemon *d, const char *prefix, const char *query)
+{
+	char path[4096];
+	test_pathf(path, sizeof path, "%s/_mock/journal%s%s", prefix, query && *query ? "?" : "",
+		   query ? query : "");
+	cJSON *root = test_get_json(d, path);
+	ck_assert_msg(cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(root, "entries")),
+		      "no entries array");
+	return root;
+}
+
+const cJSON *test_journal_entries(const cJSON *root)
+{
+	return cJSON_GetObjectItemCaseSensitive(root, "entries");
+}
+
+int64_t test_journal_count(const test_daemon *d, const char *prefix, const char *query)
+{
+	char path[4096];
+	test_pathf(path, sizeof path, "%s/_mock/journal/count%s%s", prefix,
+		   query && *query ? "?" : "", query ? query : "");
+	cJSON *root = test_get_json(d, path);
+	int64_t count = test_int_member(root, "count");
+	cJSON_Delete(root);
+	return count;
+}
+
+/* GET {prefix}/_mock/tasks/{name}: the task (owned), or NULL when absent. */
+cJSON *test_task_get(const test_daemon *d, const char *prefix, const char *name)
+{
+	char *escaped = test_escape(name);
+	char path[1024];
+	test_pathf(path, sizeof path, "%s/_mock/tasks/%s", prefix, escaped);
+	free(escaped);
+	test_response r = test_call(d, "GET", path, NULL);
+	ck_assert_msg(r.status == 200 || r.status == 404, "GET %s: %ld %s", path, r.status, r.body);
+	cJSON *task = r.status == 200 ? test_response_json(&r) : NULL;
+	ck_assert_msg(r.status != 200 || task, "task %s is not JSON", name);
+	test_response_free(&r);
+	return task;
+}
+
+/* The task's state, or "" when it is absent. */
+const char *test_state_in(const test_daemon *d, const char *prefix, const char *name)
+{
+	static char state[32];
+	cJSON *task = test_task_get(d, prefix, name);
+	const char *value = task ? test_string_member(task, "state") : "";
+	snprintf(state, sizeof state, "%s", value ? value : "?");
+	cJSON_Delete(task);
+	return state;
+}
+
+/* GET {prefix}/_mock/tasks as text, to compare before and after. */
+char *test_all_tasks_text(const test_daemon *d, const char *prefix)
+{
+	char path[256];
+	test_pathf(path, sizeof path, "%s/_mock/tasks", prefix);
+	return test_get_text(d, path);
+}
+
+void test_create_task(const test_daemon *d, const char *prefix, const char *name, const char *state)
+{
+	char path[256], spec[1024];
+	test_pathf(path, sizeof path, "%s/_mock/tasks", prefix);
+	snprintf(spec, sizeof spec,
+		 "{\"taskName\":\"%s\",\"state\":\"%s\",\"config\":{\"source\":{\"username\":\"u\"}"
+		 "}}",
+		 name, state);
+	cJSON_Delete(test_json_call(d, "POST", path, spec, 201));
+}
+
+int test_task_count(const test_daemon *d, const char *prefix)
+{
+	char path[256];
+	test_pathf(path, sizeof path, "%s/_mock/tasks", prefix);
+	cJSON *root = test_get_json(d, path);
+	int n = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(root, "tasks"));
+	cJSON_Delete(root);
+	return n;
+}

@@ -269,4 +269,113 @@ int64_t test_realtime_ms(void);
 /* Sleeps `ms` milliseconds, through interruptions. */
 void test_sleep_ms(long ms);
 
+/* ---- the test-double features: OMS calls and the control API -----------
+ *
+ * Shared by the suites of faults, the journal, the clock, namespaces,
+ * snapshots and metrics. `prefix` is "" for the default namespace or
+ * "/ns/NAME" for another; paths are built under it. */
+
+/* A request with a JSON Content-Type when there is a body; asserts that an
+ * HTTP answer came back. Caller frees. */
+test_response test_call(const test_daemon *daemon, const char *method, const char *path,
+			const char *body);
+
+/* test_call, and only its status. */
+long test_call_status(const test_daemon *daemon, const char *method, const char *path,
+		      const char *body);
+
+/* The path of the OMS operation `op` on `name`, under `prefix`, with `extra`
+ * ("a=b&c=d", may be NULL) after the taskName. Caller frees. */
+char *test_oms_path(const char *prefix, const char *op, const char *name, const char *extra);
+
+/* An OMS request that may get no answer; asserts nothing, so that threads
+ * can use it. Returns test_http's result. */
+int test_oms_try(const test_daemon *daemon, const char *prefix, const char *op, const char *name,
+		 const char *extra, const char *body, test_response *out);
+
+/* test_oms_try; asserts that an HTTP answer came back. Caller frees. */
+test_response test_oms_in(const test_daemon *daemon, const char *prefix, const char *op,
+			  const char *name, const char *extra, const char *body);
+
+/* An OMS request's errCode ("" on success; static buffer); asserts that the
+ * answer is one or the other. */
+const char *test_oms_code(const test_daemon *daemon, const char *prefix, const char *op,
+			  const char *name, const char *extra, const char *body);
+
+/* A request whose transport outcome matters (a dropped connection): the
+ * CURLcode, the status (0 without an answer), the body (owned), the time
+ * taken. */
+typedef struct {
+	CURLcode rc;
+	long status;
+	char *body;
+	size_t body_len;
+	int64_t ms;
+	char content_type[128];
+} test_raw_result;
+
+/* An empty POST of `path` (sent as is), 10 s at most. */
+test_raw_result test_raw_post(const test_daemon *daemon, const char *path);
+
+/* test_raw_post of the OMS operation `op` on `name` (see test_oms_path). */
+test_raw_result test_raw_oms(const test_daemon *daemon, const char *prefix, const char *op,
+			     const char *name, const char *extra);
+
+/* Whether a transfer ended with the connection closed and no answer. */
+bool test_closed_without_answer(const test_raw_result *result);
+
+/* Whether the member `key` is JSON null; the member `key` as an integer
+ * (asserts that it is a number). */
+bool test_is_null_member(const cJSON *object, const char *key);
+int64_t test_int_member(const cJSON *object, const char *key);
+
+/* snprintf into `out`; asserts that nothing was cut. */
+void test_pathf(char *out, size_t cap, const char *format, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* POST {prefix}/_mock/faults (201 required); returns the new id. */
+int64_t test_add_fault(const test_daemon *daemon, const char *prefix, const char *body);
+
+/* The fault `id` of {prefix}/_mock/faults, detached (caller frees); asserts
+ * that it is listed. */
+cJSON *test_fault_entry(const test_daemon *daemon, const char *prefix, int64_t id);
+
+/* How many faults {prefix}/_mock/faults lists. */
+int test_fault_count(const test_daemon *daemon, const char *prefix);
+
+/* POST {prefix}/_mock/clock with `body` (200 required); returns "now". */
+int64_t test_clock_post(const test_daemon *daemon, const char *prefix, const char *body);
+
+/* GET {prefix}/_mock/clock: "now", and "frozen" into `*frozen` (may be
+ * NULL). */
+int64_t test_clock_now(const test_daemon *daemon, const char *prefix, bool *frozen);
+
+/* GET {prefix}/_mock/journal[?query]: the whole answer (caller frees);
+ * asserts that it has an "entries" array, which test_journal_entries
+ * returns. */
+cJSON *test_journal_get(const test_daemon *daemon, const char *prefix, const char *query);
+const cJSON *test_journal_entries(const cJSON *root);
+
+/* GET {prefix}/_mock/journal/count[?query]: the count. */
+int64_t test_journal_count(const test_daemon *daemon, const char *prefix, const char *query);
+
+/* GET {prefix}/_mock/tasks/{name}: the task (caller frees), or NULL when
+ * absent (404); asserts that it is one or the other. */
+cJSON *test_task_get(const test_daemon *daemon, const char *prefix, const char *name);
+
+/* The task's state (static buffer), or "" when it is absent. */
+const char *test_state_in(const test_daemon *daemon, const char *prefix, const char *name);
+
+/* GET {prefix}/_mock/tasks as text, to compare before and after. Caller
+ * frees. */
+char *test_all_tasks_text(const test_daemon *daemon, const char *prefix);
+
+/* How many tasks GET {prefix}/_mock/tasks lists. */
+int test_task_count(const test_daemon *daemon, const char *prefix);
+
+/* POST {prefix}/_mock/tasks of `name` in `state` with a small config (201
+ * required). */
+void test_create_task(const test_daemon *daemon, const char *prefix, const char *name,
+		      const char *state);
+
 #endif
