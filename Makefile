@@ -187,7 +187,7 @@ C_FILES += cli/*.[ch]
 all: $(BUILD)/connectorctl
 suites: $(BUILD)/connectorctl
 
-$(CLI_OBJ): $(wildcard cli/*.h)
+$(CLI_OBJ) $(BUILD)/obj/tests/unit_cli.o $(BUILD)/obj/tests/integration_cli.o: $(wildcard cli/*.h)
 
 $(BUILD)/connectorctl: $(CLI_OBJ) $(BUILD)/obj/store/taskname.o
 	@echo "  LINK    $@"

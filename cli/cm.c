@@ -1,10 +1,9 @@
 /*
- * cm.c — requests to the CM and the control API. One libcurl handle is
- * reused (keep-alive); every request has the --timeout; answers are capped
- * at CLI_ANSWER_MAX. A step is retried only when re-sending it cannot do
- * harm: after a retryable:true answer (nothing was applied, or a lost_ack
- * whose outcome the refusal rules below recognise) or, for an idempotent
- * step, after a lost answer.
+ * cm.c — requests to the CM and the control API, on one libcurl handle:
+ * every request has the --timeout, answers are capped at CLI_ANSWER_MAX,
+ * and no connection is reused (see cli_http_send). The envelope check,
+ * error printing and the retries' backoff live here too; step.c decides
+ * what is retried.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "cm.h"
@@ -98,6 +97,12 @@ int cli_http_send(cli_context *ctx, const char *method, const char *path, const 
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, sink);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, out);
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	/* A new connection for every request: on a reused connection that
+	 * closes without an answer, libcurl silently sends the request again,
+	 * and a step whose answer was lost (applied) would be applied twice
+	 * behind our back. Every re-send must be this program's decision. */
+	curl_easy_setopt(curl, CURLOPT_FRESH_CONNECT, 1L);
+	curl_easy_setopt(curl, CURLOPT_FORBID_REUSE, 1L);
 	if (strcmp(method, "POST") == 0) {
 		curl_easy_setopt(curl, CURLOPT_POST, 1L);
 		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body ? body : "");
