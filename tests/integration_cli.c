@@ -704,6 +704,43 @@ START_TEST(man_page_lint)
 }
 END_TEST
 
+/* The bash completion file completes commands and options (with a stand-in
+ * for bash-completion's _init_completion). */
+START_TEST(bash_completion)
+{
+	static const struct {
+		const char *words, *expected;
+	} cases[] = {
+		{"connectorctl pu", "pullback"},
+		{"connectorctl pullback x --t", "--to --tz --timeout --token"},
+		{"connectorctl mock f", "fault"},
+		{"connectorctl mock fault add --then ", "drop error status"},
+		{"connectorctl --json resume x --", "--pull-back --restart --cm --json --timeout "
+						    "--retries --token --help"},
+		{"connectorctl pullback x --tz Asia/Shangh", "Asia/Shanghai"},
+	};
+	for (size_t i = 0; i < COUNT(cases); i++) {
+		char script[2048];
+		snprintf(script, sizeof script,
+			 "_init_completion() { words=(\"${COMP_WORDS[@]}\"); cword=$COMP_CWORD; "
+			 "cur=${words[cword]}; prev=${words[cword-1]}; }\n"
+			 ". cli/connectorctl.bash\n"
+			 "COMP_WORDS=(%s); case '%s' in *' ') COMP_WORDS+=('');; esac\n"
+			 "COMP_CWORD=$((${#COMP_WORDS[@]} - 1))\n"
+			 "_connectorctl; echo \"${COMPREPLY[*]}\"\n",
+			 cases[i].words, cases[i].words);
+		const char *argv[] = {"/bin/bash", "-c", script, NULL};
+		cli_run r;
+		run_argv(&r, argv, NULL);
+		expect_status(&r, 0);
+		char expected[256];
+		snprintf(expected, sizeof expected, "%s\n", cases[i].expected);
+		ck_assert_msg(strcmp(r.out, expected) == 0, "%s: got \"%s\"", cases[i].words,
+			      r.out);
+	}
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
 	Suite *suite = suite_create("cli");
@@ -721,6 +758,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, mock_commands);
 	tcase_add_test(tc, cm_from_environment);
 	tcase_add_test(tc, man_page_lint);
+	tcase_add_test(tc, bash_completion);
 	suite_add_tcase(suite, tc);
 	return suite;
 }
