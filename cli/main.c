@@ -227,8 +227,9 @@ static int setup(cli_context *ctx, const global_options *g)
 	ctx->token = g->token ? g->token : getenv("CONNECTOR_MOCK_TOKEN");
 	if (ctx->token && !*ctx->token)
 		ctx->token = NULL;
-	if (ctx->token && strpbrk(ctx->token, "\r\n"))
-		return cli_usage_error("the admin token holds a line break");
+	if (ctx->token && (strpbrk(ctx->token, "\r\n") || strlen(ctx->token) > 900))
+		return cli_usage_error("the admin token holds a line break or is longer than 900 "
+				       "bytes");
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
 	ctx->jitter = (uint64_t)now.tv_nsec ^ ((uint64_t)now.tv_sec << 20) ^ (uint64_t)getpid();

@@ -256,7 +256,7 @@ static int mock_journal(cli_context *ctx, cli_args *args)
 	printf("%-6s %-23s %-7s %-21s %-17s %-9s %s\n", "ID", "TIME (UTC)", "OP", "RESULT",
 	       "STATES", "INJECTED", "TASK");
 	const cJSON *entry;
-	cJSON_ArrayForEach(entry, member(root, "entries")) journal_row(entry);
+	cJSON_ArrayForEach(entry, member(root, "entries")) { journal_row(entry); }
 	cJSON_Delete(root);
 	return CLI_EXIT_OK;
 }

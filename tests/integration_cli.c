@@ -384,6 +384,14 @@ START_TEST(transport_failures)
 	expect_status(&r, 3);
 	expect_in(r.err, "not retried", "stderr");
 	ck_assert_int_eq(journal_count(&d, "drop", "op=migrate"), 1);
+	/* a delete whose answer is lost: sent again, TASK_NOT_FOUND with
+	 * extraContext.deleted is its success */
+	add_fault(&d, "drop", "{\"op\":\"delete\",\"action\":{\"type\":\"lost_ack\"}}");
+	CLI(&r, &d, "drop", "delete", DOC_STOPPED);
+	expect_status(&r, 0);
+	ck_assert_str_eq(r.out, "deleted " DOC_STOPPED "\n");
+	expect_in(r.err, "TASK_NOT_FOUND now: an earlier attempt was applied", "stderr");
+	ck_assert_int_eq(journal_count(&d, "drop", "op=delete&success=true"), 1);
 	/* a CM slower than --timeout */
 	add_fault(&d, "slow", "{\"op\":\"stop\",\"action\":{\"type\":\"hang\",\"ms\":3000}}");
 	CLI(&r, &d, "slow", "--timeout", "0.5", "--retries", "0", "stop", DOC_RUNNING);
@@ -456,6 +464,23 @@ START_TEST(pullback_plain)
 	CLI(&r, &d, "pb", "pullback", DOC_RUNNING, "--to", "1676286000", "--subtopic", "nope");
 	expect_status(&r, 1);
 	expect_in(r.err, "resume: INVALID_CHECKPOINT", "stderr");
+	/* a task with two subtopics: connectorctl will not choose */
+	cJSON_Delete(ctl(
+		&d, "pb", "POST", "tasks",
+		"{\"taskName\":\"10.0.0.60-9000:connector_v2:p_two-incr_trans-1-0:0000000001\","
+		"\"state\":\"RUNNING\",\"config\":{\"source\":{\"clients\":\"[{\\\"clientId\\\":"
+		"\\\"c1\\\",\\\"subtopic\\\":\\\"s1\\\"},{\\\"clientId\\\":\\\"c2\\\","
+		"\\\"subtopic\\\":"
+		"\\\"s2\\\"}]\"}}}"));
+	CLI(&r, &d, "pb", "--token", TOKEN, "pullback",
+	    "10.0.0.60-9000:connector_v2:p_two-incr_trans-1-0:0000000001", "--to", "1676286000");
+	expect_status(&r, 2);
+	expect_in(r.err, "the task has 2 subtopics (s1, s2): choose one with --subtopic", "stderr");
+	ck_assert_int_eq(
+		journal_count(
+			&d, "pb",
+			"taskName=10.0.0.60-9000:connector_v2:p_two-incr_trans-1-0:0000000001"),
+		0);
 	/* without the token the control API cannot say the subtopic */
 	CLI(&r, &d, "pb", "pullback", DOC_RUNNING, "--to", "1676286000");
 	expect_status(&r, 1);
