@@ -262,6 +262,10 @@ int cmd_pullback(cli_context *ctx, cli_args *args)
 	} else if ((status = discover_subtopic(ctx, &p, subtopic, sizeof subtopic)) != 0) {
 		return status;
 	}
+	/* printed on a line of its own, and in --dry-run's comment line */
+	for (const char *c = subtopic; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			return cli_usage_error("pullback: the subtopic holds a control character");
 	/* {"SUB":"SECONDS"} inside {"source":{"checkpoint":...}}: both made by
 	 * cJSON, so that any subtopic is escaped right at both levels */
 	char seconds[24];

@@ -322,6 +322,13 @@ START_TEST(usage_errors)
 		{{"mock", "frob"}, "unknown mock command"},
 		{{"mock", "journal", "--limit", "0"}, "--limit"},
 		{{"mock", "clock", "--advance", "5 minutes"}, "--advance"},
+		{{"mock", "clock", "--advance", "104249991375d"}, "--advance"}, /* past 2^53 ms */
+		{{"mock", "clock", "--set", "2026-01-01 00:00:00", "--tz", "Nowhere/City"}, "zone"},
+		{{"--timeout", "3601", "stop", DOC_STOPPED}, "--timeout"},
+		{{"--token", "a\nb", "mock", "tasks"}, "line break"},
+		{{"pullback", DOC_RUNNING, "--to", "1676286000", "--subtopic", ""}, "--subtopic"},
+		{{"pullback", DOC_RUNNING, "--to", "0", "--subtopic", "a\ncurl x", "--dry-run"},
+		 "control character"},
 		{{"mock", "fault", "add", "--op", "stop"}, "needs --type"},
 		{{"mock", "fault", "add", "--type", "drop", "--probability", "2"}, "from 0 to 1"},
 		{{"mock", "snapshot", "save"}, "needs a NAME"},
