@@ -86,12 +86,16 @@ static int discover_subtopic(cli_context *ctx, pullback *p, char *found, size_t 
 {
 	int status;
 	cJSON *task = mock_task(ctx, p->task, &status);
-	if (!task)
-		return status == CLI_EXIT_NOT_ENVELOPE
-			       ? cli_usage_error("pullback: give --subtopic: the CM at %s has no "
-						 "connector-mock control API to read it from",
-						 ctx->base)
-			       : status;
+	if (!task && status == CLI_EXIT_NOT_ENVELOPE)
+		return cli_usage_error("pullback: give --subtopic: the CM at %s has no "
+				       "connector-mock control API to read it from",
+				       ctx->base);
+	if (!task) {
+		fprintf(stderr,
+			"connectorctl: pullback: the subtopic is read from connector-mock's "
+			"control API; give --subtopic to do without\n");
+		return status;
+	}
 	const cJSON *config = cJSON_GetObjectItemCaseSensitive(task, "config");
 	const char *clients_text = string_at(config, "source", "clients");
 	cJSON *clients = clients_text ? cJSON_Parse(clients_text) : NULL;
