@@ -708,6 +708,27 @@ START_TEST(mock_commands)
 }
 END_TEST
 
+/* With --error-status mapped the CM's refusals come with a 4xx status: still
+ * the envelope, still exit 1 (and a 404 of a wrong prefix is one too). */
+START_TEST(mapped_error_status)
+{
+	test_daemon d;
+	test_daemon_up(&d, (const char *const[]){"--error-status", "mapped", NULL}, NULL);
+	cli_run r;
+	CLI(&r, &d, "mapped", "stop", DOC_STOPPED);
+	expect_status(&r, 1);
+	expect_in(r.err, "stop: ILLEGAL_STATE", "stderr");
+	char cm[128];
+	snprintf(cm, sizeof cm, "%s/wrong/prefix", d.base_url);
+	const char *argv[] = {NULL, "--cm", cm, "stop", DOC_RUNNING, NULL};
+	run_argv(&r, argv, NULL);
+	expect_status(&r, 1);
+	expect_in(r.err, "stop: NOT_FOUND", "stderr");
+	expect_task(&d, "mapped", DOC_STOPPED, "STOPPED", -1, NULL);
+	test_daemon_down(&d);
+}
+END_TEST
+
 /* --cm from $CONNECTOR_CM, with a path prefix and a trailing slash */
 START_TEST(cm_from_environment)
 {
@@ -788,6 +809,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, pullback_retries);
 	tcase_add_test(tc, pullback_dry_run);
 	tcase_add_test(tc, mock_commands);
+	tcase_add_test(tc, mapped_error_status);
 	tcase_add_test(tc, cm_from_environment);
 	tcase_add_test(tc, man_page_lint);
 	tcase_add_test(tc, bash_completion);
