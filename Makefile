@@ -185,5 +185,29 @@ lint: deps
 clean:
 	rm -rf $(BUILD)
 
+# ---- connectorctl (cli/): the OMS operations from the command line -----------
+# It links the taskName grammar (store/taskname.c) and libcurl; its pure
+# parsers (TIME, --set) are linked into unit_cli and the fuzzers too.
+CLI_SRC := $(wildcard cli/*.c)
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_PARSER_OBJ := $(BUILD)/obj/cli/timeparse.o $(BUILD)/obj/cli/timezone.o \
+	$(BUILD)/obj/cli/setspec.o
+CLI_LIBS = $(shell pkg-config --libs libcurl libcjson 2>/dev/null)
+TEST_PACKAGES += mandoc
+C_FILES += cli/*.[ch]
+
+all: $(BUILD)/connectorctl
+suites: $(BUILD)/connectorctl
+
+$(CLI_OBJ) $(BUILD)/obj/tests/unit_cli.o $(BUILD)/obj/tests/integration_cli.o: $(wildcard cli/*.h)
+
+$(BUILD)/connectorctl: $(CLI_OBJ) $(BUILD)/obj/store/taskname.o
+	@echo "  LINK    $@"
+	@$(CC) $(ALL_CFLAGS) $^ -o $@ $(CLI_LIBS)
+
+$(BUILD)/tests/unit_cli: $(CLI_PARSER_OBJ)
+# the suites that run the binary find it beside the daemon
+$(BUILD)/tests/integration_cli $(BUILD)/tests/integration_readme: | $(BUILD)/connectorctl
+
 # last: it reads PKG_MODULES, STORE_SRC and SERVER_SRC above
 include fuzz/fuzz.mk

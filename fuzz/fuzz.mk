@@ -5,7 +5,7 @@
 #   make fuzz FUZZ_SECONDS=60   the same, longer
 #   make fuzz-taskname          one harness (also fuzz-params, fuzz-update,
 #                               fuzz-checkpoint, fuzz-fixtures, fuzz-faults,
-#                               fuzz-http)
+#                               fuzz-http, fuzz-time, fuzz-set)
 #   make fuzz-regress           replay the seeds and fuzz/regressions/ only
 #   make fuzz-build             build only
 #   make fuzz-clean             remove build/fuzz (binaries, corpora, crashes)
@@ -18,7 +18,7 @@
 
 FUZZ_CC ?= clang-14
 FUZZ_SECONDS ?= 10
-FUZZ_NAMES := taskname params update checkpoint fixtures faults http
+FUZZ_NAMES := taskname params update checkpoint fixtures faults http time set
 FUZZ_DIR := $(BUILD)/fuzz
 
 FUZZ_SANITIZE := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -35,7 +35,7 @@ FUZZ_OBJ := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(STORE_SRC) $(SERVER_SRC)) \
 	$(FUZZ_DIR)/obj/gen/embedded_files.o
 FUZZ_BINS := $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_NAMES))
 FUZZ_RUN_TARGETS := $(addprefix fuzz-,$(FUZZ_NAMES))
-FUZZ_HEADERS := $(wildcard store/*.h server/*.h)
+FUZZ_HEADERS := $(wildcard store/*.h server/*.h cli/*.h)
 
 .PHONY: fuzz fuzz-build fuzz-regress fuzz-clean $(FUZZ_RUN_TARGETS)
 
@@ -67,3 +67,7 @@ $(FUZZ_DIR)/harness/%.o: fuzz/%.c fuzz/fuzz_common.h $(FUZZ_HEADERS)
 
 $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/harness/fuzz_%.o $(FUZZ_OBJ)
 	$(FUZZ_CC) $(FUZZ_SANITIZE) $^ -o $@ $(FUZZ_LIBS)
+
+# connectorctl's parsers (cli/) are not in FUZZ_OBJ: each harness links its own
+$(FUZZ_DIR)/fuzz_time: $(FUZZ_DIR)/obj/cli/timeparse.o
+$(FUZZ_DIR)/fuzz_set: $(FUZZ_DIR)/obj/cli/setspec.o
