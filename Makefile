@@ -180,7 +180,7 @@ CPPCHECK_FLAGS = --quiet --error-exitcode=1 --std=c11 -j2 \
 lint: deps
 	@echo "== lint: clang-format, cppcheck"
 	@clang-format --dry-run --Werror $(C_FILES)
-	@cppcheck $(CPPCHECK_FLAGS) $(wildcard store server tools tests fuzz bench)
+	@cppcheck $(CPPCHECK_FLAGS) $(wildcard store server tools cli tests fuzz bench)
 
 clean:
 	rm -rf $(BUILD)
