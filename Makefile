@@ -120,6 +120,7 @@ test: deps
 	@TEST_TOTALS=$(CURDIR)/build/test-totals $(MAKE) --no-print-directory test-plain
 	@TEST_TOTALS=$(CURDIR)/build/test-totals $(MAKE) --no-print-directory test-asan
 	@TEST_TOTALS=$(CURDIR)/build/test-totals $(MAKE) --no-print-directory test-valgrind
+	@TEST_TOTALS=$(CURDIR)/build/test-totals $(MAKE) --no-print-directory test-browser
 	@$(MAKE) --no-print-directory test-fuzz
 	@awk '{ p += $$1; f += $$2 } END { printf "total: %d passed, %d failed\n", p, f; exit (f > 0 || p == 0) }' \
 	  build/test-totals
@@ -173,6 +174,19 @@ lint:
 
 clean:
 	rm -rf $(BUILD)
+
+# The dashboard (server/ui/, at /_mock/ui). Its browser suite drives Debian's
+# chromium with puppeteer-core (tests/browser/package-lock.json) against the
+# real daemon; make screenshots rewrites docs/ui-light.png and docs/ui-dark.png.
+BROWSER_NODE := $(BUILD)/node/browser
+.PHONY: test-browser screenshots
+
+test-browser: $(BUILD)/connector-mock $(BROWSER_NODE)/.installed
+	@echo "== the dashboard in headless chromium"
+	@NODE_PATH=$(CURDIR)/$(BROWSER_NODE)/node_modules sh tests/run-suites tests/browser/run.js
+
+screenshots: deps $(BUILD)/connector-mock $(BROWSER_NODE)/.installed
+	@NODE_PATH=$(CURDIR)/$(BROWSER_NODE)/node_modules node tests/browser/screenshots.js
 
 # last: it reads PKG_MODULES, STORE_SRC and SERVER_SRC above
 include fuzz/fuzz.mk
