@@ -151,12 +151,18 @@ function formatTime(ms, withDate = true) {
   return withDate ? d.getFullYear() + '-' + two(d.getMonth() + 1) + '-' + two(d.getDate()) + ' ' + time : time;
 }
 
+// "12 s", "1 min 30 s", "2 h", "1 d 2 h": the largest unit and the next.
 function formatDuration(seconds) {
+  const units = [[86400, 'd'], [3600, 'h'], [60, 'min'], [1, 's']];
   const s = Math.max(0, Math.round(seconds));
-  if (s < 60) return s + ' s';
-  if (s < 3600) return Math.floor(s / 60) + ' min ' + (s % 60 ? (s % 60) + ' s' : '').trim();
-  if (s < 86400) return Math.floor(s / 3600) + ' h ' + (Math.floor(s / 60) % 60 ? (Math.floor(s / 60) % 60) + ' min' : '');
-  return Math.floor(s / 86400) + ' d ' + (Math.floor(s / 3600) % 24 ? (Math.floor(s / 3600) % 24) + ' h' : '');
+  const first = units.findIndex(([size]) => s >= size);
+  if (first < 0) return '0 s';
+  const [size, name] = units[first];
+  const text = Math.floor(s / size) + ' ' + name;
+  if (first + 1 === units.length) return text;
+  const [nextSize, nextName] = units[first + 1];
+  const next = Math.floor((s % size) / nextSize);
+  return next ? text + ' ' + next + ' ' + nextName : text;
 }
 
 function clockNow() {
@@ -741,7 +747,17 @@ let refreshing = null;
 let refreshAgain = false;
 let lastTasksMs = 0;
 
+async function loadRules() {
+  const rules = (await control('GET', 'rules')).json;
+  state.rules = rules;
+  const chosen = $('filter-state').value;
+  $('filter-state').replaceChildren(h('option', { value: '' }, 'any'),
+    ...rules.states.map((s) => h('option', { value: s, selected: s === chosen }, s)));
+  drawMachine(rules);
+}
+
 async function refreshOnce() {
+  if (!state.rules) await loadRules(); // the first try may have met a daemon that was not up
   const started = performance.now();
   const [tasks, journal, clock] = await Promise.all([control('GET', 'tasks'),
     control('GET', 'journal?limit=' + JOURNAL_SHOWN), control('GET', 'clock')]);
@@ -800,45 +816,56 @@ function schedulePoll() {
   }, interval);
 }
 
-// Splits a stream of text into SSE events ({id, event, data}).
+// Splits a stream of text into SSE events ({id, event, data}), as the HTML
+// standard's event-stream parser does: lines end in CRLF, LF or CR (a CR at
+// a chunk's end may be the first half of a CRLF), a blank line dispatches,
+// and the id is the last one seen, kept across events. `lastId()` answers it.
 function sseParser(onEvent) {
   let buffer = '';
-  let event = { data: [] };
-  return (chunk) => {
+  let id;
+  let type = '';
+  let data = [];
+  const line = (text) => {
+    if (text === '') {
+      if (data.length) onEvent({ id, event: type || 'message', data: data.join('\n') });
+      type = '';
+      data = [];
+      return;
+    }
+    if (text.startsWith(':')) return;
+    const colon = text.indexOf(':');
+    const field = colon < 0 ? text : text.slice(0, colon);
+    const value = colon < 0 ? '' : text.slice(colon + 1).replace(/^ /, '');
+    if (field === 'data') data.push(value);
+    else if (field === 'event') type = value;
+    else if (field === 'id' && !value.includes('\0')) id = value;
+  };
+  const feed = (chunk) => {
     buffer += chunk;
-    let end;
-    while ((end = buffer.search(/\r\n|\r|\n/)) >= 0) {
-      const line = buffer.slice(0, end);
-      buffer = buffer.slice(end + (buffer.startsWith('\r\n', end) ? 2 : 1));
-      if (line === '') {
-        if (event.data.length) onEvent({ id: event.id, event: event.event || 'message', data: event.data.join('\n') });
-        event = { data: [] };
-        continue;
-      }
-      if (line.startsWith(':')) continue;
-      const colon = line.indexOf(':');
-      const field = colon < 0 ? line : line.slice(0, colon);
-      const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-      if (field === 'data') event.data.push(value);
-      else if (field === 'id') event.id = value;
-      else if (field === 'event') event.event = value;
+    for (;;) {
+      const end = buffer.search(/\r\n|\r|\n/);
+      if (end < 0 || (end === buffer.length - 1 && buffer[end] === '\r')) return;
+      const size = buffer.startsWith('\r\n', end) ? 2 : 1;
+      line(buffer.slice(0, end));
+      buffer = buffer.slice(end + size);
     }
   };
+  return { feed, lastId: () => id };
 }
 
 let lastEventId = null;
 let eventRefreshTimer = 0;
 
 // An event names a journal entry or a task: refresh soon, coalescing bursts.
-function onServerEvent(message) {
-  if (message.id) lastEventId = message.id;
+function onServerEvent() {
   clearTimeout(eventRefreshTimer);
   eventRefreshTimer = setTimeout(() => refresh().catch(() => setLive('offline')), 150);
 }
 
 // Streams /_mock/events with fetch (EventSource cannot send the token).
-// Answers false when the daemon has no events route, so that the caller
-// polls instead; reconnects with Last-Event-ID while the route exists.
+// Answers 'absent' when the daemon has no events route (the caller polls
+// instead), 'empty' when a stream ended before anything came, 'streamed'
+// when one delivered; the caller reconnects with Last-Event-ID.
 async function streamEvents() {
   const headers = authHeaders({ Accept: 'text/event-stream' });
   if (lastEventId) headers['Last-Event-ID'] = lastEventId;
@@ -846,7 +873,7 @@ async function streamEvents() {
   try {
     response = await fetch(BASE + '/_mock/events', { headers });
   } catch (e) {
-    return false;
+    return 'absent';
   }
   const type = response.headers.get('Content-Type') || '';
   if (response.status === 401) {
@@ -854,37 +881,41 @@ async function streamEvents() {
     return streamEvents();
   }
   if (!response.ok || !type.startsWith('text/event-stream') || !response.body) {
-    response.body && response.body.cancel().catch(() => {});
-    return false;
+    if (response.body) response.body.cancel().catch(() => {});
+    return 'absent';
   }
   setLive('events');
   await refresh().catch(() => {});
-  const parse = sseParser(onServerEvent);
+  const parser = sseParser(onServerEvent);
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let received = false;
   try {
     for (;;) {
       const { value, done } = await reader.read();
       if (done) break;
-      parse(value);
+      received = true;
+      parser.feed(value);
+      if (parser.lastId() !== undefined) lastEventId = parser.lastId();
     }
   } catch (e) {
     // the stream broke: reconnect below
   }
-  return true;
+  return received ? 'streamed' : 'empty';
 }
 
 async function keepLive() {
   let failures = 0;
   for (;;) {
-    const existed = await streamEvents();
-    if (!existed) {
+    const outcome = await streamEvents();
+    if (outcome === 'absent') {
       setLive('polling');
       schedulePoll();
       // try the stream again now and then: a daemon may be upgraded under us
       setTimeout(() => { clearTimeout(pollTimer); keepLive(); }, 60000);
       return;
     }
-    failures++;
+    // back off while streams end empty; a stream that delivered resets it
+    failures = outcome === 'streamed' ? 0 : failures + 1;
     setLive('connecting');
     await new Promise((resolve) => setTimeout(resolve, Math.min(30000, 500 * 2 ** Math.min(failures, 6))));
   }
@@ -969,10 +1000,7 @@ async function start() {
   wire();
   for (const name of ['CREATED', 'RUNNING', 'STOPPED', 'ABNORMAL', 'FINISHED']) $('filter-state').append(h('option', { value: name }, name));
   try {
-    const rules = (await control('GET', 'rules')).json;
-    state.rules = rules;
-    $('filter-state').replaceChildren(h('option', { value: '' }, 'any'), ...rules.states.map((s) => h('option', { value: s }, s)));
-    drawMachine(rules);
+    await loadRules();
     await refresh();
     await Promise.all([loadFaults(), loadSnapshots(), loadNamespaces()]);
   } catch (e) {

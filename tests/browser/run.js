@@ -27,8 +27,9 @@ function expectedConsole(message, allow401) {
 
 const consoleErrors = [];
 
-async function openPage(browser, url, { width = 1280, height = 800, allow401 = false } = {}) {
+async function openPage(browser, url, { width = 1280, height = 800, allow401 = false, before } = {}) {
   const page = await browser.newPage();
+  if (before) await before(page);
   await page.setViewport({ width, height });
   page.on('console', (message) => {
     if (message.type() === 'error' && !expectedConsole(message, allow401))
@@ -345,6 +346,64 @@ test('10,000 tasks: paginated, searchable, and polled without piling up', async 
   equal(await page.evaluate(() => document.documentElement.dataset.live), 'polling', 'without /_mock/events the page polls');
   await page.close();
   equal(await big.stop(), 0, 'the daemon\'s exit status');
+});
+
+test('the page formats lags and splits an event stream as the SSE format says', async () => {
+  const page = await openPage(browser, daemon.url + '/_mock/ui');
+  await ready(page);
+  const durations = await page.evaluate(() => [0, 12, 90, 3600, 3660, 93784, 172800].map(formatDuration));
+  equal(durations.join('|'), '0 s|12 s|1 min 30 s|1 h|1 h 1 min|1 d 2 h|2 d', 'durations');
+  // chunks cut anywhere: inside a field, between CR and LF, a comment, two data lines
+  const events = await page.evaluate(() => {
+    const seen = [];
+    const parser = sseParser((e) => seen.push(e));
+    for (const chunk of [': keep-alive\n\nid: 4', '1\r', '\nevent: journal\ndata: {"a":', '1}\ndata: x\r', '\n\rdata:no space\n\n', 'id: 42\n\n', 'data: cut'])
+      parser.feed(chunk);
+    return { seen, lastId: parser.lastId() };
+  });
+  // the id stays the last one seen; an event without its blank line waits
+  equal(JSON.stringify(events), JSON.stringify({ seen: [{ id: '41', event: 'journal', data: '{"a":1}\nx' },
+    { id: '41', event: 'message', data: 'no space' }], lastId: '42' }), 'the events');
+  await page.close();
+});
+
+test('with /_mock/events the page follows the stream, not polling, and resumes with Last-Event-ID', async () => {
+  // The daemon of this branch has no events route: the page's requests to
+  // it are answered here, as a daemon with the route would, to check the
+  // page's side of it.
+  const lastEventIds = [];
+  const before = async (page) => {
+    // every live mode the page goes through, in order
+    await page.evaluateOnNewDocument(() => {
+      window.liveModes = [];
+      new MutationObserver(() => {
+        const mode = document.documentElement.dataset.live;
+        if (mode && window.liveModes[window.liveModes.length - 1] !== mode) window.liveModes.push(mode);
+      }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-live'] });
+    });
+    await page.setRequestInterception(true);
+    page.on('request', (request) => {
+      if (!request.url().endsWith('/_mock/events')) return request.continue();
+      lastEventIds.push(request.headers()['last-event-id'] || null);
+      const id = 100 + lastEventIds.length;
+      return request.respond({ status: 200, contentType: 'text/event-stream',
+        body: 'id: ' + id + '\ndata: {"id":' + id + ',"op":"stop"}\n\n' });
+    });
+  };
+  const page = await openPage(browser, daemon.url + '/_mock/ui', { before });
+  await ready(page);
+  // this stream ends after one event: the page comes back with its id
+  const deadline = Date.now() + 30000;
+  while (lastEventIds.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  equal(lastEventIds[0], null, 'the first request\'s Last-Event-ID');
+  equal(lastEventIds[1], '101', 'the reconnection\'s Last-Event-ID');
+  // a change made elsewhere appears through the stream's refresh
+  await call(daemon.url + '/connector/task/v2/stop?taskName=' + encodeURIComponent(RUNNING_INCR), 'POST');
+  await waitForState(page, RUNNING_INCR, 'STOPPED');
+  await call(daemon.url + '/connector/task/v2/resume?taskName=' + encodeURIComponent(RUNNING_INCR), 'POST');
+  const modes = await page.evaluate(() => window.liveModes);
+  assert(modes.includes('events') && !modes.includes('polling'), 'the live modes: ' + modes.join(', '));
+  await page.close();
 });
 
 // A simulated Full-Import's bar moving when the clock is advanced belongs
