@@ -437,13 +437,13 @@ function openTask(name) {
 }
 
 // Shows what the daemon answered to the steps of one action.
-function showResult(steps) {
+function showResult(steps, taskName) {
   const box = $('task-result');
   const failed = steps.find((step) => !step.ok);
   box.className = 'result ' + (failed ? 'bad' : 'ok');
   box.replaceChildren(...steps.map((step) => {
     const e = step.envelope;
-    if (step.ok) return h('p', {}, h('b', {}, step.label), ': success', e && e.result && e.result !== state.selected ? ' → ' + e.result : '');
+    if (step.ok) return h('p', {}, h('b', {}, step.label), ': success', e && e.result && e.result !== taskName ? ' → ' + e.result : '');
     if (!e) return h('p', {}, h('b', {}, step.label), ': ', step.status ? 'HTTP ' + step.status + ' ' : '', h('span', { class: 'mono' }, step.text.slice(0, 300)));
     const detail = e.errorDetail || {};
     return h('div', { 'data-error': e.errCode || '' },
@@ -455,18 +455,19 @@ function showResult(steps) {
 }
 
 // Runs the steps in order, stopping at the first refusal, then refreshes.
+// After a migrate the dialog follows the task to its new name.
 async function runSteps(steps) {
+  const taskName = state.selected;
   const done = [];
   for (const step of steps) {
-    const answer = await oms(step.op, Object.assign({ taskName: step.taskName || state.selected }, step.params), step.body);
+    const answer = await oms(step.op, Object.assign({ taskName }, step.params), step.body);
     answer.label = step.label;
     done.push(answer);
     if (!answer.ok) break;
   }
   const last = done[done.length - 1];
-  if (last.ok && last.envelope && last.envelope.result && done[0] && steps[done.length - 1].op === 'migrate')
-    state.selected = last.envelope.result;
-  showResult(done);
+  if (last.ok && steps[done.length - 1].op === 'migrate' && last.envelope.result) state.selected = last.envelope.result;
+  showResult(done, taskName);
   await refresh();
   return done;
 }

@@ -13,6 +13,8 @@ const { startDaemon, launchBrowser, cleanUp, tempDir, call } = require('./suppor
 const WAIT = { timeout: 30000 };
 const RUNNING_INCR = 'xxx.xxx.xxx.xxx-9000:connector_v2:p_493p****-incr_trans-1-0:0000000001';
 const STOPPED_INCR = 'xxx.xxx.xxx.xxx-9000:connector_v2:p_493po****-incr_trans-1-0:0000000001';
+const OTHER_STOPPED_INCR = 'xxx.xxx.xxx.xxx-9000:connector_v2:p_49****4-incr_trans-1-0:0000000001';
+const CREATED_INCR = '10.0.0.13-9000:connector_v2:np_5bx91hzr0q7e-incr_trans-1-0:0000000001';
 
 // Console messages that are expected, not errors of the page: the events
 // route's 404 (the polling fallback's trigger) and, in the token test, the
@@ -230,6 +232,136 @@ test('a pull back from the page sets the checkpoint', async () => {
   const ops = (await call(daemon.url + '/_mock/journal?limit=3')).json.entries.map((e) => e.op);
   equal(ops.join(','), 'stop,update,resume', 'the pull back\'s requests');
   await closeDialog(page);
+  await page.close();
+});
+
+test('update from the page: a changed value, a deleted key and a new key, by scope', async () => {
+  const page = await openPage(browser, daemon.url + '/_mock/ui');
+  await ready(page);
+  await openTask(page, OTHER_STOPPED_INCR);
+  await page.click('#update summary');
+  const before = (await task(daemon, OTHER_STOPPED_INCR)).config;
+  assert(before.sink.batchSize && before.sink.workerNum, 'the fixture has sink.batchSize and sink.workerNum');
+  await page.$eval('#config-rows tr[data-scope="sink"][data-key="batchSize"] input[name=value]', (i) => { i.value = '999'; });
+  await page.click('#config-rows tr[data-scope="sink"][data-key="workerNum"] input[name=delete]');
+  await page.click('#config-add');
+  await page.type('#config-rows tr[data-new] input[name=scope]', 'coordinator');
+  await page.type('#config-rows tr[data-new] input[name=key]', 'note');
+  await page.type('#config-rows tr[data-new] input[name=value]', 'from the page');
+  await page.$eval('#task-result', (box) => { box.hidden = true; });
+  await page.click('#update-form button[type=submit]');
+  await page.waitForFunction(() => !document.getElementById('task-result').hidden, WAIT);
+  assert((await page.$eval('#task-result', (e) => e.textContent)).includes('update: success'), 'the update succeeds');
+  const after = (await task(daemon, OTHER_STOPPED_INCR)).config;
+  equal(after.sink.batchSize, '999', 'sink.batchSize');
+  equal(after.sink.workerNum, undefined, 'sink.workerNum');
+  equal(after.coordinator.note, 'from the page', 'coordinator.note');
+  equal(after.source.clients, before.source.clients, 'an untouched key');
+  const entry = (await call(daemon.url + '/_mock/journal?limit=1')).json.entries[0];
+  equal(JSON.stringify(entry.params.deleteParams), JSON.stringify('sink.workerNum'), 'deleteParams in the journal');
+  await closeDialog(page);
+  await page.close();
+});
+
+test('migrate from the page to a new host, then delete the task', async () => {
+  const page = await openPage(browser, daemon.url + '/_mock/ui');
+  await ready(page);
+  await openTask(page, OTHER_STOPPED_INCR);
+  await page.$$eval('#task-dialog details', (ds) => ds.forEach((d) => { d.open = d.querySelector('#migrate-form') !== null; }));
+  await page.type('#migrate-form input[name=ip]', '10.9.9.9');
+  await page.$eval('#task-result', (box) => { box.hidden = true; });
+  await page.click('#migrate-form button[type=submit]');
+  await page.waitForFunction(() => !document.getElementById('task-result').hidden, WAIT);
+  const moved = '10.9.9.9-9000:connector_v2:p_49****4-incr_trans-1-0:0000000002';
+  assert((await page.$eval('#task-result', (e) => e.textContent)).includes('migrate: success → ' + moved), 'the new name is shown');
+  equal((await task(daemon, moved)).state, 'STOPPED', 'the migrated task');
+  await page.waitForFunction((n) => document.getElementById('task-name').textContent === n, WAIT, moved);
+  // delete asks twice
+  await page.click('#task-dialog [data-op="delete"]');
+  equal(await page.$eval('#task-dialog [data-op="delete"]', (b) => b.textContent), 'Really delete?', 'the first press');
+  assert((await pressOperation(page, 'delete')).includes('delete: success'), 'the second press deletes');
+  equal((await call(daemon.url + '/_mock/tasks/' + encodeURIComponent(moved))).status, 404, 'the task is gone');
+  await closeDialog(page);
+  await page.waitForFunction((n) => !document.querySelector('tr[data-task="' + n + '"]'), WAIT, moved);
+  await page.close();
+});
+
+test('a fault injected from the page refuses the next stop, then fail and reset', async () => {
+  const page = await openPage(browser, daemon.url + '/_mock/ui');
+  await ready(page);
+  await page.select('#fault-form select[name=op]', 'stop');
+  await page.$eval('#fault-form input[name=errCode]', (i) => { i.value = 'INTERNAL_ERROR'; });
+  await page.click('#fault-form button[type=submit]');
+  await page.waitForFunction(() => document.querySelectorAll('#fault-list li').length === 1, WAIT);
+  const faults = (await call(daemon.url + '/_mock/faults')).json.faults;
+  equal(faults.length, 1, 'faults');
+  equal(faults[0].op + ' ' + faults[0].action.type + ' ' + faults[0].action.errCode + ' ' + faults[0].times, 'stop error INTERNAL_ERROR 1', 'the fault');
+  await openTask(page, RUNNING_INCR);
+  const text = await pressOperation(page, 'stop');
+  assert(text.includes('INTERNAL_ERROR') && text.includes('(retryable)'), 'the injected refusal: ' + text);
+  equal((await task(daemon, RUNNING_INCR)).state, 'RUNNING', 'nothing changed');
+  // fail through the control API
+  await page.$$eval('#task-dialog details', (ds) => ds.forEach((d) => { d.open = d.querySelector('#fail-form') !== null; }));
+  await page.$eval('#task-result', (box) => { box.hidden = true; });
+  await page.click('#fail-form button[type=submit]');
+  await page.waitForFunction(() => !document.getElementById('task-result').hidden, WAIT);
+  const failed = await task(daemon, RUNNING_INCR);
+  equal(failed.state, 'ABNORMAL', 'the failed task');
+  await waitForState(page, RUNNING_INCR, 'ABNORMAL');
+  await closeDialog(page);
+  await page.click('#faults-clear');
+  await page.waitForFunction(() => document.querySelectorAll('#fault-list li').length === 0, WAIT);
+  // reset asks twice, then the fixtures are back
+  await page.click('#reset');
+  await page.click('#reset');
+  await waitForState(page, RUNNING_INCR, 'RUNNING');
+  equal((await task(daemon, RUNNING_INCR)).state, 'RUNNING', 'after the reset');
+  await page.close();
+});
+
+test('the clock: freeze, then +1 h moves it by exactly an hour', async () => {
+  const page = await openPage(browser, daemon.url + '/_mock/ui');
+  await ready(page);
+  await page.click('#clock-freeze');
+  await page.waitForFunction(() => !document.getElementById('clock-frozen').hidden, WAIT);
+  const frozen = (await call(daemon.url + '/_mock/clock')).json;
+  equal(frozen.frozen, true, 'frozen');
+  await page.click('[data-advance="3600000"]');
+  await page.waitForFunction((t) => document.getElementById('clock-now').dateTime === new Date(t).toISOString(), WAIT, frozen.now + 3600000);
+  equal((await call(daemon.url + '/_mock/clock')).json.now, frozen.now + 3600000, 'the clock');
+  await page.click('#clock-freeze');
+  await page.waitForFunction(() => document.getElementById('clock-frozen').hidden, WAIT);
+  equal((await call(daemon.url + '/_mock/clock')).json.frozen, false, 'unfrozen');
+  await page.close();
+});
+
+test('a snapshot saved and restored from the page brings a deleted task back', async () => {
+  const page = await openPage(browser, daemon.url + '/_mock/ui');
+  await ready(page);
+  await page.type('#snapshot-form input[name=name]', 'before-delete');
+  await page.click('#snapshot-form button[type=submit]');
+  await page.waitForFunction(() => document.querySelectorAll('#snapshot-list li').length === 1, WAIT);
+  await call(daemon.url + '/connector/task/v2/delete?taskName=' + encodeURIComponent(CREATED_INCR), 'POST');
+  equal((await call(daemon.url + '/_mock/tasks/' + encodeURIComponent(CREATED_INCR))).status, 404, 'deleted');
+  const restore = await page.$$eval('#snapshot-list li button', (bs) => bs.findIndex((b) => b.textContent === 'Restore'));
+  await (await page.$$('#snapshot-list li button'))[restore].click();
+  await waitForState(page, CREATED_INCR, 'CREATED');
+  await page.close();
+});
+
+test('another namespace opens at its own address', async () => {
+  const page = await openPage(browser, daemon.url + '/_mock/ui');
+  await ready(page);
+  await page.type('#namespace-new', 'ui-test');
+  await Promise.all([page.waitForNavigation(WAIT), page.keyboard.press('Enter')]);
+  equal(new URL(page.url()).pathname, '/ns/ui-test/_mock/ui', 'the address');
+  await ready(page);
+  equal(await page.$eval('#namespace', (s) => s.value), 'ui-test', 'the chosen namespace');
+  // the page's calls go to that namespace
+  await page.click('#clock-freeze');
+  await page.waitForFunction(() => !document.getElementById('clock-frozen').hidden, WAIT);
+  equal((await call(daemon.url + '/ns/ui-test/_mock/clock')).json.frozen, true, 'the namespace\'s clock');
+  equal((await call(daemon.url + '/_mock/clock')).json.frozen, false, 'the default clock');
   await page.close();
 });
 
