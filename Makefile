@@ -38,7 +38,8 @@ HEADERS := $(wildcard store/*.h server/*.h tests/*.h)
 # Files compiled into the binary (server/embedded.h): tools/embed.c writes
 # them into one generated source, linked with the server's objects.
 EMBEDDED := fixtures/default.json fixtures/demo.json conf/connector-mock.conf \
-	server/ui/index.html server/ui/app.css server/ui/app.js
+	server/ui/index.html server/ui/app.css server/ui/core.js server/ui/views.js \
+	server/ui/panels.js server/ui/app.js
 EMBED_TOOL := $(BUILD)/tools/embed
 EMBEDDED_SRC := $(BUILD)/gen/embedded_files.c
 EMBEDDED_OBJ := $(BUILD)/obj/gen/embedded_files.o
