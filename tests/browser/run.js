@@ -144,6 +144,9 @@ test('the page and its files are served with their types, open, and cached by ET
   equal((await call(daemon.url + '/_mock/ui/app.css')).headers.get('content-type'), 'text/css; charset=utf-8', 'app.css');
   equal((await call(daemon.url + '/_mock/ui/nothing.js')).status, 404, 'an unknown file');
   equal((await call(daemon.url + '/_mock/ui/..')).status, 404, 'a file outside the page');
+  equal((await call(daemon.url + '/_mock/ui/..%2F..%2Ffixtures%2Fdefault.json')).status, 404, 'an embedded file outside the page');
+  equal((await call(daemon.url + '/_mock/ui/' + 'a'.repeat(300) + '.js')).status, 404, 'a name past the path buffer');
+  equal((await call(daemon.url + '/_mock/ui/' + 'a'.repeat(5000) + '.js')).status, 404, 'a name past the segment cap');
   equal((await call(daemon.url + '/ns/other/_mock/ui')).status, 200, 'the page under /ns/{name}');
   const slash = await fetch(daemon.url + '/_mock/ui/', { redirect: 'manual' });
   equal(slash.status, 308, 'GET /_mock/ui/');
@@ -418,14 +421,16 @@ test('phone width renders without horizontal overflow', async () => {
 });
 
 test('the token prompt appears when a token is set, and the token is kept', async () => {
-  const guarded = await startDaemon({ args: ['--admin-token', 's3cret'] });
+  const guarded = await startDaemon({ args: ['--admin-token', 's3cret', '--lenient'] });
   // the page and its files are open; what holds data, and other methods, are not
   equal((await call(guarded.url + '/_mock/ui/app.js')).status, 200, 'app.js without the token');
   equal((await call(guarded.url + '/_mock/rules')).status, 401, '/_mock/rules without the token');
   equal((await call(guarded.url + '/_mock/ui', 'POST')).status, 401, 'POST /_mock/ui without the token');
   equal((await call(guarded.url + '/_mock/nothing')).status, 401, 'an unknown control route without the token');
-  equal((await call(guarded.url + '/_mock/rules', 'GET', undefined, { Authorization: 'Bearer s3cret' })).status, 200,
-    '/_mock/rules with the token');
+  const rules = await call(guarded.url + '/_mock/rules', 'GET', undefined, { Authorization: 'Bearer s3cret' });
+  equal(rules.status, 200, '/_mock/rules with the token');
+  equal(rules.json.lenient, true, 'the rules under --lenient');
+  equal(rules.json.transitions.find((r) => r.op === 'stop' && r.from === 'STOPPED').effect, 'none', 'a lenient repeat');
   const page = await openPage(browser, guarded.url + '/_mock/ui', { allow401: true });
   await page.waitForSelector('#token-dialog[open]', WAIT);
   await page.type('#token-input', 'wrong');
