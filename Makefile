@@ -182,7 +182,7 @@ clean:
 BROWSER_NODE := $(BUILD)/node/browser
 .PHONY: test-browser screenshots
 
-test-browser: $(BUILD)/connector-mock $(BROWSER_NODE)/.installed
+test-browser: deps $(BUILD)/connector-mock $(BROWSER_NODE)/.installed
 	@echo "== the dashboard in headless chromium"
 	@NODE_PATH=$(CURDIR)/$(BROWSER_NODE)/node_modules sh tests/run-suites tests/browser/run.js
 

@@ -248,6 +248,7 @@ function wirePanels() {
 }
 
 async function start() {
+  if (NAMESPACE !== 'default') document.title = 'connector-mock · ' + NAMESPACE;
   wireTable();
   wireTaskDialog();
   wirePanels();
