@@ -114,7 +114,9 @@ http_response ui_redirect(const http_request *request, const char *unused)
 http_response ui_rules(const http_request *request, const char *unused)
 {
 	(void)unused;
-	cJSON *root = rules_json(request->app->settings->lenient);
+	/* the switches the OMS routes decide under (oms_routes.c) */
+	rules_flags switches = {.lenient = request->app->settings->lenient};
+	cJSON *root = rules_json(switches);
 	http_response response = {.status = MHD_HTTP_OK,
 				  .body = root ? cJSON_PrintUnformatted(root) : NULL};
 	cJSON_Delete(root);

@@ -21,7 +21,7 @@ http_response ui_file(const http_request *request, const char *file);
  * resolve. */
 http_response ui_redirect(const http_request *request, const char *unused);
 
-/* GET /_mock/rules: rules_json() under the server's lenient setting. */
+/* GET /_mock/rules: rules_json() under the switches the OMS routes use. */
 http_response ui_rules(const http_request *request, const char *unused);
 
 #endif

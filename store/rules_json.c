@@ -9,8 +9,6 @@
  */
 #include "rules_json.h"
 
-#include "rules.h"
-
 /* The resume flags a client can send; the other operations take none. */
 typedef struct {
 	const char *name; /* NULL: no flag */
@@ -38,10 +36,11 @@ static cJSON *add_null_or_string(cJSON *object, const char *key, const char *val
 
 /* One row; NULL when memory runs out. */
 static cJSON *transition(rules_op op, const flag_variant *variant, task_state from,
-			 component_type type, bool lenient)
+			 component_type type, rules_flags switches)
 {
-	rules_flags flags = variant->flags;
-	flags.lenient = lenient;
+	rules_flags flags = switches;
+	flags.pull_back = variant->flags.pull_back;
+	flags.restart = variant->flags.restart;
 	rules_decision decision = rules_decide(op, from, type, flags);
 	bool allowed = decision.error == ERR_NONE;
 	cJSON *row = cJSON_CreateObject();
@@ -65,7 +64,7 @@ static cJSON *transition(rules_op op, const flag_variant *variant, task_state fr
 	return row;
 }
 
-static bool add_transitions(cJSON *list, bool lenient)
+static bool add_transitions(cJSON *list, rules_flags switches)
 {
 	for (int op = 0; op < OP__COUNT; op++) {
 		size_t variants =
@@ -76,7 +75,7 @@ static bool add_transitions(cJSON *list, bool lenient)
 				     t++) {
 					cJSON *row = transition((rules_op)op, &resume_variants[v],
 								(task_state)state, shown_types[t],
-								lenient);
+								switches);
 					if (!row || !cJSON_AddItemToArray(list, row)) {
 						cJSON_Delete(row);
 						return false;
@@ -103,17 +102,17 @@ static const char *state_at(int i) { return task_state_name((task_state)i); }
 static const char *op_at(int i) { return rules_op_name((rules_op)i); }
 static const char *type_at(int i) { return component_type_name(shown_types[i]); }
 
-cJSON *rules_json(bool lenient)
+cJSON *rules_json(rules_flags switches)
 {
 	cJSON *root = cJSON_CreateObject();
 	cJSON *list = NULL;
-	bool ok = root && cJSON_AddBoolToObject(root, "lenient", lenient) &&
+	bool ok = root && cJSON_AddBoolToObject(root, "lenient", switches.lenient) &&
 		  add_names(root, "states", TASK__COUNT, state_at) &&
 		  add_names(root, "ops", OP__COUNT, op_at) &&
 		  add_names(root, "types", (int)(sizeof shown_types / sizeof *shown_types),
 			    type_at) &&
 		  (list = cJSON_AddArrayToObject(root, "transitions")) != NULL &&
-		  add_transitions(list, lenient);
+		  add_transitions(list, switches);
 	if (!ok) {
 		cJSON_Delete(root);
 		return NULL;

@@ -13,12 +13,15 @@
 
 #include <cjson/cJSON.h>
 
+#include "rules.h"
+
 /*
  * Returns {"lenient", "states", "ops", "types", "transitions": [...]}, one
  * transition per op x flag x state x type (Incr-Sync and Full-Import), as
- * decided with `lenient`. The caller frees it with cJSON_Delete. Returns
- * NULL when memory runs out.
+ * decided under the daemon's `switches` (the rules_flags its operations
+ * use; their pull_back and restart are ignored: each row sets its own).
+ * The caller frees it with cJSON_Delete. Returns NULL when memory runs out.
  */
-cJSON *rules_json(bool lenient);
+cJSON *rules_json(rules_flags switches);
 
 #endif

@@ -60,7 +60,7 @@ START_TEST(test_every_row_follows_the_contract)
 	static const char *const states[] = {"CREATED", "RUNNING", "STOPPED", "ABNORMAL",
 					     "FINISHED"};
 	static const char *const types[] = {"incr_trans", "full_trans"};
-	cJSON *root = rules_json(false);
+	cJSON *root = rules_json((rules_flags){0});
 	ck_assert_ptr_nonnull(root);
 	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(root, "transitions")),
 			 (5 + 2) * 5 * 2);
@@ -84,7 +84,7 @@ END_TEST
 
 START_TEST(test_where_operations_lead)
 {
-	cJSON *root = rules_json(false);
+	cJSON *root = rules_json((rules_flags){0});
 	const cJSON *row = find_row(root, "stop", NULL, "RUNNING", "incr_trans");
 	ck_assert_str_eq(string_of(row, "effect"), "state");
 	ck_assert_str_eq(string_of(row, "to"), "STOPPED");
@@ -107,7 +107,7 @@ END_TEST
 
 START_TEST(test_resume_flags_by_type)
 {
-	cJSON *root = rules_json(false);
+	cJSON *root = rules_json((rules_flags){0});
 	const cJSON *row = find_row(root, "resume", "pullBackFlag", "STOPPED", "incr_trans");
 	ck_assert(allowed(row));
 	row = find_row(root, "resume", "pullBackFlag", "STOPPED", "full_trans");
@@ -122,7 +122,8 @@ END_TEST
 
 START_TEST(test_lenient_repeats)
 {
-	cJSON *strict = rules_json(false), *lenient = rules_json(true);
+	cJSON *strict = rules_json((rules_flags){0}),
+	      *lenient = rules_json((rules_flags){.lenient = true});
 	ck_assert(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(strict, "lenient")));
 	ck_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(lenient, "lenient")));
 	const cJSON *row = find_row(strict, "stop", NULL, "STOPPED", "incr_trans");
@@ -139,9 +140,21 @@ START_TEST(test_lenient_repeats)
 }
 END_TEST
 
+/* the rows set the resume flags themselves, whatever the switches carry */
+START_TEST(test_request_flags_in_switches_ignored)
+{
+	cJSON *root = rules_json((rules_flags){.pull_back = true, .restart = true});
+	const cJSON *row = find_row(root, "resume", NULL, "STOPPED", "full_trans");
+	ck_assert(allowed(row));
+	row = find_row(root, "resume", "pullBackFlag", "STOPPED", "incr_trans");
+	ck_assert(allowed(row));
+	cJSON_Delete(root);
+}
+END_TEST
+
 START_TEST(test_names)
 {
-	cJSON *root = rules_json(false);
+	cJSON *root = rules_json((rules_flags){0});
 	char *states = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(root, "states"));
 	char *ops = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(root, "ops"));
 	char *types = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(root, "types"));
@@ -163,6 +176,7 @@ static Suite *rules_json_suite(void)
 	tcase_add_test(rows, test_where_operations_lead);
 	tcase_add_test(rows, test_resume_flags_by_type);
 	tcase_add_test(rows, test_lenient_repeats);
+	tcase_add_test(rows, test_request_flags_in_switches_ignored);
 	tcase_add_test(rows, test_names);
 	suite_add_tcase(suite, rows);
 	return suite;
