@@ -122,8 +122,9 @@ END_TEST
 
 START_TEST(test_lenient_repeats)
 {
-	cJSON *strict = rules_json((rules_flags){0}),
-	      *lenient = rules_json((rules_flags){.lenient = true});
+	rules_flags lenient_mode = {.lenient = true};
+	cJSON *strict = rules_json((rules_flags){0});
+	cJSON *lenient = rules_json(lenient_mode);
 	ck_assert(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(strict, "lenient")));
 	ck_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(lenient, "lenient")));
 	const cJSON *row = find_row(strict, "stop", NULL, "STOPPED", "incr_trans");
