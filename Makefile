@@ -39,7 +39,9 @@ SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/obj/%.o)
 HEADERS := $(wildcard store/*.h server/*.h tests/*.h)
 # Files compiled into the binary (server/embedded.h): tools/embed.c writes
 # them into one generated source, linked with the server's objects.
-EMBEDDED := fixtures/default.json fixtures/demo.json conf/connector-mock.conf
+EMBEDDED := fixtures/default.json fixtures/demo.json conf/connector-mock.conf \
+	server/ui/index.html server/ui/app.css server/ui/core.js server/ui/views.js \
+	server/ui/panels.js server/ui/app.js
 EMBED_TOOL := $(BUILD)/tools/embed
 EMBEDDED_SRC := $(BUILD)/gen/embedded_files.c
 EMBEDDED_OBJ := $(BUILD)/obj/gen/embedded_files.o
@@ -122,6 +124,7 @@ test: deps
 	@TEST_TOTALS=$(CURDIR)/build/test-totals $(MAKE) --no-print-directory test-plain
 	@TEST_TOTALS=$(CURDIR)/build/test-totals $(MAKE) --no-print-directory test-asan
 	@TEST_TOTALS=$(CURDIR)/build/test-totals $(MAKE) --no-print-directory test-valgrind
+	@TEST_TOTALS=$(CURDIR)/build/test-totals $(MAKE) --no-print-directory test-browser
 	@$(MAKE) --no-print-directory test-fuzz
 	@awk '{ p += $$1; f += $$2 } END { printf "total: %d passed, %d failed\n", p, f; exit (f > 0 || p == 0) }' \
 	  build/test-totals
@@ -208,6 +211,19 @@ $(BUILD)/connectorctl: $(CLI_OBJ) $(BUILD)/obj/store/taskname.o
 $(BUILD)/tests/unit_cli: $(CLI_PARSER_OBJ)
 # the suites that run the binary find it beside the daemon
 $(BUILD)/tests/integration_cli $(BUILD)/tests/integration_readme: | $(BUILD)/connectorctl
+
+# The dashboard (server/ui/, at /_mock/ui). Its browser suite drives Debian's
+# chromium with puppeteer-core (tests/browser/package-lock.json) against the
+# real daemon; make screenshots rewrites docs/ui-light.png and docs/ui-dark.png.
+BROWSER_NODE := $(BUILD)/node/browser
+.PHONY: test-browser screenshots
+
+test-browser: deps $(BUILD)/connector-mock $(BROWSER_NODE)/.installed
+	@echo "== the dashboard in headless chromium"
+	@NODE_PATH=$(CURDIR)/$(BROWSER_NODE)/node_modules sh tests/run-suites tests/browser/run.js
+
+screenshots: deps $(BUILD)/connector-mock $(BROWSER_NODE)/.installed
+	@NODE_PATH=$(CURDIR)/$(BROWSER_NODE)/node_modules node tests/browser/screenshots.js
 
 # last: it reads PKG_MODULES, STORE_SRC and SERVER_SRC above
 include fuzz/fuzz.mk

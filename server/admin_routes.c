@@ -19,6 +19,7 @@
 #include "metrics.h"
 #include "namespaces.h"
 #include "routes.h"
+#include "ui_routes.h"
 #include "version.h"
 
 typedef http_response (*admin_handler)(const http_request *request, const char *segment);
@@ -466,7 +467,10 @@ typedef struct {
 	const char *method;
 	const char *pattern; /* under /_mock/; "*" matches one segment */
 	admin_handler handler;
+	bool open; /* served without the admin token: the dashboard's files */
 } admin_row;
+
+enum { OPEN = true };
 
 static const admin_row admin_table[] = {
 	{"GET", "health", health},
@@ -491,6 +495,10 @@ static const admin_row admin_table[] = {
 	{"POST", "snapshots/*/restore", snapshot_restore},
 	{"DELETE", "snapshots/*", snapshot_delete},
 	{"GET", "metrics", metrics_get},
+	{"GET", "rules", ui_rules},
+	{"GET", "ui", ui_page, OPEN},
+	{"GET", "ui/", ui_redirect, OPEN},
+	{"GET", "ui/*", ui_file, OPEN},
 };
 
 enum { ADMIN_ROWS = sizeof admin_table / sizeof *admin_table };
@@ -530,8 +538,23 @@ static bool authorized(const http_request *request)
 	return text_equal_constant_time(given + sizeof bearer - 1, token);
 }
 
+/* The open row that owns the request, or NULL. */
+static const admin_row *open_row(const char *rest, char *segment, size_t cap)
+{
+	for (size_t i = 0; i < ADMIN_ROWS; i++)
+		if (admin_table[i].open &&
+		    pattern_matches(admin_table[i].pattern, rest, segment, cap))
+			return &admin_table[i];
+	return NULL;
+}
+
 http_response admin_route(const http_request *request)
 {
+	const char *rest = request->path + strlen(ADMIN_ROUTE_PREFIX);
+	char segment[TASKNAME_MAX + 64];
+	const admin_row *open = open_row(rest, segment, sizeof segment);
+	if (open && strcmp(open->method, request->method) == 0)
+		return open->handler(request, segment);
 	if (!authorized(request)) {
 		http_response response = http_plain_error(
 			MHD_HTTP_UNAUTHORIZED, "UNAUTHORIZED",
@@ -542,8 +565,6 @@ http_response admin_route(const http_request *request)
 	if (request->body_too_large)
 		return http_plain_error(MHD_HTTP_CONTENT_TOO_LARGE, "PAYLOAD_TOO_LARGE",
 					"the request body is larger than max_body");
-	const char *rest = request->path + strlen(ADMIN_ROUTE_PREFIX);
-	char segment[TASKNAME_MAX + 64];
 	char allow[64] = "";
 	for (size_t i = 0; i < ADMIN_ROWS; i++) {
 		const admin_row *row = &admin_table[i];

@@ -90,6 +90,10 @@ static enum MHD_Result send_response(struct MHD_Connection *connection, http_res
 		MHD_add_response_header(reply, MHD_HTTP_HEADER_ALLOW, response->allow);
 	if (response->authenticate)
 		MHD_add_response_header(reply, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+	for (const char *const *header = response->headers; header && header[0]; header += 2)
+		MHD_add_response_header(reply, header[0], header[1]);
+	if (response->etag[0])
+		MHD_add_response_header(reply, MHD_HTTP_HEADER_ETAG, response->etag);
 	enum MHD_Result result = MHD_queue_response(connection, status, reply);
 	MHD_destroy_response(reply);
 	return result;
@@ -180,6 +184,8 @@ static enum MHD_Result dispatch(server_app *app, struct MHD_Connection *connecti
 							    MHD_HTTP_HEADER_CONTENT_TYPE),
 		.authorization = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
 							     MHD_HTTP_HEADER_AUTHORIZATION),
+		.if_none_match = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+							     MHD_HTTP_HEADER_IF_NONE_MATCH),
 		.body = state->body.len ? textbuf_str(&state->body) : NULL,
 		.body_len = state->body.len,
 		.body_too_large = state->too_large,

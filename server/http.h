@@ -47,7 +47,8 @@ typedef struct {
 	const char *query_error;  /* non-NULL: a parameter was refused (why) */
 	const char *content_type; /* NULL when absent */
 	const char *authorization;
-	const char *body; /* NULL or `body_len` bytes, NUL-terminated */
+	const char *if_none_match; /* NULL when absent (the dashboard's files) */
+	const char *body;	   /* NULL or `body_len` bytes, NUL-terminated */
 	size_t body_len;
 	bool body_too_large; /* the body passed --max-body and was not kept */
 	char client[64];     /* the peer's address */
@@ -70,6 +71,9 @@ typedef struct http_response {
 	bool raw;		  /* `body` is not JSON (an injected status answer) */
 	bool drop;		  /* close the connection without an answer */
 	bool authenticate;	  /* add WWW-Authenticate: Bearer (a 401) */
+	/* NULL, or static name, value, name, value..., NULL: more headers */
+	const char *const *headers;
+	char etag[32]; /* "" or the ETag header's value */
 } http_response;
 
 /* Starts the daemon. Returns 0 with `*daemon` and the bound `*port`, or -1

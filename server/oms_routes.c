@@ -302,10 +302,11 @@ http_response oms_route(const http_request *request)
 		operation_request.refused = parsed.error;
 		operation_request.refused_message = parsed.why;
 	}
-	operation_request.flags.lenient = app->settings->lenient;
-	operation_request.flags.delete_running = app->settings->delete_running;
-	operation_request.flags.update_running = app->settings->update_running;
-	operation_request.flags.refuse_update_created = app->settings->refuse_update_created;
+	/* the request's own flags, under the daemon's switches */
+	rules_flags switches = settings_rules_flags(app->settings);
+	switches.pull_back = operation_request.flags.pull_back;
+	switches.restart = operation_request.flags.restart;
+	operation_request.flags = switches;
 	operation_request.params_json = parsed.params_json;
 
 	/* faults match the taskName as sent, from the query or a form body */

@@ -364,6 +364,16 @@ static int set_error_name(settings *s, const char *key, const char *value, char 
 	return 0;
 }
 
+rules_flags settings_rules_flags(const settings *s)
+{
+	return (rules_flags){
+		.lenient = s->lenient,
+		.delete_running = s->delete_running,
+		.update_running = s->update_running,
+		.refuse_update_created = s->refuse_update_created,
+	};
+}
+
 const char *settings_error_name(const settings *s, error_code code)
 {
 	if (code > ERR_NONE && code < ERR__COUNT && s->error_names[code][0])

@@ -68,6 +68,10 @@ settings_action settings_from_args(settings *out, int argc, char **argv, char *w
  */
 int settings_check(const settings *s, char *why, size_t why_cap);
 
+/* The switches of the mock rules (lenient and [rules]) as rules flags, with
+ * no request flag set. */
+rules_flags settings_rules_flags(const settings *s);
+
 /* The errCode answered for `code`: its [errors] name, or its own. */
 const char *settings_error_name(const settings *s, error_code code);
 

@@ -64,6 +64,21 @@ START_TEST(delete_running_allowed_by_its_switch)
 	test_daemon_up(&d, args, NULL);
 	expect(&d, "delete", running_incr, NULL, "");
 	expect(&d, "stop", running_incr, NULL, "TASK_NOT_FOUND");
+	/* the state machine the control API draws follows the switch */
+	cJSON *rules = test_get_json(&d, "/_mock/rules");
+	ck_assert(cJSON_IsTrue(test_member(rules, "deleteRunning")));
+	const cJSON *row;
+	int seen = 0;
+	cJSON_ArrayForEach(row, test_member(rules, "transitions"))
+	{
+		if (strcmp(test_string_member(row, "op"), "delete") == 0 &&
+		    strcmp(test_string_member(row, "from"), "RUNNING") == 0) {
+			ck_assert(cJSON_IsTrue(test_member(row, "allowed")));
+			seen++;
+		}
+	}
+	ck_assert_int_gt(seen, 0);
+	cJSON_Delete(rules);
 	/* the other rules stay: a repeated stop is still refused */
 	expect(&d, "stop", running_full, NULL, "");
 	expect(&d, "stop", running_full, NULL, "ILLEGAL_STATE");
