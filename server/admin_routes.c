@@ -3,8 +3,9 @@
  * demos. A route is a row of `admin_table`: a method, a path pattern whose
  * `*` matches one segment (a task name, a fault id, a snapshot name), and a
  * handler. Every route works on the namespace of its path (/ns/{name}/...,
- * or "default"). With an admin token configured, every route here needs
- * `Authorization: Bearer TOKEN`, compared in constant time.
+ * or "default"). With an admin token configured, every route here but the
+ * OpenAPI document needs `Authorization: Bearer TOKEN`, compared in
+ * constant time.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <microhttpd.h>
@@ -433,6 +434,7 @@ typedef struct {
 	const char *method;
 	const char *pattern; /* under /_mock/; "*" matches one segment */
 	admin_handler handler;
+	bool open; /* needs no admin token (it shows no state) */
 } admin_row;
 
 static const admin_row admin_table[] = {
@@ -458,9 +460,17 @@ static const admin_row admin_table[] = {
 	{"POST", "snapshots/*/restore", snapshot_restore},
 	{"DELETE", "snapshots/*", snapshot_delete},
 	{"GET", "metrics", metrics_get},
+	/* the API's description is as public as the repository it comes from:
+	 * client generators and viewers fetch it without a token */
+	{"GET", "openapi.yaml", docs_openapi_yaml, .open = true},
+	{"GET", "openapi.json", docs_openapi_json, .open = true},
 };
 
 enum { ADMIN_ROWS = sizeof admin_table / sizeof *admin_table };
+
+const char *admin_route_method(size_t i) { return i < ADMIN_ROWS ? admin_table[i].method : NULL; }
+
+const char *admin_route_pattern(size_t i) { return i < ADMIN_ROWS ? admin_table[i].pattern : NULL; }
 
 /* Whether `pattern` matches `path` (after /_mock/); `*` captures one
  * non-empty segment into `segment`. */
@@ -497,9 +507,21 @@ static bool authorized(const http_request *request)
 	return text_equal_constant_time(given + sizeof bearer - 1, token);
 }
 
+/* Whether the request is for a route that needs no token. */
+static bool open_route(const http_request *request, const char *rest)
+{
+	char segment[TASKNAME_MAX + 64];
+	for (size_t i = 0; i < ADMIN_ROWS; i++)
+		if (admin_table[i].open && strcmp(admin_table[i].method, request->method) == 0 &&
+		    pattern_matches(admin_table[i].pattern, rest, segment, sizeof segment))
+			return true;
+	return false;
+}
+
 http_response admin_route(const http_request *request)
 {
-	if (!authorized(request)) {
+	const char *rest = request->path + strlen(ADMIN_ROUTE_PREFIX);
+	if (!authorized(request) && !open_route(request, rest)) {
 		http_response response = http_plain_error(
 			MHD_HTTP_UNAUTHORIZED, "UNAUTHORIZED",
 			"the control API needs the header Authorization: Bearer <admin token>");
@@ -509,7 +531,6 @@ http_response admin_route(const http_request *request)
 	if (request->body_too_large)
 		return http_plain_error(MHD_HTTP_CONTENT_TOO_LARGE, "PAYLOAD_TOO_LARGE",
 					"the request body is larger than max_body");
-	const char *rest = request->path + strlen(ADMIN_ROUTE_PREFIX);
 	char segment[TASKNAME_MAX + 64];
 	char allow[64] = "";
 	for (size_t i = 0; i < ADMIN_ROWS; i++) {

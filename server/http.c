@@ -180,6 +180,8 @@ static enum MHD_Result dispatch(server_app *app, struct MHD_Connection *connecti
 							    MHD_HTTP_HEADER_CONTENT_TYPE),
 		.authorization = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
 							     MHD_HTTP_HEADER_AUTHORIZATION),
+		.host = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+						    MHD_HTTP_HEADER_HOST),
 		.body = state->body.len ? textbuf_str(&state->body) : NULL,
 		.body_len = state->body.len,
 		.body_too_large = state->too_large,
@@ -341,6 +343,7 @@ int http_start(server_app *app, struct MHD_Daemon **daemon, unsigned *port, char
 	}
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(*daemon, MHD_DAEMON_INFO_BIND_PORT);
 	*port = info ? info->port : s->port;
+	app->port = *port;
 	return 0;
 }
 
