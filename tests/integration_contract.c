@@ -564,14 +564,17 @@ END_TEST
 
 /* With --error-status mapped each business error has its own status, and
  * with an admin token the control API needs it (the document's security
- * scheme); the document itself is open. */
+ * scheme); the document itself is open. All of it in a namespace: the
+ * proxy's upstream is the document's second server, /ns/{namespace}. */
 START_TEST(mapped_statuses_and_the_token_match_the_document)
 {
 	test_daemon daemon;
 	const char *args[] = {"--error-status", "mapped", "--admin-token", "s3cret", NULL};
 	test_daemon_up(&daemon, args, NULL);
+	char upstream[128];
+	snprintf(upstream, sizeof upstream, "%s/ns/contract", daemon.base_url);
 	prism_proxy proxy;
-	prism_up(&proxy, &daemon, daemon.base_url);
+	prism_up(&proxy, &daemon, upstream);
 	static const step steps[] = {
 		{"POST", "/connector/task/v2/stop", NULL, NULL, 400, "INVALID_ARGUMENT"},
 		{"POST",
@@ -601,9 +604,15 @@ START_TEST(mapped_statuses_and_the_token_match_the_document)
 			 NULL);
 	ck_assert_int_eq(r.status, 500);
 	test_response_free(&r);
+	cJSON *health = test_json_call(&proxy.as_daemon, "GET", "/_mock/health", NULL, 401);
+	cJSON_Delete(health);
 	r = test_request(&proxy.as_daemon, "GET", "/_mock/health", token, NULL);
 	ck_assert_int_eq(r.status, 200);
+	health = test_response_json(&r);
+	bool in_namespace = test_same_string(test_string_member(health, "namespace"), "contract");
+	cJSON_Delete(health);
 	test_response_free(&r);
+	ck_assert_msg(in_namespace, "the proxy's requests did not reach /ns/contract");
 	assert_no_violations(prism_down(&proxy));
 	test_daemon_down(&daemon);
 }

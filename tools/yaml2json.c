@@ -81,8 +81,10 @@ static cJSON *plain_scalar(converter *c, const yaml_event_t *event, const char *
 		errno = 0;
 		double value = strtod(text, NULL);
 		bool integer = !matches("[.eE]", text);
+		/* an integer is read as one: strtod would round 2^53 + 1 down */
+		long long whole = integer ? strtoll(text, NULL, 10) : 0;
 		if (errno != 0 ||
-		    (integer && (value > 9007199254740992.0 || value < -9007199254740992.0))) {
+		    (integer && (whole > 9007199254740992LL || whole < -9007199254740992LL))) {
 			fail(c, event, "a number too large to be exact in JSON");
 			return NULL;
 		}
