@@ -670,6 +670,16 @@ START_TEST(served_document_is_the_source)
 	       strstr(r.body, "- url: http://mock.example:9090/ns/{namespace}\n") != NULL;
 	test_response_free(&r);
 	ck_assert_msg(same, "servers must name the Host the client used");
+	/* the exemption from the token is exactly these two GETs */
+	r = test_request(&daemon, "POST", "/_mock/openapi.yaml", NULL, NULL);
+	ck_assert_int_eq(r.status, 401);
+	test_response_free(&r);
+	r = test_request(&daemon, "GET", "/_mock/openapi.yml", NULL, NULL);
+	ck_assert_int_eq(r.status, 401);
+	test_response_free(&r);
+	r = test_request(&daemon, "GET", "/ns/other/_mock/openapi.json", NULL, NULL);
+	ck_assert_int_eq(r.status, 200);
+	test_response_free(&r);
 	free(expected);
 	free(source);
 	test_daemon_down(&daemon);
