@@ -156,7 +156,7 @@ START_TEST(limits_hold)
 	conversion c = convert(deep, strlen(deep));
 	ck_assert_msg(c.status == 0, "%s", c.output);
 	free(c.json);
-	char deeper[1024];
+	char deeper[sizeof deep + 2];
 	snprintf(deeper, sizeof deeper, "[%s]", deep);
 	assert_refused(deeper, strlen(deeper), "nested too deep");
 
