@@ -19,7 +19,7 @@ BUILD ?= build
 # what the tests add (make test). Test tooling from npm is pinned in
 # tests/<tool>/package-lock.json and installed under $(BUILD)/node/<tool>.
 RUN_PACKAGES := libmicrohttpd-dev libcjson-dev libsqlite3-dev libinih-dev libcurl4-openssl-dev \
-	pkg-config
+	pkg-config libyaml-dev
 TEST_PACKAGES := check prometheus curl valgrind util-linux clang-14 libclang-rt-14-dev wrk \
 	clang-format cppcheck chromium
 PKG_MODULES := libmicrohttpd libcjson sqlite3 inih
@@ -41,7 +41,8 @@ HEADERS := $(wildcard store/*.h server/*.h tests/*.h)
 # them into one generated source, linked with the server's objects.
 EMBEDDED := fixtures/default.json fixtures/demo.json conf/connector-mock.conf \
 	server/ui/index.html server/ui/app.css server/ui/core.js server/ui/views.js \
-	server/ui/panels.js server/ui/app.js
+	server/ui/panels.js server/ui/app.js \
+	docs/openapi.yaml
 EMBED_TOOL := $(BUILD)/tools/embed
 EMBEDDED_SRC := $(BUILD)/gen/embedded_files.c
 EMBEDDED_OBJ := $(BUILD)/obj/gen/embedded_files.o
@@ -96,7 +97,7 @@ $(EMBED_TOOL): tools/embed.c
 $(EMBEDDED_SRC): $(EMBED_TOOL) $(EMBEDDED)
 	@mkdir -p $(dir $@)
 	@echo "  EMBED   $@"
-	@$(EMBED_TOOL) $@ $(EMBEDDED)
+	@$(EMBED_TOOL) $@ $(EMBEDDED) $(EMBEDDED_GENERATED)
 
 $(EMBEDDED_OBJ): $(EMBEDDED_SRC) server/embedded.h
 	@mkdir -p $(dir $@)
@@ -224,6 +225,32 @@ test-browser: deps $(BUILD)/connector-mock $(BROWSER_NODE)/.installed
 
 screenshots: deps $(BUILD)/connector-mock $(BROWSER_NODE)/.installed
 	@NODE_PATH=$(CURDIR)/$(BROWSER_NODE)/node_modules node tests/browser/screenshots.js
+
+# ---- the OpenAPI document ---------------------------------------------------
+# docs/openapi.yaml is the one source; the daemon serves it as YAML and as
+# JSON (server/docs_routes.c). The JSON is converted at build time by
+# tools/yaml2json.c (libyaml, a build dependency only) and embedded under
+# the name docs/openapi.json, so the daemon parses no YAML at run time.
+YAML2JSON := $(BUILD)/tools/yaml2json
+OPENAPI_JSON := $(BUILD)/gen/docs/openapi.json
+EMBEDDED_GENERATED += docs/openapi.json=$(OPENAPI_JSON)
+$(EMBEDDED_SRC): $(OPENAPI_JSON)
+
+$(YAML2JSON): tools/yaml2json.c
+	@mkdir -p $(dir $@)
+	@$(CC) -std=c11 -O2 $(WARNINGS) $(shell pkg-config --cflags libcjson yaml-0.1) $< -o $@ \
+	  $(shell pkg-config --libs libcjson yaml-0.1)
+
+$(OPENAPI_JSON): $(YAML2JSON) docs/openapi.yaml
+	@mkdir -p $(dir $@)
+	@echo "  YAML2JSON $@"
+	@$(YAML2JSON) docs/openapi.yaml $@
+
+# tests/integration_contract.c lints the document (@redocly/cli) and runs
+# the daemon's traffic through a validating proxy (@stoplight/prism-cli),
+# both from build/node/contract (the ASan stage uses the same copy).
+CONTRACT_TOOLS := build/node/contract/.installed
+test-plain test-asan integration: $(CONTRACT_TOOLS)
 
 # last: it reads PKG_MODULES, STORE_SRC and SERVER_SRC above
 include fuzz/fuzz.mk

@@ -3,8 +3,9 @@
  * demos. A route is a row of `admin_table`: a method, a path pattern whose
  * `*` matches one segment (a task name, a fault id, a snapshot name), and a
  * handler. Every route works on the namespace of its path (/ns/{name}/...,
- * or "default"). With an admin token configured, every route here needs
- * `Authorization: Bearer TOKEN`, compared in constant time.
+ * or "default"). With an admin token configured, every route here but the
+ * OpenAPI document needs `Authorization: Bearer TOKEN`, compared in
+ * constant time.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <microhttpd.h>
@@ -467,7 +468,7 @@ typedef struct {
 	const char *method;
 	const char *pattern; /* under /_mock/; "*" matches one segment */
 	admin_handler handler;
-	bool open; /* served without the admin token: the dashboard's files */
+	bool open; /* served without the admin token: the dashboard, the API document */
 } admin_row;
 
 enum { OPEN = true };
@@ -497,11 +498,18 @@ static const admin_row admin_table[] = {
 	{"GET", "metrics", metrics_get},
 	{"GET", "rules", ui_rules},
 	{"GET", "ui", ui_page, OPEN},
-	{"GET", "ui/", ui_redirect, OPEN},
 	{"GET", "ui/*", ui_file, OPEN},
+	/* the API's description is as public as the repository it comes
+	 * from, shows no state, and client generators fetch it without one */
+	{"GET", "openapi.yaml", docs_openapi_yaml, OPEN},
+	{"GET", "openapi.json", docs_openapi_json, OPEN},
 };
 
 enum { ADMIN_ROWS = sizeof admin_table / sizeof *admin_table };
+
+const char *admin_route_method(size_t i) { return i < ADMIN_ROWS ? admin_table[i].method : NULL; }
+
+const char *admin_route_pattern(size_t i) { return i < ADMIN_ROWS ? admin_table[i].pattern : NULL; }
 
 /* Whether `pattern` matches `path` (after /_mock/); `*` captures one
  * non-empty segment into `segment`. */

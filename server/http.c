@@ -186,6 +186,8 @@ static enum MHD_Result dispatch(server_app *app, struct MHD_Connection *connecti
 							     MHD_HTTP_HEADER_AUTHORIZATION),
 		.if_none_match = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
 							     MHD_HTTP_HEADER_IF_NONE_MATCH),
+		.host = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+						    MHD_HTTP_HEADER_HOST),
 		.body = state->body.len ? textbuf_str(&state->body) : NULL,
 		.body_len = state->body.len,
 		.body_too_large = state->too_large,
@@ -347,6 +349,7 @@ int http_start(server_app *app, struct MHD_Daemon **daemon, unsigned *port, char
 	}
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(*daemon, MHD_DAEMON_INFO_BIND_PORT);
 	*port = info ? info->port : s->port;
+	app->port = *port;
 	return 0;
 }
 

@@ -32,6 +32,7 @@ typedef struct {
 	struct namespace_registry *namespaces; /* clocks and faults */
 	struct metrics *metrics;
 	double start_time; /* unix seconds */
+	unsigned port;	   /* the bound port (set by http_start; --port 0 picks one) */
 	int http_status_by_error[ERR__COUNT];
 	atomic_int in_flight; /* requests between their first byte and their answer */
 } server_app;
@@ -48,6 +49,7 @@ typedef struct {
 	const char *content_type; /* NULL when absent */
 	const char *authorization;
 	const char *if_none_match; /* NULL when absent (the dashboard's files) */
+	const char *host;	   /* the Host header, as sent (NULL when absent) */
 	const char *body;	   /* NULL or `body_len` bytes, NUL-terminated */
 	size_t body_len;
 	bool body_too_large; /* the body passed --max-body and was not kept */

@@ -34,6 +34,12 @@ static const oms_operation operation_table[] = {
 	{"migrate", OP_MIGRATE}, {"delete", OP_DELETE},
 };
 
+const char *oms_route_name(size_t i)
+{
+	return i < sizeof operation_table / sizeof *operation_table ? operation_table[i].name
+								    : NULL;
+}
+
 /* An answer of the HTTP level (404, 405, 413) in the OMS envelope. */
 static http_response envelope_refusal(const server_app *app, unsigned status, const char *code,
 				      const char *message, const char *proposal)

@@ -19,4 +19,19 @@ http_response oms_route(const http_request *request);
 /* The control API under /_mock/. */
 http_response admin_route(const http_request *request);
 
+/* The routes as their tables hold them, for the test that compares them
+ * with docs/openapi.yaml: the i-th OMS operation's last path segment (all
+ * are POST), and the i-th control route's method and pattern (under
+ * /_mock/, "*" matching one segment). NULL past the last row. */
+const char *oms_route_name(size_t i);
+const char *admin_route_method(size_t i);
+const char *admin_route_pattern(size_t i);
+
+/* GET /_mock/openapi.yaml and /_mock/openapi.json (server/docs_routes.c):
+ * the compiled-in document, its servers naming this daemon's address in
+ * place of OPENAPI_SERVER_PLACEHOLDER. */
+#define OPENAPI_SERVER_PLACEHOLDER "http://127.0.0.1:8088"
+http_response docs_openapi_yaml(const http_request *request, const char *unused);
+http_response docs_openapi_json(const http_request *request, const char *unused);
+
 #endif

@@ -99,18 +99,6 @@ http_response ui_file(const http_request *request, const char *file)
 	return serve(request, file);
 }
 
-http_response ui_redirect(const http_request *request, const char *unused)
-{
-	(void)request;
-	(void)unused;
-	/* relative to /_mock/ui/ (or /ns/{name}/_mock/ui/): back to the page */
-	static const char *const headers[] = {"Location", "../ui", NULL};
-	http_response response = http_plain_error(MHD_HTTP_PERMANENT_REDIRECT, "MOVED",
-						  "the dashboard is at /_mock/ui");
-	response.headers = headers;
-	return response;
-}
-
 http_response ui_rules(const http_request *request, const char *unused)
 {
 	(void)unused;

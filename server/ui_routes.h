@@ -17,10 +17,6 @@ http_response ui_page(const http_request *request, const char *unused);
 /* GET /_mock/ui/{file}: one of the page's files, 404 when there is none. */
 http_response ui_file(const http_request *request, const char *file);
 
-/* GET /_mock/ui/: redirects to /_mock/ui, where the page's relative links
- * resolve. */
-http_response ui_redirect(const http_request *request, const char *unused);
-
 /* GET /_mock/rules: rules_json() under the switches the OMS routes use. */
 http_response ui_rules(const http_request *request, const char *unused);
 

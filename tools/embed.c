@@ -7,15 +7,25 @@
  *
  * Each FILE becomes a row of `embedded_files` (server/embedded.h) under the
  * path given on the command line, its bytes followed by a NUL that is not
- * counted in its length. Exits 1 with a message when a file cannot be read
+ * counted in its length. A FILE written NAME=PATH embeds PATH under NAME:
+ * a file generated into the build directory keeps the name it is looked up
+ * by, whatever that directory is. Exits 1 with a message when a file cannot be read
  * or OUT.c cannot be written (and then leaves no OUT.c behind).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int emit_file(FILE *out, const char *path, size_t index)
+/* The file to read for the argument `arg` (NAME=PATH or PATH). */
+static const char *source_of(const char *arg)
 {
+	const char *equals = strchr(arg, '=');
+	return equals ? equals + 1 : arg;
+}
+
+static int emit_file(FILE *out, const char *arg, size_t index)
+{
+	const char *path = source_of(arg);
 	FILE *in = fopen(path, "rb");
 	if (!in) {
 		fprintf(stderr, "embed: cannot open %s\n", path);
@@ -36,10 +46,12 @@ static int emit_file(FILE *out, const char *path, size_t index)
 	return 0;
 }
 
+/* The name of the argument `text` (NAME=PATH or PATH), as a C string. */
 static void emit_string(FILE *out, const char *text)
 {
+	const char *end = strchr(text, '=');
 	putc('"', out);
-	for (const char *p = text; *p; p++) {
+	for (const char *p = text; *p && p != end; p++) {
 		if (*p == '"' || *p == '\\')
 			putc('\\', out);
 		putc(*p, out);
