@@ -107,8 +107,9 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_SUPPORT) $(SERVER_OBJ) $(STORE_O
 	@echo "  LINK    $@"
 	@$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS) $(TEST_LIBS)
 
+# make run keeps its database in var/ (a --db in ARGS still wins)
 run: all
-	./$(BUILD)/connector-mock $(ARGS)
+	CONNECTOR_MOCK_DB="$${CONNECTOR_MOCK_DB:-var/connector-mock.db}" ./$(BUILD)/connector-mock $(ARGS)
 
 suites: $(BUILD)/connector-mock $(UNIT_TESTS) $(INTEGRATION_TESTS)
 

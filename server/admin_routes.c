@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "../store/json.h"
+#include "../store/probe.h"
 #include "../store/text.h"
 #include "fixtures_file.h"
 #include "metrics.h"
@@ -71,6 +72,22 @@ static http_response health(const http_request *request, const char *unused)
 	cJSON_AddStringToObject(root, "namespace", request->ns);
 	cJSON_AddNumberToObject(root, "tasks", (double)tasks);
 	return json_answer(MHD_HTTP_OK, root);
+}
+
+/* Ready when the database is open and takes a write lock (nothing is
+ * written): 200 {"ready":true,...}, else 503 with the reason. */
+static http_response ready(const http_request *request, const char *unused)
+{
+	(void)unused;
+	char why[256] = "";
+	bool writable = store_probe_writable(request->app->store, why, sizeof why);
+	cJSON *root = cJSON_CreateObject();
+	cJSON_AddBoolToObject(root, "ready", writable);
+	cJSON_AddBoolToObject(root, "databaseOpen", true);
+	cJSON_AddBoolToObject(root, "databaseWritable", writable);
+	if (!writable)
+		cJSON_AddStringToObject(root, "reason", why);
+	return json_answer(writable ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, root);
 }
 
 /* ---- tasks -------------------------------------------------------------- */
@@ -437,6 +454,9 @@ typedef struct {
 
 static const admin_row admin_table[] = {
 	{"GET", "health", health},
+	{"HEAD", "health", health}, /* load balancers and container checks */
+	{"GET", "ready", ready},
+	{"HEAD", "ready", ready},
 	{"GET", "tasks", list_tasks},
 	{"POST", "tasks", create_task},
 	{"GET", "tasks/*", get_task},
