@@ -482,6 +482,15 @@ static const admin_row admin_table[] = {
 
 enum { ADMIN_ROWS = sizeof admin_table / sizeof *admin_table };
 
+int admin_route_describe(size_t index, const char **method, const char **pattern)
+{
+	if (index >= ADMIN_ROWS)
+		return -1;
+	*method = admin_table[index].method;
+	*pattern = admin_table[index].pattern;
+	return 0;
+}
+
 /* Whether `pattern` matches `path` (after /_mock/); `*` captures one
  * non-empty segment into `segment`. */
 static bool pattern_matches(const char *pattern, const char *path, char *segment, size_t cap)

@@ -19,4 +19,9 @@ http_response oms_route(const http_request *request);
 /* The control API under /_mock/. */
 http_response admin_route(const http_request *request);
 
+/* Row `index` of the control API's table (for the documentation's tests):
+ * its method and its pattern under /_mock/ ("*" is one segment). Returns 0,
+ * or -1 past the last row. */
+int admin_route_describe(size_t index, const char **method, const char **pattern);
+
 #endif
