@@ -436,8 +436,8 @@ static http_response metrics_get(const http_request *request, const char *unused
 		return storage_failure();
 	store_batch_stats batches;
 	store_batch_stats_get(request->app->store, &batches);
-	char *text =
-		metrics_render(request->app->metrics, counts, &batches, request->app->start_time);
+	char *text = metrics_render(request->app->metrics, request->ns, counts, &batches,
+				    request->app->start_time);
 	if (!text)
 		return storage_failure();
 	http_response response = {.status = MHD_HTTP_OK,

@@ -194,7 +194,9 @@ static http_response answer(const server_app *app, const store_outcome *outcome)
 static void count(const http_request *request, rules_op op, const char *task_name,
 		  const char *err_code, const char *injected)
 {
-	metrics_count_request(request->app->metrics, op, err_code,
+	/* a delay still gives the store's own answer: only the others inject it */
+	bool answer_injected = injected && strcmp(injected, "delay") != 0;
+	metrics_count_request(request->app->metrics, request->ns, op, err_code, answer_injected,
 			      http_monotonic_ns() - request->started_ns);
 	if (!task_name)
 		params_single(request->query, "taskName", &task_name);
@@ -311,7 +313,8 @@ http_response oms_route(const http_request *request)
 					    operation_request.task_name, &f) == 1;
 	http_response response;
 	if (fired) {
-		metrics_count_fault(app->metrics, operation->op, fault_type_name(f.type));
+		metrics_count_fault(app->metrics, request->ns, operation->op,
+				    fault_type_name(f.type));
 		operation_request.injected = fault_type_name(f.type);
 	}
 	if (fired && (f.type == FAULT_ERROR || f.type == FAULT_STATUS || f.type == FAULT_DROP ||
