@@ -25,7 +25,9 @@ int listener_open(const char *address, unsigned port, unsigned *bound_port, char
 		return text_fail(why, why_cap,
 				 "cannot listen on %s:%u: not an IPv4 address and port", address,
 				 port);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/* non-blocking: a connection reset between poll and accept must not
+	 * block the daemon's polling thread in accept */
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return text_fail(why, why_cap, "cannot make a socket: %s", strerror(errno));
 	int on = 1;
