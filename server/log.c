@@ -106,8 +106,9 @@ void log_write_fields(log_level level, const char *message, const log_field *fie
 {
 	if ((int)level > atomic_load(&current_level))
 		return;
-	static line empty;
-	line out = empty;
+	line out;
+	out.len = 0; /* not the 4 KiB of text: this runs once per request */
+	out.cut = false;
 	bool json = atomic_load(&json_lines);
 	if (json) {
 		puts_line(&out, "{\"time\":\"");
@@ -118,7 +119,9 @@ void log_write_fields(log_level level, const char *message, const log_field *fie
 		put_escaped(&out, message, true);
 		puts_line(&out, "\"");
 		for (size_t i = 0; i < count; i++) {
-			line field = empty;
+			line field;
+			field.len = 0;
+			field.cut = false;
 			puts_line(&field, ",\"");
 			puts_line(&field, fields[i].key);
 			puts_line(&field, "\":");
