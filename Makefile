@@ -190,7 +190,7 @@ FIXTURE_SETS := fixtures/default.json fixtures/demo.json
 INSTALLED_MANS = $(notdir $(wildcard man/*.1))
 
 .PHONY: install uninstall
-install: $(BUILD)/connector-mock
+install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(DOCDIR) \
 	  $(DESTDIR)$(DATADIR)/fixtures $(DESTDIR)$(UNITDIR)
 	install -m 0755 $(BUILD)/connector-mock $(DESTDIR)$(BINDIR)/connector-mock
