@@ -21,7 +21,7 @@ BUILD ?= build
 RUN_PACKAGES := libmicrohttpd-dev libcjson-dev libsqlite3-dev libinih-dev libcurl4-openssl-dev \
 	pkg-config libyaml-dev
 TEST_PACKAGES := check prometheus curl valgrind util-linux clang-14 libclang-rt-14-dev wrk \
-	clang-format cppcheck chromium
+	clang-format cppcheck chromium mandoc systemd
 PKG_MODULES := libmicrohttpd libcjson sqlite3 inih
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
@@ -112,8 +112,9 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_SUPPORT) $(SERVER_OBJ) $(STORE_O
 	@echo "  LINK    $@"
 	@$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS) $(TEST_LIBS)
 
+# make run keeps its database in var/ (a --db in ARGS still wins)
 run: all
-	./$(BUILD)/connector-mock $(ARGS)
+	CONNECTOR_MOCK_DB="$${CONNECTOR_MOCK_DB:-var/connector-mock.db}" ./$(BUILD)/connector-mock $(ARGS)
 
 suites: $(BUILD)/connector-mock $(UNIT_TESTS) $(INTEGRATION_TESTS)
 
@@ -197,7 +198,6 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_PARSER_OBJ := $(BUILD)/obj/cli/timeparse.o $(BUILD)/obj/cli/timezone.o \
 	$(BUILD)/obj/cli/setspec.o
 CLI_LIBS = $(shell pkg-config --libs libcurl libcjson 2>/dev/null)
-TEST_PACKAGES += mandoc
 C_FILES += cli/*.[ch]
 
 all: $(BUILD)/connectorctl
@@ -251,6 +251,45 @@ $(OPENAPI_JSON): $(YAML2JSON) docs/openapi.yaml
 # both from build/node/contract (the ASan stage uses the same copy).
 CONTRACT_TOOLS := build/node/contract/.installed
 test-plain test-asan integration: $(CONTRACT_TOOLS)
+
+# ---- install and uninstall ------------------------------------------------
+# make install [PREFIX=/usr/local] [DESTDIR=]: the daemon (and connectorctl,
+# its man page and bash completion when they are built), the man pages, the
+# example config (documentation: the defaults are built in), the fixture
+# sets and the systemd unit. make uninstall removes exactly those.
+PREFIX ?= /usr/local
+BINDIR = $(PREFIX)/bin
+MANDIR = $(PREFIX)/share/man/man1
+DOCDIR = $(PREFIX)/share/doc/connector-mock
+DATADIR = $(PREFIX)/share/connector-mock
+UNITDIR = $(PREFIX)/lib/systemd/system
+COMPLETIONDIR = $(PREFIX)/share/bash-completion/completions
+FIXTURE_SETS := fixtures/default.json fixtures/demo.json
+INSTALLED_MANS = $(notdir $(wildcard man/*.1))
+
+.PHONY: install uninstall
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(DOCDIR) \
+	  $(DESTDIR)$(DATADIR)/fixtures $(DESTDIR)$(UNITDIR)
+	install -m 0755 $(BUILD)/connector-mock $(DESTDIR)$(BINDIR)/connector-mock
+	if [ -x $(BUILD)/connectorctl ]; then \
+	  install -m 0755 $(BUILD)/connectorctl $(DESTDIR)$(BINDIR)/connectorctl; fi
+	install -m 0644 $(addprefix man/,$(INSTALLED_MANS)) $(DESTDIR)$(MANDIR)/
+	if [ -f cli/connectorctl.bash ]; then install -d $(DESTDIR)$(COMPLETIONDIR) && \
+	  install -m 0644 cli/connectorctl.bash $(DESTDIR)$(COMPLETIONDIR)/connectorctl; fi
+	install -m 0644 conf/connector-mock.conf $(DESTDIR)$(DOCDIR)/connector-mock.conf
+	install -m 0644 $(FIXTURE_SETS) $(DESTDIR)$(DATADIR)/fixtures/
+	sed 's|@BINDIR@|$(BINDIR)|' dist/connector-mock.service >$(DESTDIR)$(UNITDIR)/connector-mock.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/connector-mock.service
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/connector-mock $(DESTDIR)$(BINDIR)/connectorctl \
+	  $(addprefix $(DESTDIR)$(MANDIR)/,$(INSTALLED_MANS) connectorctl.1) \
+	  $(DESTDIR)$(COMPLETIONDIR)/connectorctl \
+	  $(DESTDIR)$(DOCDIR)/connector-mock.conf \
+	  $(addprefix $(DESTDIR)$(DATADIR)/fixtures/,$(notdir $(FIXTURE_SETS))) \
+	  $(DESTDIR)$(UNITDIR)/connector-mock.service
+	rmdir $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR)/fixtures $(DESTDIR)$(DATADIR) 2>/dev/null || true
 
 # last: it reads PKG_MODULES, STORE_SRC and SERVER_SRC above
 include fuzz/fuzz.mk

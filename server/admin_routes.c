@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "../store/json.h"
+#include "../store/probe.h"
 #include "../store/text.h"
 #include "fixtures_file.h"
 #include "metrics.h"
@@ -73,6 +74,22 @@ static http_response health(const http_request *request, const char *unused)
 	cJSON_AddStringToObject(root, "namespace", request->ns);
 	cJSON_AddNumberToObject(root, "tasks", (double)tasks);
 	return json_answer(MHD_HTTP_OK, root);
+}
+
+/* Ready when the database is open and takes a write lock (nothing is
+ * written): 200 {"ready":true,...}, else 503 with the reason. */
+static http_response ready(const http_request *request, const char *unused)
+{
+	(void)unused;
+	char why[256] = "";
+	bool writable = store_probe_writable(request->app->store, why, sizeof why);
+	cJSON *root = cJSON_CreateObject();
+	cJSON_AddBoolToObject(root, "ready", writable);
+	cJSON_AddBoolToObject(root, "databaseOpen", true);
+	cJSON_AddBoolToObject(root, "databaseWritable", writable);
+	if (!writable)
+		cJSON_AddStringToObject(root, "reason", why);
+	return json_answer(writable ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, root);
 }
 
 /* ---- tasks -------------------------------------------------------------- */
@@ -442,9 +459,12 @@ static http_response metrics_get(const http_request *request, const char *unused
 	const char *answered[ERR__COUNT];
 	for (int code = 0; code < ERR__COUNT; code++)
 		answered[code] = settings_error_name(request->app->settings, (error_code)code);
-	char *main_text =
-		metrics_render(request->app->metrics, counts, &batches, request->app->start_time);
-	char *codes_text = metrics_render_error_codes(answered);
+	char *main_text = metrics_render(request->app->metrics, request->ns, counts, &batches,
+					 request->app->start_time);
+	/* process-wide, like connector_mock_up: in the default namespace's
+	 * exposition only, so that sums over namespaces stay right */
+	bool process_wide = strcmp(request->ns, STORE_DEFAULT_NAMESPACE) == 0;
+	char *codes_text = process_wide ? metrics_render_error_codes(answered) : strdup("");
 	char *text = NULL;
 	if (main_text && codes_text) {
 		size_t a = strlen(main_text), b = strlen(codes_text);
@@ -475,6 +495,9 @@ enum { OPEN = true };
 
 static const admin_row admin_table[] = {
 	{"GET", "health", health},
+	{"HEAD", "health", health}, /* load balancers and container checks */
+	{"GET", "ready", ready},
+	{"HEAD", "ready", ready},
 	{"GET", "tasks", list_tasks},
 	{"POST", "tasks", create_task},
 	{"GET", "tasks/*", get_task},
@@ -507,9 +530,14 @@ static const admin_row admin_table[] = {
 
 enum { ADMIN_ROWS = sizeof admin_table / sizeof *admin_table };
 
-const char *admin_route_method(size_t i) { return i < ADMIN_ROWS ? admin_table[i].method : NULL; }
-
-const char *admin_route_pattern(size_t i) { return i < ADMIN_ROWS ? admin_table[i].pattern : NULL; }
+int admin_route_describe(size_t index, const char **method, const char **pattern)
+{
+	if (index >= ADMIN_ROWS)
+		return -1;
+	*method = admin_table[index].method;
+	*pattern = admin_table[index].pattern;
+	return 0;
+}
 
 /* Whether `pattern` matches `path` (after /_mock/); `*` captures one
  * non-empty segment into `segment`. */

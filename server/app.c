@@ -14,22 +14,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "namespaces.h"
-
-/* Creates the directory that holds the database file, one level (var/). */
-static void ensure_parent_directory(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	if (!slash || slash == path || strcmp(path, ":memory:") == 0)
-		return;
-	char directory[SETTINGS_PATH_MAX];
-	size_t len = (size_t)(slash - path);
-	if (len >= sizeof directory)
-		return;
-	memcpy(directory, path, len);
-	directory[len] = '\0';
-	if (mkdir(directory, 0755) < 0 && errno != EEXIST)
-		log_write(LOG_WARN, "cannot create %s: %s", directory, strerror(errno));
-}
+#include "statedir.h"
 
 static void map_statuses(const settings *s, int *status_by_error)
 {
@@ -95,8 +80,22 @@ static int seed(task_store *store, const settings *s, bool fresh, char *why, siz
 
 int app_open(server_app *app, const settings *s, char *why, size_t why_cap)
 {
+	/* the listening socket main bound first survives the reset */
+	int listen_fd = app->listen_fd;
+	bool has_listen_fd = app->has_listen_fd;
 	memset(app, 0, sizeof *app);
-	ensure_parent_directory(s->db);
+	app->listen_fd = listen_fd;
+	app->has_listen_fd = has_listen_fd;
+	app->created = malloc(sizeof *app->created);
+	if (!app->created) {
+		snprintf(why, why_cap, "out of memory");
+		return -1;
+	}
+	if (statedir_prepare(s->db, app->created, why, why_cap) < 0) {
+		free(app->created);
+		app->created = NULL;
+		return -1;
+	}
 	store_options options = {
 		.path = s->db,
 		.durability = s->durability,
@@ -105,18 +104,20 @@ int app_open(server_app *app, const settings *s, char *why, size_t why_cap)
 		.journal_max_entries = s->journal_max_entries,
 	};
 	bool created;
-	if (store_open(&options, &app->store, &created, why, why_cap) < 0)
+	if (store_open(&options, &app->store, &created, why, why_cap) < 0) {
+		app_discard(app);
 		return -1;
+	}
 	app->settings = s;
 	app->namespaces = namespaces_create();
 	app->metrics = metrics_create();
 	if (!app->namespaces || !app->metrics) {
 		snprintf(why, why_cap, "out of memory");
-		app_close(app);
+		app_discard(app);
 		return -1;
 	}
 	if (seed(app->store, s, created || s->reset, why, why_cap) < 0) {
-		app_close(app);
+		app_discard(app);
 		return -1;
 	}
 	app->start_time = (double)http_now_ms() / 1000.0;
@@ -133,4 +134,16 @@ void app_close(server_app *app)
 	app->store = NULL;
 	app->metrics = NULL;
 	app->namespaces = NULL;
+	free(app->created);
+	app->created = NULL;
+}
+
+void app_discard(server_app *app)
+{
+	statedir_record *created = app->created;
+	app->created = NULL;
+	app_close(app);
+	if (created)
+		statedir_discard(created);
+	free(created);
 }

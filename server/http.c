@@ -22,6 +22,8 @@
 #include <unistd.h>
 
 #include "../store/text.h"
+#include "accesslog.h"
+#include "listener.h"
 #include "log.h"
 #include "namespaces.h"
 #include "routes.h"
@@ -193,6 +195,8 @@ static enum MHD_Result dispatch(server_app *app, struct MHD_Connection *connecti
 		.body_too_large = state->too_large,
 		.started_ns = http_monotonic_ns(),
 	};
+	access_note note = {0};
+	request.note = &note;
 	client_address(connection, request.client, sizeof request.client);
 	http_response response = {0};
 	const char *path = split_namespace(url, request.ns, sizeof request.ns);
@@ -210,9 +214,18 @@ static enum MHD_Result dispatch(server_app *app, struct MHD_Connection *connecti
 				break;
 			}
 	}
-	log_write(LOG_DEBUG, "%s %s %s -> %u", request.client, method, url, response.status);
 	state->answered = true;
-	return send_response(connection, &response);
+	access_request line = {method,
+			       url,
+			       request.ns,
+			       request.client,
+			       response.drop   ? 0
+			       : response.body ? response.status
+					       : 500,
+			       http_monotonic_ns() - request.started_ns};
+	enum MHD_Result result = send_response(connection, &response);
+	access_log(&line, &note);
+	return result;
 }
 
 /* http_pause sleeps on this; http_stop wakes every sleeper at once */
@@ -323,10 +336,12 @@ int http_start(server_app *app, struct MHD_Daemon **daemon, unsigned *port, char
 	       size_t why_cap)
 {
 	const settings *s = app->settings;
-	struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons((uint16_t)s->port)};
-	if (inet_pton(AF_INET, s->listen, &address.sin_addr) != 1) {
-		snprintf(why, why_cap, "cannot listen on %s: not an IPv4 address", s->listen);
-		return -1;
+	int listen_fd = app->listen_fd;
+	if (!app->has_listen_fd) {
+		unsigned bound;
+		listen_fd = listener_open(s->listen, s->port, &bound, why, why_cap);
+		if (listen_fd < 0)
+			return -1;
 	}
 	/* poll(), not epoll: libmicrohttpd 0.9.75 can panic in
 	 * MHD_quiesce_daemon with a thread pool on epoll ("Failed to remove
@@ -336,15 +351,16 @@ int http_start(server_app *app, struct MHD_Daemon **daemon, unsigned *port, char
 	*daemon = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, app,
 		/* first, so that every later message goes through it */
-		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
-		(struct sockaddr *)&address, MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK,
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET,
+		(MHD_socket)listen_fd, MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK,
 		MHD_OPTION_CONNECTION_TIMEOUT, s->connection_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
 		s->connection_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->per_ip_connection_limit,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, app, MHD_OPTION_END);
+	app->has_listen_fd = false; /* the daemon's now, or closed below */
 	if (!*daemon) {
-		snprintf(why, why_cap, "cannot listen on %s:%u (in use, or not allowed?)",
-			 s->listen, s->port);
+		close(listen_fd);
+		snprintf(why, why_cap, "cannot start the HTTP daemon on %s:%u", s->listen, s->port);
 		return -1;
 	}
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(*daemon, MHD_DAEMON_INFO_BIND_PORT);

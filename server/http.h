@@ -24,6 +24,8 @@ struct MHD_Daemon;
 
 struct namespace_registry;
 struct metrics;
+struct access_note;
+struct statedir_record;
 
 /* What every route may use; lives as long as the daemon. */
 typedef struct {
@@ -35,6 +37,9 @@ typedef struct {
 	unsigned port;	   /* the bound port (set by http_start; --port 0 picks one) */
 	int http_status_by_error[ERR__COUNT];
 	atomic_int in_flight; /* requests between their first byte and their answer */
+	int listen_fd;	      /* with has_listen_fd: bound by main (listener.h) */
+	bool has_listen_fd;
+	struct statedir_record *created; /* what app_open created, for app_discard */
 } server_app;
 
 typedef struct {
@@ -52,10 +57,11 @@ typedef struct {
 	const char *host;	   /* the Host header, as sent (NULL when absent) */
 	const char *body;	   /* NULL or `body_len` bytes, NUL-terminated */
 	size_t body_len;
-	bool body_too_large; /* the body passed --max-body and was not kept */
-	char client[64];     /* the peer's address */
-	int64_t now_ms;	     /* the namespace's clock */
-	int64_t started_ns;  /* monotonic, for the duration metrics */
+	bool body_too_large;	  /* the body passed --max-body and was not kept */
+	char client[64];	  /* the peer's address */
+	int64_t now_ms;		  /* the namespace's clock */
+	int64_t started_ns;	  /* monotonic, for the duration metrics */
+	struct access_note *note; /* what a route adds to the access log line */
 } http_request;
 
 /*
@@ -78,8 +84,9 @@ typedef struct http_response {
 	char etag[32]; /* "" or the ETag header's value */
 } http_response;
 
-/* Starts the daemon. Returns 0 with `*daemon` and the bound `*port`, or -1
- * with a sentence in `why`. */
+/* Starts the daemon on app->listen_fd (when has_listen_fd; the daemon then
+ * owns it), or on a socket it binds itself. Returns 0 with `*daemon` and the
+ * bound `*port`, or -1 with a sentence in `why`. */
 int http_start(server_app *app, struct MHD_Daemon **daemon, unsigned *port, char *why,
 	       size_t why_cap);
 

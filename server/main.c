@@ -1,24 +1,65 @@
 /*
- * main.c — connector-mock: flags and config, open and seed the store, start
- * the HTTP daemon, print the ready line, and stop cleanly on SIGTERM/SIGINT.
+ * main.c — connector-mock: settings, bind the port, open and seed the
+ * store, start the HTTP daemon, print the ready line (and tell systemd),
+ * reload on SIGHUP, and stop cleanly on SIGTERM/SIGINT.
  *
- * SIGTERM and SIGINT are blocked before any thread starts (threads inherit
- * the mask) and taken with sigwait here, so no signal handler ever runs
- * inside a request.
+ * The signals are blocked before any thread starts (threads inherit the
+ * mask) and taken with sigwait here, so no signal handler ever runs inside
+ * a request. The port is bound before the database is touched: a start
+ * that fails leaves no file behind (app_discard).
  */
 #define _POSIX_C_SOURCE 200809L
+#include <cjson/cJSON.h>
 #include <malloc.h>
 #include <microhttpd.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "app.h"
+#include "listener.h"
 #include "log.h"
+#include "notify.h"
+#include "reload.h"
 #include "settings.h"
 #include "version.h"
 
 /* How long a stop waits for requests in flight. */
 enum { DRAIN_MS = 10000 };
+
+/* The versions of the libraries as loaded, not as compiled against. */
+static void print_version(void)
+{
+	printf("connector-mock %s\nlibmicrohttpd %s\nSQLite %s\ncJSON %s\n", CONNECTOR_MOCK_VERSION,
+	       MHD_get_version(), sqlite3_libversion(), cJSON_Version());
+}
+
+/* Binds, opens the store, starts HTTP. Returns 0, or 1 with nothing left
+ * open or created. */
+static int start(server_app *app, const settings *s, struct MHD_Daemon **daemon, unsigned *port)
+{
+	char why[1024] = "";
+	unsigned bound;
+	int fd = listener_open(s->listen, s->port, &bound, why, sizeof why);
+	if (fd < 0) {
+		log_write(LOG_ERROR, "%s", why);
+		return 1;
+	}
+	app->listen_fd = fd;
+	app->has_listen_fd = true;
+	if (app_open(app, s, why, sizeof why) < 0) {
+		close(fd);
+		log_write(LOG_ERROR, "%s", why);
+		return 1;
+	}
+	if (http_start(app, daemon, port, why, sizeof why) < 0) {
+		log_write(LOG_ERROR, "%s", why);
+		app_discard(app);
+		return 1;
+	}
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -29,7 +70,7 @@ int main(int argc, char **argv)
 		fputs(settings_usage(), stdout);
 		return 0;
 	case SETTINGS_VERSION:
-		printf("connector-mock %s\n", CONNECTOR_MOCK_VERSION);
+		print_version();
 		return 0;
 	case SETTINGS_ERROR:
 		fprintf(stderr, "connector-mock: %s\n", why);
@@ -42,32 +83,27 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_set_level(s.log_level);
+	log_set_json(s.log_json);
 	/* one malloc arena per connection thread would cost RSS for nothing:
 	 * the hot path allocates little, and the store is serialized anyway */
 	mallopt(M_ARENA_MAX, 2);
 
-	sigset_t stop_signals;
-	sigemptyset(&stop_signals);
-	sigaddset(&stop_signals, SIGTERM);
-	sigaddset(&stop_signals, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+	sigset_t signals;
+	sigemptyset(&signals);
+	sigaddset(&signals, SIGTERM);
+	sigaddset(&signals, SIGINT);
+	sigaddset(&signals, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &signals, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	/* past a file-size limit, writes fail with EFBIG and the store answers
 	 * INTERNAL_ERROR, as on a full disk, instead of the process dying */
 	signal(SIGXFSZ, SIG_IGN);
 
 	static server_app app;
-	if (app_open(&app, &s, why, sizeof why) < 0) {
-		log_write(LOG_ERROR, "%s", why);
-		return 1;
-	}
 	struct MHD_Daemon *daemon;
 	unsigned port;
-	if (http_start(&app, &daemon, &port, why, sizeof why) < 0) {
-		log_write(LOG_ERROR, "%s", why);
-		app_close(&app);
+	if (start(&app, &s, &daemon, &port) != 0)
 		return 1;
-	}
 	printf("connector-mock listening on http://%s:%u\n", s.listen, port);
 	fflush(stdout);
 	if (s.threads)
@@ -76,9 +112,17 @@ int main(int argc, char **argv)
 	log_write(LOG_INFO, "database %s (%s durability), %s mode, admin API %s", s.db,
 		  s.durability == DURABILITY_FULL ? "full" : "normal",
 		  s.lenient ? "lenient" : "strict", s.admin_token[0] ? "token-protected" : "open");
+	if (notify_send("READY=1") < 0)
+		log_write(LOG_WARN, "cannot tell the service manager READY=1 (NOTIFY_SOCKET)");
 
 	int signal_number = 0;
-	sigwait(&stop_signals, &signal_number);
+	for (;;) {
+		sigwait(&signals, &signal_number);
+		if (signal_number != SIGHUP)
+			break;
+		reload_settings(&s, argc, argv);
+	}
+	notify_send("STOPPING=1");
 	log_write(LOG_INFO, "signal %d: finishing requests in flight", signal_number);
 	http_stop(&app, daemon, DRAIN_MS);
 	app_close(&app);

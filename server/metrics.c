@@ -8,14 +8,22 @@
  * nanoseconds, so an upper bound is exactly inclusive) and no separate
  * total: the renderer sums the buckets, which keeps _count equal to the
  * +Inf bucket even while requests are being counted.
+ *
+ * A namespace's counters live in a slot of `slots`. Slots are claimed in
+ * order under `claim_lock`, their name written before `used` is raised with
+ * a release store; a reader loads `used` with acquire and compares names
+ * without a lock, so only a namespace's first count ever waits.
  */
 #include "metrics.h"
 
 #include <assert.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <stdio.h>
 
 #include "../store/text.h"
 
@@ -41,32 +49,88 @@ typedef struct {
 	_Atomic uint64_t sum_ns;
 } duration_histogram;
 
-struct metrics {
-	_Atomic uint64_t requests[OP__COUNT][METRICS_OUTCOME__COUNT];
+typedef struct {
+	char name[STORE_NAMESPACE_MAX + 1];
+	/* [injected]: 0 the store's own answer, 1 a fault's */
+	_Atomic uint64_t requests[OP__COUNT][METRICS_OUTCOME__COUNT][2];
 	duration_histogram durations[OP__COUNT];
 	_Atomic uint64_t faults[OP__COUNT][METRICS_FAULT__COUNT];
+} namespace_counts;
+
+struct metrics {
+	pthread_mutex_t claim_lock;
+	_Atomic size_t used; /* slots claimed, in order */
+	/* [METRICS_NAMESPACES_MAX] is "(other)", for every namespace past them */
+	namespace_counts slots[METRICS_NAMESPACES_MAX + 1];
 };
+
+static void slot_init(namespace_counts *slot, const char *name)
+{
+	snprintf(slot->name, sizeof slot->name, "%s", name);
+	for (int op = 0; op < OP__COUNT; op++) {
+		for (int o = 0; o < METRICS_OUTCOME__COUNT; o++)
+			for (int i = 0; i < 2; i++)
+				atomic_init(&slot->requests[op][o][i], 0);
+		for (int b = 0; b <= METRICS_DURATION_BUCKETS; b++)
+			atomic_init(&slot->durations[op].buckets[b], 0);
+		atomic_init(&slot->durations[op].sum_ns, 0);
+		for (int f = 0; f < METRICS_FAULT__COUNT; f++)
+			atomic_init(&slot->faults[op][f], 0);
+	}
+}
 
 metrics *metrics_create(void)
 {
-	metrics *m = malloc(sizeof *m);
+	/* calloc: the slots' pages are touched only when claimed */
+	metrics *m = calloc(1, sizeof *m);
 	if (!m)
 		return NULL;
-	for (int op = 0; op < OP__COUNT; op++) {
-		for (int o = 0; o < METRICS_OUTCOME__COUNT; o++)
-			atomic_init(&m->requests[op][o], 0);
-		for (int b = 0; b <= METRICS_DURATION_BUCKETS; b++)
-			atomic_init(&m->durations[op].buckets[b], 0);
-		atomic_init(&m->durations[op].sum_ns, 0);
-		for (int f = 0; f < METRICS_FAULT__COUNT; f++)
-			atomic_init(&m->faults[op][f], 0);
+	if (pthread_mutex_init(&m->claim_lock, NULL) != 0) {
+		free(m);
+		return NULL;
 	}
+	atomic_init(&m->used, 0);
+	slot_init(&m->slots[METRICS_NAMESPACES_MAX], METRICS_OTHER_NAMESPACE);
 	/* "no locks on the request path" holds only if the adds are lock-free */
-	assert(atomic_is_lock_free(&m->requests[0][0]));
+	assert(atomic_is_lock_free(&m->slots[0].requests[0][0][0]));
 	return m;
 }
 
-void metrics_destroy(metrics *m) { free(m); }
+void metrics_destroy(metrics *m)
+{
+	if (!m)
+		return;
+	pthread_mutex_destroy(&m->claim_lock);
+	free(m);
+}
+
+/* The slot of `ns` among the first `used`, or NULL. */
+static namespace_counts *find_slot(const metrics *m, const char *ns, size_t used)
+{
+	for (size_t i = 0; i < used; i++)
+		if (strcmp(m->slots[i].name, ns) == 0)
+			return (namespace_counts *)&m->slots[i];
+	return NULL;
+}
+
+/* The slot `ns` counts in; claims one on its first count. Never NULL. */
+static namespace_counts *slot_for(metrics *m, const char *ns)
+{
+	size_t used = atomic_load_explicit(&m->used, memory_order_acquire);
+	namespace_counts *slot = find_slot(m, ns, used);
+	if (slot)
+		return slot;
+	pthread_mutex_lock(&m->claim_lock);
+	used = atomic_load_explicit(&m->used, memory_order_relaxed);
+	slot = find_slot(m, ns, used);
+	if (!slot && used < METRICS_NAMESPACES_MAX) {
+		slot = &m->slots[used];
+		slot_init(slot, ns);
+		atomic_store_explicit(&m->used, used + 1, memory_order_release);
+	}
+	pthread_mutex_unlock(&m->claim_lock);
+	return slot ? slot : &m->slots[METRICS_NAMESPACES_MAX];
+}
 
 metrics_outcome metrics_outcome_from_name(const char *err_code)
 {
@@ -121,13 +185,15 @@ const char *metrics_fault_name(metrics_fault fault)
 
 static int valid_op(rules_op op) { return (int)op >= 0 && op < OP__COUNT; }
 
-int metrics_count_request(metrics *m, rules_op op, const char *err_code, int64_t duration_ns)
+int metrics_count_request(metrics *m, const char *ns, rules_op op, const char *err_code,
+			  bool injected, int64_t duration_ns)
 {
 	assert(m);
-	if (!valid_op(op))
+	if (!valid_op(op) || !ns)
 		return -1;
+	namespace_counts *slot = slot_for(m, ns);
 	metrics_outcome outcome = metrics_outcome_from_name(err_code);
-	atomic_fetch_add_explicit(&m->requests[op][outcome], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&slot->requests[op][outcome][injected], 1, memory_order_relaxed);
 
 	if (duration_ns < 0)
 		duration_ns = 0;
@@ -135,19 +201,19 @@ int metrics_count_request(metrics *m, rules_op op, const char *err_code, int64_t
 	while (bucket < METRICS_DURATION_BUCKETS &&
 	       duration_ns > metrics_duration_bounds_ns[bucket])
 		bucket++;
-	duration_histogram *histogram = &m->durations[op];
+	duration_histogram *histogram = &slot->durations[op];
 	atomic_fetch_add_explicit(&histogram->buckets[bucket], 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&histogram->sum_ns, (uint64_t)duration_ns, memory_order_relaxed);
 	return 0;
 }
 
-int metrics_count_fault(metrics *m, rules_op op, const char *fault_type)
+int metrics_count_fault(metrics *m, const char *ns, rules_op op, const char *fault_type)
 {
 	assert(m);
 	metrics_fault fault = metrics_fault_from_name(fault_type);
-	if (!valid_op(op) || fault == METRICS_FAULT__COUNT)
+	if (!valid_op(op) || fault == METRICS_FAULT__COUNT || !ns)
 		return -1;
-	atomic_fetch_add_explicit(&m->faults[op][fault], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&slot_for(m, ns)->faults[op][fault], 1, memory_order_relaxed);
 	return 0;
 }
 
@@ -162,72 +228,95 @@ static void family(textbuf *out, const char *name, const char *type, const char 
 	textbuf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static void render_requests(textbuf *out, const metrics *m)
+/* What one namespace's rendering reads: its slot (NULL: never counted, all
+ * zeros) and the label value it prints. */
+typedef struct {
+	const namespace_counts *slot;
+	const char *name;
+} namespace_view;
+
+static uint64_t request_count(const namespace_view *view, int op, int outcome, int injected)
 {
-	family(out, "connector_mock_requests_total", "counter",
-	       "Requests to the five OMS operations, by operation and outcome "
-	       "(\"success\", the errCode, OTHER for any other errCode, DROPPED "
-	       "when a fault closed the connection without an answer).");
-	for (int op = 0; op < OP__COUNT; op++)
-		for (int o = 0; o < METRICS_OUTCOME__COUNT; o++)
-			textbuf_printf(out,
-				       "connector_mock_requests_total{op=\"%s\",outcome=\"%s\"} "
-				       "%" PRIu64 "\n",
-				       rules_op_name((rules_op)op),
-				       metrics_outcome_name((metrics_outcome)o),
-				       load(&m->requests[op][o]));
+	return view->slot ? load(&view->slot->requests[op][outcome][injected]) : 0;
 }
 
-static void render_durations(textbuf *out, const metrics *m)
+static void render_requests(textbuf *out, const namespace_view *view)
+{
+	family(out, "connector_mock_requests_total", "counter",
+	       "Requests to the five OMS operations, by namespace, operation, outcome "
+	       "(\"success\", the errCode, OTHER for any other errCode, DROPPED "
+	       "when the connection was closed without an answer) and whether a fault "
+	       "gave the answer (injected).");
+	static const char *const injected_names[2] = {"false", "true"};
+	for (int op = 0; op < OP__COUNT; op++)
+		for (int o = 0; o < METRICS_OUTCOME__COUNT; o++)
+			for (int i = 0; i < 2; i++)
+				textbuf_printf(out,
+					       "connector_mock_requests_total{namespace=\"%s\","
+					       "op=\"%s\",outcome=\"%s\",injected=\"%s\"} "
+					       "%" PRIu64 "\n",
+					       view->name, rules_op_name((rules_op)op),
+					       metrics_outcome_name((metrics_outcome)o),
+					       injected_names[i], request_count(view, op, o, i));
+}
+
+static void render_durations(textbuf *out, const namespace_view *view)
 {
 	static const char name[] = "connector_mock_request_duration_seconds";
 	family(out, name, "histogram",
-	       "Time from a request's arrival to its answer, by operation.");
+	       "Time from a request's arrival to its answer, by namespace and operation.");
 	for (int op = 0; op < OP__COUNT; op++) {
 		const char *op_name = rules_op_name((rules_op)op);
-		const duration_histogram *histogram = &m->durations[op];
+		const duration_histogram *histogram =
+			view->slot ? &view->slot->durations[op] : NULL;
 		uint64_t cumulative = 0;
 		for (int b = 0; b <= METRICS_DURATION_BUCKETS; b++) {
-			cumulative += load(&histogram->buckets[b]);
+			cumulative += histogram ? load(&histogram->buckets[b]) : 0;
 			const char *le = b < METRICS_DURATION_BUCKETS
 						 ? metrics_duration_bounds_le[b]
 						 : "+Inf";
-			textbuf_printf(out, "%s_bucket{op=\"%s\",le=\"%s\"} %" PRIu64 "\n", name,
-				       op_name, le, cumulative);
+			textbuf_printf(out,
+				       "%s_bucket{namespace=\"%s\",op=\"%s\",le=\"%s\"} %" PRIu64
+				       "\n",
+				       name, view->name, op_name, le, cumulative);
 		}
-		uint64_t sum_ns = load(&histogram->sum_ns);
+		uint64_t sum_ns = histogram ? load(&histogram->sum_ns) : 0;
 		/* integer seconds and nanoseconds: exact, no rounding through a double */
-		textbuf_printf(out, "%s_sum{op=\"%s\"} %" PRIu64 ".%09" PRIu64 "\n", name, op_name,
-			       sum_ns / 1000000000u, sum_ns % 1000000000u);
-		textbuf_printf(out, "%s_count{op=\"%s\"} %" PRIu64 "\n", name, op_name, cumulative);
+		textbuf_printf(
+			out, "%s_sum{namespace=\"%s\",op=\"%s\"} %" PRIu64 ".%09" PRIu64 "\n", name,
+			view->name, op_name, sum_ns / 1000000000u, sum_ns % 1000000000u);
+		textbuf_printf(out, "%s_count{namespace=\"%s\",op=\"%s\"} %" PRIu64 "\n", name,
+			       view->name, op_name, cumulative);
 	}
 }
 
-static void render_faults(textbuf *out, const metrics *m)
+static void render_faults(textbuf *out, const namespace_view *view)
 {
 	family(out, "connector_mock_faults_injected_total", "counter",
-	       "Faults injected through /_mock/faults, by operation and action type.");
+	       "Faults injected through /_mock/faults, by namespace, operation and action "
+	       "type.");
 	for (int op = 0; op < OP__COUNT; op++)
 		for (int f = 0; f < METRICS_FAULT__COUNT; f++)
-			textbuf_printf(
-				out,
-				"connector_mock_faults_injected_total{op=\"%s\",type=\"%s\"} "
-				"%" PRIu64 "\n",
-				rules_op_name((rules_op)op), fault_names[f],
-				load(&m->faults[op][f]));
+			textbuf_printf(out,
+				       "connector_mock_faults_injected_total{namespace=\"%s\","
+				       "op=\"%s\",type=\"%s\"} %" PRIu64 "\n",
+				       view->name, rules_op_name((rules_op)op), fault_names[f],
+				       view->slot ? load(&view->slot->faults[op][f]) : 0);
 }
 
-static void render_tasks(textbuf *out, const int64_t task_counts[TASK__COUNT][COMPONENT__COUNT])
+static void render_tasks(textbuf *out, const char *ns,
+			 const int64_t task_counts[TASK__COUNT][COMPONENT__COUNT])
 {
 	family(out, "connector_mock_tasks", "gauge",
-	       "Tasks in the store, by state and component type.");
+	       "Tasks in the store, by namespace, state and component type.");
 	for (int state = 0; state < TASK__COUNT; state++)
 		for (int type = 0; type < COMPONENT__COUNT; type++)
-			textbuf_printf(
-				out, "connector_mock_tasks{state=\"%s\",type=\"%s\"} %" PRId64 "\n",
-				task_state_name((task_state)state),
-				component_type_name((component_type)type),
-				task_counts[state][type]);
+			textbuf_printf(out,
+				       "connector_mock_tasks{namespace=\"%s\",state=\"%s\","
+				       "type=\"%s\"} %" PRId64 "\n",
+				       ns, task_state_name((task_state)state),
+				       component_type_name((component_type)type),
+				       task_counts[state][type]);
 }
 
 /* A counter family of one series without labels. */
@@ -264,24 +353,35 @@ static void render_batches(textbuf *out, const store_batch_stats *batches)
 		       batches->database_writebacks);
 }
 
-char *metrics_render(const metrics *m, const int64_t task_counts[TASK__COUNT][COMPONENT__COUNT],
+char *metrics_render(const metrics *m, const char *ns,
+		     const int64_t task_counts[TASK__COUNT][COMPONENT__COUNT],
 		     const store_batch_stats *batches, double start_time_seconds)
 {
 	assert(m);
+	assert(ns);
 	assert(task_counts);
 	assert(batches);
+	size_t used = atomic_load_explicit((_Atomic size_t *)&m->used, memory_order_acquire);
+	namespace_view view = {find_slot(m, ns, used), ns};
+	if (!view.slot && used == METRICS_NAMESPACES_MAX) {
+		view.slot = &m->slots[METRICS_NAMESPACES_MAX];
+		view.name = METRICS_OTHER_NAMESPACE;
+	}
 	textbuf out;
 	textbuf_init(&out, METRICS_RENDER_MAX);
-	render_requests(&out, m);
-	render_durations(&out, m);
-	render_faults(&out, m);
-	render_tasks(&out, task_counts);
-	render_batches(&out, batches);
-	family(&out, "connector_mock_up", "gauge", "1 while the mock is serving.");
-	textbuf_puts(&out, "connector_mock_up 1\n");
-	family(&out, "connector_mock_start_time_seconds", "gauge",
-	       "When the mock started, in seconds since the Unix epoch.");
-	textbuf_printf(&out, "connector_mock_start_time_seconds %.3f\n", start_time_seconds);
+	render_requests(&out, &view);
+	render_durations(&out, &view);
+	render_faults(&out, &view);
+	render_tasks(&out, ns, task_counts);
+	if (strcmp(ns, STORE_DEFAULT_NAMESPACE) == 0) {
+		render_batches(&out, batches);
+		family(&out, "connector_mock_up", "gauge", "1 while the mock is serving.");
+		textbuf_puts(&out, "connector_mock_up 1\n");
+		family(&out, "connector_mock_start_time_seconds", "gauge",
+		       "When the mock started, in seconds since the Unix epoch.");
+		textbuf_printf(&out, "connector_mock_start_time_seconds %.3f\n",
+			       start_time_seconds);
+	}
 	/* the appends stop at the first failure and mark it; check once */
 	if (out.overflow) {
 		textbuf_free(&out);

@@ -10,23 +10,39 @@
  * _sum a request behind its buckets), never a torn or invented value, and
  * its _count always equals its le="+Inf" bucket.
  *
- * Every label value is taken from a fixed table below, never from a
+ * Counts are kept per namespace: each namespace's exposition
+ * (/ns/{name}/_mock/metrics) carries its own series, labelled
+ * namespace="{name}", so that scraping several namespaces and summing adds
+ * each request once. The first METRICS_NAMESPACES_MAX namespaces that are
+ * counted get slots of their own; later ones share the slot labelled
+ * namespace="(other)". Finding a namespace's slot reads without a lock;
+ * only the first count of a new namespace takes a mutex to claim one.
+ *
+ * Every other label value is taken from a fixed table below, never from a
  * request: an errCode that is not in the table is counted as "OTHER". So
  * the series are known in advance (all are printed, zeros included, so that
- * dashboards and rate() see them from the first scrape), and no label value
- * ever needs escaping.
+ * dashboards and rate() see them from the first scrape); a namespace name
+ * is [A-Za-z0-9_-], so no label value ever needs escaping.
  *
  * Families:
- *     connector_mock_requests_total{op,outcome}           counter
- *     connector_mock_request_duration_seconds{op}         histogram
- *     connector_mock_faults_injected_total{op,type}       counter
- *     connector_mock_tasks{state,type}                    gauge
+ *     connector_mock_requests_total{namespace,op,outcome,injected}   counter
+ *     connector_mock_request_duration_seconds{namespace,op}          histogram
+ *     connector_mock_faults_injected_total{namespace,op,type}        counter
+ *     connector_mock_tasks{namespace,state,type}                     gauge
+ * and, of the process as a whole, in the default namespace's exposition only
+ * (so that a sum over namespaces counts them once):
+ *     connector_mock_store_*_total                                   counters
  *     connector_mock_up                                   gauge, always 1
  *     connector_mock_start_time_seconds                   gauge
+ *
+ * `injected` tells an answer a fault gave (error, status, drop, hang, or
+ * the answer of a lost_ack) from the store's own: an injected
+ * INTERNAL_ERROR is outcome="INTERNAL_ERROR",injected="true".
  */
 #ifndef CONNECTOR_MOCK_METRICS_H
 #define CONNECTOR_MOCK_METRICS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "../store/errors.h"
@@ -63,8 +79,10 @@ typedef enum {
 enum {
 	/* finite upper bounds of the duration histogram; +Inf comes after */
 	METRICS_DURATION_BUCKETS = 16,
-	/* the cap on a rendering; the whole exposition is about 15 KiB */
+	/* the cap on a rendering; one namespace's exposition is about 25 KiB */
 	METRICS_RENDER_MAX = 256 * 1024,
+	/* namespaces with slots of their own; the rest share "(other)" */
+	METRICS_NAMESPACES_MAX = 256,
 };
 
 /* The histogram's finite upper bounds in nanoseconds, ascending (0.0001 s ..
@@ -101,42 +119,52 @@ metrics_fault metrics_fault_from_name(const char *fault_type);
 /* The label value of a fault type; "" for a value outside the enum. */
 const char *metrics_fault_name(metrics_fault fault);
 
-/*
- * Counts one answered (or dropped) request to operation `op`: adds 1 to
- * connector_mock_requests_total{op, outcome} with the outcome of
- * metrics_outcome_from_name(err_code), and puts `duration_ns` (from the
- * request's arrival to its answer, on a monotonic clock; a negative value
- * counts as 0) into op's histogram. Safe from any thread, lock-free.
- * Returns 0, or -1 when `op` is not one of the five (nothing is counted:
- * an unknown path has no op).
- */
-int metrics_count_request(metrics *m, rules_op op, const char *err_code, int64_t duration_ns);
+/* The label value of the shared slot of namespaces past the first
+ * METRICS_NAMESPACES_MAX. */
+#define METRICS_OTHER_NAMESPACE "(other)"
 
 /*
- * Counts one fault injected into a request to `op`: adds 1 to
- * connector_mock_faults_injected_total{op, type}. `fault_type` is the
- * control API's name of the action ("lost_ack", ...). Safe from any thread,
- * lock-free. Returns 0, or -1 when `op` or `fault_type` is unknown (nothing
- * is counted).
+ * Counts one answered (or dropped) request to operation `op` in namespace
+ * `ns`: adds 1 to connector_mock_requests_total{namespace, op, outcome,
+ * injected} with the outcome of metrics_outcome_from_name(err_code), and
+ * puts `duration_ns` (from the request's arrival to its answer, on a
+ * monotonic clock; a negative value counts as 0) into the namespace's
+ * histogram of op. Safe from any thread. Returns 0, or -1 when `op` is not
+ * one of the five or `ns` is NULL (nothing is counted: an unknown path has
+ * no op), or when memory runs out.
  */
-int metrics_count_fault(metrics *m, rules_op op, const char *fault_type);
+int metrics_count_request(metrics *m, const char *ns, rules_op op, const char *err_code,
+			  bool injected, int64_t duration_ns);
 
 /*
- * Renders the text exposition: # HELP and # TYPE for every family, every
- * requests and faults series (zeros too), op's histogram with cumulative
- * buckets, _sum (seconds, exact to the nanosecond) and _count, the task
- * gauge from `task_counts` — tasks by state and component type, which the
- * caller reads from the store; indices are task_state and component_type —
- * the store's transactions and operations from `batches`, then
- * connector_mock_up 1 and connector_mock_start_time_seconds (the
- * process's start, Unix seconds). Serve it as
+ * Counts one fault injected into a request to `op` in namespace `ns`: adds
+ * 1 to connector_mock_faults_injected_total{namespace, op, type}.
+ * `fault_type` is the control API's name of the action ("lost_ack", ...).
+ * Safe from any thread. Returns 0, or -1 when `op` or `fault_type` is
+ * unknown or `ns` is NULL (nothing is counted).
+ */
+int metrics_count_fault(metrics *m, const char *ns, rules_op op, const char *fault_type);
+
+/*
+ * Renders the text exposition of namespace `ns`: # HELP and # TYPE for
+ * every family, every requests and faults series (zeros too, also for a
+ * namespace never counted), op's histogram with cumulative buckets, _sum
+ * (seconds, exact to the nanosecond) and _count, the task gauge from
+ * `task_counts` — the namespace's tasks by state and component type, which
+ * the caller reads from the store; indices are task_state and
+ * component_type. For the namespace "default" only, then the process's
+ * families: the store's transactions and operations from `batches`,
+ * connector_mock_up 1 and connector_mock_start_time_seconds (the process's
+ * start, Unix seconds). A namespace past the first METRICS_NAMESPACES_MAX
+ * renders the shared "(other)" counts. Serve it as
  * "text/plain; version=0.0.4; charset=utf-8".
  *
  * Returns a NUL-terminated string the caller frees with free(), or NULL when
  * out of memory (or past METRICS_RENDER_MAX, which cannot happen with these
  * fixed series). The registry is not changed.
  */
-char *metrics_render(const metrics *m, const int64_t task_counts[TASK__COUNT][COMPONENT__COUNT],
+char *metrics_render(const metrics *m, const char *ns,
+		     const int64_t task_counts[TASK__COUNT][COMPONENT__COUNT],
 		     const store_batch_stats *batches, double start_time_seconds);
 
 /*

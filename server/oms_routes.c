@@ -19,6 +19,7 @@
 #include <strings.h>
 
 #include "../store/configmap.h"
+#include "accesslog.h"
 #include "envelope.h"
 #include "metrics.h"
 #include "namespaces.h"
@@ -196,10 +197,18 @@ static http_response answer(const server_app *app, const store_outcome *outcome)
 			       .body = envelope_error(&failure)};
 }
 
-/* Counts an answered request in the metrics. */
-static void count(server_app *app, rules_op op, const char *err_code, int64_t started_ns)
+/* Counts an answered request in the metrics and notes it for the access
+ * log. `task_name` NULL: the query's, if any. */
+static void count(const http_request *request, rules_op op, const char *task_name,
+		  const char *err_code, const char *injected)
 {
-	metrics_count_request(app->metrics, op, err_code, http_monotonic_ns() - started_ns);
+	/* a delay still gives the store's own answer: only the others inject it */
+	bool answer_injected = injected && strcmp(injected, "delay") != 0;
+	metrics_count_request(request->app->metrics, request->ns, op, err_code, answer_injected,
+			      http_monotonic_ns() - request->started_ns);
+	if (!task_name)
+		params_single(request->query, "taskName", &task_name);
+	access_note_set(request->note, rules_op_name(op), task_name, err_code, injected);
 }
 
 /* Journals a request that never became an operation (a refusal at the HTTP
@@ -277,7 +286,7 @@ http_response oms_route(const http_request *request)
 	if (strcmp(request->method, "POST") != 0) {
 		journal_refusal(request, operation->name, "METHOD_NOT_ALLOWED",
 				MHD_HTTP_METHOD_NOT_ALLOWED, NULL);
-		count(app, operation->op, "METHOD_NOT_ALLOWED", request->started_ns);
+		count(request, operation->op, NULL, "METHOD_NOT_ALLOWED", NULL);
 		http_response response = envelope_refusal(
 			app, MHD_HTTP_METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED",
 			"this route accepts only POST", "Send the request with POST.");
@@ -287,7 +296,7 @@ http_response oms_route(const http_request *request)
 	if (request->body_too_large) {
 		journal_refusal(request, operation->name, "PAYLOAD_TOO_LARGE",
 				MHD_HTTP_CONTENT_TOO_LARGE, NULL);
-		count(app, operation->op, "PAYLOAD_TOO_LARGE", request->started_ns);
+		count(request, operation->op, NULL, "PAYLOAD_TOO_LARGE", NULL);
 		return envelope_refusal(
 			app, MHD_HTTP_CONTENT_TOO_LARGE, "PAYLOAD_TOO_LARGE",
 			"the request body is larger than the server's limit (max_body)",
@@ -321,7 +330,8 @@ http_response oms_route(const http_request *request)
 					    operation_request.task_name, &f) == 1;
 	http_response response;
 	if (fired) {
-		metrics_count_fault(app->metrics, operation->op, fault_type_name(f.type));
+		metrics_count_fault(app->metrics, request->ns, operation->op,
+				    fault_type_name(f.type));
 		operation_request.injected = fault_type_name(f.type);
 	}
 	if (fired && (f.type == FAULT_ERROR || f.type == FAULT_STATUS || f.type == FAULT_DROP ||
@@ -333,7 +343,8 @@ http_response oms_route(const http_request *request)
 		store_record_refusal(app->store, operation->name, operation_request.task_name,
 				     fault_code(&f), f.then == FAULT_DROP ? 0 : f.http_status,
 				     &operation_request);
-		count(app, operation->op, fault_code(&f), request->started_ns);
+		count(request, operation->op, operation_request.task_name, fault_code(&f),
+		      fault_type_name(f.type));
 		response = fault_answer(app, &f);
 	} else {
 		if (fired && f.type == FAULT_DELAY)
@@ -342,12 +353,13 @@ http_response oms_route(const http_request *request)
 		store_execute(app->store, &operation_request, &outcome);
 		if (fired && f.type == FAULT_LOST_ACK && outcome.error == ERR_NONE) {
 			/* applied and committed; the client is told otherwise */
-			count(app, operation->op, fault_code(&f), request->started_ns);
+			count(request, operation->op, operation_request.task_name, fault_code(&f),
+			      fault_type_name(f.type));
 			response = fault_answer(app, &f);
 		} else {
-			count(app, operation->op,
+			count(request, operation->op, operation_request.task_name,
 			      outcome.error == ERR_NONE ? NULL : error_name(outcome.error),
-			      request->started_ns);
+			      fired && f.type == FAULT_DELAY ? "delay" : NULL);
 			response = answer(app, &outcome);
 		}
 		store_outcome_free(&outcome);

@@ -19,13 +19,13 @@ http_response oms_route(const http_request *request);
 /* The control API under /_mock/. */
 http_response admin_route(const http_request *request);
 
-/* The routes as their tables hold them, for the test that compares them
- * with docs/openapi.yaml: the i-th OMS operation's last path segment (all
- * are POST), and the i-th control route's method and pattern (under
- * /_mock/, "*" matching one segment). NULL past the last row. */
+/* The routes as their tables hold them, for the tests that compare them
+ * with docs/openapi.yaml and the man page: the i-th OMS operation's last
+ * path segment (all are POST), NULL past the last row; and the i-th control
+ * route's method and pattern (under /_mock/, "*" matching one segment),
+ * 0, or -1 past the last row. */
 const char *oms_route_name(size_t i);
-const char *admin_route_method(size_t i);
-const char *admin_route_pattern(size_t i);
+int admin_route_describe(size_t index, const char **method, const char **pattern);
 
 /* GET /_mock/openapi.yaml and /_mock/openapi.json (server/docs_routes.c):
  * the compiled-in document, its servers naming this daemon's address in

@@ -16,7 +16,11 @@
 #include <unistd.h>
 
 #include "../store/text.h"
+#include "embedded.h"
 #include "params.h"
+#include "statedir.h"
+
+extern char **environ;
 
 int settings_parse_unsigned(const char *text, unsigned long long max, unsigned long long *out)
 {
@@ -251,6 +255,14 @@ static int set_journal_max(settings *s, const char *v, char *why, size_t cap)
 	s->journal_max_entries = (int64_t)n;
 	return 0;
 }
+static int set_log_format(settings *s, const char *v, char *why, size_t cap)
+{
+	if (strcmp(v, "text") == 0 || strcmp(v, "json") == 0) {
+		s->log_json = strcmp(v, "json") == 0;
+		return 0;
+	}
+	return text_fail(why, cap, "log_format must be text or json, not \"%.32s\"", v);
+}
 static int set_log_level(settings *s, const char *v, char *why, size_t cap)
 {
 	int level = log_level_from_name(v);
@@ -271,7 +283,7 @@ typedef struct {
 
 static const option_spec option_table[] = {
 	{NULL, "config", "--config", true, set_config,
-	 "PATH  config file (default conf/connector-mock.conf)"},
+	 "PATH  config file, over the built-in conf/connector-mock.conf"},
 	{"server", "listen", "--listen", true, set_listen,
 	 "ADDR  IPv4 address to listen on (127.0.0.1)"},
 	{"server", "port", "--port", true, set_port, "N     TCP port, 0 takes a free one (8088)"},
@@ -303,10 +315,12 @@ static const option_spec option_table[] = {
 	 "      allow a non-loopback --listen without --admin-token"},
 	{"server", "log_level", "--log-level", true, set_log_level,
 	 "LEVEL error|warn|info|debug (info)"},
+	{"server", "log_format", "--log-format", true, set_log_format,
+	 "FMT   text|json: how log lines are written (text)"},
 	{"store", "db", "--db", true, set_db,
-	 "PATH  SQLite file, or :memory: (var/connector-mock.db)"},
+	 "PATH  SQLite file, or :memory: (in the state directory)"},
 	{"store", "fixtures", "--fixtures", true, set_fixtures,
-	 "PATH  fixtures that seed a new database (fixtures/default.json)"},
+	 "PATH  fixtures that seed a new database, or default|demo (default)"},
 	{"store", "durability", "--durability", true, set_durability,
 	 "normal|full  fsync policy (normal)"},
 	{"store", "busy_timeout_ms", "--busy-timeout", true, set_busy_timeout,
@@ -326,8 +340,8 @@ void settings_defaults(settings *out)
 	memset(out, 0, sizeof *out);
 	strcpy(out->listen, "127.0.0.1");
 	out->port = 8088;
-	strcpy(out->db, "var/connector-mock.db");
-	strcpy(out->fixtures, "fixtures/default.json");
+	/* db stays "": the state directory, chosen from the environment */
+	strcpy(out->fixtures, "default");
 	out->max_body = 1 << 20;
 	out->durability = DURABILITY_NORMAL;
 	out->audit_retention_ms = 7LL * 86400000;
@@ -487,19 +501,105 @@ static settings_action apply_flags(settings *s, int argc, char **argv, bool only
 	return SETTINGS_RUN;
 }
 
-settings_action settings_from_args(settings *out, int argc, char **argv, char *why, size_t why_cap)
+/* The environment variable of a setting: CONNECTOR_MOCK_ and its flag in
+ * capitals ("--max-body" -> CONNECTOR_MOCK_MAX_BODY). */
+static void env_name_of(const option_spec *spec, char *out, size_t cap)
+{
+	size_t used = (size_t)snprintf(out, cap, "CONNECTOR_MOCK_");
+	for (const char *p = spec->flag + 2; *p && used + 1 < cap; p++)
+		out[used++] = *p == '-' ? '_' : (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+	out[used] = '\0';
+}
+
+static const char *env_lookup(const char *const *env, const char *name)
+{
+	size_t len = strlen(name);
+	for (size_t i = 0; env && env[i]; i++)
+		if (strncmp(env[i], name, len) == 0 && env[i][len] == '=')
+			return env[i] + len + 1;
+	return NULL;
+}
+
+/* Applies the settings' environment variables; with `only_config`, only
+ * CONNECTOR_MOCK_CONFIG. An empty variable counts as unset, as compose
+ * files and CI templates leave them. */
+static int apply_env(settings *s, const char *const *env, bool only_config, char *why,
+		     size_t why_cap)
+{
+	for (size_t i = 0; i < OPTION_COUNT; i++) {
+		const option_spec *spec = &option_table[i];
+		if (only_config != (spec->set == set_config))
+			continue;
+		char name[64];
+		env_name_of(spec, name, sizeof name);
+		const char *value = env_lookup(env, name);
+		if (!value || !*value)
+			continue;
+		char inner[512];
+		if (spec->set(s, value, inner, sizeof inner) < 0)
+			return text_fail(why, why_cap, "%s: %s", name, inner);
+	}
+	return 0;
+}
+
+/* The built-in conf/connector-mock.conf: the file in the source tree, compiled
+ * in, so that its documented values are the defaults wherever the binary
+ * runs. */
+static int load_builtin(settings *s, char *why, size_t why_cap)
+{
+	const embedded_file *file = embedded_find("conf/connector-mock.conf");
+	if (!file)
+		return 0;
+	ini_context context = {s, why, why_cap, false};
+	int rc = ini_parse_string(file->data, on_ini_entry, &context);
+	if (rc != 0) {
+		char inner[512];
+		snprintf(inner, sizeof inner, "%s", context.failed ? why : "not a valid INI line");
+		return text_fail(why, why_cap, "built-in conf/connector-mock.conf:%d: %s", rc,
+				 inner);
+	}
+	return 0;
+}
+
+settings_action settings_from_sources(settings *out, int argc, char **argv, const char *const *env,
+				      char *why, size_t why_cap)
 {
 	settings_defaults(out);
+	if (apply_env(out, env, true, why, why_cap) < 0)
+		return SETTINGS_ERROR;
 	settings_action action = apply_flags(out, argc, argv, true, why, why_cap);
 	if (action != SETTINGS_RUN)
 		return action;
-	static const char default_config[] = "conf/connector-mock.conf";
-	bool explicit_config = out->config_path[0] != '\0';
-	if (!explicit_config && access(default_config, R_OK) == 0)
-		strcpy(out->config_path, default_config);
+	if (load_builtin(out, why, why_cap) < 0)
+		return SETTINGS_ERROR;
 	if (out->config_path[0] && load_file(out, out->config_path, why, why_cap) < 0)
 		return SETTINGS_ERROR;
-	return apply_flags(out, argc, argv, false, why, why_cap);
+	if (apply_env(out, env, false, why, why_cap) < 0)
+		return SETTINGS_ERROR;
+	action = apply_flags(out, argc, argv, false, why, why_cap);
+	if (action == SETTINGS_RUN && !out->db[0] &&
+	    statedir_default_db(env, out->db, sizeof out->db, why, why_cap) < 0)
+		return SETTINGS_ERROR;
+	return action;
+}
+
+settings_action settings_from_args(settings *out, int argc, char **argv, char *why, size_t why_cap)
+{
+	return settings_from_sources(out, argc, argv, (const char *const *)environ, why, why_cap);
+}
+
+size_t settings_option_count(void) { return OPTION_COUNT; }
+
+int settings_option_describe(size_t index, settings_option_info *out)
+{
+	if (index >= OPTION_COUNT)
+		return -1;
+	const option_spec *spec = &option_table[index];
+	out->section = spec->section;
+	out->key = spec->key;
+	out->flag = spec->flag;
+	env_name_of(spec, out->env, sizeof out->env);
+	return 0;
 }
 
 int settings_check(const settings *s, char *why, size_t why_cap)

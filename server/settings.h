@@ -1,10 +1,11 @@
 /*
  * settings.h — every knob of the daemon: defaults, the config file, flags.
  *
- * Precedence: built-in defaults < the config file < command-line flags.
- * The config file is INI (read with libinih); every key is documented in
- * conf/connector-mock.conf. Parsing is strict: an unknown key, a bad value
- * or an unknown flag is an error with a sentence, never silently ignored.
+ * Precedence: built-in defaults (conf/connector-mock.conf, compiled in) < the
+ * config file (--config) < the environment (CONNECTOR_MOCK_<FLAG>, one
+ * variable per flag) < command-line flags. The config file is INI (read
+ * with libinih); every key is documented in conf/connector-mock.conf. Parsing is strict: an unknown
+ * key, a bad value or an unknown flag is an error with a sentence, never silently ignored.
  */
 #ifndef CONNECTOR_MOCK_SETTINGS_H
 #define CONNECTOR_MOCK_SETTINGS_H
@@ -22,7 +23,7 @@ typedef struct {
 	char config_path[SETTINGS_PATH_MAX];
 	char listen[64];	    /* IPv4 address to bind */
 	unsigned port;		    /* 0: any free port */
-	char db[SETTINGS_PATH_MAX]; /* file path or ":memory:" */
+	char db[SETTINGS_PATH_MAX]; /* file path or ":memory:"; "" until resolved */
 	char fixtures[SETTINGS_PATH_MAX];
 	bool reset;		  /* wipe and reseed at start */
 	unsigned threads;	  /* ignored (one thread per connection); 0 = unset */
@@ -42,6 +43,7 @@ typedef struct {
 	char admin_token[SETTINGS_TOKEN_MAX + 1]; /* "" : control API open */
 	bool allow_open_admin;			  /* listen beyond loopback with no token */
 	log_level log_level;
+	bool log_json; /* --log-format json */
 	unsigned connection_timeout_s;
 	unsigned connection_limit;
 	unsigned per_ip_connection_limit; /* 0: unlimited */
@@ -54,11 +56,31 @@ typedef enum { SETTINGS_RUN, SETTINGS_HELP, SETTINGS_VERSION, SETTINGS_ERROR } s
 void settings_defaults(settings *out);
 
 /*
- * Builds the settings from defaults, the config file (--config PATH, or
- * conf/connector-mock.conf when it exists) and the flags. On SETTINGS_ERROR
- * `why` holds a sentence; `out` is then unspecified.
+ * Builds the settings from the defaults, the built-in config, the config
+ * file (--config PATH or CONNECTOR_MOCK_CONFIG), the environment `env` (a
+ * NULL-terminated "NAME=value" array; variables not named after a setting
+ * are ignored) and the flags. With no db given anywhere, the database goes
+ * in the state directory (statedir.h). On SETTINGS_ERROR `why` holds a
+ * sentence; `out` is then unspecified.
  */
+settings_action settings_from_sources(settings *out, int argc, char **argv, const char *const *env,
+				      char *why, size_t why_cap);
+
+/* settings_from_sources with the process's environment. */
 settings_action settings_from_args(settings *out, int argc, char **argv, char *why, size_t why_cap);
+
+/* One setting as the outside sees it: its INI place, flag and variable. */
+typedef struct {
+	const char *section; /* NULL: a flag and variable only */
+	const char *key;
+	const char *flag;
+	char env[64];
+} settings_option_info;
+
+/* How many settings there are; settings_option_describe fills `out` for
+ * index 0 .. count-1 and returns 0, or -1 past the end. */
+size_t settings_option_count(void);
+int settings_option_describe(size_t index, settings_option_info *out);
 
 /*
  * Checks the settings as a whole: listening on a non-loopback address

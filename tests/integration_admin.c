@@ -528,6 +528,7 @@ START_TEST(wrong_control_methods)
 	test_daemon d;
 	test_daemon_up(&d, NULL, NULL);
 	static const char *const get[] = {"GET", NULL};
+	static const char *const get_head[] = {"GET", "HEAD", NULL};
 	static const char *const post[] = {"POST", NULL};
 	static const char *const get_post[] = {"GET", "POST", NULL};
 	static const char *const get_delete[] = {"GET", "DELETE", NULL};
@@ -537,8 +538,9 @@ START_TEST(wrong_control_methods)
 		const char *method, *path;
 		const char *const *allow;
 	} cases[] = {
-		{"POST", "/_mock/health", get},
-		{"DELETE", "/_mock/health", get},
+		{"POST", "/_mock/health", get_head},
+		{"DELETE", "/_mock/health", get_head},
+		{"PUT", "/_mock/ready", get_head},
 		{"PUT", "/_mock/tasks", get_post},
 		{"DELETE", "/_mock/tasks", get_post},
 		{"DELETE", "/_mock/tasks/" DOC_STOPPED, get},

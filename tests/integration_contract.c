@@ -210,7 +210,14 @@ typedef struct {
 	/* the envelope's errCode ("" for success) on an OMS path, the `error`
 	 * of a control answer; NULL: not checked */
 	const char *code;
+	/* sent to the daemon, not through Prism, and checked for its status
+	 * only: Prism 5.14 fails a proxied HEAD of a JSON route (it parses the
+	 * empty body as JSON) */
+	bool direct;
 } step;
+
+/* The daemon behind the proxy, for the steps marked `direct`. */
+static const test_daemon *direct_daemon;
 
 /* The id the last POST /_mock/faults answered: a step's path may name it
  * as "{id}". */
@@ -232,6 +239,10 @@ static void check_step(const test_daemon *proxy, const step *given, int index)
 	snprintf(header, sizeof header, "Content-Type: %s",
 		 s->content_type ? s->content_type : JSON);
 	test_response r;
+	if (s->direct) {
+		ck_assert_ptr_nonnull(direct_daemon);
+		proxy = direct_daemon;
+	}
 	int rc = test_http(proxy, s->method, s->path, s->content_type ? headers : NULL, s->body,
 			   s->body ? strlen(s->body) : 0, &r);
 	ck_assert_msg(rc == 0, "step %d: %s %s got no answer", index, s->method, s->path);
@@ -426,6 +437,9 @@ static const step oms_steps[] = {
 /* Every control route, its answers and its refusals. */
 static const step control_steps[] = {
 	{"GET", "/_mock/health", NULL, NULL, 200, NULL},
+	{"HEAD", "/_mock/health", NULL, NULL, 200, NULL, true},
+	{"GET", "/_mock/ready", NULL, NULL, 200, NULL},
+	{"HEAD", "/_mock/ready", NULL, NULL, 200, NULL, true},
 	{"GET", "/_mock/tasks", NULL, NULL, 200, NULL},
 	{"GET", "/_mock/tasks?state=RUNNING&type=incr_trans", NULL, NULL, 200, NULL},
 	{"GET", "/_mock/tasks?state=&type=", NULL, NULL, 200, NULL},
@@ -521,14 +535,15 @@ static void assert_every_control_route_driven(void)
 {
 	char missing[2048] = "";
 	size_t n = 0;
-	for (size_t i = 0; admin_route_pattern(i); i++) {
+	const char *method, *pattern;
+	for (size_t i = 0; admin_route_describe(i, &method, &pattern) == 0; i++) {
 		bool driven = false;
 		for (size_t k = 0; k < COUNT(control_steps) && !driven; k++)
-			driven = strcmp(control_steps[k].method, admin_route_method(i)) == 0 &&
-				 pattern_matches(admin_route_pattern(i), control_steps[k].path + 7);
+			driven = strcmp(control_steps[k].method, method) == 0 &&
+				 pattern_matches(pattern, control_steps[k].path + 7);
 		if (!driven && n < sizeof missing)
 			n += (size_t)snprintf(missing + n, sizeof missing - n, " %s /_mock/%s",
-					      admin_route_method(i), admin_route_pattern(i));
+					      method, pattern);
 	}
 	ck_assert_msg(n == 0, "control routes no step of tests/integration_contract.c drives:%s",
 		      missing);
@@ -544,6 +559,7 @@ START_TEST(live_traffic_matches_the_document)
 	free(test_get_text(&daemon, "/ns/contract-ns/_mock/health"));
 	prism_proxy proxy;
 	prism_up(&proxy, &daemon, daemon.base_url);
+	direct_daemon = &daemon;
 	int commands = replay_readme(&daemon, &proxy.as_daemon);
 	ck_assert_int_ge(commands, 30);
 	step reset = {"POST", "/_mock/reset", NULL, NULL, 200, NULL};

@@ -193,8 +193,9 @@ START_TEST(error_codes_renamed)
 
 	r = test_request(&d, "GET", "/_mock/metrics", NULL, NULL);
 	ck_assert_int_eq(r.status, 200);
-	ck_assert_msg(strstr(r.body, "connector_mock_requests_total{op=\"resume\",outcome="
-				     "\"ILLEGAL_STATE\"} 1") != NULL,
+	ck_assert_msg(strstr(r.body,
+			     "connector_mock_requests_total{namespace=\"default\",op=\"resume\","
+			     "outcome=\"ILLEGAL_STATE\",injected=\"false\"} 1") != NULL,
 		      "%s", r.body);
 	ck_assert_msg(strstr(r.body, "connector_mock_error_code_info{code=\"ILLEGAL_STATE\","
 				     "answered=\"CM-SCHEDULER000003\"} 1") != NULL,

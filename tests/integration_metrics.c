@@ -105,20 +105,42 @@ START_TEST(metrics_count_known_requests)
 	ck_assert_int_eq(test_call_status(&d, "GET", "/_mock/health", NULL), 200);
 
 	char *body = metrics_text(&d, "");
-	expect_metric(body, "connector_mock_requests_total{op=\"stop\",outcome=\"success\"}", 1);
-	expect_metric(body, "connector_mock_requests_total{op=\"stop\",outcome=\"ILLEGAL_STATE\"}",
+	expect_metric(body,
+		      "connector_mock_requests_total{namespace=\"default\",op=\"stop\",outcome="
+		      "\"success\",injected=\"false\"}",
 		      1);
 	expect_metric(body,
-		      "connector_mock_requests_total{op=\"stop\",outcome=\"METHOD_NOT_ALLOWED\"}",
+		      "connector_mock_requests_total{namespace=\"default\",op=\"stop\",outcome="
+		      "\"ILLEGAL_STATE\",injected=\"false\"}",
 		      1);
 	expect_metric(body,
-		      "connector_mock_requests_total{op=\"resume\",outcome=\"TASK_NOT_FOUND\"}", 1);
-	expect_metric(body, "connector_mock_requests_total{op=\"resume\",outcome=\"success\"}", 1);
+		      "connector_mock_requests_total{namespace=\"default\",op=\"stop\",outcome="
+		      "\"METHOD_NOT_ALLOWED\",injected=\"false\"}",
+		      1);
 	expect_metric(body,
-		      "connector_mock_requests_total{op=\"update\",outcome=\"INJECTED_FAULT\"}", 1);
-	expect_metric(body, "connector_mock_requests_total{op=\"delete\",outcome=\"DROPPED\"}", 1);
-	expect_metric(body, "connector_mock_requests_total{op=\"migrate\",outcome=\"OTHER\"}", 1);
-	expect_metric(body, "connector_mock_requests_total{op=\"update\",outcome=\"success\"}", 0);
+		      "connector_mock_requests_total{namespace=\"default\",op=\"resume\",outcome="
+		      "\"TASK_NOT_FOUND\",injected=\"false\"}",
+		      1);
+	expect_metric(body,
+		      "connector_mock_requests_total{namespace=\"default\",op=\"resume\",outcome="
+		      "\"success\",injected=\"false\"}",
+		      1);
+	expect_metric(body,
+		      "connector_mock_requests_total{namespace=\"default\",op=\"update\",outcome="
+		      "\"INJECTED_FAULT\",injected=\"true\"}",
+		      1);
+	expect_metric(body,
+		      "connector_mock_requests_total{namespace=\"default\",op=\"delete\",outcome="
+		      "\"DROPPED\",injected=\"true\"}",
+		      1);
+	expect_metric(body,
+		      "connector_mock_requests_total{namespace=\"default\",op=\"migrate\",outcome="
+		      "\"OTHER\",injected=\"true\"}",
+		      1);
+	expect_metric(body,
+		      "connector_mock_requests_total{namespace=\"default\",op=\"update\",outcome="
+		      "\"success\",injected=\"false\"}",
+		      0);
 	ck_assert_msg(metric_sum(body, "connector_mock_requests_total", NULL) == 8,
 		      "requests_total sums to %g, want 8",
 		      metric_sum(body, "connector_mock_requests_total", NULL));
@@ -127,12 +149,21 @@ START_TEST(metrics_count_known_requests)
 	 * journaled apart) */
 	expect_metric(body, "connector_mock_store_operations_total", 4);
 	expect_metric(body, "connector_mock_store_transactions_total", 4);
-	expect_metric(body, "connector_mock_faults_injected_total{op=\"update\",type=\"error\"}",
+	expect_metric(body,
+		      "connector_mock_faults_injected_total{namespace=\"default\",op=\"update\","
+		      "type=\"error\"}",
 		      1);
-	expect_metric(body, "connector_mock_faults_injected_total{op=\"delete\",type=\"drop\"}", 1);
-	expect_metric(body, "connector_mock_faults_injected_total{op=\"migrate\",type=\"error\"}",
+	expect_metric(body,
+		      "connector_mock_faults_injected_total{namespace=\"default\",op=\"delete\","
+		      "type=\"drop\"}",
 		      1);
-	expect_metric(body, "connector_mock_faults_injected_total{op=\"stop\",type=\"lost_ack\"}",
+	expect_metric(body,
+		      "connector_mock_faults_injected_total{namespace=\"default\",op=\"migrate\","
+		      "type=\"error\"}",
+		      1);
+	expect_metric(body,
+		      "connector_mock_faults_injected_total{namespace=\"default\",op=\"stop\",type="
+		      "\"lost_ack\"}",
 		      0);
 	ck_assert(metric_sum(body, "connector_mock_faults_injected_total", NULL) == 3);
 
@@ -142,22 +173,29 @@ START_TEST(metrics_count_known_requests)
 		snprintf(label, sizeof label, "op=\"%s\"", five_ops[i]);
 		double requests = metric_sum(body, "connector_mock_requests_total", label);
 		snprintf(series, sizeof series,
-			 "connector_mock_request_duration_seconds_count{op=\"%s\"}", five_ops[i]);
+			 "connector_mock_request_duration_seconds_count{namespace=\"default\",op="
+			 "\"%s\"}",
+			 five_ops[i]);
 		ck_assert_msg(metric(body, series) == requests, "%s = %g, want %g", series,
 			      metric(body, series), requests);
 		snprintf(series, sizeof series,
-			 "connector_mock_request_duration_seconds_bucket{op=\"%s\",le=\"+Inf\"}",
+			 "connector_mock_request_duration_seconds_bucket{namespace=\"default\",op="
+			 "\"%s\",le=\"+Inf\"}",
 			 five_ops[i]);
 		ck_assert_msg(metric(body, series) == requests, "%s = %g", series,
 			      metric(body, series));
 		snprintf(series, sizeof series,
-			 "connector_mock_request_duration_seconds_sum{op=\"%s\"}", five_ops[i]);
+			 "connector_mock_request_duration_seconds_sum{namespace=\"default\",op=\"%"
+			 "s\"}",
+			 five_ops[i]);
 		ck_assert_msg(metric(body, series) >= 0, "%s missing", series);
 		double previous = 0;
 		const char *line = body;
 		char prefix[128];
 		snprintf(prefix, sizeof prefix,
-			 "connector_mock_request_duration_seconds_bucket{op=\"%s\",", five_ops[i]);
+			 "connector_mock_request_duration_seconds_bucket{namespace=\"default\",op="
+			 "\"%s\",",
+			 five_ops[i]);
 		int buckets = 0;
 		while ((line = strstr(line, prefix)) != NULL) {
 			double value = strtod(strchr(line, '}') + 2, NULL);
@@ -176,7 +214,8 @@ START_TEST(metrics_count_known_requests)
 	cJSON_ArrayForEach(task, cJSON_GetObjectItemCaseSensitive(root, "tasks"))
 	{
 		char series[160];
-		snprintf(series, sizeof series, "connector_mock_tasks{state=\"%s\",type=\"%s\"}",
+		snprintf(series, sizeof series,
+			 "connector_mock_tasks{namespace=\"default\",state=\"%s\",type=\"%s\"}",
 			 test_string_member(task, "state"),
 			 test_string_member(task, "componentType"));
 		ck_assert_msg(metric(body, series) >= 1, "%s is %g", series, metric(body, series));
@@ -186,20 +225,35 @@ START_TEST(metrics_count_known_requests)
 	ck_assert_msg(metric_sum(body, "connector_mock_tasks", NULL) == listed,
 		      "the task gauges sum to %g, the list holds %d",
 		      metric_sum(body, "connector_mock_tasks", NULL), listed);
-	expect_metric(body, "connector_mock_tasks{state=\"STOPPED\",type=\"incr_trans\"}", 2);
-	expect_metric(body, "connector_mock_tasks{state=\"RUNNING\",type=\"incr_trans\"}", 2);
-	expect_metric(body, "connector_mock_tasks{state=\"FINISHED\",type=\"full_trans\"}", 1);
+	expect_metric(
+		body,
+		"connector_mock_tasks{namespace=\"default\",state=\"STOPPED\",type=\"incr_trans\"}",
+		2);
+	expect_metric(
+		body,
+		"connector_mock_tasks{namespace=\"default\",state=\"RUNNING\",type=\"incr_trans\"}",
+		2);
+	expect_metric(body,
+		      "connector_mock_tasks{namespace=\"default\",state=\"FINISHED\",type=\"full_"
+		      "trans\"}",
+		      1);
 	free(body);
 
 	/* a namespace's gauge counts its own tasks */
 	test_create_task(&d, "/ns/gauge",
 			 "10.4.4.4-9000:connector_v2:p_g-full_trans-1-0:0000000001", "STOPPED");
 	body = metrics_text(&d, "/ns/gauge");
-	expect_metric(body, "connector_mock_tasks{state=\"STOPPED\",type=\"full_trans\"}", 1);
+	expect_metric(
+		body,
+		"connector_mock_tasks{namespace=\"gauge\",state=\"STOPPED\",type=\"full_trans\"}",
+		1);
 	ck_assert(metric_sum(body, "connector_mock_tasks", NULL) == FIXTURE_TASKS + 1);
 	free(body);
 	body = metrics_text(&d, "");
-	expect_metric(body, "connector_mock_tasks{state=\"STOPPED\",type=\"full_trans\"}", 0);
+	expect_metric(
+		body,
+		"connector_mock_tasks{namespace=\"default\",state=\"STOPPED\",type=\"full_trans\"}",
+		0);
 	free(body);
 	test_daemon_down(&d);
 }
@@ -249,7 +303,9 @@ START_TEST(metrics_pass_promtool)
 	body = metrics_text(&d, "");
 	status = promtool_check(&d, body, out, sizeof out);
 	ck_assert_msg(status == 0, "promtool check metrics (after traffic): %d\n%s", status, out);
-	expect_metric(body, "connector_mock_faults_injected_total{op=\"stop\",type=\"lost_ack\"}",
+	expect_metric(body,
+		      "connector_mock_faults_injected_total{namespace=\"default\",op=\"stop\",type="
+		      "\"lost_ack\"}",
 		      1);
 	free(body);
 	/* the check can fail: a broken exposition is refused */

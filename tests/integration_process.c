@@ -7,6 +7,9 @@
 #include "support.h"
 
 #include <arpa/inet.h>
+#include <cjson/cJSON.h>
+#include <microhttpd.h>
+#include <sqlite3.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -621,8 +624,13 @@ START_TEST(help_and_version)
 	unsigned major, minor, patch;
 	ck_assert_msg(sscanf(result.out, "connector-mock %u.%u.%u", &major, &minor, &patch) == 3,
 		      "--version: \"%s\"", result.out);
-	ck_assert_msg(strchr(result.out, '\n') == result.out + strlen(result.out) - 1,
-		      "--version prints more than one line: %s", result.out);
+	/* then the libraries it runs with, as loaded (not as compiled against) */
+	char expected[256];
+	snprintf(expected, sizeof expected, "\nlibmicrohttpd %s\nSQLite %s\ncJSON %s\n",
+		 MHD_get_version(), sqlite3_libversion(), cJSON_Version());
+	const char *libraries = strchr(result.out, '\n');
+	ck_assert_msg(libraries && strcmp(libraries, expected) == 0,
+		      "--version: \"%s\", expected the libraries \"%s\"", result.out, expected);
 
 	/* they win over anything else on the line and start no daemon */
 	run_binary((const char *const[]){"--port", "0", "--version", NULL}, 5000, &result);
@@ -723,6 +731,13 @@ START_TEST(port_in_use)
 	ck_assert_msg(result.status > 0, "exit status %d, expected non-zero", result.status);
 	ck_assert_msg(result.err[0] != '\0', "nothing on stderr");
 	ck_assert_ptr_null(strstr(result.out, "listening"));
+	/* one line that says so, and nothing of libmicrohttpd's ("port 0") */
+	ck_assert_msg(strstr(result.err, "already in use") != NULL, "stderr: %s", result.err);
+	ck_assert_msg(strchr(result.err, '\n') == result.err + strlen(result.err) - 1,
+		      "more than one line on stderr: %s", result.err);
+	ck_assert_ptr_null(strstr(result.err, "libmicrohttpd"));
+	/* the failed start created no database */
+	ck_assert_int_eq(access(db, F_OK), -1);
 	ck_assert_int_eq(task_count(&first), FIXTURE_TASKS);
 	oms_ok(&first, "resume", DOC_STOPPED, NULL, NULL, NULL);
 	test_daemon_down(&first);

@@ -24,7 +24,7 @@ static const store_batch_stats no_batches;
 
 static char *render(const metrics *m)
 {
-	char *text = metrics_render(m, no_tasks, &no_batches, 1700000000.0);
+	char *text = metrics_render(m, "default", no_tasks, &no_batches, 1700000000.0);
 	ck_assert_ptr_nonnull(text);
 	return text;
 }
@@ -68,7 +68,9 @@ static uint64_t sample(const char *text, const char *series)
 static uint64_t requests(const char *text, const char *op, const char *outcome)
 {
 	char series[160];
-	snprintf(series, sizeof series, "connector_mock_requests_total{op=\"%s\",outcome=\"%s\"}",
+	snprintf(series, sizeof series,
+		 "connector_mock_requests_total{namespace=\"default\",op=\"%s\",outcome=\"%s\","
+		 "injected=\"false\"}",
 		 op, outcome);
 	return sample(text, series);
 }
@@ -77,14 +79,17 @@ static uint64_t bucket(const char *text, const char *op, const char *le)
 {
 	char series[160];
 	snprintf(series, sizeof series,
-		 "connector_mock_request_duration_seconds_bucket{op=\"%s\",le=\"%s\"}", op, le);
+		 "connector_mock_request_duration_seconds_bucket{namespace=\"default\",op=\"%s\","
+		 "le=\"%s\"}",
+		 op, le);
 	return sample(text, series);
 }
 
 static uint64_t histogram_count(const char *text, const char *op)
 {
 	char series[160];
-	snprintf(series, sizeof series, "connector_mock_request_duration_seconds_count{op=\"%s\"}",
+	snprintf(series, sizeof series,
+		 "connector_mock_request_duration_seconds_count{namespace=\"default\",op=\"%s\"}",
 		 op);
 	return sample(text, series);
 }
@@ -92,7 +97,8 @@ static uint64_t histogram_count(const char *text, const char *op)
 static void histogram_sum(const char *text, const char *op, char *out, size_t cap)
 {
 	char series[160];
-	snprintf(series, sizeof series, "connector_mock_request_duration_seconds_sum{op=\"%s\"}",
+	snprintf(series, sizeof series,
+		 "connector_mock_request_duration_seconds_sum{namespace=\"default\",op=\"%s\"}",
 		 op);
 	sample_text(text, series, out, cap);
 }
@@ -100,8 +106,10 @@ static void histogram_sum(const char *text, const char *op, char *out, size_t ca
 static uint64_t faults(const char *text, const char *op, const char *type)
 {
 	char series[160];
-	snprintf(series, sizeof series,
-		 "connector_mock_faults_injected_total{op=\"%s\",type=\"%s\"}", op, type);
+	snprintf(
+		series, sizeof series,
+		"connector_mock_faults_injected_total{namespace=\"default\",op=\"%s\",type=\"%s\"}",
+		op, type);
 	return sample(text, series);
 }
 
@@ -130,9 +138,10 @@ static void *worker(void *data)
 	rules_op own_op = (rules_op)(arg->index % OP__COUNT);
 	pthread_barrier_wait(arg->start);
 	for (int i = 0; i < PER_THREAD; i++) {
-		metrics_count_request(arg->m, OP_STOP, NULL, worker_duration_ns(arg->index));
-		metrics_count_request(arg->m, own_op, "ILLEGAL_STATE", 0);
-		metrics_count_fault(arg->m, OP_STOP, "drop");
+		metrics_count_request(arg->m, "default", OP_STOP, NULL, false,
+				      worker_duration_ns(arg->index));
+		metrics_count_request(arg->m, "default", own_op, "ILLEGAL_STATE", false, 0);
+		metrics_count_fault(arg->m, "default", OP_STOP, "drop");
 	}
 	return NULL;
 }
@@ -151,7 +160,7 @@ static void *reader(void *data)
 {
 	reader_arg *arg = data;
 	while (!atomic_load(&arg->stop) && arg->problem[0] == '\0') {
-		char *text = metrics_render(arg->m, no_tasks, &no_batches, 0.0);
+		char *text = metrics_render(arg->m, "default", no_tasks, &no_batches, 0.0);
 		if (!text) {
 			snprintf(arg->problem, sizeof arg->problem, "render returned NULL");
 			break;
@@ -159,10 +168,10 @@ static void *reader(void *data)
 		arg->renders++;
 		const char *cursor = text;
 		uint64_t previous = 0;
-		const char *bucket_prefix =
-			"connector_mock_request_duration_seconds_bucket{op=\"stop\"";
-		const char *count_prefix =
-			"connector_mock_request_duration_seconds_count{op=\"stop\"} ";
+		const char *bucket_prefix = "connector_mock_request_duration_seconds_bucket{"
+					    "namespace=\"default\",op=\"stop\"";
+		const char *count_prefix = "connector_mock_request_duration_seconds_count{"
+					   "namespace=\"default\",op=\"stop\"} ";
 		while ((cursor = strstr(cursor, bucket_prefix)) != NULL) {
 			const char *value = strchr(cursor, ' ') + 1;
 			uint64_t n = strtoull(value, NULL, 10);
@@ -277,7 +286,8 @@ START_TEST(test_bucket_edges)
 	const edge_case *c = &edge_cases[_i];
 	metrics *m = metrics_create();
 	ck_assert_ptr_nonnull(m);
-	ck_assert_int_eq(metrics_count_request(m, OP_MIGRATE, NULL, c->duration_ns), 0);
+	ck_assert_int_eq(
+		metrics_count_request(m, "default", OP_MIGRATE, NULL, false, c->duration_ns), 0);
 	char *text = render(m);
 	bool reached = false;
 	for (int b = 0; b <= METRICS_DURATION_BUCKETS; b++) {
@@ -344,8 +354,8 @@ START_TEST(test_buckets_cumulative_count_and_sum)
 	metrics *m = metrics_create();
 	ck_assert_ptr_nonnull(m);
 	for (size_t i = 0; i < COUNT(durations_ns); i++)
-		ck_assert_int_eq(metrics_count_request(m, OP_UPDATE,
-						       i % 2 ? "INVALID_ARGUMENT" : NULL,
+		ck_assert_int_eq(metrics_count_request(m, "default", OP_UPDATE,
+						       i % 2 ? "INVALID_ARGUMENT" : NULL, false,
 						       durations_ns[i]),
 				 0);
 	char *text = render(m);
@@ -361,10 +371,11 @@ START_TEST(test_buckets_cumulative_count_and_sum)
 	histogram_sum(text, "update", sum, sizeof sum);
 	ck_assert_str_eq(sum, "63.215450000"); /* the durations' sum, exactly */
 	/* buckets are printed in ascending le order, +Inf last, then _sum, _count */
-	const char *first = strstr(text, "_bucket{op=\"update\",le=\"0.0001\"}");
-	const char *inf = strstr(text, "_bucket{op=\"update\",le=\"+Inf\"}");
-	const char *sum_line = strstr(text, "_sum{op=\"update\"}");
-	const char *count_line = strstr(text, "_count{op=\"update\"}");
+	const char *first =
+		strstr(text, "_bucket{namespace=\"default\",op=\"update\",le=\"0.0001\"}");
+	const char *inf = strstr(text, "_bucket{namespace=\"default\",op=\"update\",le=\"+Inf\"}");
+	const char *sum_line = strstr(text, "_sum{namespace=\"default\",op=\"update\"}");
+	const char *count_line = strstr(text, "_count{namespace=\"default\",op=\"update\"}");
 	ck_assert_ptr_nonnull(first);
 	ck_assert_ptr_nonnull(inf);
 	ck_assert_ptr_nonnull(sum_line);
@@ -415,8 +426,10 @@ START_TEST(test_outcome_mapping)
 	ck_assert_str_eq(metrics_outcome_name(metrics_outcome_from_name(c->err_code)), c->outcome);
 	metrics *m = metrics_create();
 	ck_assert_ptr_nonnull(m);
-	ck_assert_int_eq(metrics_count_request(m, OP_DELETE, c->err_code, 1000), 0);
-	ck_assert_int_eq(metrics_count_request(m, OP_DELETE, c->err_code, 1000), 0);
+	ck_assert_int_eq(metrics_count_request(m, "default", OP_DELETE, c->err_code, false, 1000),
+			 0);
+	ck_assert_int_eq(metrics_count_request(m, "default", OP_DELETE, c->err_code, false, 1000),
+			 0);
 	char *text = render(m);
 	for (int o = 0; o < METRICS_OUTCOME__COUNT; o++) {
 		const char *name = metrics_outcome_name((metrics_outcome)o);
@@ -469,17 +482,18 @@ START_TEST(test_fault_types)
 		ck_assert_int_eq(metrics_fault_from_name(types[f]), f);
 		/* op f % 5 gets f + 1 faults of type f */
 		for (int n = 0; n <= f; n++)
-			ck_assert_int_eq(
-				metrics_count_fault(m, (rules_op)(f % OP__COUNT), types[f]), 0);
+			ck_assert_int_eq(metrics_count_fault(m, "default",
+							     (rules_op)(f % OP__COUNT), types[f]),
+					 0);
 	}
 	static const char *const refused[] = {NULL,	  "",	   "unknown", "ERROR",
 					      "lost-ack", "drop ", "\"}"};
 	for (size_t i = 0; i < COUNT(refused); i++) {
 		ck_assert_int_eq(metrics_fault_from_name(refused[i]), METRICS_FAULT__COUNT);
-		ck_assert_int_eq(metrics_count_fault(m, OP_STOP, refused[i]), -1);
+		ck_assert_int_eq(metrics_count_fault(m, "default", OP_STOP, refused[i]), -1);
 	}
-	ck_assert_int_eq(metrics_count_fault(m, OP__COUNT, "drop"), -1);
-	ck_assert_int_eq(metrics_count_fault(m, (rules_op)-1, "drop"), -1);
+	ck_assert_int_eq(metrics_count_fault(m, "default", OP__COUNT, "drop"), -1);
+	ck_assert_int_eq(metrics_count_fault(m, "default", (rules_op)-1, "drop"), -1);
 	ck_assert_str_eq(metrics_fault_name(METRICS_FAULT__COUNT), "");
 
 	char *text = render(m);
@@ -497,9 +511,11 @@ START_TEST(test_unknown_op_counts_nothing)
 	metrics *m = metrics_create();
 	ck_assert_ptr_nonnull(m);
 	char *before = render(m);
-	ck_assert_int_eq(metrics_count_request(m, OP__COUNT, NULL, 1000), -1);
-	ck_assert_int_eq(metrics_count_request(m, (rules_op)-1, "ILLEGAL_STATE", 1000), -1);
-	ck_assert_int_eq(metrics_count_request(m, (rules_op)99, NULL, 1000), -1);
+	ck_assert_int_eq(metrics_count_request(m, "default", OP__COUNT, NULL, false, 1000), -1);
+	ck_assert_int_eq(
+		metrics_count_request(m, "default", (rules_op)-1, "ILLEGAL_STATE", false, 1000),
+		-1);
+	ck_assert_int_eq(metrics_count_request(m, "default", (rules_op)99, NULL, false, 1000), -1);
 	char *after = render(m);
 	ck_assert_str_eq(before, after);
 	free(before);
@@ -522,7 +538,7 @@ static const family_case families[] = {
 	{"connector_mock_requests_total",
 	 "counter",
 	 {"connector_mock_requests_total"},
-	 OP__COUNT *METRICS_OUTCOME__COUNT},
+	 OP__COUNT *METRICS_OUTCOME__COUNT * 2},
 	{"connector_mock_request_duration_seconds",
 	 "histogram",
 	 {"connector_mock_request_duration_seconds_bucket",
@@ -673,6 +689,11 @@ static bool allowed_label_value(const char *label, const char *value)
 	static const char *const types[] = {"incr_trans", "full_trans", "other",
 					    "error",	  "status",	"delay",
 					    "drop",	  "hang",	"lost_ack"};
+	static const char *const booleans[] = {"false", "true"};
+	if (strcmp(label, "namespace") == 0)
+		return strcmp(value, "default") == 0; /* the one rendered here */
+	if (strcmp(label, "injected") == 0)
+		return in_list(value, booleans, COUNT(booleans));
 	if (strcmp(label, "op") == 0)
 		return in_list(value, ops, COUNT(ops));
 	if (strcmp(label, "outcome") == 0)
@@ -703,7 +724,8 @@ START_TEST(test_labels_are_fixed_values)
 	metrics *m = metrics_create();
 	ck_assert_ptr_nonnull(m);
 	for (size_t i = 0; i < COUNT(hostile); i++)
-		ck_assert_int_eq(metrics_count_request(m, OP_RESUME, hostile[i], 10), 0);
+		ck_assert_int_eq(
+			metrics_count_request(m, "default", OP_RESUME, hostile[i], false, 10), 0);
 	char *text = render(m);
 	ck_assert_uint_eq(requests(text, "resume", "OTHER"), COUNT(hostile));
 	ck_assert_ptr_null(strstr(text, "evil"));
@@ -775,22 +797,24 @@ START_TEST(test_tasks_batches_up_and_start_time)
 				     .checkpoints = 5,
 				     .wal_syncs = 314,
 				     .database_writebacks = 271};
-	char *text = metrics_render(m, (const int64_t(*)[COMPONENT__COUNT])counts, &batches,
-				    1722470400.25);
+	char *text = metrics_render(m, "default", (const int64_t(*)[COMPONENT__COUNT])counts,
+				    &batches, 1722470400.25);
 	ck_assert_ptr_nonnull(text);
 	for (int s = 0; s < TASK__COUNT; s++)
 		for (int t = 0; t < COMPONENT__COUNT; t++) {
 			char series[128];
 			snprintf(series, sizeof series,
-				 "connector_mock_tasks{state=\"%s\",type=\"%s\"}",
+				 "connector_mock_tasks{namespace=\"default\",state=\"%s\",type=\"%"
+				 "s\"}",
 				 task_state_name((task_state)s),
 				 component_type_name((component_type)t));
 			ck_assert_uint_eq(sample(text, series), (uint64_t)counts[s][t]);
 		}
-	ck_assert_uint_eq(
-		sample(text, "connector_mock_tasks{state=\"RUNNING\",type=\"incr_trans\"}"),
-		123456789012u);
-	ck_assert_uint_eq(sample(text, "connector_mock_tasks{state=\"FINISHED\",type=\"other\"}"),
+	ck_assert_uint_eq(sample(text, "connector_mock_tasks{namespace=\"default\",state="
+				       "\"RUNNING\",type=\"incr_trans\"}"),
+			  123456789012u);
+	ck_assert_uint_eq(sample(text, "connector_mock_tasks{namespace=\"default\",state="
+				       "\"FINISHED\",type=\"other\"}"),
 			  42);
 	ck_assert_uint_eq(sample(text, "connector_mock_up"), 1);
 	ck_assert_uint_eq(sample(text, "connector_mock_store_transactions_total"), 7);
@@ -850,16 +874,17 @@ START_TEST(test_promtool_accepts_the_rendering)
 	metrics *m = metrics_create();
 	ck_assert_ptr_nonnull(m);
 	for (int op = 0; op < OP__COUNT; op++) {
-		metrics_count_request(m, (rules_op)op, NULL, 1500000);
-		metrics_count_request(m, (rules_op)op, "ILLEGAL_STATE", 300000);
-		metrics_count_request(m, (rules_op)op, "SOMETHING_INJECTED", 20000000000);
-		metrics_count_request(m, (rules_op)op, "DROPPED", 0);
-		metrics_count_fault(m, (rules_op)op, "lost_ack");
+		metrics_count_request(m, "default", (rules_op)op, NULL, false, 1500000);
+		metrics_count_request(m, "default", (rules_op)op, "ILLEGAL_STATE", false, 300000);
+		metrics_count_request(m, "default", (rules_op)op, "SOMETHING_INJECTED", false,
+				      20000000000);
+		metrics_count_request(m, "default", (rules_op)op, "DROPPED", false, 0);
+		metrics_count_fault(m, "default", (rules_op)op, "lost_ack");
 	}
 	int64_t counts[TASK__COUNT][COMPONENT__COUNT] = {{1, 2, 0}, {3, 0, 1}};
 	store_batch_stats batches = {.transactions = 3, .operations = 40};
-	char *text = metrics_render(m, (const int64_t(*)[COMPONENT__COUNT])counts, &batches,
-				    1722470400.5);
+	char *text = metrics_render(m, "default", (const int64_t(*)[COMPONENT__COUNT])counts,
+				    &batches, 1722470400.5);
 	ck_assert_ptr_nonnull(text);
 	char output[4096];
 	int status = promtool_check(text, output, sizeof output);
@@ -881,7 +906,7 @@ START_TEST(test_promtool_refuses_bad_text)
 		"connector_mock_requests 1\n",
 		"# HELP connector_mock_up up\n"
 		"# TYPE connector_mock_up gauge\n"
-		"connector_mock_up{op=\"a\"b} 1\n",
+		"connector_mock_up{namespace=\"default\",op=\"a\"b} 1\n",
 	};
 	for (size_t i = 0; i < COUNT(bad); i++) {
 		char output[4096];
@@ -889,6 +914,165 @@ START_TEST(test_promtool_refuses_bad_text)
 		ck_assert_msg(status != 127, "promtool is missing: apt-get install prometheus");
 		ck_assert_msg(status > 0, "promtool accepted bad text %zu:\n%s", i, bad[i]);
 	}
+}
+END_TEST
+
+/* ---- namespaces and injected answers ------------------------------------ */
+
+/* The value of `series` in `text`, or -1 when it is not printed. */
+static long long value_or_absent(const char *text, const char *series)
+{
+	size_t len = strlen(series);
+	for (const char *line = text; *line;) {
+		const char *end = strchr(line, '\n');
+		if (strncmp(line, series, len) == 0 && line[len] == ' ')
+			return strtoll(line + len + 1, NULL, 10);
+		line = end ? end + 1 : line + strlen(line);
+	}
+	return -1;
+}
+
+START_TEST(test_namespaces_counted_apart)
+{
+	metrics *m = metrics_create();
+	ck_assert_ptr_nonnull(m);
+	metrics_count_request(m, "default", OP_STOP, NULL, false, 1000);
+	for (int i = 0; i < 3; i++)
+		metrics_count_request(m, "team-a", OP_STOP, NULL, false, 1000);
+	metrics_count_request(m, "team-a", OP_STOP, "INTERNAL_ERROR", true, 1000);
+	metrics_count_request(m, "team-a", OP_STOP, "INTERNAL_ERROR", false, 1000);
+	metrics_count_fault(m, "team-a", OP_STOP, "error");
+	ck_assert_int_eq(metrics_count_request(m, NULL, OP_STOP, NULL, false, 1000), -1);
+	ck_assert_int_eq(metrics_count_fault(m, NULL, OP_STOP, "error"), -1);
+
+	char *a = metrics_render(m, "team-a", no_tasks, &no_batches, 0.0);
+	char *d = metrics_render(m, "default", no_tasks, &no_batches, 0.0);
+	char *fresh = metrics_render(m, "never-counted", no_tasks, &no_batches, 0.0);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(d);
+	ck_assert_ptr_nonnull(fresh);
+	static const char stop_ok[] =
+		"connector_mock_requests_total{namespace=\"team-a\",op=\"stop\","
+		"outcome=\"success\",injected=\"false\"}";
+	ck_assert_int_eq(value_or_absent(a, stop_ok), 3);
+	ck_assert_int_eq(value_or_absent(a, "connector_mock_requests_total{namespace=\"team-a\","
+					    "op=\"stop\",outcome=\"INTERNAL_ERROR\","
+					    "injected=\"true\"}"),
+			 1);
+	ck_assert_int_eq(value_or_absent(a, "connector_mock_requests_total{namespace=\"team-a\","
+					    "op=\"stop\",outcome=\"INTERNAL_ERROR\","
+					    "injected=\"false\"}"),
+			 1);
+	ck_assert_int_eq(value_or_absent(a, "connector_mock_request_duration_seconds_count{"
+					    "namespace=\"team-a\",op=\"stop\"}"),
+			 5);
+	ck_assert_int_eq(value_or_absent(a, "connector_mock_faults_injected_total{namespace="
+					    "\"team-a\",op=\"stop\",type=\"error\"}"),
+			 1);
+	/* each exposition holds only its own namespace; the process's families
+	 * only the default's, so a sum over namespaces counts everything once */
+	ck_assert_ptr_null(strstr(a, "namespace=\"default\""));
+	ck_assert_ptr_null(strstr(d, "namespace=\"team-a\""));
+	ck_assert_ptr_null(strstr(a, "connector_mock_up"));
+	ck_assert_ptr_null(strstr(a, "connector_mock_store_transactions_total"));
+	ck_assert_ptr_nonnull(strstr(d, "connector_mock_up 1"));
+	ck_assert_uint_eq(requests(d, "stop", "success"), 1);
+	/* a namespace never counted prints zeros, and claims no slot */
+	ck_assert_int_eq(value_or_absent(fresh, "connector_mock_requests_total{namespace="
+						"\"never-counted\",op=\"stop\",outcome="
+						"\"success\",injected=\"false\"}"),
+			 0);
+	free(a);
+	free(d);
+	free(fresh);
+	metrics_destroy(m);
+}
+END_TEST
+
+/* Past METRICS_NAMESPACES_MAX, namespaces share the "(other)" slot. */
+START_TEST(test_namespaces_past_the_cap)
+{
+	metrics *m = metrics_create();
+	ck_assert_ptr_nonnull(m);
+	char name[32];
+	for (int i = 0; i < METRICS_NAMESPACES_MAX + 2; i++) {
+		snprintf(name, sizeof name, "ns-%d", i);
+		ck_assert_int_eq(metrics_count_request(m, name, OP_DELETE, NULL, false, 10), 0);
+	}
+	snprintf(name, sizeof name, "ns-%d", METRICS_NAMESPACES_MAX - 1);
+	char *last_own = metrics_render(m, name, no_tasks, &no_batches, 0.0);
+	snprintf(name, sizeof name, "ns-%d", METRICS_NAMESPACES_MAX + 1);
+	char *shared = metrics_render(m, name, no_tasks, &no_batches, 0.0);
+	ck_assert_ptr_nonnull(last_own);
+	ck_assert_ptr_nonnull(shared);
+	char series[200];
+	snprintf(series, sizeof series,
+		 "connector_mock_requests_total{namespace=\"ns-%d\",op=\"delete\",outcome="
+		 "\"success\",injected=\"false\"}",
+		 METRICS_NAMESPACES_MAX - 1);
+	ck_assert_int_eq(value_or_absent(last_own, series), 1);
+	ck_assert_int_eq(value_or_absent(shared, "connector_mock_requests_total{namespace="
+						 "\"(other)\",op=\"delete\",outcome=\"success\","
+						 "injected=\"false\"}"),
+			 2);
+	free(last_own);
+	free(shared);
+	metrics_destroy(m);
+}
+END_TEST
+
+/* Threads counting new namespaces at once: every count lands, each
+ * namespace gets one slot. */
+typedef struct {
+	metrics *m;
+	int index;
+	pthread_barrier_t *start;
+} claim_arg;
+
+enum { CLAIMERS = 4, CLAIMED_NAMESPACES = 32, CLAIM_ROUNDS = 200 };
+
+static void *claimer(void *data)
+{
+	claim_arg *arg = data;
+	pthread_barrier_wait(arg->start);
+	for (int round = 0; round < CLAIM_ROUNDS; round++)
+		for (int n = 0; n < CLAIMED_NAMESPACES; n++) {
+			char name[16];
+			snprintf(name, sizeof name, "c%d",
+				 (n + arg->index * 7) % CLAIMED_NAMESPACES);
+			metrics_count_request(arg->m, name, OP_RESUME, NULL, false, 10);
+		}
+	return NULL;
+}
+
+START_TEST(test_namespaces_claimed_concurrently)
+{
+	metrics *m = metrics_create();
+	ck_assert_ptr_nonnull(m);
+	pthread_barrier_t start;
+	pthread_barrier_init(&start, NULL, CLAIMERS);
+	pthread_t threads[CLAIMERS];
+	claim_arg args[CLAIMERS];
+	for (int i = 0; i < CLAIMERS; i++) {
+		args[i] = (claim_arg){m, i, &start};
+		ck_assert_int_eq(pthread_create(&threads[i], NULL, claimer, &args[i]), 0);
+	}
+	for (int i = 0; i < CLAIMERS; i++)
+		pthread_join(threads[i], NULL);
+	pthread_barrier_destroy(&start);
+	for (int n = 0; n < CLAIMED_NAMESPACES; n++) {
+		char name[16], series[200];
+		snprintf(name, sizeof name, "c%d", n);
+		char *text = metrics_render(m, name, no_tasks, &no_batches, 0.0);
+		snprintf(series, sizeof series,
+			 "connector_mock_requests_total{namespace=\"%s\",op=\"resume\",outcome="
+			 "\"success\",injected=\"false\"}",
+			 name);
+		long long got = value_or_absent(text, series);
+		free(text);
+		ck_assert_msg(got == CLAIMERS * CLAIM_ROUNDS, "%s: %lld", name, got);
+	}
+	metrics_destroy(m);
 }
 END_TEST
 
@@ -918,6 +1102,13 @@ static Suite *metrics_suite(void)
 	tcase_add_test(rendering, test_labels_are_fixed_values);
 	tcase_add_test(rendering, test_tasks_batches_up_and_start_time);
 	suite_add_tcase(suite, rendering);
+
+	TCase *namespaces = tcase_create("namespaces");
+	tcase_set_timeout(namespaces, 60);
+	tcase_add_test(namespaces, test_namespaces_counted_apart);
+	tcase_add_test(namespaces, test_namespaces_past_the_cap);
+	tcase_add_test(namespaces, test_namespaces_claimed_concurrently);
+	suite_add_tcase(suite, namespaces);
 
 	TCase *promtool = tcase_create("promtool");
 	tcase_set_timeout(promtool, 30);

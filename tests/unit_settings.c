@@ -1,7 +1,8 @@
 /*
  * unit_settings.c — the daemon's settings (docs/behaviour.md §5 retention, §6):
- * the value parsers, the flags, and the INI file, with its precedence
- * (defaults < file < flags) and its strictness (nothing is ignored).
+ * the value parsers, the flags, the INI file and the environment, with
+ * their precedence (defaults < file < environment < flags) and their
+ * strictness (nothing is ignored), and the default database location.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <limits.h>
@@ -173,7 +174,9 @@ static settings_action run_args(settings *out, const char *const *args, char *wh
 	}
 	argv[argc] = NULL;
 	why[0] = '\0';
-	return settings_from_args(out, argc, argv, why, why_cap);
+	/* a fixed environment: the runner's own must not change the answers */
+	static const char *const env[] = {"HOME=/home/tester", NULL};
+	return settings_from_sources(out, argc, argv, env, why, why_cap);
 }
 
 START_TEST(test_defaults)
@@ -184,8 +187,9 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(run_args(&got, args, why, sizeof why), SETTINGS_RUN);
 	ck_assert_str_eq(got.listen, "127.0.0.1");
 	ck_assert_uint_eq(got.port, 8088);
-	ck_assert_str_eq(got.db, "var/connector-mock.db");
-	ck_assert_str_eq(got.fixtures, "fixtures/default.json");
+	ck_assert_str_eq(got.db, "/home/tester/.local/state/connector-mock/connector-mock.db");
+	ck_assert_str_eq(got.fixtures, "default");
+	ck_assert(!got.log_json);
 	ck_assert(!got.reset);
 	ck_assert_uint_eq(got.threads, 0); /* unset: ignored anyway */
 	ck_assert(!got.lenient);
@@ -205,7 +209,10 @@ START_TEST(test_defaults)
 	settings_defaults(&defaults);
 	ck_assert_uint_eq(defaults.port, got.port);
 	ck_assert_str_eq(defaults.listen, got.listen);
-	ck_assert_str_eq(defaults.db, got.db);
+	ck_assert_str_eq(defaults.db, ""); /* resolved from the environment */
+	ck_assert_str_eq(defaults.fixtures, got.fixtures);
+	ck_assert_int_eq(defaults.log_level, got.log_level);
+	ck_assert_uint_eq(defaults.connection_limit, got.connection_limit);
 	ck_assert_int_eq(defaults.audit_retention_ms, got.audit_retention_ms);
 	ck_assert_uint_eq(defaults.max_body, got.max_body);
 	ck_assert_str_eq(defaults.config_path, "");
@@ -224,6 +231,7 @@ typedef enum {
 	FIELD_LOG_LEVEL,
 	FIELD_MAX_BODY,
 	FIELD_PER_IP,
+	FIELD_LOG_JSON,
 } field;
 
 static long long field_value(const settings *s, field f)
@@ -249,6 +257,8 @@ static long long field_value(const settings *s, field f)
 		return (long long)s->max_body;
 	case FIELD_PER_IP:
 		return s->per_ip_connection_limit;
+	case FIELD_LOG_JSON:
+		return s->log_json;
 	default:
 		return 0;
 	}
@@ -344,6 +354,9 @@ static const flag_case flag_cases[] = {
 	{"listen not IPv4", {"--listen", "localhost"}, SETTINGS_ERROR, FIELD_NONE, 0, "listen"},
 	{"empty db", {"--db", ""}, SETTINGS_ERROR, FIELD_NONE, 0, "db"},
 	{"log level loud", {"--log-level", "loud"}, SETTINGS_ERROR, FIELD_NONE, 0, "log"},
+	{"--log-format json", {"--log-format", "json"}, SETTINGS_RUN, FIELD_LOG_JSON, 1, NULL},
+	{"--log-format=text", {"--log-format=text"}, SETTINGS_RUN, FIELD_LOG_JSON, 0, NULL},
+	{"log format xml", {"--log-format", "xml"}, SETTINGS_ERROR, FIELD_NONE, 0, "log_format"},
 };
 
 START_TEST(test_flags)
@@ -513,6 +526,147 @@ START_TEST(test_missing_config)
 }
 END_TEST
 
+/* ---- the environment ---------------------------------------------------- */
+
+static settings_action run_env(settings *out, const char *const *args, const char *const *env,
+			       char *why, size_t why_cap)
+{
+	char *argv[16];
+	int argc = 0;
+	argv[argc++] = (char *)"connector-mock";
+	for (int i = 0; args && args[i]; i++)
+		argv[argc++] = (char *)args[i];
+	argv[argc] = NULL;
+	why[0] = '\0';
+	return settings_from_sources(out, argc, argv, env, why, why_cap);
+}
+
+START_TEST(test_env_precedence)
+{
+	temp_config config;
+	write_config(&config,
+		     "[server]\nport = 9100\nlenient = true\n[store]\ndb = /from/file.db\n");
+	char config_env[600];
+	snprintf(config_env, sizeof config_env, "CONNECTOR_MOCK_CONFIG=%s", config.path);
+	settings got;
+	char why[WHY_CAP];
+
+	/* the file through CONNECTOR_MOCK_CONFIG */
+	const char *const file_only[] = {config_env, "HOME=/h", NULL};
+	ck_assert_int_eq(run_env(&got, NULL, file_only, why, sizeof why), SETTINGS_RUN);
+	ck_assert_uint_eq(got.port, 9100);
+	ck_assert_str_eq(got.db, "/from/file.db");
+
+	/* the environment over the file */
+	const char *const env_over_file[] = {config_env, "CONNECTOR_MOCK_PORT=9200",
+					     "CONNECTOR_MOCK_DB=/from/env.db",
+					     "CONNECTOR_MOCK_LENIENT=false", NULL};
+	ck_assert_int_eq(run_env(&got, NULL, env_over_file, why, sizeof why), SETTINGS_RUN);
+	ck_assert_uint_eq(got.port, 9200);
+	ck_assert_str_eq(got.db, "/from/env.db");
+	ck_assert(!got.lenient);
+
+	/* flags over the environment, wherever they stand */
+	const char *const flags[] = {"--port", "9300", NULL};
+	ck_assert_int_eq(run_env(&got, flags, env_over_file, why, sizeof why), SETTINGS_RUN);
+	ck_assert_uint_eq(got.port, 9300);
+	ck_assert_str_eq(got.db, "/from/env.db");
+
+	/* --config over CONNECTOR_MOCK_CONFIG */
+	const char *const other_config[] = {"--config", "/dev/null", NULL};
+	ck_assert_int_eq(run_env(&got, other_config, file_only, why, sizeof why), SETTINGS_RUN);
+	ck_assert_uint_eq(got.port, 8088);
+
+	/* empty counts as unset; variables of no setting are not settings */
+	const char *const empty[] = {"CONNECTOR_MOCK_PORT=", "CONNECTOR_MOCK_BIN=/x",
+				     "CONNECTOR_MOCK_PORTX=1", "HOME=/h", NULL};
+	ck_assert_int_eq(run_env(&got, NULL, empty, why, sizeof why), SETTINGS_RUN);
+	ck_assert_uint_eq(got.port, 8088);
+
+	/* a bad value names its variable */
+	const char *const bad[] = {"CONNECTOR_MOCK_MAX_BODY=12", "HOME=/h", NULL};
+	ck_assert_int_eq(run_env(&got, NULL, bad, why, sizeof why), SETTINGS_ERROR);
+	ck_assert_msg(strstr(why, "CONNECTOR_MOCK_MAX_BODY") != NULL, "%s", why);
+	remove_config(&config);
+}
+END_TEST
+
+/* Every setting has its variable, named after its flag, and it works. */
+START_TEST(test_env_every_setting)
+{
+	ck_assert_uint_gt(settings_option_count(), 15);
+	for (size_t i = 0; i < settings_option_count(); i++) {
+		settings_option_info info;
+		ck_assert_int_eq(settings_option_describe(i, &info), 0);
+		char expected[64] = "CONNECTOR_MOCK_";
+		size_t n = strlen(expected);
+		for (const char *p = info.flag + 2; *p; p++)
+			expected[n++] = *p == '-' ? '_' : (char)(*p - 'a' + 'A');
+		expected[n] = '\0';
+		ck_assert_str_eq(info.env, expected);
+		/* a value its parser refuses proves the variable is read */
+		char assignment[128];
+		snprintf(assignment, sizeof assignment, "%s=%s", info.env,
+			 strcmp(info.key, "config") == 0 ? "/nonexistent/x.conf"
+							 : "\x01"
+							   "bad");
+		const char *const env[] = {assignment, "HOME=/h", NULL};
+		settings got;
+		char why[WHY_CAP];
+		settings_action action = run_env(&got, NULL, env, why, sizeof why);
+		/* fixtures and db take any text: they fail later, at the start */
+		if (strcmp(info.key, "fixtures") == 0 || strcmp(info.key, "db") == 0) {
+			ck_assert_int_eq(action, SETTINGS_RUN);
+			continue;
+		}
+		ck_assert_msg(action == SETTINGS_ERROR, "%s was not read", info.env);
+	}
+	ck_assert_int_eq(
+		settings_option_describe(settings_option_count(), &(settings_option_info){0}), -1);
+}
+END_TEST
+
+typedef struct {
+	const char *label;
+	const char *env[4];
+	const char *db; /* NULL: an error */
+} statedir_case;
+
+static const statedir_case statedir_cases[] = {
+	{"HOME", {"HOME=/home/u"}, "/home/u/.local/state/connector-mock/connector-mock.db"},
+	{"XDG over HOME",
+	 {"HOME=/home/u", "XDG_STATE_HOME=/xdg"},
+	 "/xdg/connector-mock/connector-mock.db"},
+	{"a relative XDG is ignored",
+	 {"HOME=/home/u", "XDG_STATE_HOME=rel"},
+	 "/home/u/.local/state/connector-mock/connector-mock.db"},
+	{"systemd over all",
+	 {"HOME=/home/u", "XDG_STATE_HOME=/xdg", "STATE_DIRECTORY=/var/lib/cm:/var/lib/b"},
+	 "/var/lib/cm/connector-mock.db"},
+	{"nothing", {"PATH=/bin"}, NULL},
+	{"relative HOME", {"HOME=home"}, NULL},
+};
+
+START_TEST(test_state_directory)
+{
+	const statedir_case *c = &statedir_cases[_i];
+	settings got;
+	char why[WHY_CAP];
+	settings_action action = run_env(&got, NULL, c->env, why, sizeof why);
+	if (!c->db) {
+		ck_assert_msg(action == SETTINGS_ERROR, "%s: accepted (%s)", c->label, got.db);
+		ck_assert_msg(strstr(why, "--db") != NULL, "%s: %s", c->label, why);
+		return;
+	}
+	ck_assert_msg(action == SETTINGS_RUN, "%s: %s", c->label, why);
+	ck_assert_str_eq(got.db, c->db);
+	/* --db needs no state directory */
+	const char *const flag[] = {"--db", ":memory:", NULL};
+	ck_assert_int_eq(run_env(&got, flag, c->env, why, sizeof why), SETTINGS_RUN);
+	ck_assert_str_eq(got.db, ":memory:");
+}
+END_TEST
+
 static Suite *settings_suite(void)
 {
 	Suite *suite = suite_create("settings");
@@ -534,6 +688,12 @@ static Suite *settings_suite(void)
 	tcase_add_loop_test(file, test_bad_file, 0, (int)COUNT(bad_file_cases));
 	tcase_add_test(file, test_missing_config);
 	suite_add_tcase(suite, file);
+
+	TCase *env = tcase_create("environment");
+	tcase_add_test(env, test_env_precedence);
+	tcase_add_test(env, test_env_every_setting);
+	tcase_add_loop_test(env, test_state_directory, 0, (int)COUNT(statedir_cases));
+	suite_add_tcase(suite, env);
 	return suite;
 }
 
