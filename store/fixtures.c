@@ -1,9 +1,10 @@
 /*
- * fixtures.c — task specs: the fixture format, shared with the control API.
+ * fixtures.c — task specs (the fixture format, shared with the control
+ * API's POST /_mock/tasks) and fixture texts {"tasks": [...]}.
  *
  * A spec is {"taskName", "state", "config", "checkpoint"?, "progress"?,
  * "lastError"?}. Everything is checked before anything is written: a bad
- * spec is refused whole with a sentence naming the field.
+ * spec is refused whole with a sentence naming the field. Calls rows.c.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -92,4 +93,65 @@ int fixtures_task_from_spec(const cJSON *spec, int64_t now_ms, task_row *row, ch
 	row->created_at = now_ms;
 	row->updated_at = now_ms;
 	return 0;
+}
+
+store_status fixtures_create_task(task_store *store, const char *ns, const cJSON *spec,
+				  int64_t now_ms, cJSON **created, char *why, size_t why_cap)
+{
+	task_row row;
+	if (fixtures_task_from_spec(spec, now_ms, &row, why, why_cap) < 0)
+		return STORE_INVALID;
+	store_status status = STORE_OK;
+	int busy = rows_identity_taken(store, ns, &row);
+	if (busy < 0) {
+		status = STORE_FAILED;
+	} else if (busy) {
+		char identity[TASKNAME_IDENTITY_MAX + 1];
+		taskname_identity(&row.parsed, identity, sizeof identity);
+		text_fail(why, why_cap,
+			  "a task of identity %s already exists (one live task per identity)",
+			  identity);
+		status = STORE_EXISTS;
+	} else if (rows_insert(store, ns, &row) < 0) {
+		text_fail(why, why_cap, "cannot insert %s: %s", row.name,
+			  sqlite3_errmsg(store->db));
+		status = STORE_FAILED;
+	} else if (created) {
+		*created = rows_to_json(store, &row);
+		if (!*created)
+			status = STORE_FAILED;
+	}
+	task_row_free(&row);
+	return status;
+}
+
+store_status fixtures_load(task_store *store, const char *ns, const char *fixtures, size_t len,
+			   int64_t now_ms, char *why, size_t why_cap)
+{
+	if (!fixtures)
+		return STORE_OK; /* no fixtures given: an empty namespace */
+	cJSON *root = cJSON_ParseWithLength(fixtures, len);
+	const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(root, "tasks");
+	if (!cJSON_IsArray(tasks)) {
+		cJSON_Delete(root);
+		text_fail(why, why_cap, "fixtures must be a JSON object {\"tasks\": [...]}");
+		return STORE_INVALID;
+	}
+	int index = 0;
+	const cJSON *spec;
+	store_status status = STORE_OK;
+	cJSON_ArrayForEach(spec, tasks)
+	{
+		char inner[STORE_MESSAGE_MAX];
+		status = fixtures_create_task(store, ns, spec, now_ms, NULL, inner, sizeof inner);
+		if (status != STORE_OK) {
+			text_fail(why, why_cap, "fixture task %d: %s", index, inner);
+			if (status == STORE_EXISTS)
+				status = STORE_INVALID;
+			break;
+		}
+		index++;
+	}
+	cJSON_Delete(root);
+	return status;
 }

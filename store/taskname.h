@@ -30,6 +30,9 @@ enum {
 				TASKNAME_NUMBER_MAX + 1 + TASKNAME_NUMBER_MAX,
 };
 
+/* The largest SEQ: 10 digits */
+#define TASKNAME_SEQ_MAX UINT64_C(9999999999)
+
 typedef enum {
 	COMPONENT_INCR_TRANS, /* Incr-Sync */
 	COMPONENT_FULL_TRANS, /* Full-Import */

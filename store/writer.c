@@ -68,7 +68,9 @@ enum {
 #define CHECKPOINTER_SLICE_NS 100000ULL
 
 struct store_writer {
-	task_store *store;
+	sqlite3 *db;		     /* the store's connection */
+	pthread_mutex_t *store_lock; /* the store's lock, around each batch */
+	writer_ops ops;
 	int checkpoint_frames; /* a commit past this many WAL frames starts a checkpoint */
 	pthread_mutex_t lock;
 	store_job *head, *tail; /* queued, not yet taken by the writer */
@@ -123,7 +125,7 @@ static void finish_checkpoint(struct store_writer *w)
 {
 	if (!atomic_load_explicit(&w->final_pass_wanted, memory_order_acquire))
 		return;
-	sqlite3_wal_checkpoint_v2(w->store->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	sqlite3_wal_checkpoint_v2(w->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 	atomic_store_explicit(&w->final_pass_wanted, false, memory_order_release);
 	atomic_fetch_add_explicit(&w->checkpoints, 1, memory_order_relaxed);
 }
@@ -136,16 +138,15 @@ static void finish_checkpoint(struct store_writer *w)
  */
 static void run_ticket(struct store_writer *w, store_job *first, unsigned ticket)
 {
-	task_store *store = w->store;
 	for (store_job *job = first; job;) {
 		store_job *batch[BATCH_MAX];
 		size_t count = 0;
 		for (; job && count < BATCH_MAX; job = job->next)
 			batch[count++] = job;
-		pthread_mutex_lock(&store->lock);
+		db_lock(w->store_lock);
 		finish_checkpoint(w);
-		store_run_batch_locked(store, batch, count);
-		pthread_mutex_unlock(&store->lock);
+		w->ops.run_batch(w->ops.context, batch, count);
+		db_unlock(w->store_lock);
 		atomic_fetch_add_explicit(&w->transactions, 1, memory_order_relaxed);
 		atomic_fetch_add_explicit(&w->operations, count, memory_order_relaxed);
 	}
@@ -183,18 +184,16 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
-void store_execute(task_store *store, const store_request *request, store_outcome *outcome)
+void writer_submit(struct store_writer *w, store_job *job)
 {
-	struct store_writer *w = store->writer;
-	store_job job = {.request = request, .outcome = outcome};
-	store_judge(&job); /* needs no lock: done before queueing */
 	pthread_mutex_lock(&w->lock);
-	job.ticket = w->ticket;
+	job->ticket = w->ticket;
+	job->next = NULL;
 	if (w->tail)
-		w->tail->next = &job;
+		w->tail->next = job;
 	else
-		w->head = &job;
-	w->tail = &job;
+		w->head = job;
+	w->tail = job;
 	bool wake = w->idle;
 	w->idle = false;
 	pthread_mutex_unlock(&w->lock);
@@ -202,18 +201,17 @@ void store_execute(task_store *store, const store_request *request, store_outcom
 		atomic_fetch_add_explicit(&w->queued, 1, memory_order_release);
 		futex_wake_one(&w->queued);
 	}
-	atomic_uint *done = &w->done[job.ticket % 2];
+	atomic_uint *done = &w->done[job->ticket % 2];
 	for (;;) {
 		unsigned seen = atomic_load_explicit(done, memory_order_acquire);
-		if (atomic_load_explicit(&job.finished, memory_order_acquire))
+		if (atomic_load_explicit(&job->finished, memory_order_acquire))
 			break;
 		futex_wait(done, seen);
 	}
 }
 
-void store_batch_stats_get(task_store *store, store_batch_stats *stats)
+void writer_stats(struct store_writer *w, store_batch_stats *stats)
 {
-	struct store_writer *w = store->writer;
 	stats->transactions = atomic_load_explicit(&w->transactions, memory_order_relaxed);
 	stats->operations = atomic_load_explicit(&w->operations, memory_order_relaxed);
 	stats->checkpoints = atomic_load_explicit(&w->checkpoints, memory_order_relaxed);
@@ -458,9 +456,10 @@ static void *checkpointer_main(void *arg)
 	return NULL;
 }
 
-static int start_checkpointer(task_store *store, const char *path, char *why, size_t why_cap)
+static int start_checkpointer(struct store_writer *w, const writer_config *config, char *why,
+			      size_t why_cap)
 {
-	struct store_writer *w = store->writer;
+	const char *path = config->path;
 	if (sqlite3_open_v2(path, &w->checkpoint_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK) {
 		snprintf(why, why_cap, "cannot open %s for checkpoints: %s", path,
@@ -469,9 +468,9 @@ static int start_checkpointer(task_store *store, const char *path, char *why, si
 		w->checkpoint_db = NULL;
 		return -1;
 	}
-	sqlite3_busy_timeout(w->checkpoint_db, store->options.busy_timeout_ms);
+	sqlite3_busy_timeout(w->checkpoint_db, config->busy_timeout_ms);
 	/* for trickle()'s writeback; without it the passes still run */
-	if (store->options.durability == DURABILITY_FULL)
+	if (config->durability == DURABILITY_FULL)
 		w->database_fd = open(path, O_RDONLY | O_CLOEXEC);
 	/* A connection is in WAL mode only once it has read the database: until
 	 * then sqlite3_wal_checkpoint_v2 on it does nothing (it answers -1 WAL
@@ -486,12 +485,12 @@ static int start_checkpointer(task_store *store, const char *path, char *why, si
 		return -1;
 	}
 	/* the main connection no longer checkpoints inside its commits */
-	sqlite3_wal_autocheckpoint(store->db, 0);
-	sqlite3_wal_hook(store->db, on_wal_commit, w);
+	sqlite3_wal_autocheckpoint(w->db, 0);
+	sqlite3_wal_hook(w->db, on_wal_commit, w);
 	if (pthread_create(&w->checkpointer, NULL, checkpointer_main, w) != 0) {
 		snprintf(why, why_cap, "cannot start the checkpointer thread");
-		sqlite3_wal_hook(store->db, NULL, NULL);
-		sqlite3_wal_autocheckpoint(store->db, 1000 /* SQLite's own default */);
+		sqlite3_wal_hook(w->db, NULL, NULL);
+		sqlite3_wal_autocheckpoint(w->db, 1000 /* SQLite's own default */);
 		sqlite3_close(w->checkpoint_db);
 		w->checkpoint_db = NULL;
 		return -1;
@@ -500,8 +499,9 @@ static int start_checkpointer(task_store *store, const char *path, char *why, si
 	return 0;
 }
 
-int store_writer_start(task_store *store, const char *path, char *why, size_t why_cap)
+int writer_start(const writer_config *config, struct store_writer **out, char *why, size_t why_cap)
 {
+	*out = NULL;
 	struct store_writer *w = calloc(1, sizeof *w);
 	if (!w) {
 		snprintf(why, why_cap, "out of memory");
@@ -510,11 +510,11 @@ int store_writer_start(task_store *store, const char *path, char *why, size_t wh
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_mutex_init(&w->checkpoint_lock, NULL);
 	pthread_cond_init(&w->checkpoint_wake, NULL);
-	store->writer = w;
-	w->store = store;
-	w->checkpoint_frames = store->options.checkpoint_frames > 0
-				       ? store->options.checkpoint_frames
-				       : CHECKPOINT_FRAMES;
+	w->db = config->db;
+	w->store_lock = config->lock;
+	w->ops = config->ops;
+	w->checkpoint_frames =
+		config->checkpoint_frames > 0 ? config->checkpoint_frames : CHECKPOINT_FRAMES;
 	w->database_fd = -1;
 	if (pthread_create(&w->writer, NULL, writer_main, w) != 0) {
 		snprintf(why, why_cap, "cannot start the writer thread");
@@ -522,20 +522,20 @@ int store_writer_start(task_store *store, const char *path, char *why, size_t wh
 		pthread_mutex_destroy(&w->checkpoint_lock);
 		pthread_mutex_destroy(&w->lock);
 		free(w);
-		store->writer = NULL;
 		return -1;
 	}
+	const char *path = config->path;
 	bool in_memory = strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0;
-	if (!in_memory && start_checkpointer(store, path, why, why_cap) < 0) {
-		store_writer_stop(store);
+	if (!in_memory && start_checkpointer(w, config, why, why_cap) < 0) {
+		writer_stop(w);
 		return -1;
 	}
+	*out = w;
 	return 0;
 }
 
-void store_writer_stop(task_store *store)
+void writer_stop(struct store_writer *w)
 {
-	struct store_writer *w = store->writer;
 	if (!w)
 		return;
 	pthread_mutex_lock(&w->lock);
@@ -550,7 +550,7 @@ void store_writer_stop(task_store *store)
 	pthread_join(w->writer, NULL);
 	if (w->has_checkpointer) {
 		pthread_join(w->checkpointer, NULL);
-		sqlite3_wal_hook(store->db, NULL, NULL);
+		sqlite3_wal_hook(w->db, NULL, NULL);
 		sqlite3_close(w->checkpoint_db);
 	}
 	if (w->database_fd >= 0)
@@ -559,5 +559,4 @@ void store_writer_stop(task_store *store)
 	pthread_mutex_destroy(&w->checkpoint_lock);
 	pthread_mutex_destroy(&w->lock);
 	free(w);
-	store->writer = NULL;
 }
