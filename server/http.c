@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "../store/text.h"
+#include "clock.h"
 #include "log.h"
 #include "namespaces.h"
 #include "routes.h"
@@ -45,13 +46,6 @@ typedef struct {
 	char query_error[PARAMS_WHY_MAX];
 	bool query_failed;
 } request_state;
-
-int64_t http_now_ms(void)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_REALTIME, &now);
-	return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-}
 
 http_response http_plain_error(unsigned status, const char *code, const char *message)
 {
@@ -160,13 +154,6 @@ static const char *split_namespace(const char *url, char *ns, size_t cap)
 	return store_namespace_valid(ns) ? slash : NULL;
 }
 
-int64_t http_monotonic_ns(void)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
-}
-
 static enum MHD_Result dispatch(server_app *app, struct MHD_Connection *connection, const char *url,
 				const char *method, request_state *state)
 {
@@ -183,7 +170,7 @@ static enum MHD_Result dispatch(server_app *app, struct MHD_Connection *connecti
 		.body = state->body.len ? textbuf_str(&state->body) : NULL,
 		.body_len = state->body.len,
 		.body_too_large = state->too_large,
-		.started_ns = http_monotonic_ns(),
+		.started_ns = clock_monotonic_ns(),
 	};
 	client_address(connection, request.client, sizeof request.client);
 	http_response response = {0};
@@ -357,9 +344,9 @@ void http_stop(server_app *app, struct MHD_Daemon *daemon, int drain_ms)
 	 * the backlog; it is closed only after MHD_stop_daemon, as MHD requires */
 	if (listener != MHD_INVALID_SOCKET)
 		shutdown(listener, SHUT_RDWR);
-	int64_t deadline = http_now_ms() + drain_ms;
+	int64_t deadline = clock_now_ms() + drain_ms;
 	struct timespec pause = {0, 5 * 1000 * 1000};
-	while (atomic_load(&app->in_flight) > 0 && http_now_ms() < deadline)
+	while (atomic_load(&app->in_flight) > 0 && clock_now_ms() < deadline)
 		nanosleep(&pause, NULL);
 	if (atomic_load(&app->in_flight) > 0)
 		log_write(LOG_WARN, "stopping with %d requests still in flight",

@@ -83,13 +83,6 @@ int http_start(server_app *app, struct MHD_Daemon **daemon, unsigned *port, char
  */
 void http_stop(server_app *app, struct MHD_Daemon *daemon, int drain_ms);
 
-/* The current time, unix milliseconds (the real clock; a namespace's own
- * clock is namespaces_now). */
-int64_t http_now_ms(void);
-
-/* A monotonic clock in nanoseconds, for durations. */
-int64_t http_monotonic_ns(void);
-
 /* A plain-JSON answer {"error": code, "message": message} of the control API
  * and of HTTP-level refusals outside the OMS routes. */
 http_response http_plain_error(unsigned status, const char *code, const char *message);

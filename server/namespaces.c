@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "../store/store.h"
-#include "http.h"
+#include "clock.h"
 
 typedef struct {
 	char name[STORE_NAMESPACE_MAX + 1];
@@ -72,14 +72,14 @@ static namespace_state *state_of(namespace_registry *registry, const char *ns)
 
 static int64_t clock_of(const namespace_state *state)
 {
-	return state->frozen ? state->frozen_at_ms : http_now_ms() + state->offset_ms;
+	return state->frozen ? state->frozen_at_ms : clock_now_ms() + state->offset_ms;
 }
 
 int64_t namespaces_now(namespace_registry *registry, const char *ns)
 {
 	pthread_mutex_lock(&registry->lock);
 	namespace_state *state = state_of(registry, ns);
-	int64_t now = state ? clock_of(state) : http_now_ms();
+	int64_t now = state ? clock_of(state) : clock_now_ms();
 	pthread_mutex_unlock(&registry->lock);
 	return now;
 }
@@ -155,7 +155,7 @@ int namespaces_clock_apply(namespace_registry *registry, const char *ns, const c
 	if (state->frozen)
 		state->frozen_at_ms = now;
 	else
-		state->offset_ms = now - http_now_ms();
+		state->offset_ms = now - clock_now_ms();
 	pthread_mutex_unlock(&registry->lock);
 	return 0;
 }

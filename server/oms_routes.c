@@ -19,6 +19,7 @@
 #include <strings.h>
 
 #include "../store/configmap.h"
+#include "clock.h"
 #include "envelope.h"
 #include "metrics.h"
 #include "namespaces.h"
@@ -191,7 +192,7 @@ static http_response answer(const server_app *app, const store_outcome *outcome)
 /* Counts an answered request in the metrics. */
 static void count(server_app *app, rules_op op, const char *err_code, int64_t started_ns)
 {
-	metrics_count_request(app->metrics, op, err_code, http_monotonic_ns() - started_ns);
+	metrics_count_request(app->metrics, op, err_code, clock_monotonic_ns() - started_ns);
 }
 
 /* Journals a request that never became an operation (a refusal at the HTTP
