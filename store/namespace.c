@@ -79,7 +79,7 @@ store_status namespace_enter(namespace_scope *scope, task_store *store, const ch
 		int created = namespace_ensure(store, scope->ns, now_ms,
 					       access != NAMESPACE_WRITE_UNSEEDED);
 		if (created >= 0) {
-			scope->rollback_always = false && created == 1 && access == NAMESPACE_READ;
+			scope->rollback_always = created == 1 && access == NAMESPACE_READ;
 			return STORE_OK;
 		}
 		store_rollback(store);
