@@ -6,10 +6,10 @@
 
 #include <stddef.h>
 
-enum { FIXTURES_FILE_MAX = 64 * 1024 * 1024 };
+#include "../store/limits.h" /* STORE_FIXTURES_FILE_MAX */
 
 /*
- * Reads the whole file at `path` (at most FIXTURES_FILE_MAX bytes) into a
+ * Reads the whole file at `path` (at most STORE_FIXTURES_FILE_MAX bytes) into a
  * new NUL-terminated buffer `*text` of `*len` bytes; the caller frees it.
  * Returns 0, or -1 with a sentence in `why` and `*text` NULL.
  */

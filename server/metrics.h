@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "../store/errors.h"
+#include "../store/faults.h"
 #include "../store/store.h"
 #include "../store/rules.h"
 #include "../store/taskname.h"
@@ -49,22 +50,9 @@ typedef enum {
 	METRICS_OUTCOME__COUNT
 } metrics_outcome;
 
-/* The `type` label of an injected fault, as the control API spells it. */
-typedef enum {
-	METRICS_FAULT_ERROR,	/* "error" */
-	METRICS_FAULT_STATUS,	/* "status" */
-	METRICS_FAULT_DELAY,	/* "delay" */
-	METRICS_FAULT_DROP,	/* "drop" */
-	METRICS_FAULT_HANG,	/* "hang" */
-	METRICS_FAULT_LOST_ACK, /* "lost_ack" */
-	METRICS_FAULT__COUNT
-} metrics_fault;
-
 enum {
 	/* finite upper bounds of the duration histogram; +Inf comes after */
 	METRICS_DURATION_BUCKETS = 16,
-	/* the cap on a rendering; the whole exposition is about 15 KiB */
-	METRICS_RENDER_MAX = 256 * 1024,
 };
 
 /* The histogram's finite upper bounds in nanoseconds, ascending (0.0001 s ..
@@ -93,14 +81,6 @@ metrics_outcome metrics_outcome_from_name(const char *err_code);
  * Never NULL; "OTHER" for a value outside the enum. */
 const char *metrics_outcome_name(metrics_outcome outcome);
 
-/* Maps "error", "status", "delay", "drop", "hang", "lost_ack" (exactly; as
- * fault_type_name spells them) to a metrics_fault; METRICS_FAULT__COUNT for
- * anything else, NULL included. */
-metrics_fault metrics_fault_from_name(const char *fault_type);
-
-/* The label value of a fault type; "" for a value outside the enum. */
-const char *metrics_fault_name(metrics_fault fault);
-
 /*
  * Counts one answered (or dropped) request to operation `op`: adds 1 to
  * connector_mock_requests_total{op, outcome} with the outcome of
@@ -114,12 +94,12 @@ int metrics_count_request(metrics *m, rules_op op, const char *err_code, int64_t
 
 /*
  * Counts one fault injected into a request to `op`: adds 1 to
- * connector_mock_faults_injected_total{op, type}. `fault_type` is the
+ * connector_mock_faults_injected_total{op, type}. `type_name` is the
  * control API's name of the action ("lost_ack", ...). Safe from any thread,
- * lock-free. Returns 0, or -1 when `op` or `fault_type` is unknown (nothing
+ * lock-free. Returns 0, or -1 when `op` or `type_name` is unknown (nothing
  * is counted).
  */
-int metrics_count_fault(metrics *m, rules_op op, const char *fault_type);
+int metrics_count_fault(metrics *m, rules_op op, const char *type_name);
 
 /*
  * Renders the text exposition: # HELP and # TYPE for every family, every

@@ -116,7 +116,7 @@ static bool read_integer(const cJSON *item, int64_t *out)
 	if (!cJSON_IsNumber(item))
 		return false;
 	double d = item->valuedouble;
-	if (d != floor(d) || fabs(d) > 9007199254740992.0)
+	if (d != floor(d) || fabs(d) > (double)LIMITS_EXACT_INTEGER_MAX)
 		return false;
 	*out = (int64_t)d;
 	return true;

@@ -5,9 +5,9 @@
  *   (returns after COMMIT; group commit with the other connections' threads)
  *   -> the OMS envelope
  *
- * A route is a row of `operation_table`; nothing here decides a business
- * rule: the store and its pure rules do. This file only turns HTTP into a
- * `store_request` and a `store_outcome` back into HTTP.
+ * A route is an operation of rules.h, named by the path's last segment
+ * (rules_op_from_name); nothing here decides a business rule: the store and its pure rules do. This
+ * file only turns HTTP into a `store_request` and a `store_outcome` back into HTTP.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <microhttpd.h>
@@ -24,16 +24,6 @@
 #include "metrics.h"
 #include "namespaces.h"
 #include "routes.h"
-
-typedef struct {
-	const char *name; /* the last path segment */
-	rules_op op;
-} oms_operation;
-
-static const oms_operation operation_table[] = {
-	{"resume", OP_RESUME},	 {"stop", OP_STOP},	{"update", OP_UPDATE},
-	{"migrate", OP_MIGRATE}, {"delete", OP_DELETE},
-};
 
 /* An answer of the HTTP level (404, 405, 413) in the OMS envelope. */
 static http_response envelope_refusal(unsigned status, const char *code, const char *message,
@@ -251,21 +241,19 @@ static const char *fault_code(const fault *f)
 
 http_response oms_route(const http_request *request)
 {
-	const oms_operation *operation = NULL;
 	size_t prefix_len = strlen(OMS_ROUTE_PREFIX);
-	if (strncmp(request->path, OMS_ROUTE_PREFIX, prefix_len) == 0)
-		for (size_t i = 0; i < sizeof operation_table / sizeof *operation_table; i++)
-			if (strcmp(request->path + prefix_len, operation_table[i].name) == 0)
-				operation = &operation_table[i];
-	if (!operation)
+	rules_op op = strncmp(request->path, OMS_ROUTE_PREFIX, prefix_len) == 0
+			      ? rules_op_from_name(request->path + prefix_len)
+			      : OP__COUNT;
+	if (op == OP__COUNT)
 		return envelope_refusal(MHD_HTTP_NOT_FOUND, "NOT_FOUND", "no such route",
 					"The connector operations are POST "
 					"/connector/task/v2/{resume,stop,update,migrate,delete}.");
 	server_app *app = request->app;
 	if (strcmp(request->method, "POST") != 0) {
-		journal_refusal(request, operation->name, "METHOD_NOT_ALLOWED",
+		journal_refusal(request, rules_op_name(op), "METHOD_NOT_ALLOWED",
 				MHD_HTTP_METHOD_NOT_ALLOWED, NULL);
-		count(app, operation->op, "METHOD_NOT_ALLOWED", request->started_ns);
+		count(app, op, "METHOD_NOT_ALLOWED", request->started_ns);
 		http_response response = envelope_refusal(
 			MHD_HTTP_METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED",
 			"this route accepts only POST", "Send the request with POST.");
@@ -273,9 +261,9 @@ http_response oms_route(const http_request *request)
 		return response;
 	}
 	if (request->body_too_large) {
-		journal_refusal(request, operation->name, "PAYLOAD_TOO_LARGE",
+		journal_refusal(request, rules_op_name(op), "PAYLOAD_TOO_LARGE",
 				MHD_HTTP_CONTENT_TOO_LARGE, NULL);
-		count(app, operation->op, "PAYLOAD_TOO_LARGE", request->started_ns);
+		count(app, op, "PAYLOAD_TOO_LARGE", request->started_ns);
 		return envelope_refusal(
 			MHD_HTTP_CONTENT_TOO_LARGE, "PAYLOAD_TOO_LARGE",
 			"the request body is larger than the server's limit (max_body)",
@@ -284,7 +272,7 @@ http_response oms_route(const http_request *request)
 	/* everything the store request points at lives on this thread's stack */
 	store_request operation_request = {
 		.ns = request->ns,
-		.op = operation->op,
+		.op = op,
 		.now_ms = request->now_ms,
 		.client = request->client,
 		.body = request->body,
@@ -292,7 +280,7 @@ http_response oms_route(const http_request *request)
 		.http_status_by_error = app->http_status_by_error,
 	};
 	parsed_request parsed = {0};
-	if (parse_request(request, operation->op, &parsed, &operation_request) < 0) {
+	if (parse_request(request, op, &parsed, &operation_request) < 0) {
 		operation_request.refused = parsed.error;
 		operation_request.refused_message = parsed.why;
 	}
@@ -301,11 +289,11 @@ http_response oms_route(const http_request *request)
 
 	/* faults match the taskName as sent, from the query or a form body */
 	fault f;
-	bool fired = namespaces_fault_match(app->namespaces, request->ns, operation->name,
+	bool fired = namespaces_fault_match(app->namespaces, request->ns, rules_op_name(op),
 					    operation_request.task_name, &f) == 1;
 	http_response response;
 	if (fired) {
-		metrics_count_fault(app->metrics, operation->op, fault_type_name(f.type));
+		metrics_count_fault(app->metrics, op, fault_type_name(f.type));
 		operation_request.injected = fault_type_name(f.type);
 	}
 	if (fired && (f.type == FAULT_ERROR || f.type == FAULT_STATUS || f.type == FAULT_DROP ||
@@ -314,10 +302,10 @@ http_response oms_route(const http_request *request)
 		 * connection has its own thread, so a hang holds only its own. */
 		if (f.type == FAULT_HANG)
 			http_pause(f.ms);
-		store_record_refusal(app->store, operation->name, operation_request.task_name,
+		store_record_refusal(app->store, rules_op_name(op), operation_request.task_name,
 				     fault_code(&f), f.then == FAULT_DROP ? 0 : f.http_status,
 				     &operation_request);
-		count(app, operation->op, fault_code(&f), request->started_ns);
+		count(app, op, fault_code(&f), request->started_ns);
 		response = fault_answer(&f);
 	} else {
 		if (fired && f.type == FAULT_DELAY)
@@ -326,11 +314,10 @@ http_response oms_route(const http_request *request)
 		store_execute(app->store, &operation_request, &outcome);
 		if (fired && f.type == FAULT_LOST_ACK && outcome.error == ERR_NONE) {
 			/* applied and committed; the client is told otherwise */
-			count(app, operation->op, fault_code(&f), request->started_ns);
+			count(app, op, fault_code(&f), request->started_ns);
 			response = fault_answer(&f);
 		} else {
-			count(app, operation->op,
-			      outcome.error == ERR_NONE ? NULL : error_name(outcome.error),
+			count(app, op, outcome.error == ERR_NONE ? NULL : error_name(outcome.error),
 			      request->started_ns);
 			response = answer(app, &outcome);
 		}

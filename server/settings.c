@@ -84,10 +84,7 @@ static int copy_string(char *dst, size_t cap, const char *value, const char *nam
 
 static int set_listen(settings *s, const char *value, char *why, size_t why_cap)
 {
-	unsigned a, b, c, d;
-	char tail;
-	if (sscanf(value, "%3u.%3u.%3u.%3u%c", &a, &b, &c, &d, &tail) != 4 || a > 255 || b > 255 ||
-	    c > 255 || d > 255)
+	if (!text_ipv4_valid(value, strlen(value)))
 		return text_fail(why, why_cap, "listen must be an IPv4 address, not \"%.64s\"",
 				 value);
 	return copy_string(s->listen, sizeof s->listen, value, "listen", why, why_cap);
@@ -184,7 +181,7 @@ static int set_error_status(settings *s, const char *v, char *why, size_t cap)
 static int set_max_body(settings *s, const char *v, char *why, size_t cap)
 {
 	unsigned long long n;
-	if (settings_parse_unsigned(v, 64ULL << 20, &n) < 0 || n < 1024)
+	if (settings_parse_unsigned(v, HTTP_MAX_BODY_MAX, &n) < 0 || n < HTTP_MAX_BODY_MIN)
 		return text_fail(why, cap,
 				 "max_body must be a number of bytes from 1024 to 67108864");
 	s->max_body = (size_t)n;

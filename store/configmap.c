@@ -81,7 +81,7 @@ static bool scalar_text(const cJSON *value, char *buf, size_t cap)
 			return false;
 		/* integers print exactly up to 2^53; others in the shortest form
 		 * that reads back as the same double (0.1 stays "0.1") */
-		if (d == floor(d) && fabs(d) < 9007199254740992.0) {
+		if (d == floor(d) && fabs(d) < (double)LIMITS_EXACT_INTEGER_MAX) {
 			snprintf(buf, cap, "%.0f", d);
 			return true;
 		}

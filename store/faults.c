@@ -23,9 +23,7 @@ enum {
 	NAME_SHOWN = 64, /* bytes of a field name echoed in a sentence */
 };
 
-static const char *const op_names[] = {"stop", "resume", "update", "migrate", "delete", "*"};
-
-static const char *const type_names[] = {
+static const char *const type_names[FAULT__COUNT] = {
 	[FAULT_ERROR] = "error", [FAULT_STATUS] = "status", [FAULT_DELAY] = "delay",
 	[FAULT_DROP] = "drop",	 [FAULT_HANG] = "hang",	    [FAULT_LOST_ACK] = "lost_ack",
 };
@@ -150,13 +148,14 @@ static bool err_code_ok(const char *code)
 
 static int type_from_name(const char *name, fault_type *out)
 {
-	for (size_t i = 0; i < COUNT(type_names); i++) {
-		if (strcmp(name, type_names[i]) == 0) {
-			*out = (fault_type)i;
-			return 0;
-		}
-	}
-	return -1;
+	*out = fault_type_from_name(name);
+	return *out == FAULT__COUNT ? -1 : 0;
+}
+
+/* An operation's name (rules.h holds the five) or "*" for any. */
+static bool op_ok(const char *name)
+{
+	return strcmp(name, "*") == 0 || rules_op_from_name(name) != OP__COUNT;
 }
 
 /* ---- the action ------------------------------------------------------- */
@@ -290,6 +289,7 @@ static int read_action(const cJSON *action, fault *f, char *why, size_t why_cap)
 		return check_fields(action, "a drop action", drop_fields, COUNT(drop_fields), why,
 				    why_cap);
 	case FAULT_LOST_ACK:
+	case FAULT__COUNT: /* type_from_name gives no such type */
 		break;
 	}
 
@@ -344,7 +344,7 @@ static int read_fault(const cJSON *root, int64_t now_ms, fault *f, char *why, si
 	const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, "op");
 	if (!item)
 		return text_fail(why, why_cap, "\"op\" is required");
-	if (!cJSON_IsString(item) || !in_list(item->valuestring, op_names, COUNT(op_names)))
+	if (!cJSON_IsString(item) || !op_ok(item->valuestring))
 		return text_fail(
 			why, why_cap,
 			"\"op\" must be one of \"stop\", \"resume\", \"update\", \"migrate\", "
@@ -651,6 +651,9 @@ cJSON *fault_action_to_json(const fault *f)
 		else if (ok && f->then == FAULT_STATUS)
 			ok = add_status_answer(action, f);
 		break;
+	case FAULT__COUNT:
+		ok = false;
+		break;
 	}
 	if (ok)
 		return action;
@@ -723,4 +726,12 @@ const char *fault_type_name(fault_type type)
 	if ((size_t)type < COUNT(type_names) && type_names[type])
 		return type_names[type];
 	return "unknown";
+}
+
+fault_type fault_type_from_name(const char *name)
+{
+	for (size_t i = 0; name && i < COUNT(type_names); i++)
+		if (strcmp(name, type_names[i]) == 0)
+			return (fault_type)i;
+	return FAULT__COUNT;
 }

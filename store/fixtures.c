@@ -16,8 +16,6 @@
 #include "store_internal.h"
 #include "text.h"
 
-enum { LAST_ERROR_MAX = 4096 };
-
 static const char *const known_fields[] = {"taskName",	 "state",    "config",
 					   "checkpoint", "progress", "lastError"};
 
@@ -72,11 +70,11 @@ int fixtures_task_from_spec(const cJSON *spec, int64_t now_ms, task_row *row, ch
 	const cJSON *last_error = cJSON_GetObjectItemCaseSensitive(spec, "lastError");
 	if (last_error && !cJSON_IsNull(last_error)) {
 		if (!cJSON_IsString(last_error) ||
-		    strlen(last_error->valuestring) > LAST_ERROR_MAX ||
+		    strlen(last_error->valuestring) > STORE_LAST_ERROR_MAX ||
 		    !text_utf8_valid(last_error->valuestring, strlen(last_error->valuestring)))
 			return text_fail(why, why_cap,
 					 "lastError must be a string of at most %d bytes, or null",
-					 LAST_ERROR_MAX);
+					 STORE_LAST_ERROR_MAX);
 	}
 	const cJSON *config = cJSON_GetObjectItemCaseSensitive(spec, "config");
 	char config_why[512];

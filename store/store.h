@@ -25,6 +25,7 @@
 #include <cjson/cJSON.h>
 
 #include "errors.h"
+#include "limits.h"
 #include "rules.h"
 #include "taskname.h"
 
@@ -45,11 +46,7 @@ typedef struct {
 	int checkpoint_frames;
 } store_options;
 
-enum {
-	STORE_MESSAGE_MAX = 1024, /* bytes of an outcome's sentences */
-	STORE_NAMESPACE_MAX = 64, /* bytes of a namespace name */
-	STORE_SNAPSHOT_NAME_MAX = 64,
-};
+/* STORE_*_MAX and the other caps are in limits.h. */
 
 #define STORE_DEFAULT_NAMESPACE "default"
 
@@ -232,8 +229,6 @@ typedef struct {
 	int64_t since_ms, until_ms; /* inclusive bounds on the record time */
 	int64_t limit;		    /* at most this many, the newest ones; 0: the default */
 } store_journal_filter;
-
-enum { STORE_JOURNAL_DEFAULT_LIMIT = 1000, STORE_JOURNAL_MAX_LIMIT = 100000 };
 
 /* Reads journal entries, oldest first, into a JSON array. STORE_OK or
  * STORE_FAILED. */

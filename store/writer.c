@@ -4,7 +4,7 @@
  * store_execute may be called by many threads at once (one per HTTP
  * connection). Each queues its job and sleeps; one writer thread takes
  * everything queued, runs it as one transaction on the store's connection
- * (BATCH_MAX jobs per transaction), commits, and wakes the callers whose
+ * (STORE_BATCH_MAX jobs per transaction), commits, and wakes the callers whose
  * jobs were in the batch with one futex call. Jobs queued while a batch
  * runs make the next one. With synchronous=FULL one fsync serves the whole
  * batch.
@@ -56,7 +56,6 @@
 #include "store_internal.h"
 
 enum {
-	BATCH_MAX = 256,	   /* jobs in one transaction */
 	CHECKPOINT_FRAMES = 10000, /* the default: a WAL of about 40 MiB */
 	CATCH_UP_FRAMES = 64,	   /* left for the writer's own last pass */
 	CATCH_UP_PASSES = 8,	   /* passes beside the batches, at most */
@@ -132,16 +131,16 @@ static void finish_checkpoint(struct store_writer *w)
 
 /*
  * Runs one ticket: every job queued (they all have the same ticket),
- * BATCH_MAX per transaction; then marks them finished and wakes their
+ * STORE_BATCH_MAX per transaction; then marks them finished and wakes their
  * callers with one call. After a job's `finished` store the writer no
  * longer touches it: its thread may return at once.
  */
 static void run_ticket(struct store_writer *w, store_job *first, unsigned ticket)
 {
 	for (store_job *job = first; job;) {
-		store_job *batch[BATCH_MAX];
+		store_job *batch[STORE_BATCH_MAX];
 		size_t count = 0;
-		for (; job && count < BATCH_MAX; job = job->next)
+		for (; job && count < STORE_BATCH_MAX; job = job->next)
 			batch[count++] = job;
 		db_lock(w->store_lock);
 		finish_checkpoint(w);
