@@ -20,6 +20,8 @@
 /* How long a stop waits for requests in flight. */
 enum { DRAIN_MS = 10000 };
 
+/* A little over 60 lines on purpose: main reads as the daemon's life in
+ * order (settings, signals blocked, start, wait for a signal, drain, stop). */
 int main(int argc, char **argv)
 {
 	static settings s;

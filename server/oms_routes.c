@@ -239,6 +239,73 @@ static const char *fault_code(const fault *f)
 	return f->then == FAULT_STATUS ? "HTTP_STATUS" : "DROPPED";
 }
 
+/* Refuses a request to an operation's route at the HTTP level (a method
+ * other than POST, a body over the cap), journaled and counted; false when
+ * the request goes on to the pipeline. */
+static bool refused_at_http_level(const http_request *request, rules_op op, http_response *response)
+{
+	server_app *app = request->app;
+	if (strcmp(request->method, "POST") != 0) {
+		journal_refusal(request, rules_op_name(op), "METHOD_NOT_ALLOWED",
+				MHD_HTTP_METHOD_NOT_ALLOWED, NULL);
+		count(app, op, "METHOD_NOT_ALLOWED", request->started_ns);
+		*response = envelope_refusal(MHD_HTTP_METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED",
+					     "this route accepts only POST",
+					     "Send the request with POST.");
+		snprintf(response->allow, sizeof response->allow, "POST");
+		return true;
+	}
+	if (request->body_too_large) {
+		journal_refusal(request, rules_op_name(op), "PAYLOAD_TOO_LARGE",
+				MHD_HTTP_CONTENT_TOO_LARGE, NULL);
+		count(app, op, "PAYLOAD_TOO_LARGE", request->started_ns);
+		*response = envelope_refusal(
+			MHD_HTTP_CONTENT_TOO_LARGE, "PAYLOAD_TOO_LARGE",
+			"the request body is larger than the server's limit (max_body)",
+			"Send a smaller body, or start connector-mock with a larger --max-body.");
+		return true;
+	}
+	return false;
+}
+
+/* Runs a parsed operation with the fault that fired on it, if any
+ * (`f` NULL: none): a fault may answer in its place, delay it, or hide
+ * its committed success (lost_ack). */
+static http_response run_operation(const http_request *request, store_request *operation,
+				   const fault *f)
+{
+	server_app *app = request->app;
+	rules_op op = operation->op;
+	if (f && (f->type == FAULT_ERROR || f->type == FAULT_STATUS || f->type == FAULT_DROP ||
+		  f->type == FAULT_HANG)) {
+		/* answered in the operation's place: nothing changes. Each
+		 * connection has its own thread, so a hang holds only its own. */
+		if (f->type == FAULT_HANG)
+			http_pause(f->ms);
+		store_record_refusal(app->store, rules_op_name(op), operation->task_name,
+				     fault_code(f), f->then == FAULT_DROP ? 0 : f->http_status,
+				     operation);
+		count(app, op, fault_code(f), request->started_ns);
+		return fault_answer(f);
+	}
+	if (f && f->type == FAULT_DELAY)
+		http_pause(f->ms);
+	store_outcome outcome;
+	store_execute(app->store, operation, &outcome);
+	http_response response;
+	if (f && f->type == FAULT_LOST_ACK && outcome.error == ERR_NONE) {
+		/* applied and committed; the client is told otherwise */
+		count(app, op, fault_code(f), request->started_ns);
+		response = fault_answer(f);
+	} else {
+		count(app, op, outcome.error == ERR_NONE ? NULL : error_name(outcome.error),
+		      request->started_ns);
+		response = answer(app, &outcome);
+	}
+	store_outcome_free(&outcome);
+	return response;
+}
+
 http_response oms_route(const http_request *request)
 {
 	size_t prefix_len = strlen(OMS_ROUTE_PREFIX);
@@ -249,28 +316,12 @@ http_response oms_route(const http_request *request)
 		return envelope_refusal(MHD_HTTP_NOT_FOUND, "NOT_FOUND", "no such route",
 					"The connector operations are POST "
 					"/connector/task/v2/{resume,stop,update,migrate,delete}.");
-	server_app *app = request->app;
-	if (strcmp(request->method, "POST") != 0) {
-		journal_refusal(request, rules_op_name(op), "METHOD_NOT_ALLOWED",
-				MHD_HTTP_METHOD_NOT_ALLOWED, NULL);
-		count(app, op, "METHOD_NOT_ALLOWED", request->started_ns);
-		http_response response = envelope_refusal(
-			MHD_HTTP_METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED",
-			"this route accepts only POST", "Send the request with POST.");
-		snprintf(response.allow, sizeof response.allow, "POST");
+	http_response response;
+	if (refused_at_http_level(request, op, &response))
 		return response;
-	}
-	if (request->body_too_large) {
-		journal_refusal(request, rules_op_name(op), "PAYLOAD_TOO_LARGE",
-				MHD_HTTP_CONTENT_TOO_LARGE, NULL);
-		count(app, op, "PAYLOAD_TOO_LARGE", request->started_ns);
-		return envelope_refusal(
-			MHD_HTTP_CONTENT_TOO_LARGE, "PAYLOAD_TOO_LARGE",
-			"the request body is larger than the server's limit (max_body)",
-			"Send a smaller body, or start connector-mock with a larger --max-body.");
-	}
+	server_app *app = request->app;
 	/* everything the store request points at lives on this thread's stack */
-	store_request operation_request = {
+	store_request operation = {
 		.ns = request->ns,
 		.op = op,
 		.now_ms = request->now_ms,
@@ -280,49 +331,22 @@ http_response oms_route(const http_request *request)
 		.http_status_by_error = app->http_status_by_error,
 	};
 	parsed_request parsed = {0};
-	if (parse_request(request, op, &parsed, &operation_request) < 0) {
-		operation_request.refused = parsed.error;
-		operation_request.refused_message = parsed.why;
+	if (parse_request(request, op, &parsed, &operation) < 0) {
+		operation.refused = parsed.error;
+		operation.refused_message = parsed.why;
 	}
-	operation_request.flags.lenient = app->settings->lenient;
-	operation_request.params_json = parsed.params_json;
+	operation.flags.lenient = app->settings->lenient;
+	operation.params_json = parsed.params_json;
 
 	/* faults match the taskName as sent, from the query or a form body */
 	fault f;
 	bool fired = namespaces_fault_match(app->namespaces, request->ns, rules_op_name(op),
-					    operation_request.task_name, &f) == 1;
-	http_response response;
+					    operation.task_name, &f) == 1;
 	if (fired) {
 		metrics_count_fault(app->metrics, op, fault_type_name(f.type));
-		operation_request.injected = fault_type_name(f.type);
+		operation.injected = fault_type_name(f.type);
 	}
-	if (fired && (f.type == FAULT_ERROR || f.type == FAULT_STATUS || f.type == FAULT_DROP ||
-		      f.type == FAULT_HANG)) {
-		/* answered in the operation's place: nothing changes. Each
-		 * connection has its own thread, so a hang holds only its own. */
-		if (f.type == FAULT_HANG)
-			http_pause(f.ms);
-		store_record_refusal(app->store, rules_op_name(op), operation_request.task_name,
-				     fault_code(&f), f.then == FAULT_DROP ? 0 : f.http_status,
-				     &operation_request);
-		count(app, op, fault_code(&f), request->started_ns);
-		response = fault_answer(&f);
-	} else {
-		if (fired && f.type == FAULT_DELAY)
-			http_pause(f.ms);
-		store_outcome outcome;
-		store_execute(app->store, &operation_request, &outcome);
-		if (fired && f.type == FAULT_LOST_ACK && outcome.error == ERR_NONE) {
-			/* applied and committed; the client is told otherwise */
-			count(app, op, fault_code(&f), request->started_ns);
-			response = fault_answer(&f);
-		} else {
-			count(app, op, outcome.error == ERR_NONE ? NULL : error_name(outcome.error),
-			      request->started_ns);
-			response = answer(app, &outcome);
-		}
-		store_outcome_free(&outcome);
-	}
+	response = run_operation(request, &operation, fired ? &f : NULL);
 	if (fired)
 		fault_free_copy(&f);
 	parsed_free(&parsed);

@@ -197,6 +197,12 @@ cJSON *faults_to_json(const fault_list *list, int64_t now_ms);
  * Caller frees; NULL when out of memory. Handy for the journal. */
 cJSON *fault_action_to_json(const fault *f);
 
+/* Whether the fault's TTL has not run out at `now_ms`. */
+bool fault_alive(const fault *f, int64_t now_ms);
+
+/* Whether `times` injections have been made. */
+bool fault_exhausted(const fault *f);
+
 /* The one table of fault type names: "error", "status", "delay", "drop",
  * "hang", "lost_ack"; "unknown" for a value outside the enum. Never NULL. */
 const char *fault_type_name(fault_type type);

@@ -19,6 +19,31 @@
 static const char *const known_fields[] = {"taskName",	 "state",    "config",
 					   "checkpoint", "progress", "lastError"};
 
+/* The optional "checkpoint" and "progress" of a spec, into `row`. */
+static int read_progress(const cJSON *spec, task_row *row, char *why, size_t why_cap)
+{
+	const cJSON *checkpoint = cJSON_GetObjectItemCaseSensitive(spec, "checkpoint");
+	if (checkpoint && !cJSON_IsNull(checkpoint)) {
+		double t = cJSON_IsNumber(checkpoint) ? checkpoint->valuedouble : -1;
+		if (!(t >= 0) || t != floor(t) || t > (double)CONFIGMAP_CHECKPOINT_MAX)
+			return text_fail(why, why_cap, "checkpoint must be unix seconds or null");
+		row->has_checkpoint = true;
+		row->checkpoint = (int64_t)t;
+	}
+	const cJSON *progress = cJSON_GetObjectItemCaseSensitive(spec, "progress");
+	if (progress && !cJSON_IsNull(progress)) {
+		if (row->parsed.component != COMPONENT_FULL_TRANS)
+			return text_fail(why, why_cap, "only a full_trans task has a progress");
+		double p = cJSON_IsNumber(progress) ? progress->valuedouble : -1;
+		if (!(p >= 0 && p <= 1))
+			return text_fail(why, why_cap,
+					 "progress must be a number from 0 to 1, or null");
+		row->has_progress = true;
+		row->progress = p;
+	}
+	return 0;
+}
+
 int fixtures_task_from_spec(const cJSON *spec, int64_t now_ms, task_row *row, char *why,
 			    size_t why_cap)
 {
@@ -48,25 +73,8 @@ int fixtures_task_from_spec(const cJSON *spec, int64_t now_ms, task_row *row, ch
 	if (row->state == TASK_FINISHED && row->parsed.component != COMPONENT_FULL_TRANS)
 		return text_fail(why, why_cap, "only a full_trans task can be FINISHED");
 
-	const cJSON *checkpoint = cJSON_GetObjectItemCaseSensitive(spec, "checkpoint");
-	if (checkpoint && !cJSON_IsNull(checkpoint)) {
-		double t = cJSON_IsNumber(checkpoint) ? checkpoint->valuedouble : -1;
-		if (!(t >= 0) || t != floor(t) || t > (double)CONFIGMAP_CHECKPOINT_MAX)
-			return text_fail(why, why_cap, "checkpoint must be unix seconds or null");
-		row->has_checkpoint = true;
-		row->checkpoint = (int64_t)t;
-	}
-	const cJSON *progress = cJSON_GetObjectItemCaseSensitive(spec, "progress");
-	if (progress && !cJSON_IsNull(progress)) {
-		if (row->parsed.component != COMPONENT_FULL_TRANS)
-			return text_fail(why, why_cap, "only a full_trans task has a progress");
-		double p = cJSON_IsNumber(progress) ? progress->valuedouble : -1;
-		if (!(p >= 0 && p <= 1))
-			return text_fail(why, why_cap,
-					 "progress must be a number from 0 to 1, or null");
-		row->has_progress = true;
-		row->progress = p;
-	}
+	if (read_progress(spec, row, why, why_cap) < 0)
+		return -1;
 	const cJSON *last_error = cJSON_GetObjectItemCaseSensitive(spec, "lastError");
 	if (last_error && !cJSON_IsNull(last_error)) {
 		if (!cJSON_IsString(last_error) ||
