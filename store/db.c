@@ -100,8 +100,8 @@ static const char *const statement_sql[STMT__COUNT] = {
 	[STMT_TOMB_DELETE] = "DELETE FROM tombstones WHERE id = ?1",
 	[STMT_TOMB_RELINK] = "UPDATE tombstones SET prev = ?2 WHERE id = ?1",
 	/* VALUES, not INSERT ... SELECT: an INSERT that selects from its own
-	 * table goes through a temporary table (half of a stop/resume's
-	 * instructions, in callgrind). A missing namespace gives id 0, which
+	 * table goes through a temporary table, costlier than the rest of
+	 * the operation. A missing namespace gives id 0, which
 	 * audit_insert refuses (a NULL id would take the next rowid, in the
 	 * last namespace's range). */
 	[STMT_JOURNAL_INSERT] =
@@ -112,7 +112,7 @@ static const char *const statement_sql[STMT__COUNT] = {
 	/* The oldest entries up to the first one still within the retention.
 	 * One lower and one upper bound on id each, in these two: given two
 	 * upper bounds SQLite ranges over the constant one and tests the other
-	 * on every row (15 ms per batch with 200,000 entries, against 20 us). */
+	 * on every row of the namespace's journal. */
 	[STMT_JOURNAL_PURGE] = "DELETE FROM journal WHERE id > " JOURNAL_BASE " AND id < coalesce("
 			       "(SELECT id FROM journal WHERE" IN_NAMESPACE " AND time_ms >= ?1"
 			       " ORDER BY id LIMIT 1), " JOURNAL_BASE " + " JOURNAL_SPAN ")",

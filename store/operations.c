@@ -116,9 +116,8 @@ typedef struct {
 /*
  * An update's deletes and merge, on the stored text when it is in the form
  * the store prints (always, unless the database was edited by hand):
- * parsing it with cJSON, merging and printing it again was 40% of an
- * update's instructions (callgrind of bench/store_ops: parse 25.8k, print
- * 17.6k, delete 10k of 138k). configmap_apply_text gives the same bytes
+ * parsing it with cJSON, merging and printing it again was most of an
+ * update's cost. configmap_apply_text gives the same bytes
  * (tests/unit_configmap.c compares the two). 0 applied, 1 refused (`why`
  * says why), -1 storage failure.
  */

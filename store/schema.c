@@ -72,14 +72,11 @@ static const char schema_v1[] =
 	") WITHOUT ROWID;";
 
 /*
- * Version 2 drops two indexes that cost a random page write per operation
- * (found with perf: a third of the WAL pages of stop/resume, and most of
- * migrate's time):
- * - journal(ns, task_name): a journal query by taskName now reads the
- *   namespace's journal in id order (bounded by journal.max_entries);
- * - tombstones(ns, migrated_to): a migrate no longer rewrites the
- *   tombstones of every older name of the task (O(chain) per migrate); a
- *   tombstone names its direct successor and a lookup follows the chain.
+ * Version 2 drops two indexes that cost a random page write per operation:
+ * journal(ns, task_name) (a query by taskName reads the namespace's
+ * bounded journal in order) and tombstones(ns, migrated_to) (a tombstone
+ * names its direct successor and a lookup follows the chain, instead of a
+ * migrate rewriting every older tombstone).
  */
 static const char schema_v2[] = "DROP INDEX journal_task;"
 				"DROP INDEX tombstones_migrated_to;";
@@ -88,13 +85,9 @@ static const char schema_v2[] = "DROP INDEX journal_task;"
  * Version 3: the journal is a rowid table. Its id is the namespace's
  * `journal_base` (a multiple of 2^40, one per namespace) plus the entry's
  * number in its namespace (1, 2, 3...), so a namespace's journal is one
- * range of rowids, in order, with no index. The WITHOUT ROWID journal keyed
- * (ns, id) and its (ns, time_ms) index cost 4.5 of the 6.7 WAL pages a
- * commit of four stop/resume wrote (pages of each frame of a WAL, mapped to
- * their b-trees with dbstat): appending to an index b-tree rebalances
- * siblings when a leaf fills, where a rowid table appended at its end only
- * starts a new leaf. As a rowid table: 3.6 pages. Retention now removes
- * the oldest entries, in id order, up to the first one still within it.
+ * range of rowids, in order, with no index: appending at a rowid table's
+ * end writes far fewer pages than inserting into index b-trees. Retention
+ * removes the oldest entries, in id order.
  */
 static const char schema_v3[] =
 	"ALTER TABLE namespaces ADD COLUMN journal_base INTEGER;"
@@ -125,15 +118,10 @@ static const char schema_v3[] =
 
 /*
  * Version 4: a task's config is a row of its own in `configs`, a rowid
- * table, and the task row names it by config_id. A task row with its
- * config (838 bytes with the bench's small configs, more after an update)
- * filled a WITHOUT ROWID b-tree of four rows a page, spilled to overflow
- * pages past about 1 KB, and was rewritten whole, config included, by every
- * stop and resume; an update rewrote its overflow chain (callgrind of
- * bench/store_ops: 36% of an update's instructions). Now stop and resume
- * read and write about 200 bytes and never touch the config; an update
- * rewrites one configs row, which stays on its leaf up to ~4 KB. Configs
- * are numbered in the order of their tasks' (ns, name).
+ * table, and the task row names it by config_id. Stop and resume then read
+ * and write a small task row and never touch the config; an update
+ * rewrites one configs row. Configs are numbered in the order of their
+ * tasks' (ns, name).
  */
 static const char schema_v4[] =
 	"CREATE TABLE configs (id INTEGER PRIMARY KEY, body TEXT NOT NULL);"
@@ -166,16 +154,10 @@ static const char schema_v4[] =
  * journal's), `prev` is the id of the tombstone of the same identity
  * written before it, and the identity's row of `sequences` holds the id of
  * its newest (`last_tombstone`). A name's tombstone is found from there,
- * walking back (find_tombstone). Keyed by (ns, name), a tombstone was a
- * random insert into a b-tree that grows with every migrate: 9.3 of the
- * 19.5 WAL frames of a commit of migrates (the frames of a WAL mapped to
- * their b-trees with dbstat). Appended, the tombstones of a commit share
- * the log's last page (1.5 frames of 11.1), and the identity's row of
- * `sequences` is one the migrate writes anyway. (Tombstones kept as rows of
- * `tasks` instead, where the migrated task's row was, saved nothing: the
- * table of tasks then grows with every migrate, and its tasks spread over
- * more pages.) Old tombstones are numbered by SEQ: each successor's after
- * its predecessor's, as a chain needs (STMT_SNAP_TOMBSTONES).
+ * walking back (tombstones_find). Appended, the tombstones of a commit
+ * share the log's last page, and the sequence's row is one the migrate
+ * writes anyway. Old tombstones are numbered by SEQ: each successor's
+ * after its predecessor's, as a chain needs.
  */
 static const char schema_v5[] =
 	"CREATE TEMP TABLE tombstones_v4 AS SELECT n.journal_base + row_number() OVER ("
@@ -212,11 +194,9 @@ int schema_apply_pragmas(sqlite3 *db, const store_options *options, bool in_memo
 {
 	char sql[160];
 	/* A page cache of 1 MiB instead of SQLite's 2: a busy daemon fills it
-	 * with the journal's newest pages, which it never reads again, and the
-	 * pages every operation needs (the b-trees' upper levels) stay in it.
-	 * Alternating the two under wrk: peak RSS 1 MiB lower (64 connections
-	 * of updates: 14.7-14.9 MiB instead of 15.7-15.8); stop/resume on a
-	 * 1M-task database as fast or faster (5 rounds), 1k tasks the same. */
+	 * with the journal's newest pages, which it never reads again, while
+	 * the pages every operation needs (the b-trees' upper levels) stay in
+	 * the smaller cache too; the daemon's memory is 1 MiB smaller. */
 	snprintf(sql, sizeof sql,
 		 "PRAGMA synchronous=%s; PRAGMA foreign_keys=OFF; PRAGMA cache_size=-1024;",
 		 options->durability == DURABILITY_FULL ? "FULL" : "NORMAL");
