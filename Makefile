@@ -2,9 +2,12 @@
 #
 #   make          build build/connector-mock
 #   make run      install what is missing, build, start on 127.0.0.1:8088
-#   make test     install what is missing, build, run every test suite: plain,
-#                 under ASan+UBSan (build/asan), the daemon under valgrind, and
+#   make test     install what is missing, build, check the file graphs
+#                 (make deps-graph), run every test suite: plain, under
+#                 ASan+UBSan (build/asan), the daemon under valgrind, and
 #                 a short run of every fuzzer (FUZZ_SECONDS, default 10)
+#   make deps-graph  the file-level call and include graphs of store/ and
+#                 server/; fails on a cycle between files (tests/deps-graph)
 #   make fuzz     the fuzzers alone (fuzz/README.md); make bench: bench/README.md
 #   make clean    remove build/ (the database in var/ stays)
 #
@@ -44,7 +47,7 @@ VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full \
 	--log-file=$(CURDIR)/build/valgrind/%p.log
 
 .PHONY: all deps run test test-plain test-asan test-valgrind test-fuzz suites unit \
-	integration bench clean format lint
+	integration bench clean format lint deps-graph
 # keep test objects between builds
 .SECONDARY:
 .DEFAULT_GOAL := all
@@ -86,6 +89,7 @@ suites: $(BUILD)/connector-mock $(UNIT_TESTS) $(INTEGRATION_TESTS)
 # Each suite prints Check's summary; tests/run-suites fails when a suite
 # fails or prints none, and when, all counted, no test ran.
 test: deps
+	@$(MAKE) --no-print-directory deps-graph
 	@mkdir -p build && rm -f build/test-totals
 	@TEST_TOTALS=$(CURDIR)/build/test-totals $(MAKE) --no-print-directory test-plain
 	@TEST_TOTALS=$(CURDIR)/build/test-totals $(MAKE) --no-print-directory test-asan
@@ -117,6 +121,11 @@ test-valgrind: suites
 test-fuzz:
 	@echo "== fuzzers, $(FUZZ_SECONDS) s each"
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
+
+# the file-level graphs from the objects' symbols (nm) and the #include
+# lines; a cycle between files fails the build's tests
+deps-graph: $(BUILD)/obj/server/main.o $(SERVER_OBJ) $(STORE_OBJ)
+	@sh tests/deps-graph $(BUILD)/obj
 
 unit: deps $(BUILD)/connector-mock $(UNIT_TESTS)
 	@sh tests/run-suites $(UNIT_TESTS)

@@ -12,7 +12,6 @@
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
-#include <pthread.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,16 +41,6 @@ typedef struct {
 	char query_error[PARAMS_WHY_MAX];
 	bool query_failed;
 } request_state;
-
-http_response http_plain_error(unsigned status, const char *code, const char *message)
-{
-	cJSON *root = cJSON_CreateObject();
-	cJSON_AddStringToObject(root, "error", code);
-	cJSON_AddStringToObject(root, "message", message);
-	http_response response = {.status = status, .body = cJSON_PrintUnformatted(root)};
-	cJSON_Delete(root);
-	return response;
-}
 
 static enum MHD_Result send_response(struct MHD_Connection *connection, http_response *response)
 {
@@ -190,27 +179,6 @@ static enum MHD_Result dispatch(server_app *app, struct MHD_Connection *connecti
 	return send_response(connection, &response);
 }
 
-/* http_pause sleeps on this; http_stop wakes every sleeper at once */
-static pthread_mutex_t pause_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t pause_wake = PTHREAD_COND_INITIALIZER;
-static bool stopping;
-
-void http_pause(int64_t ms)
-{
-	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += (time_t)(ms / 1000);
-	until.tv_nsec += (long)(ms % 1000) * 1000000;
-	if (until.tv_nsec >= 1000000000) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000;
-	}
-	pthread_mutex_lock(&pause_lock);
-	while (!stopping && pthread_cond_timedwait(&pause_wake, &pause_lock, &until) == 0)
-		;
-	pthread_mutex_unlock(&pause_lock);
-}
-
 /* Whether the declared Content-Length already passes the cap. */
 static bool declared_too_large(struct MHD_Connection *connection, size_t max_body)
 {
@@ -331,10 +299,7 @@ void http_stop(server_app *app, struct MHD_Daemon *daemon, int drain_ms)
 {
 	MHD_socket listener = MHD_quiesce_daemon(daemon);
 	/* delays and hangs end now, so that their requests can finish */
-	pthread_mutex_lock(&pause_lock);
-	stopping = true;
-	pthread_cond_broadcast(&pause_wake);
-	pthread_mutex_unlock(&pause_lock);
+	clock_end_pauses();
 	/* quiesce hands the listening socket back. Shutting it down takes it out
 	 * of LISTEN, so new connections are refused at once rather than left in
 	 * the backlog; it is closed only after MHD_stop_daemon, as MHD requires */

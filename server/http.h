@@ -18,6 +18,7 @@
 
 #include "../store/store.h"
 #include "params.h"
+#include "response.h"
 #include "settings.h"
 
 struct MHD_Daemon;
@@ -55,23 +56,6 @@ typedef struct {
 	int64_t started_ns;  /* monotonic, for the duration metrics */
 } http_request;
 
-/*
- * Waits `ms` milliseconds on the calling connection's thread (a delay or
- * hang fault), or less when the daemon starts to stop. Each connection has
- * its own thread, so nobody else waits.
- */
-void http_pause(int64_t ms);
-
-typedef struct http_response {
-	unsigned status;
-	char *body;		  /* owned JSON text; freed by the glue */
-	char allow[64];		  /* the Allow header of a 405, or "" */
-	const char *content_type; /* NULL: application/json */
-	bool raw;		  /* `body` is not JSON (an injected status answer) */
-	bool drop;		  /* close the connection without an answer */
-	bool authenticate;	  /* add WWW-Authenticate: Bearer (a 401) */
-} http_response;
-
 /* Starts the daemon. Returns 0 with `*daemon` and the bound `*port`, or -1
  * with a sentence in `why`. */
 int http_start(server_app *app, struct MHD_Daemon **daemon, unsigned *port, char *why,
@@ -82,9 +66,4 @@ int http_start(server_app *app, struct MHD_Daemon **daemon, unsigned *port, char
  * flight to be answered, then stops the daemon.
  */
 void http_stop(server_app *app, struct MHD_Daemon *daemon, int drain_ms);
-
-/* A plain-JSON answer {"error": code, "message": message} of the control API
- * and of HTTP-level refusals outside the OMS routes. */
-http_response http_plain_error(unsigned status, const char *code, const char *message);
-
 #endif

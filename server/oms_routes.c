@@ -281,7 +281,7 @@ static http_response run_operation(const http_request *request, store_request *o
 		/* answered in the operation's place: nothing changes. Each
 		 * connection has its own thread, so a hang holds only its own. */
 		if (f->type == FAULT_HANG)
-			http_pause(f->ms);
+			clock_pause(f->ms);
 		store_record_refusal(app->store, rules_op_name(op), operation->task_name,
 				     fault_code(f), f->then == FAULT_DROP ? 0 : f->http_status,
 				     operation);
@@ -289,7 +289,7 @@ static http_response run_operation(const http_request *request, store_request *o
 		return fault_answer(f);
 	}
 	if (f && f->type == FAULT_DELAY)
-		http_pause(f->ms);
+		clock_pause(f->ms);
 	store_outcome outcome;
 	store_execute(app->store, operation, &outcome);
 	http_response response;
