@@ -1,6 +1,6 @@
 /*
  * http.c — the libmicrohttpd access handler, body accumulation with a cap,
- * the routing table and the response helpers.
+ * the routing table, and sending what a route answers (response.h).
  *
  * MHD calls the access handler several times per request: once with the
  * headers (nothing uploaded yet), once per body chunk, and once more with no
