@@ -344,6 +344,8 @@ store_status namespace_enter(namespace_scope *scope, task_store *store, const ch
  * a commit failed. */
 store_status namespace_leave(namespace_scope *scope, store_status status);
 
+/* ---- control.c, snapshots.c: only the public calls of store.h --------- */
+
 /* ---- operations.c: judging and applying the OMS operations ------------ */
 
 /* One operation waiting for its batch (writer.c); the writer reads and
@@ -399,5 +401,7 @@ void writer_stop(struct store_writer *writer);
 void writer_submit(struct store_writer *writer, store_job *job);
 
 void writer_stats(struct store_writer *writer, store_batch_stats *stats);
+
+/* ---- store.c: only the public calls of store.h (open, close, execute) - */
 
 #endif
