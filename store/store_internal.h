@@ -326,13 +326,17 @@ int namespace_wipe(task_store *store, const char *ns, bool everything);
  * A read must not create a namespace: for one that does not exist it is
  * answered from the namespace as it would be created (seeded), inside the
  * transaction, and namespace_leave then rolls that back whatever the
- * status. `seed` false: a reset, which loads its own fixtures.
+ * status.
  */
-typedef enum { NAMESPACE_READ, NAMESPACE_WRITE, NAMESPACE_WRITE_UNSEEDED } namespace_access;
+typedef enum {
+	NAMESPACE_READ,		 /* creates nothing */
+	NAMESPACE_WRITE,	 /* creates the namespace, seeded, when new */
+	NAMESPACE_WRITE_UNSEEDED /* a reset, which loads its own fixtures */
+} namespace_access;
 
 typedef struct {
 	task_store *store;
-	const char *ns;
+	const char *ns;	      /* the namespace, "default" for NULL */
 	bool rollback_always; /* a read of a namespace created only for it */
 } namespace_scope;
 
