@@ -26,9 +26,12 @@
 #include "namespaces.h"
 #include "routes.h"
 
-/* HTTP_CONNECTION_MEMORY (limits.h) is no bigger than it must be:
+/* Big enough for a 64 KiB query string plus headers, so that a long but
+ * legal request reaches the handler and gets a JSON answer, not MHD's HTML
+ * (tests/integration_limits.c sends exactly 64 KiB). No bigger:
  * libmicrohttpd 0.9.75 zeroes the whole pool between requests, and every
  * connection keeps its pool resident. */
+enum { CONNECTION_MEMORY = 72 * 1024 };
 
 /* Each connection has a thread; its stack holds a request's frames. */
 enum { THREAD_STACK = 512 * 1024 };
@@ -283,7 +286,7 @@ int http_start(server_app *app, struct MHD_Daemon **daemon, unsigned *port, char
 		(struct sockaddr *)&address, MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK,
 		MHD_OPTION_CONNECTION_TIMEOUT, s->connection_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
 		s->connection_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->per_ip_connection_limit,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONNECTION_MEMORY,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, app, MHD_OPTION_END);
 	if (!*daemon) {
 		snprintf(why, why_cap, "cannot listen on %s:%u (in use, or not allowed?)",

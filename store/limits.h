@@ -4,7 +4,9 @@
  * sentence, and a test sends one past each.
  *
  * Sizes are in bytes without the NUL unless said otherwise. server/ reads
- * its caps here too (store/ never includes server/).
+ * its caps here too (store/ never includes server/). The one tuning size
+ * kept elsewhere is libmicrohttpd's connection pool, CONNECTION_MEMORY in
+ * server/http.c, where bench/run.sh reads it for the baseline server.
  */
 #ifndef CONNECTOR_MOCK_LIMITS_H
 #define CONNECTOR_MOCK_LIMITS_H
@@ -81,9 +83,6 @@ enum {
 	PARAMS_WHY_MAX = 256,	  /* bytes of a refusal's sentence */
 	HTTP_MAX_BODY_MIN = 1024, /* the range of --max-body */
 	HTTP_MAX_BODY_MAX = 64 << 20,
-	/* bytes of a connection's memory pool: a 64 KiB query string plus its
-	 * headers reach the handler (and get a JSON answer, not MHD's HTML) */
-	HTTP_CONNECTION_MEMORY = 72 * 1024,
 	METRICS_RENDER_MAX = 256 * 1024, /* bytes of the /_mock/metrics text */
 	SETTINGS_PATH_MAX = 4096,	 /* bytes of a path setting */
 	SETTINGS_TOKEN_MAX = 256,	 /* bytes of the admin token */
