@@ -14,11 +14,16 @@
 #include "store_internal.h"
 #include "text.h"
 
+/* The parameter every statement that works in a namespace reads it from:
+ * ?NAMESPACE_PARAMETER, bound by db_statement from its caller's `ns`
+ * (db_prepare checks the two agree). */
+#define NS "?16"
+
 #define TASK_COLUMNS                                                                               \
 	"name, state, config_id, checkpoint, progress, last_error, created_at, updated_at"
 /* The namespace's range of ids in the journal (schema version 3) and in
  * tombstones (version 5) */
-#define JOURNAL_BASE "(SELECT journal_base FROM namespaces WHERE name = ?16)"
+#define JOURNAL_BASE "(SELECT journal_base FROM namespaces WHERE name = " NS ")"
 #define JOURNAL_SPAN "1099511627776" /* 2^40 ids per namespace */
 #define IN_NAMESPACE " id > " JOURNAL_BASE " AND id < " JOURNAL_BASE " + " JOURNAL_SPAN
 /* The next id of `table` (journal or tombstones) in the namespace's range,
@@ -26,7 +31,7 @@
 #define NEXT_ID_IN_NAMESPACE(table)                                                                \
 	"coalesce((SELECT coalesce((SELECT max(x.id) FROM " table " x WHERE"                       \
 	" x.id > n.journal_base AND x.id < n.journal_base + " JOURNAL_SPAN "),"                    \
-	" n.journal_base) + 1 FROM namespaces n WHERE n.name = ?16), 0)"
+	" n.journal_base) + 1 FROM namespaces n WHERE n.name = " NS "), 0)"
 #define NEXT_JOURNAL_ID NEXT_ID_IN_NAMESPACE("journal")
 #define NEXT_TOMBSTONE_ID NEXT_ID_IN_NAMESPACE("tombstones")
 #define JOURNAL_FILTER                                                                             \
@@ -38,49 +43,49 @@ static const char *const statement_sql[STMT__COUNT] = {
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
 	[STMT_COMMIT] = "COMMIT",
 	[STMT_ROLLBACK] = "ROLLBACK",
-	[STMT_NS_GET] = "SELECT created_at FROM namespaces WHERE name = ?16",
+	[STMT_NS_GET] = "SELECT created_at FROM namespaces WHERE name = " NS,
 	[STMT_NS_INSERT] = "INSERT INTO namespaces (name, created_at, journal_base)"
-			   " SELECT ?16, ?1, coalesce(max(journal_base), 0) + " JOURNAL_SPAN
+			   " SELECT " NS ", ?1, coalesce(max(journal_base), 0) + " JOURNAL_SPAN
 			   " FROM namespaces",
 	[STMT_NS_LIST] = "SELECT n.name, n.created_at,"
 			 " (SELECT count(*) FROM tasks t WHERE t.ns = n.name),"
 			 " (SELECT count(*) FROM snapshots s WHERE s.ns = n.name)"
 			 " FROM namespaces n ORDER BY n.name",
-	[STMT_TASK_GET] = "SELECT " TASK_COLUMNS " FROM tasks WHERE ns = ?16 AND name = ?1",
+	[STMT_TASK_GET] = "SELECT " TASK_COLUMNS " FROM tasks WHERE ns = " NS " AND name = ?1",
 	[STMT_TASK_INSERT] =
 		"INSERT INTO tasks (ns, name, identity, type, state, config_id, checkpoint,"
 		" progress, last_error, created_at, updated_at)"
-		" VALUES (?16, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+		" VALUES (" NS ", ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	/* `name` is not SET here: a SET of a primary-key column makes SQLite
 	 * delete and reinsert the row and its entry in every index (each a
 	 * random page to write), even when the value is the same */
 	[STMT_TASK_UPDATE] = "UPDATE tasks SET state = ?2, checkpoint = ?3, progress = ?4,"
-			     " last_error = ?5, updated_at = ?6 WHERE ns = ?16 AND name = ?1",
+			     " last_error = ?5, updated_at = ?6 WHERE ns = " NS " AND name = ?1",
 	/* a migrate: the row moves to its new name (?7) in the same statement
 	 * that writes it, so it is found and rewritten once */
 	[STMT_TASK_MOVE] = "UPDATE tasks SET name = ?7, state = ?2, checkpoint = ?3, progress = ?4,"
-			   " last_error = ?5, updated_at = ?6 WHERE ns = ?16 AND name = ?1",
-	[STMT_TASK_DELETE] = "DELETE FROM tasks WHERE ns = ?16 AND name = ?1",
-	[STMT_TASK_BY_IDENTITY] = "SELECT name FROM tasks WHERE ns = ?16 AND identity = ?1",
-	[STMT_TASK_COUNT] = "SELECT count(*) FROM tasks WHERE ns = ?16",
-	[STMT_TASK_COUNTS] = "SELECT state, type, count(*) FROM tasks WHERE ns = ?16"
-			     " GROUP BY state, type",
+			   " last_error = ?5, updated_at = ?6 WHERE ns = " NS " AND name = ?1",
+	[STMT_TASK_DELETE] = "DELETE FROM tasks WHERE ns = " NS " AND name = ?1",
+	[STMT_TASK_BY_IDENTITY] = "SELECT name FROM tasks WHERE ns = " NS " AND identity = ?1",
+	[STMT_TASK_COUNT] = "SELECT count(*) FROM tasks WHERE ns = " NS,
+	[STMT_TASK_COUNTS] =
+		"SELECT state, type, count(*) FROM tasks WHERE ns = " NS " GROUP BY state, type",
 	/* the config comes along (column 8): every listed task shows it */
 	[STMT_TASK_LIST] =
 		"SELECT " TASK_COLUMNS ", (SELECT body FROM configs WHERE id = config_id)"
-		" FROM tasks WHERE ns = ?16 AND (?1 IS NULL OR state = ?1)"
+		" FROM tasks WHERE ns = " NS " AND (?1 IS NULL OR state = ?1)"
 		" AND (?2 IS NULL OR type = ?2) ORDER BY name",
 	/* configs are reached only through their task's config_id, which the
-	 * caller read in the namespace: no ?16 here */
+	 * caller read in the namespace: no namespace parameter */
 	[STMT_CONFIG_GET] = "SELECT body FROM configs WHERE id = ?1",
 	[STMT_CONFIG_INSERT] = "INSERT INTO configs (body) VALUES (?1)",
 	[STMT_CONFIG_UPDATE] = "UPDATE configs SET body = ?2 WHERE id = ?1",
 	[STMT_CONFIG_DELETE] = "DELETE FROM configs WHERE id = ?1",
 	[STMT_CONFIG_MAX] = "SELECT coalesce(max(id), 0) FROM configs",
-	[STMT_SEQ_GET] = "SELECT max_seq FROM sequences WHERE ns = ?16 AND identity = ?1",
+	[STMT_SEQ_GET] = "SELECT max_seq FROM sequences WHERE ns = " NS " AND identity = ?1",
 	/* ?3, when not NULL: the identity's newest tombstone */
 	[STMT_SEQ_PUT] = "INSERT INTO sequences (ns, identity, max_seq, last_tombstone)"
-			 " VALUES (?16, ?1, ?2, ?3) ON CONFLICT (ns, identity) DO UPDATE"
+			 " VALUES (" NS ", ?1, ?2, ?3) ON CONFLICT (ns, identity) DO UPDATE"
 			 " SET max_seq = max(max_seq, excluded.max_seq),"
 			 " last_tombstone = coalesce(excluded.last_tombstone, last_tombstone)",
 	/* Tombstones (schema version 5): appended at the end of the namespace's
@@ -90,12 +95,12 @@ static const char *const statement_sql[STMT__COUNT] = {
 	[STMT_TOMB_PUT] =
 		"INSERT INTO tombstones (id, name, reason, migrated_to, at, prev) VALUES "
 		"(" NEXT_TOMBSTONE_ID ", ?1, ?2, ?3, ?4, (SELECT last_tombstone FROM sequences"
-		" WHERE ns = ?16 AND identity = ?5))",
+		" WHERE ns = " NS " AND identity = ?5))",
 	[STMT_TOMB_NEWEST] =
-		"SELECT last_tombstone FROM sequences WHERE ns = ?16 AND identity = ?1",
+		"SELECT last_tombstone FROM sequences WHERE ns = " NS " AND identity = ?1",
 	[STMT_TOMB_SET_NEWEST] = "UPDATE sequences SET last_tombstone = ?2"
-				 " WHERE ns = ?16 AND identity = ?1",
-	/* ids are read from the namespace's own sequences: no ?16 here */
+				 " WHERE ns = " NS " AND identity = ?1",
+	/* ids are read from the namespace's own sequences: no namespace parameter */
 	[STMT_TOMB_READ] = "SELECT name, reason, migrated_to, prev FROM tombstones WHERE id = ?1",
 	[STMT_TOMB_DELETE] = "DELETE FROM tombstones WHERE id = ?1",
 	[STMT_TOMB_RELINK] = "UPDATE tombstones SET prev = ?2 WHERE id = ?1",
@@ -131,12 +136,12 @@ static const char *const statement_sql[STMT__COUNT] = {
 	[STMT_JOURNAL_COUNT] = "SELECT count(*) FROM journal WHERE" JOURNAL_FILTER,
 	[STMT_SNAP_PUT] =
 		"INSERT OR REPLACE INTO snapshots (ns, name, created_at, data)"
-		" SELECT ?16, ?1, ?2, json_object("
+		" SELECT " NS ", ?1, ?2, json_object("
 		"'tasks', (SELECT json_group_array(json_array(name, identity, type, state,"
 		" (SELECT body FROM configs WHERE id = config_id), checkpoint, progress,"
-		" last_error, created_at, updated_at)) FROM tasks WHERE ns = ?16),"
+		" last_error, created_at, updated_at)) FROM tasks WHERE ns = " NS "),"
 		"'sequences', (SELECT json_group_array(json_array(identity, max_seq))"
-		" FROM sequences WHERE ns = ?16),"
+		" FROM sequences WHERE ns = " NS "),"
 		"'tombstones', (SELECT json_group_array(json_array(name, reason, migrated_to,"
 		" at)) FROM (SELECT * FROM tombstones WHERE" IN_NAMESPACE " ORDER BY id)))",
 	/* A snapshot holds each task with its config (the format of every
@@ -144,18 +149,19 @@ static const char *const statement_sql[STMT__COUNT] = {
 	 * ?2 + k + 1, past every id in use (?2, from STMT_CONFIG_MAX). */
 	[STMT_SNAP_RESTORE_CONFIGS] =
 		"INSERT INTO configs (id, body) SELECT ?2 + key + 1, value->>4"
-		" FROM snapshots, json_each(data, '$.tasks') WHERE ns = ?16 AND name = ?1",
+		" FROM snapshots, json_each(data, '$.tasks') WHERE ns = " NS " AND name = ?1",
 	[STMT_SNAP_RESTORE_TASKS] =
 		"INSERT INTO tasks (ns, name, identity, type, state, config_id, checkpoint,"
-		" progress, last_error, created_at, updated_at) SELECT ?16, value->>0, value->>1,"
+		" progress, last_error, created_at, updated_at) SELECT " NS
+		", value->>0, value->>1,"
 		" value->>2, value->>3, ?2 + key + 1, value->>5, value->>6, value->>7, value->>8,"
 		" value->>9 FROM snapshots, json_each(data, '$.tasks')"
-		" WHERE ns = ?16 AND name = ?1",
+		" WHERE ns = " NS " AND name = ?1",
 	/* sequences only grow: a SEQ issued after the snapshot is never issued
 	 * again after a restore (never reused) */
 	[STMT_SNAP_RESTORE_SEQUENCES] =
-		"INSERT INTO sequences (ns, identity, max_seq) SELECT ?16, value->>0, value->>1"
-		" FROM snapshots, json_each(data, '$.sequences') WHERE ns = ?16 AND name = ?1"
+		"INSERT INTO sequences (ns, identity, max_seq) SELECT " NS ", value->>0, value->>1"
+		" FROM snapshots, json_each(data, '$.sequences') WHERE ns = " NS " AND name = ?1"
 		" ON CONFLICT (ns, identity) DO UPDATE"
 		" SET max_seq = max(max_seq, excluded.max_seq)",
 	/* By SEQ (the name's last 10 characters), then as saved: what a chain
@@ -165,23 +171,23 @@ static const char *const statement_sql[STMT__COUNT] = {
 	 * snapshots before version 5 listed tombstones by name. */
 	[STMT_SNAP_TOMBSTONES] =
 		"SELECT value->>0, value->>1, value->>2, value->>3"
-		" FROM snapshots, json_each(data, '$.tombstones') WHERE ns = ?16 AND name = ?1"
+		" FROM snapshots, json_each(data, '$.tombstones') WHERE ns = " NS " AND name = ?1"
 		" ORDER BY substr(value->>0, -10), key",
-	[STMT_SNAP_EXISTS] = "SELECT 1 FROM snapshots WHERE ns = ?16 AND name = ?1",
+	[STMT_SNAP_EXISTS] = "SELECT 1 FROM snapshots WHERE ns = " NS " AND name = ?1",
 	[STMT_SNAP_LIST] = "SELECT name, created_at, json_array_length(data, '$.tasks')"
-			   " FROM snapshots WHERE ns = ?16 ORDER BY name",
-	[STMT_SNAP_DELETE] = "DELETE FROM snapshots WHERE ns = ?16 AND name = ?1",
+			   " FROM snapshots WHERE ns = " NS " ORDER BY name",
+	[STMT_SNAP_DELETE] = "DELETE FROM snapshots WHERE ns = " NS " AND name = ?1",
 	[STMT_WIPE_CONFIGS] =
-		"DELETE FROM configs WHERE id IN (SELECT config_id FROM tasks WHERE ns = ?16)",
-	[STMT_WIPE_TASKS] = "DELETE FROM tasks WHERE ns = ?16",
-	[STMT_WIPE_SEQUENCES] = "DELETE FROM sequences WHERE ns = ?16",
+		"DELETE FROM configs WHERE id IN (SELECT config_id FROM tasks WHERE ns = " NS ")",
+	[STMT_WIPE_TASKS] = "DELETE FROM tasks WHERE ns = " NS,
+	[STMT_WIPE_SEQUENCES] = "DELETE FROM sequences WHERE ns = " NS,
 	[STMT_WIPE_TOMBSTONES] = "DELETE FROM tombstones WHERE" IN_NAMESPACE,
 	/* after STMT_WIPE_TOMBSTONES, when the sequences stay */
 	[STMT_TOMB_FORGET] = "UPDATE sequences SET last_tombstone = NULL"
-			     " WHERE ns = ?16 AND last_tombstone IS NOT NULL",
+			     " WHERE ns = " NS " AND last_tombstone IS NOT NULL",
 	[STMT_WIPE_JOURNAL] = "DELETE FROM journal WHERE" IN_NAMESPACE,
-	[STMT_WIPE_SNAPSHOTS] = "DELETE FROM snapshots WHERE ns = ?16",
-	[STMT_WIPE_NAMESPACE] = "DELETE FROM namespaces WHERE name = ?16",
+	[STMT_WIPE_SNAPSHOTS] = "DELETE FROM snapshots WHERE ns = " NS,
+	[STMT_WIPE_NAMESPACE] = "DELETE FROM namespaces WHERE name = " NS,
 };
 
 /* The mutex this thread holds, for STORE_ASSERT_LOCKED: a store's lock is
