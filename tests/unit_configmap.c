@@ -1,5 +1,5 @@
 /*
- * unit_configmap.c — config maps (the contract in docs/: the config, update and
+ * unit_configmap.c — config maps (docs/behaviour.md §1 "Config", §3 update and
  * pull back): validation, the update body, deleteParams, apply, and the
  * checkpoint of a pull back.
  */

@@ -1,5 +1,5 @@
 /*
- * unit_params.c — request parameters (the contract in docs/): the limits of
+ * unit_params.c — request parameters (docs/behaviour.md §2): the limits of
  * params_add, form bodies, single and repeated lookups, Spring's booleans,
  * and the JSON form kept in the audit log.
  */

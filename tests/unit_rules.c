@@ -1,5 +1,5 @@
 /*
- * unit_rules.c — the state machine as a table (the contract in docs/: states and errors).
+ * unit_rules.c — the state machine as a table (docs/behaviour.md §3 and §4).
  *
  * `expected_decision` below is written by hand from the contract, not from
  * rules.c: every op × state × component type × flag combination × lenient
@@ -33,7 +33,7 @@ static expectation move_to(task_state next)
 static expectation nothing(void) { return (expectation){.error = ERR_NONE, .effect = EFFECT_NONE}; }
 
 /*
- * The contract's state table. The resume flags are parameters of resume only; the other
+ * docs/behaviour.md §3. The resume flags are parameters of resume only; the other
  * operations take no such parameter, so the flags do not change them.
  */
 static expectation expected_decision(rules_op op, task_state state, component_type type,
@@ -357,7 +357,7 @@ START_TEST(test_names)
 }
 END_TEST
 
-/* The contract's errors: the wire names, and only INTERNAL_ERROR is retryable. */
+/* docs/behaviour.md §4: the wire names, and only INTERNAL_ERROR is retryable. */
 START_TEST(test_error_codes)
 {
 	static const struct {

@@ -1,5 +1,5 @@
 /*
- * unit_settings.c — the daemon's settings (the contract in docs/: retention, settings):
+ * unit_settings.c — the daemon's settings (docs/behaviour.md §5 retention, §6):
  * the value parsers, the flags, and the INI file, with its precedence
  * (defaults < file < flags) and its strictness (nothing is ignored).
  */

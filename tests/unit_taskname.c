@@ -1,5 +1,5 @@
 /*
- * unit_taskname.c — the taskName grammar (the contract in docs/): the names on the
+ * unit_taskname.c — the taskName grammar (docs/behaviour.md §1): the names on the
  * OMS page, hosts with '-', component types, round trips, and a table of
  * every bad shape, each of which must fail with a sentence.
  */
@@ -23,7 +23,7 @@ typedef struct {
 } good_name;
 
 static const good_name good_names[] = {
-	/* the three names on the OMS page (docs/oms-page.md) */
+	/* the three names on the OMS page (docs/behaviour.md §6) */
 	{"xxx.xxx.xxx.xxx-9000:connector_v2:p_493po****-incr_trans-1-0:0000000001",
 	 "xxx.xxx.xxx.xxx", 9000, "p_493po****", "incr_trans", COMPONENT_INCR_TRANS, "1", "0", 1,
 	 "p_493po****-incr_trans-1-0"},
