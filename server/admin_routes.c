@@ -135,7 +135,7 @@ static http_response fail_task(const http_request *request, const char *task_nam
 		return refusal;
 	const cJSON *message = cJSON_GetObjectItemCaseSensitive(body, "message");
 	if (!cJSON_IsString(message) || !*message->valuestring ||
-	    strlen(message->valuestring) > 4096) {
+	    strlen(message->valuestring) > STORE_LAST_ERROR_MAX) {
 		cJSON_Delete(body);
 		return bad_request("the body must be {\"message\": \"a non-empty string of at most "
 				   "4096 bytes\"}");

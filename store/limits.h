@@ -88,4 +88,15 @@ enum {
 	SETTINGS_TOKEN_MAX = 256,	 /* bytes of the admin token */
 };
 
+/* The ranges of the numeric settings (server/settings.c) */
+enum {
+	SETTINGS_THREADS_MAX = 64,
+	SETTINGS_CONNECTION_TIMEOUT_MAX_S = 3600,
+	SETTINGS_CONNECTIONS_MAX = 100000, /* connection_limit, per_ip_connection_limit */
+	SETTINGS_BUSY_TIMEOUT_MAX_MS = 600000,
+	SETTINGS_JOURNAL_ENTRIES_MAX = 100000000, /* journal.max_entries */
+};
+/* The longest duration setting (retention_time): about 285 years. */
+#define SETTINGS_DURATION_MAX_MS 9000000000000ULL
+
 #endif
