@@ -2,11 +2,13 @@
 #
 #   make          build build/connector-mock
 #   make run      install what is missing, build, start on 127.0.0.1:8088
-#   make test     install what is missing, lint, build, run every test suite:
-#                 plain, under ASan+UBSan (build/asan), the daemon under
-#                 valgrind, and a short run of every fuzzer (FUZZ_SECONDS,
-#                 default 10)
+#   make test     install what is missing, lint, check the file graphs (make
+#                 deps-graph), build, run every test suite: plain, under
+#                 ASan+UBSan (build/asan), the daemon under valgrind, and a
+#                 short run of every fuzzer (FUZZ_SECONDS, default 10)
 #   make lint     clang-format's check and cppcheck over every C file
+#   make deps-graph  the file-level call and include graphs of store/ and
+#                 server/; fails on a cycle between files (tests/deps-graph)
 #   make fuzz     the fuzzers alone (fuzz/README.md); make bench: bench/README.md
 #   make clean    remove build/ (the database in var/ stays)
 #
@@ -61,7 +63,7 @@ VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full \
 	--log-file=$(CURDIR)/build/valgrind/%p.log
 
 .PHONY: all deps deps-run run test test-plain test-asan test-valgrind test-fuzz suites unit \
-	integration bench clean format lint
+	integration bench clean format lint deps-graph
 # keep test objects between builds
 .SECONDARY:
 .DEFAULT_GOAL := all
@@ -122,6 +124,7 @@ suites: $(BUILD)/connector-mock $(UNIT_TESTS) $(INTEGRATION_TESTS)
 # fails or prints none, and when, all counted, no test ran.
 test: deps
 	@$(MAKE) --no-print-directory lint
+	@$(MAKE) --no-print-directory deps-graph
 	@mkdir -p build && rm -f build/test-totals
 	@TEST_TOTALS=$(CURDIR)/build/test-totals $(MAKE) --no-print-directory test-plain
 	@TEST_TOTALS=$(CURDIR)/build/test-totals $(MAKE) --no-print-directory test-asan
@@ -154,6 +157,11 @@ test-valgrind: suites
 test-fuzz:
 	@echo "== fuzzers, $(FUZZ_SECONDS) s each"
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
+
+# the file-level graphs from the objects' symbols (nm) and the #include
+# lines; a cycle between files fails the build's tests
+deps-graph: $(BUILD)/obj/server/main.o $(SERVER_OBJ) $(STORE_OBJ)
+	@sh tests/deps-graph $(BUILD)/obj
 
 unit: deps $(BUILD)/connector-mock $(UNIT_TESTS)
 	@sh tests/run-suites $(UNIT_TESTS)
@@ -205,7 +213,7 @@ suites: $(BUILD)/connectorctl
 
 $(CLI_OBJ) $(BUILD)/obj/tests/unit_cli.o $(BUILD)/obj/tests/integration_cli.o: $(wildcard cli/*.h)
 
-$(BUILD)/connectorctl: $(CLI_OBJ) $(BUILD)/obj/store/taskname.o
+$(BUILD)/connectorctl: $(CLI_OBJ) $(BUILD)/obj/store/taskname.o $(BUILD)/obj/store/text.o
 	@echo "  LINK    $@"
 	@$(CC) $(ALL_CFLAGS) $^ -o $@ $(CLI_LIBS)
 

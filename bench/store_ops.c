@@ -125,9 +125,9 @@ int main(int argc, char **argv)
 			store_judge(&jobs[i]);
 			batch[i] = &jobs[i];
 		}
-		pthread_mutex_lock(&store->lock);
+		db_lock(&store->lock);
 		store_run_batch_locked(store, batch, (size_t)batch_size);
-		pthread_mutex_unlock(&store->lock);
+		db_unlock(&store->lock);
 		for (long i = 0; i < batch_size; i++) {
 			failed += outcomes[i].error != ERR_NONE;
 			if (migrate && outcomes[i].error == ERR_NONE)

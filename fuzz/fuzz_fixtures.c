@@ -1,7 +1,7 @@
 /*
  * fuzz_fixtures.c — the fixtures loader: store_reset on a ":memory:" store
- * (store/store.c, store/fixtures.c, and the config-map and taskName checks
- * they use).
+ * (store/control.c, namespace.c and fixtures.c, and the config-map and
+ * taskName checks they use).
  *
  * The input is a fixtures text {"tasks":[...]}, passed without a terminating
  * NUL, loaded into the "default" namespace. One store lives for the whole

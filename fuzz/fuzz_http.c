@@ -48,6 +48,7 @@
 #include <cjson/cJSON.h>
 
 #include "../server/app.h"
+#include "../server/clock.h"
 #include "../server/http.h"
 #include "../server/log.h"
 #include "../server/namespaces.h"
@@ -117,7 +118,7 @@ static void reset_state(void)
 	cJSON_Delete(namespaces);
 	namespaces_forget(app.namespaces, STORE_DEFAULT_NAMESPACE);
 	store_status status = store_reset(app.store, STORE_DEFAULT_NAMESPACE, NULL, 0,
-					  http_now_ms(), why, sizeof why);
+					  clock_now_ms(), why, sizeof why);
 	FUZZ_CHECK(status == STORE_OK, "cannot reset the store to the fixtures: %s", why);
 }
 

@@ -154,7 +154,7 @@ static http_response fail_task(const http_request *request, const char *task_nam
 		return refusal;
 	const cJSON *message = cJSON_GetObjectItemCaseSensitive(body, "message");
 	if (!cJSON_IsString(message) || !*message->valuestring ||
-	    strlen(message->valuestring) > 4096) {
+	    strlen(message->valuestring) > STORE_LAST_ERROR_MAX) {
 		cJSON_Delete(body);
 		return bad_request("the body must be {\"message\": \"a non-empty string of at most "
 				   "4096 bytes\"}");
@@ -216,13 +216,15 @@ static const char *journal_filter_from(const http_request *request, store_journa
 	}
 	unsigned long long n = 0;
 	if (since && *since) {
-		if (settings_parse_unsigned(since, 1ULL << 53, &n) < 0)
+		if (settings_parse_unsigned(since, (unsigned long long)LIMITS_EXACT_INTEGER_MAX,
+					    &n) < 0)
 			return "since must be unix milliseconds";
 		filter->has_since = true;
 		filter->since_ms = (int64_t)n;
 	}
 	if (until && *until) {
-		if (settings_parse_unsigned(until, 1ULL << 53, &n) < 0)
+		if (settings_parse_unsigned(until, (unsigned long long)LIMITS_EXACT_INTEGER_MAX,
+					    &n) < 0)
 			return "until must be unix milliseconds";
 		filter->has_until = true;
 		filter->until_ms = (int64_t)n;
@@ -351,7 +353,8 @@ static http_response fault_listing(const http_request *request, const char *unus
 static http_response fault_remove(const http_request *request, const char *id_text)
 {
 	unsigned long long id;
-	if (settings_parse_unsigned(id_text, 1ULL << 53, &id) < 0 ||
+	if (settings_parse_unsigned(id_text, (unsigned long long)LIMITS_EXACT_INTEGER_MAX, &id) <
+		    0 ||
 	    namespaces_fault_remove(request->app->namespaces, request->ns, (int64_t)id) < 0)
 		return http_plain_error(MHD_HTTP_NOT_FOUND, "NOT_FOUND", "no fault has this id");
 	return json_answer(MHD_HTTP_OK, cJSON_CreateObject());

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "clock.h"
 #include "fixtures_file.h"
 #include "log.h"
 #include "metrics.h"
@@ -67,13 +68,13 @@ static int seed(task_store *store, const settings *s, bool fresh, char *why, siz
 	}
 	cJSON_Delete(namespaces);
 	char inner[512] = "";
-	if (store_reset(store, STORE_DEFAULT_NAMESPACE, NULL, 0, http_now_ms(), inner,
+	if (store_reset(store, STORE_DEFAULT_NAMESPACE, NULL, 0, clock_now_ms(), inner,
 			sizeof inner) != STORE_OK) {
 		snprintf(why, why_cap, "cannot seed from %s: %s", s->fixtures, inner);
 		return -1;
 	}
 	log_write(LOG_INFO, "seeded %lld tasks from %s",
-		  (long long)store_count_tasks(store, STORE_DEFAULT_NAMESPACE, http_now_ms()),
+		  (long long)store_count_tasks(store, STORE_DEFAULT_NAMESPACE, clock_now_ms()),
 		  s->fixtures);
 	return 0;
 }
@@ -120,7 +121,7 @@ int app_open(server_app *app, const settings *s, char *why, size_t why_cap)
 		app_discard(app);
 		return -1;
 	}
-	app->start_time = (double)http_now_ms() / 1000.0;
+	app->start_time = (double)clock_now_ms() / 1000.0;
 	atomic_init(&app->in_flight, 0);
 	map_statuses(s, app->http_status_by_error);
 	return 0;

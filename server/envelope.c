@@ -19,11 +19,9 @@ static char *finish(cJSON *root)
 
 /*
  * The success envelope, every acknowledged operation's answer, is written
- * directly rather than built as a tree and printed: that took 7,300
- * instructions per answer (callgrind of the daemon serving 2,000
- * stop/resume), more than a third of the daemon's own work per request
- * outside the store. The text is byte for byte what cJSON_PrintUnformatted
- * gives for the same object, escapes included (tests/unit_envelope.c).
+ * directly rather than built as a tree and printed, which was a third of
+ * the daemon's own work per request outside the store. The text is byte for byte what
+ * cJSON_PrintUnformatted gives for the same object, escapes included (tests/unit_envelope.c).
  */
 char *envelope_success(const char *result)
 {

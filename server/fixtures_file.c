@@ -47,7 +47,7 @@ int fixtures_file_read(const char *path, char **text, size_t *len, char *why, si
 		return -1;
 	}
 	textbuf buf;
-	textbuf_init(&buf, FIXTURES_FILE_MAX);
+	textbuf_init(&buf, STORE_FIXTURES_FILE_MAX);
 	char chunk[65536];
 	size_t n;
 	while ((n = fread(chunk, 1, sizeof chunk, file)) > 0)

@@ -1,6 +1,6 @@
 /*
  * http.c — the libmicrohttpd access handler, body accumulation with a cap,
- * the routing table and the response helpers.
+ * the routing table, and sending what a route answers (response.h).
  *
  * MHD calls the access handler several times per request: once with the
  * headers (nothing uploaded yet), once per body chunk, and once more with no
@@ -12,7 +12,6 @@
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
-#include <pthread.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +23,7 @@
 #include "../store/text.h"
 #include "accesslog.h"
 #include "listener.h"
+#include "clock.h"
 #include "log.h"
 #include "namespaces.h"
 #include "routes.h"
@@ -31,9 +31,8 @@
 /* Big enough for a 64 KiB query string plus headers, so that a long but
  * legal request reaches the handler and gets a JSON answer, not MHD's HTML
  * (tests/integration_limits.c sends exactly 64 KiB). No bigger:
- * libmicrohttpd 0.9.75 zeroes the whole pool between requests (256 KiB cost
- * about 5% of the CPU under load in perf) and every connection keeps its
- * pool resident. */
+ * libmicrohttpd 0.9.75 zeroes the whole pool between requests, and every
+ * connection keeps its pool resident. */
 enum { CONNECTION_MEMORY = 72 * 1024 };
 
 /* Each connection has a thread; its stack holds a request's frames. */
@@ -47,23 +46,6 @@ typedef struct {
 	char query_error[PARAMS_WHY_MAX];
 	bool query_failed;
 } request_state;
-
-int64_t http_now_ms(void)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_REALTIME, &now);
-	return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-}
-
-http_response http_plain_error(unsigned status, const char *code, const char *message)
-{
-	cJSON *root = cJSON_CreateObject();
-	cJSON_AddStringToObject(root, "error", code);
-	cJSON_AddStringToObject(root, "message", message);
-	http_response response = {.status = status, .body = cJSON_PrintUnformatted(root)};
-	cJSON_Delete(root);
-	return response;
-}
 
 static enum MHD_Result send_response(struct MHD_Connection *connection, http_response *response)
 {
@@ -166,13 +148,6 @@ static const char *split_namespace(const char *url, char *ns, size_t cap)
 	return store_namespace_valid(ns) ? slash : NULL;
 }
 
-int64_t http_monotonic_ns(void)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
-}
-
 static enum MHD_Result dispatch(server_app *app, struct MHD_Connection *connection, const char *url,
 				const char *method, request_state *state)
 {
@@ -193,7 +168,7 @@ static enum MHD_Result dispatch(server_app *app, struct MHD_Connection *connecti
 		.body = state->body.len ? textbuf_str(&state->body) : NULL,
 		.body_len = state->body.len,
 		.body_too_large = state->too_large,
-		.started_ns = http_monotonic_ns(),
+		.started_ns = clock_monotonic_ns(),
 	};
 	access_note note = {0};
 	request.note = &note;
@@ -222,31 +197,10 @@ static enum MHD_Result dispatch(server_app *app, struct MHD_Connection *connecti
 			       response.drop   ? 0
 			       : response.body ? response.status
 					       : 500,
-			       http_monotonic_ns() - request.started_ns};
+			       clock_monotonic_ns() - request.started_ns};
 	enum MHD_Result result = send_response(connection, &response);
 	access_log(&line, &note);
 	return result;
-}
-
-/* http_pause sleeps on this; http_stop wakes every sleeper at once */
-static pthread_mutex_t pause_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t pause_wake = PTHREAD_COND_INITIALIZER;
-static bool stopping;
-
-void http_pause(int64_t ms)
-{
-	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += (time_t)(ms / 1000);
-	until.tv_nsec += (long)(ms % 1000) * 1000000;
-	if (until.tv_nsec >= 1000000000) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000;
-	}
-	pthread_mutex_lock(&pause_lock);
-	while (!stopping && pthread_cond_timedwait(&pause_wake, &pause_lock, &until) == 0)
-		;
-	pthread_mutex_unlock(&pause_lock);
 }
 
 /* Whether the declared Content-Length already passes the cap. */
@@ -373,18 +327,15 @@ void http_stop(server_app *app, struct MHD_Daemon *daemon, int drain_ms)
 {
 	MHD_socket listener = MHD_quiesce_daemon(daemon);
 	/* delays and hangs end now, so that their requests can finish */
-	pthread_mutex_lock(&pause_lock);
-	stopping = true;
-	pthread_cond_broadcast(&pause_wake);
-	pthread_mutex_unlock(&pause_lock);
+	clock_end_pauses();
 	/* quiesce hands the listening socket back. Shutting it down takes it out
 	 * of LISTEN, so new connections are refused at once rather than left in
 	 * the backlog; it is closed only after MHD_stop_daemon, as MHD requires */
 	if (listener != MHD_INVALID_SOCKET)
 		shutdown(listener, SHUT_RDWR);
-	int64_t deadline = http_now_ms() + drain_ms;
+	int64_t deadline = clock_now_ms() + drain_ms;
 	struct timespec pause = {0, 5 * 1000 * 1000};
-	while (atomic_load(&app->in_flight) > 0 && http_now_ms() < deadline)
+	while (atomic_load(&app->in_flight) > 0 && clock_now_ms() < deadline)
 		nanosleep(&pause, NULL);
 	if (atomic_load(&app->in_flight) > 0)
 		log_write(LOG_WARN, "stopping with %d requests still in flight",

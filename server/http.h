@@ -18,6 +18,7 @@
 
 #include "../store/store.h"
 #include "params.h"
+#include "response.h"
 #include "settings.h"
 
 struct MHD_Daemon;
@@ -64,26 +65,6 @@ typedef struct {
 	struct access_note *note; /* what a route adds to the access log line */
 } http_request;
 
-/*
- * Waits `ms` milliseconds on the calling connection's thread (a delay or
- * hang fault), or less when the daemon starts to stop. Each connection has
- * its own thread, so nobody else waits.
- */
-void http_pause(int64_t ms);
-
-typedef struct http_response {
-	unsigned status;
-	char *body;		  /* owned JSON text; freed by the glue */
-	char allow[64];		  /* the Allow header of a 405, or "" */
-	const char *content_type; /* NULL: application/json */
-	bool raw;		  /* `body` is not JSON (an injected status answer) */
-	bool drop;		  /* close the connection without an answer */
-	bool authenticate;	  /* add WWW-Authenticate: Bearer (a 401) */
-	/* NULL, or static name, value, name, value..., NULL: more headers */
-	const char *const *headers;
-	char etag[32]; /* "" or the ETag header's value */
-} http_response;
-
 /* Starts the daemon on app->listen_fd (when has_listen_fd; the daemon then
  * owns it), or on a socket it binds itself. Returns 0 with `*daemon` and the
  * bound `*port`, or -1 with a sentence in `why`. */
@@ -95,16 +76,4 @@ int http_start(server_app *app, struct MHD_Daemon **daemon, unsigned *port, char
  * flight to be answered, then stops the daemon.
  */
 void http_stop(server_app *app, struct MHD_Daemon *daemon, int drain_ms);
-
-/* The current time, unix milliseconds (the real clock; a namespace's own
- * clock is namespaces_now). */
-int64_t http_now_ms(void);
-
-/* A monotonic clock in nanoseconds, for durations. */
-int64_t http_monotonic_ns(void);
-
-/* A plain-JSON answer {"error": code, "message": message} of the control API
- * and of HTTP-level refusals outside the OMS routes. */
-http_response http_plain_error(unsigned status, const char *code, const char *message);
-
 #endif

@@ -61,6 +61,8 @@ static int start(server_app *app, const settings *s, struct MHD_Daemon **daemon,
 	return 0;
 }
 
+/* A little over 60 lines on purpose: main reads as the daemon's life in
+ * order (settings, signals blocked, start, wait for a signal, drain, stop). */
 int main(int argc, char **argv)
 {
 	static settings s;

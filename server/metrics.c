@@ -37,12 +37,6 @@ const char *const metrics_duration_bounds_le[METRICS_DURATION_BUCKETS] = {
 	"0.05",	  "0.1",     "0.25",   "0.5",	"1",	  "2.5",   "5",	   "10",
 };
 
-static const char *const fault_names[METRICS_FAULT__COUNT] = {
-	[METRICS_FAULT_ERROR] = "error", [METRICS_FAULT_STATUS] = "status",
-	[METRICS_FAULT_DELAY] = "delay", [METRICS_FAULT_DROP] = "drop",
-	[METRICS_FAULT_HANG] = "hang",	 [METRICS_FAULT_LOST_ACK] = "lost_ack",
-};
-
 typedef struct {
 	/* [i] counts durations in (bound[i-1], bound[i]]; the last is +Inf */
 	_Atomic uint64_t buckets[METRICS_DURATION_BUCKETS + 1];
@@ -54,7 +48,7 @@ typedef struct {
 	/* [injected]: 0 the store's own answer, 1 a fault's */
 	_Atomic uint64_t requests[OP__COUNT][METRICS_OUTCOME__COUNT][2];
 	duration_histogram durations[OP__COUNT];
-	_Atomic uint64_t faults[OP__COUNT][METRICS_FAULT__COUNT];
+	_Atomic uint64_t faults[OP__COUNT][FAULT__COUNT];
 } namespace_counts;
 
 struct metrics {
@@ -74,7 +68,7 @@ static void slot_init(namespace_counts *slot, const char *name)
 		for (int b = 0; b <= METRICS_DURATION_BUCKETS; b++)
 			atomic_init(&slot->durations[op].buckets[b], 0);
 		atomic_init(&slot->durations[op].sum_ns, 0);
-		for (int f = 0; f < METRICS_FAULT__COUNT; f++)
+		for (int f = 0; f < FAULT__COUNT; f++)
 			atomic_init(&slot->faults[op][f], 0);
 	}
 }
@@ -166,23 +160,6 @@ const char *metrics_outcome_name(metrics_outcome outcome)
 	}
 }
 
-metrics_fault metrics_fault_from_name(const char *fault_type)
-{
-	if (!fault_type)
-		return METRICS_FAULT__COUNT;
-	for (int f = 0; f < METRICS_FAULT__COUNT; f++)
-		if (strcmp(fault_type, fault_names[f]) == 0)
-			return (metrics_fault)f;
-	return METRICS_FAULT__COUNT;
-}
-
-const char *metrics_fault_name(metrics_fault fault)
-{
-	if ((int)fault < 0 || fault >= METRICS_FAULT__COUNT)
-		return "";
-	return fault_names[fault];
-}
-
 static int valid_op(rules_op op) { return (int)op >= 0 && op < OP__COUNT; }
 
 int metrics_count_request(metrics *m, const char *ns, rules_op op, const char *err_code,
@@ -207,13 +184,13 @@ int metrics_count_request(metrics *m, const char *ns, rules_op op, const char *e
 	return 0;
 }
 
-int metrics_count_fault(metrics *m, const char *ns, rules_op op, const char *fault_type)
+int metrics_count_fault(metrics *m, const char *ns, rules_op op, const char *type_name)
 {
 	assert(m);
-	metrics_fault fault = metrics_fault_from_name(fault_type);
-	if (!valid_op(op) || fault == METRICS_FAULT__COUNT || !ns)
+	fault_type type = fault_type_from_name(type_name);
+	if (!valid_op(op) || type == FAULT__COUNT || !ns)
 		return -1;
-	atomic_fetch_add_explicit(&slot_for(m, ns)->faults[op][fault], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&slot_for(m, ns)->faults[op][type], 1, memory_order_relaxed);
 	return 0;
 }
 
@@ -296,11 +273,12 @@ static void render_faults(textbuf *out, const namespace_view *view)
 	       "Faults injected through /_mock/faults, by namespace, operation and action "
 	       "type.");
 	for (int op = 0; op < OP__COUNT; op++)
-		for (int f = 0; f < METRICS_FAULT__COUNT; f++)
+		for (int f = 0; f < FAULT__COUNT; f++)
 			textbuf_printf(out,
 				       "connector_mock_faults_injected_total{namespace=\"%s\","
 				       "op=\"%s\",type=\"%s\"} %" PRIu64 "\n",
-				       view->name, rules_op_name((rules_op)op), fault_names[f],
+				       view->name, rules_op_name((rules_op)op),
+				       fault_type_name((fault_type)f),
 				       view->slot ? load(&view->slot->faults[op][f]) : 0);
 }
 

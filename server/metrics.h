@@ -46,6 +46,7 @@
 #include <stdint.h>
 
 #include "../store/errors.h"
+#include "../store/faults.h"
 #include "../store/store.h"
 #include "../store/rules.h"
 #include "../store/taskname.h"
@@ -65,24 +66,9 @@ typedef enum {
 	METRICS_OUTCOME__COUNT
 } metrics_outcome;
 
-/* The `type` label of an injected fault, as the control API spells it. */
-typedef enum {
-	METRICS_FAULT_ERROR,	/* "error" */
-	METRICS_FAULT_STATUS,	/* "status" */
-	METRICS_FAULT_DELAY,	/* "delay" */
-	METRICS_FAULT_DROP,	/* "drop" */
-	METRICS_FAULT_HANG,	/* "hang" */
-	METRICS_FAULT_LOST_ACK, /* "lost_ack" */
-	METRICS_FAULT__COUNT
-} metrics_fault;
-
 enum {
 	/* finite upper bounds of the duration histogram; +Inf comes after */
 	METRICS_DURATION_BUCKETS = 16,
-	/* the cap on a rendering; one namespace's exposition is about 25 KiB */
-	METRICS_RENDER_MAX = 256 * 1024,
-	/* namespaces with slots of their own; the rest share "(other)" */
-	METRICS_NAMESPACES_MAX = 256,
 };
 
 /* The histogram's finite upper bounds in nanoseconds, ascending (0.0001 s ..
@@ -111,14 +97,6 @@ metrics_outcome metrics_outcome_from_name(const char *err_code);
  * Never NULL; "OTHER" for a value outside the enum. */
 const char *metrics_outcome_name(metrics_outcome outcome);
 
-/* Maps "error", "status", "delay", "drop", "hang", "lost_ack" (exactly; as
- * fault_type_name spells them) to a metrics_fault; METRICS_FAULT__COUNT for
- * anything else, NULL included. */
-metrics_fault metrics_fault_from_name(const char *fault_type);
-
-/* The label value of a fault type; "" for a value outside the enum. */
-const char *metrics_fault_name(metrics_fault fault);
-
 /* The label value of the shared slot of namespaces past the first
  * METRICS_NAMESPACES_MAX. */
 #define METRICS_OTHER_NAMESPACE "(other)"
@@ -143,7 +121,7 @@ int metrics_count_request(metrics *m, const char *ns, rules_op op, const char *e
  * Safe from any thread. Returns 0, or -1 when `op` or `fault_type` is
  * unknown or `ns` is NULL (nothing is counted).
  */
-int metrics_count_fault(metrics *m, const char *ns, rules_op op, const char *fault_type);
+int metrics_count_fault(metrics *m, const char *ns, rules_op op, const char *type_name);
 
 /*
  * Renders the text exposition of namespace `ns`: # HELP and # TYPE for

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "../store/store.h"
-#include "http.h"
+#include "clock.h"
 
 typedef struct {
 	char name[STORE_NAMESPACE_MAX + 1];
@@ -47,14 +47,26 @@ void namespaces_destroy(namespace_registry *registry)
 	free(registry);
 }
 
-/* The state of `ns`, created when new; NULL when out of memory. Lock held. */
-static namespace_state *state_of(namespace_registry *registry, const char *ns)
+/* The state of `ns`, or NULL when it has none. Lock held. */
+static namespace_state *find_state(namespace_registry *registry, const char *ns)
 {
 	if (!ns)
 		ns = STORE_DEFAULT_NAMESPACE;
 	for (size_t i = 0; i < registry->count; i++)
 		if (strcmp(registry->items[i].name, ns) == 0)
 			return &registry->items[i];
+	return NULL;
+}
+
+/* The state of `ns`, created when new (only a write creates it); NULL when
+ * out of memory. Lock held. */
+static namespace_state *state_of(namespace_registry *registry, const char *ns)
+{
+	namespace_state *found = find_state(registry, ns);
+	if (found)
+		return found;
+	if (!ns)
+		ns = STORE_DEFAULT_NAMESPACE;
 	if (registry->count == registry->cap) {
 		size_t cap = registry->cap ? registry->cap * 2 : 8;
 		namespace_state *grown = realloc(registry->items, cap * sizeof *grown);
@@ -72,14 +84,14 @@ static namespace_state *state_of(namespace_registry *registry, const char *ns)
 
 static int64_t clock_of(const namespace_state *state)
 {
-	return state->frozen ? state->frozen_at_ms : http_now_ms() + state->offset_ms;
+	return state->frozen ? state->frozen_at_ms : clock_now_ms() + state->offset_ms;
 }
 
 int64_t namespaces_now(namespace_registry *registry, const char *ns)
 {
 	pthread_mutex_lock(&registry->lock);
-	namespace_state *state = state_of(registry, ns);
-	int64_t now = state ? clock_of(state) : http_now_ms();
+	const namespace_state *state = find_state(registry, ns);
+	int64_t now = state ? clock_of(state) : clock_now_ms();
 	pthread_mutex_unlock(&registry->lock);
 	return now;
 }
@@ -87,11 +99,12 @@ int64_t namespaces_now(namespace_registry *registry, const char *ns)
 cJSON *namespaces_clock_json(namespace_registry *registry, const char *ns)
 {
 	pthread_mutex_lock(&registry->lock);
-	namespace_state *state = state_of(registry, ns);
-	cJSON *clock = state ? cJSON_CreateObject() : NULL;
+	const namespace_state *state = find_state(registry, ns);
+	cJSON *clock = cJSON_CreateObject();
 	if (clock) {
-		cJSON_AddNumberToObject(clock, "now", (double)clock_of(state));
-		cJSON_AddBoolToObject(clock, "frozen", state->frozen);
+		cJSON_AddNumberToObject(clock, "now",
+					(double)(state ? clock_of(state) : clock_now_ms()));
+		cJSON_AddBoolToObject(clock, "frozen", state && state->frozen);
 	}
 	pthread_mutex_unlock(&registry->lock);
 	return clock;
@@ -103,7 +116,7 @@ static bool read_integer(const cJSON *item, int64_t *out)
 	if (!cJSON_IsNumber(item))
 		return false;
 	double d = item->valuedouble;
-	if (d != floor(d) || fabs(d) > 9007199254740992.0)
+	if (d != floor(d) || fabs(d) > (double)LIMITS_EXACT_INTEGER_MAX)
 		return false;
 	*out = (int64_t)d;
 	return true;
@@ -155,7 +168,7 @@ int namespaces_clock_apply(namespace_registry *registry, const char *ns, const c
 	if (state->frozen)
 		state->frozen_at_ms = now;
 	else
-		state->offset_ms = now - http_now_ms();
+		state->offset_ms = now - clock_now_ms();
 	pthread_mutex_unlock(&registry->lock);
 	return 0;
 }
@@ -178,7 +191,7 @@ int namespaces_fault_match(namespace_registry *registry, const char *ns, const c
 			   const char *task_name, fault *out)
 {
 	pthread_mutex_lock(&registry->lock);
-	namespace_state *state = state_of(registry, ns);
+	namespace_state *state = find_state(registry, ns);
 	int fired = 0;
 	if (state && state->faults.count)
 		fired = faults_match(&state->faults, op, task_name, clock_of(state), out);
@@ -189,8 +202,12 @@ int namespaces_fault_match(namespace_registry *registry, const char *ns, const c
 cJSON *namespaces_faults_json(namespace_registry *registry, const char *ns)
 {
 	pthread_mutex_lock(&registry->lock);
-	namespace_state *state = state_of(registry, ns);
-	cJSON *list = state ? faults_to_json(&state->faults, clock_of(state)) : NULL;
+	const namespace_state *state = find_state(registry, ns);
+	fault_list none;
+	faults_init(&none);
+	cJSON *list = state ? faults_to_json(&state->faults, clock_of(state))
+			    : faults_to_json(&none, clock_now_ms());
+	faults_free(&none);
 	pthread_mutex_unlock(&registry->lock);
 	return list;
 }
@@ -198,7 +215,7 @@ cJSON *namespaces_faults_json(namespace_registry *registry, const char *ns)
 int namespaces_fault_remove(namespace_registry *registry, const char *ns, int64_t id)
 {
 	pthread_mutex_lock(&registry->lock);
-	namespace_state *state = state_of(registry, ns);
+	namespace_state *state = find_state(registry, ns);
 	int result = state ? faults_remove(&state->faults, id) : -1;
 	pthread_mutex_unlock(&registry->lock);
 	return result;
@@ -207,7 +224,7 @@ int namespaces_fault_remove(namespace_registry *registry, const char *ns, int64_
 void namespaces_faults_clear(namespace_registry *registry, const char *ns)
 {
 	pthread_mutex_lock(&registry->lock);
-	namespace_state *state = state_of(registry, ns);
+	namespace_state *state = find_state(registry, ns);
 	if (state)
 		faults_clear(&state->faults);
 	pthread_mutex_unlock(&registry->lock);

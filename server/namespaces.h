@@ -2,8 +2,10 @@
  * namespaces.h — what each namespace keeps in memory: its clock and its
  * faults. (Its tasks, sequences, journal and snapshots live in the store.)
  *
- * A namespace's state is created on first use and forgotten when the
- * namespace is deleted; a restart forgets it too (clocks run on real time
+ * A namespace's state is created by the first write to it (setting its
+ * clock, adding a fault); a read of a namespace without state answers as
+ * for a new one (real time, no faults) and creates nothing. It is
+ * forgotten when the namespace is deleted; a restart forgets it too (clocks run on real time
  * again, faults are gone). Every function is thread-safe (one mutex).
  */
 #ifndef CONNECTOR_MOCK_NAMESPACES_H

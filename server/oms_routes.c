@@ -5,9 +5,9 @@
  *   (returns after COMMIT; group commit with the other connections' threads)
  *   -> the OMS envelope
  *
- * A route is a row of `operation_table`; nothing here decides a business
- * rule: the store and its pure rules do. This file only turns HTTP into a
- * `store_request` and a `store_outcome` back into HTTP.
+ * A route is an operation of rules.h, named by the path's last segment
+ * (rules_op_from_name); nothing here decides a business rule: the store and its pure rules do. This
+ * file only turns HTTP into a `store_request` and a `store_outcome` back into HTTP.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <microhttpd.h>
@@ -20,28 +20,15 @@
 
 #include "../store/configmap.h"
 #include "accesslog.h"
+#include "clock.h"
 #include "envelope.h"
 #include "metrics.h"
 #include "namespaces.h"
 #include "routes.h"
 
-typedef struct {
-	const char *name; /* the last path segment */
-	rules_op op;
-} oms_operation;
-
-static const oms_operation operation_table[] = {
-	{"resume", OP_RESUME},	 {"stop", OP_STOP},	{"update", OP_UPDATE},
-	{"migrate", OP_MIGRATE}, {"delete", OP_DELETE},
-};
-
-const char *oms_route_name(size_t i)
-{
-	return i < sizeof operation_table / sizeof *operation_table ? operation_table[i].name
-								    : NULL;
-}
-
 /* An answer of the HTTP level (404, 405, 413) in the OMS envelope. */
+const char *oms_route_name(size_t i) { return i < OP__COUNT ? rules_op_name((rules_op)i) : NULL; }
+
 static http_response envelope_refusal(const server_app *app, unsigned status, const char *code,
 				      const char *message, const char *proposal)
 {
@@ -205,7 +192,7 @@ static void count(const http_request *request, rules_op op, const char *task_nam
 	/* a delay still gives the store's own answer: only the others inject it */
 	bool answer_injected = injected && strcmp(injected, "delay") != 0;
 	metrics_count_request(request->app->metrics, request->ns, op, err_code, answer_injected,
-			      http_monotonic_ns() - request->started_ns);
+			      clock_monotonic_ns() - request->started_ns);
 	if (!task_name)
 		params_single(request->query, "taskName", &task_name);
 	access_note_set(request->note, rules_op_name(op), task_name, err_code, injected);
@@ -269,43 +256,93 @@ static const char *fault_code(const fault *f)
 	return f->then == FAULT_STATUS ? "HTTP_STATUS" : "DROPPED";
 }
 
+/* Refuses a request to an operation's route at the HTTP level (a method
+ * other than POST, a body over the cap), journaled and counted; false when
+ * the request goes on to the pipeline. */
+static bool refused_at_http_level(const http_request *request, rules_op op, http_response *response)
+{
+	const server_app *app = request->app;
+	if (strcmp(request->method, "POST") != 0) {
+		journal_refusal(request, rules_op_name(op), "METHOD_NOT_ALLOWED",
+				MHD_HTTP_METHOD_NOT_ALLOWED, NULL);
+		count(request, op, NULL, "METHOD_NOT_ALLOWED", NULL);
+		*response = envelope_refusal(app, MHD_HTTP_METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED",
+					     "this route accepts only POST",
+					     "Send the request with POST.");
+		snprintf(response->allow, sizeof response->allow, "POST");
+		return true;
+	}
+	if (request->body_too_large) {
+		journal_refusal(request, rules_op_name(op), "PAYLOAD_TOO_LARGE",
+				MHD_HTTP_CONTENT_TOO_LARGE, NULL);
+		count(request, op, NULL, "PAYLOAD_TOO_LARGE", NULL);
+		*response = envelope_refusal(
+			app, MHD_HTTP_CONTENT_TOO_LARGE, "PAYLOAD_TOO_LARGE",
+			"the request body is larger than the server's limit (max_body)",
+			"Send a smaller body, or start connector-mock with a larger --max-body.");
+		return true;
+	}
+	return false;
+}
+
+/* Runs a parsed operation with the fault that fired on it, if any
+ * (`f` NULL: none): a fault may answer in its place, delay it, or hide
+ * its committed success (lost_ack). */
+static http_response run_operation(const http_request *request, store_request *operation,
+				   const fault *f)
+{
+	server_app *app = request->app;
+	rules_op op = operation->op;
+	if (f && (f->type == FAULT_ERROR || f->type == FAULT_STATUS || f->type == FAULT_DROP ||
+		  f->type == FAULT_HANG)) {
+		/* answered in the operation's place: nothing changes. Each
+		 * connection has its own thread, so a hang holds only its own. */
+		if (f->type == FAULT_HANG)
+			clock_pause(f->ms);
+		store_record_refusal(app->store, rules_op_name(op), operation->task_name,
+				     fault_code(f), f->then == FAULT_DROP ? 0 : f->http_status,
+				     operation);
+		count(request, op, operation->task_name, fault_code(f), fault_type_name(f->type));
+		return fault_answer(app, f);
+	}
+	if (f && f->type == FAULT_DELAY)
+		clock_pause(f->ms);
+	store_outcome outcome;
+	store_execute(app->store, operation, &outcome);
+	http_response response;
+	if (f && f->type == FAULT_LOST_ACK && outcome.error == ERR_NONE) {
+		/* applied and committed; the client is told otherwise */
+		count(request, op, operation->task_name, fault_code(f), fault_type_name(f->type));
+		response = fault_answer(app, f);
+	} else {
+		count(request, op, operation->task_name,
+		      outcome.error == ERR_NONE ? NULL : error_name(outcome.error),
+		      f && f->type == FAULT_DELAY ? "delay" : NULL);
+		response = answer(app, &outcome);
+	}
+	store_outcome_free(&outcome);
+	return response;
+}
+
 http_response oms_route(const http_request *request)
 {
-	const oms_operation *operation = NULL;
 	size_t prefix_len = strlen(OMS_ROUTE_PREFIX);
-	if (strncmp(request->path, OMS_ROUTE_PREFIX, prefix_len) == 0)
-		for (size_t i = 0; i < sizeof operation_table / sizeof *operation_table; i++)
-			if (strcmp(request->path + prefix_len, operation_table[i].name) == 0)
-				operation = &operation_table[i];
-	if (!operation)
+	rules_op op = strncmp(request->path, OMS_ROUTE_PREFIX, prefix_len) == 0
+			      ? rules_op_from_name(request->path + prefix_len)
+			      : OP__COUNT;
+	if (op == OP__COUNT)
 		return envelope_refusal(request->app, MHD_HTTP_NOT_FOUND, "NOT_FOUND",
 					"no such route",
 					"The connector operations are POST "
 					"/connector/task/v2/{resume,stop,update,migrate,delete}.");
-	server_app *app = request->app;
-	if (strcmp(request->method, "POST") != 0) {
-		journal_refusal(request, operation->name, "METHOD_NOT_ALLOWED",
-				MHD_HTTP_METHOD_NOT_ALLOWED, NULL);
-		count(request, operation->op, NULL, "METHOD_NOT_ALLOWED", NULL);
-		http_response response = envelope_refusal(
-			app, MHD_HTTP_METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED",
-			"this route accepts only POST", "Send the request with POST.");
-		snprintf(response.allow, sizeof response.allow, "POST");
+	http_response response;
+	if (refused_at_http_level(request, op, &response))
 		return response;
-	}
-	if (request->body_too_large) {
-		journal_refusal(request, operation->name, "PAYLOAD_TOO_LARGE",
-				MHD_HTTP_CONTENT_TOO_LARGE, NULL);
-		count(request, operation->op, NULL, "PAYLOAD_TOO_LARGE", NULL);
-		return envelope_refusal(
-			app, MHD_HTTP_CONTENT_TOO_LARGE, "PAYLOAD_TOO_LARGE",
-			"the request body is larger than the server's limit (max_body)",
-			"Send a smaller body, or start connector-mock with a larger --max-body.");
-	}
+	server_app *app = request->app;
 	/* everything the store request points at lives on this thread's stack */
-	store_request operation_request = {
+	store_request operation = {
 		.ns = request->ns,
-		.op = operation->op,
+		.op = op,
 		.now_ms = request->now_ms,
 		.client = request->client,
 		.body = request->body,
@@ -313,57 +350,26 @@ http_response oms_route(const http_request *request)
 		.http_status_by_error = app->http_status_by_error,
 	};
 	parsed_request parsed = {0};
-	if (parse_request(request, operation->op, &parsed, &operation_request) < 0) {
-		operation_request.refused = parsed.error;
-		operation_request.refused_message = parsed.why;
+	if (parse_request(request, op, &parsed, &operation) < 0) {
+		operation.refused = parsed.error;
+		operation.refused_message = parsed.why;
 	}
 	/* the request's own flags, under the daemon's switches */
 	rules_flags switches = settings_rules_flags(app->settings);
-	switches.pull_back = operation_request.flags.pull_back;
-	switches.restart = operation_request.flags.restart;
-	operation_request.flags = switches;
-	operation_request.params_json = parsed.params_json;
+	switches.pull_back = operation.flags.pull_back;
+	switches.restart = operation.flags.restart;
+	operation.flags = switches;
+	operation.params_json = parsed.params_json;
 
 	/* faults match the taskName as sent, from the query or a form body */
 	fault f;
-	bool fired = namespaces_fault_match(app->namespaces, request->ns, operation->name,
-					    operation_request.task_name, &f) == 1;
-	http_response response;
+	bool fired = namespaces_fault_match(app->namespaces, request->ns, rules_op_name(op),
+					    operation.task_name, &f) == 1;
 	if (fired) {
-		metrics_count_fault(app->metrics, request->ns, operation->op,
-				    fault_type_name(f.type));
-		operation_request.injected = fault_type_name(f.type);
+		metrics_count_fault(app->metrics, request->ns, op, fault_type_name(f.type));
+		operation.injected = fault_type_name(f.type);
 	}
-	if (fired && (f.type == FAULT_ERROR || f.type == FAULT_STATUS || f.type == FAULT_DROP ||
-		      f.type == FAULT_HANG)) {
-		/* answered in the operation's place: nothing changes. Each
-		 * connection has its own thread, so a hang holds only its own. */
-		if (f.type == FAULT_HANG)
-			http_pause(f.ms);
-		store_record_refusal(app->store, operation->name, operation_request.task_name,
-				     fault_code(&f), f.then == FAULT_DROP ? 0 : f.http_status,
-				     &operation_request);
-		count(request, operation->op, operation_request.task_name, fault_code(&f),
-		      fault_type_name(f.type));
-		response = fault_answer(app, &f);
-	} else {
-		if (fired && f.type == FAULT_DELAY)
-			http_pause(f.ms);
-		store_outcome outcome;
-		store_execute(app->store, &operation_request, &outcome);
-		if (fired && f.type == FAULT_LOST_ACK && outcome.error == ERR_NONE) {
-			/* applied and committed; the client is told otherwise */
-			count(request, operation->op, operation_request.task_name, fault_code(&f),
-			      fault_type_name(f.type));
-			response = fault_answer(app, &f);
-		} else {
-			count(request, operation->op, operation_request.task_name,
-			      outcome.error == ERR_NONE ? NULL : error_name(outcome.error),
-			      fired && f.type == FAULT_DELAY ? "delay" : NULL);
-			response = answer(app, &outcome);
-		}
-		store_outcome_free(&outcome);
-	}
+	response = run_operation(request, &operation, fired ? &f : NULL);
 	if (fired)
 		fault_free_copy(&f);
 	parsed_free(&parsed);

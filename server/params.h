@@ -13,12 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-enum {
-	PARAMS_COUNT_MAX = 256,	  /* parameters in one request */
-	PARAMS_NAME_MAX = 256,	  /* bytes of a name */
-	PARAMS_VALUE_MAX = 65536, /* bytes of one value */
-	PARAMS_WHY_MAX = 256,
-};
+#include "../store/limits.h" /* PARAMS_*_MAX */
 
 typedef struct {
 	char *name;  /* owned, NUL-terminated */

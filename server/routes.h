@@ -12,7 +12,7 @@
 #define OMS_ROUTE_PREFIX "/connector/task/v2/"
 #define ADMIN_ROUTE_PREFIX "/_mock/"
 
-/* The six OMS operations under /connector/task/v2/ (and anything else that
+/* The five OMS operations under /connector/task/v2/ (and anything else that
  * is not the control API: an unknown path gets the OMS 404 envelope). */
 http_response oms_route(const http_request *request);
 

@@ -59,9 +59,10 @@ int settings_parse_duration_ms(const char *text, int64_t *out_ms)
 		if (text[len - 1] != units[i].unit)
 			continue;
 		unsigned long long value;
-		/* at most ~290 years in milliseconds, far inside int64 */
+		/* far inside int64 */
 		if (settings_parse_unsigned(
-			    number, 9000000000000ULL / (unsigned long long)units[i].ms, &value) < 0)
+			    number, SETTINGS_DURATION_MAX_MS / (unsigned long long)units[i].ms,
+			    &value) < 0)
 			return -1;
 		*out_ms = (int64_t)value * units[i].ms;
 		return 0;
@@ -88,10 +89,7 @@ static int copy_string(char *dst, size_t cap, const char *value, const char *nam
 
 static int set_listen(settings *s, const char *value, char *why, size_t why_cap)
 {
-	unsigned a, b, c, d;
-	char tail;
-	if (sscanf(value, "%3u.%3u.%3u.%3u%c", &a, &b, &c, &d, &tail) != 4 || a > 255 || b > 255 ||
-	    c > 255 || d > 255)
+	if (!text_ipv4_valid(value, strlen(value)))
 		return text_fail(why, why_cap, "listen must be an IPv4 address, not \"%.64s\"",
 				 value);
 	return copy_string(s->listen, sizeof s->listen, value, "listen", why, why_cap);
@@ -114,25 +112,27 @@ static int set_port(settings *s, const char *v, char *why, size_t cap)
 }
 static int set_threads(settings *s, const char *v, char *why, size_t cap)
 {
-	return set_number(&s->threads, v, 0, 64, "threads", why, cap);
+	return set_number(&s->threads, v, 0, SETTINGS_THREADS_MAX, "threads", why, cap);
 }
 static int set_timeout(settings *s, const char *v, char *why, size_t cap)
 {
-	return set_number(&s->connection_timeout_s, v, 1, 3600, "connection_timeout", why, cap);
+	return set_number(&s->connection_timeout_s, v, 1, SETTINGS_CONNECTION_TIMEOUT_MAX_S,
+			  "connection_timeout", why, cap);
 }
 static int set_connection_limit(settings *s, const char *v, char *why, size_t cap)
 {
-	return set_number(&s->connection_limit, v, 1, 100000, "connection_limit", why, cap);
+	return set_number(&s->connection_limit, v, 1, SETTINGS_CONNECTIONS_MAX, "connection_limit",
+			  why, cap);
 }
 static int set_per_ip_limit(settings *s, const char *v, char *why, size_t cap)
 {
-	return set_number(&s->per_ip_connection_limit, v, 0, 100000, "per_ip_connection_limit", why,
-			  cap);
+	return set_number(&s->per_ip_connection_limit, v, 0, SETTINGS_CONNECTIONS_MAX,
+			  "per_ip_connection_limit", why, cap);
 }
 static int set_busy_timeout(settings *s, const char *v, char *why, size_t cap)
 {
 	unsigned ms = 0;
-	if (set_number(&ms, v, 0, 600000, "busy_timeout_ms", why, cap) < 0)
+	if (set_number(&ms, v, 0, SETTINGS_BUSY_TIMEOUT_MAX_MS, "busy_timeout_ms", why, cap) < 0)
 		return -1;
 	s->busy_timeout_ms = (int)ms;
 	return 0;
@@ -221,9 +221,9 @@ static int set_update_created(settings *s, const char *v, char *why, size_t cap)
 static int set_max_body(settings *s, const char *v, char *why, size_t cap)
 {
 	unsigned long long n;
-	if (settings_parse_unsigned(v, 64ULL << 20, &n) < 0 || n < 1024)
-		return text_fail(why, cap,
-				 "max_body must be a number of bytes from 1024 to 67108864");
+	if (settings_parse_unsigned(v, HTTP_MAX_BODY_MAX, &n) < 0 || n < HTTP_MAX_BODY_MIN)
+		return text_fail(why, cap, "max_body must be a number of bytes from %d to %d",
+				 HTTP_MAX_BODY_MIN, HTTP_MAX_BODY_MAX);
 	s->max_body = (size_t)n;
 	return 0;
 }
@@ -248,10 +248,10 @@ static int set_retention(settings *s, const char *v, char *why, size_t cap)
 static int set_journal_max(settings *s, const char *v, char *why, size_t cap)
 {
 	unsigned long long n;
-	if (settings_parse_unsigned(v, 100000000ULL, &n) < 0)
-		return text_fail(
-			why, cap,
-			"max_entries must be a whole number up to 100000000 (0: no bound)");
+	if (settings_parse_unsigned(v, SETTINGS_JOURNAL_ENTRIES_MAX, &n) < 0)
+		return text_fail(why, cap,
+				 "max_entries must be a whole number up to %d (0: no bound)",
+				 SETTINGS_JOURNAL_ENTRIES_MAX);
 	s->journal_max_entries = (int64_t)n;
 	return 0;
 }

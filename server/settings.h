@@ -17,8 +17,6 @@
 #include "../store/store.h"
 #include "log.h"
 
-enum { SETTINGS_PATH_MAX = 4096, SETTINGS_TOKEN_MAX = 256 };
-
 typedef struct {
 	char config_path[SETTINGS_PATH_MAX];
 	char listen[64];	    /* IPv4 address to bind */

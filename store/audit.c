@@ -6,7 +6,8 @@
  * Records older than operation_audit_log.retention_time (by the namespace's
  * clock), and the oldest past journal.max_entries, are removed after each
  * batch that wrote to the namespace's journal and before each read of it,
- * in the same transaction, so that no timer thread is needed.
+ * in the same transaction, so that no timer thread is needed. Calls only
+ * db.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,11 +15,12 @@
 #include "store_internal.h"
 #include "text.h"
 
-int audit_purge(task_store *store, int64_t now_ms, bool exact)
+int audit_purge(task_store *store, const char *ns, int64_t now_ms, bool exact)
 {
+	STORE_ASSERT_WRITING(store);
 	int64_t retention = store->options.audit_retention_ms;
 	if (retention > 0) {
-		sqlite3_stmt *statement = store_statement_get(store, STMT_JOURNAL_PURGE);
+		sqlite3_stmt *statement = db_statement(store, STMT_JOURNAL_PURGE, ns);
 		sqlite3_bind_int64(statement, 1, now_ms - retention);
 		int rc = sqlite3_step(statement);
 		sqlite3_reset(statement);
@@ -28,7 +30,7 @@ int audit_purge(task_store *store, int64_t now_ms, bool exact)
 	int64_t max_entries = store->options.journal_max_entries;
 	if (max_entries > 0) {
 		/* keep the newest max_entries (with the slack of a write) */
-		sqlite3_stmt *statement = store_statement_get(store, STMT_JOURNAL_TRIM);
+		sqlite3_stmt *statement = db_statement(store, STMT_JOURNAL_TRIM, ns);
 		sqlite3_bind_int64(statement, 1, max_entries);
 		sqlite3_bind_int64(statement, 2, exact ? 0 : max_entries / 64);
 		int rc = sqlite3_step(statement);
@@ -39,21 +41,14 @@ int audit_purge(task_store *store, int64_t now_ms, bool exact)
 	return 0;
 }
 
-static void bind_optional(sqlite3_stmt *statement, int index, const char *text)
+int audit_insert(task_store *store, const char *ns, const audit_record *record)
 {
-	if (text)
-		sqlite3_bind_text(statement, index, text, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(statement, index);
-}
-
-int audit_insert(task_store *store, const audit_record *record)
-{
-	sqlite3_stmt *statement = store_statement_get(store, STMT_JOURNAL_INSERT);
+	STORE_ASSERT_WRITING(store);
+	sqlite3_stmt *statement = db_statement(store, STMT_JOURNAL_INSERT, ns);
 	sqlite3_bind_int64(statement, 1, record->now_ms);
-	bind_optional(statement, 2, record->client);
+	db_bind_text(statement, 2, record->client);
 	sqlite3_bind_text(statement, 3, record->op, -1, SQLITE_STATIC);
-	bind_optional(statement, 4, record->task_name);
+	db_bind_text(statement, 4, record->task_name);
 	sqlite3_bind_text(statement, 5, record->params_json, -1, SQLITE_STATIC);
 	if (record->body && record->body_len)
 		sqlite3_bind_blob64(statement, 6, record->body, record->body_len, SQLITE_STATIC);
@@ -61,11 +56,11 @@ int audit_insert(task_store *store, const audit_record *record)
 		sqlite3_bind_null(statement, 6);
 	sqlite3_bind_int(statement, 7, record->http_status);
 	sqlite3_bind_int(statement, 8, record->is_success);
-	bind_optional(statement, 9, record->err_code);
-	bind_optional(statement, 10, record->from_state);
-	bind_optional(statement, 11, record->to_state);
-	bind_optional(statement, 12, record->new_task_name);
-	bind_optional(statement, 13, record->injected);
+	db_bind_text(statement, 9, record->err_code);
+	db_bind_text(statement, 10, record->from_state);
+	db_bind_text(statement, 11, record->to_state);
+	db_bind_text(statement, 12, record->new_task_name);
+	db_bind_text(statement, 13, record->injected);
 	int rc = sqlite3_step(statement);
 	sqlite3_reset(statement);
 	/* id 0: the namespace is missing (STMT_JOURNAL_INSERT) */
@@ -133,18 +128,19 @@ static cJSON *entry_from_statement(sqlite3_stmt *statement)
 
 static void bind_filter(sqlite3_stmt *statement, const store_journal_filter *filter)
 {
-	bind_optional(statement, 1, filter->task_name);
-	bind_optional(statement, 2, filter->op);
+	db_bind_text(statement, 1, filter->task_name);
+	db_bind_text(statement, 2, filter->op);
 	if (filter->success >= 0)
 		sqlite3_bind_int(statement, 4, filter->success);
-	bind_optional(statement, 5, filter->err_code);
+	db_bind_text(statement, 5, filter->err_code);
 	if (filter->has_since)
 		sqlite3_bind_int64(statement, 6, filter->since_ms);
 	if (filter->has_until)
 		sqlite3_bind_int64(statement, 7, filter->until_ms);
 }
 
-store_status audit_list_locked(task_store *store, const store_journal_filter *filter, cJSON **out)
+store_status audit_list(task_store *store, const char *ns, const store_journal_filter *filter,
+			cJSON **out)
 {
 	*out = cJSON_CreateArray();
 	if (!*out)
@@ -152,7 +148,7 @@ store_status audit_list_locked(task_store *store, const store_journal_filter *fi
 	int64_t limit = filter->limit > 0 ? filter->limit : STORE_JOURNAL_DEFAULT_LIMIT;
 	if (limit > STORE_JOURNAL_MAX_LIMIT)
 		limit = STORE_JOURNAL_MAX_LIMIT;
-	sqlite3_stmt *statement = store_statement_get(store, STMT_JOURNAL_LIST);
+	sqlite3_stmt *statement = db_statement(store, STMT_JOURNAL_LIST, ns);
 	bind_filter(statement, filter);
 	sqlite3_bind_int64(statement, 3, limit);
 	int rc;
@@ -162,13 +158,19 @@ store_status audit_list_locked(task_store *store, const store_journal_filter *fi
 	return rc == SQLITE_DONE ? STORE_OK : STORE_FAILED;
 }
 
-store_status audit_count_locked(task_store *store, const store_journal_filter *filter,
-				int64_t *count)
+store_status audit_count(task_store *store, const char *ns, const store_journal_filter *filter,
+			 int64_t *count)
 {
-	sqlite3_stmt *statement = store_statement_get(store, STMT_JOURNAL_COUNT);
+	sqlite3_stmt *statement = db_statement(store, STMT_JOURNAL_COUNT, ns);
 	bind_filter(statement, filter);
 	int rc = sqlite3_step(statement);
 	*count = rc == SQLITE_ROW ? sqlite3_column_int64(statement, 0) : 0;
 	sqlite3_reset(statement);
 	return rc == SQLITE_ROW ? STORE_OK : STORE_FAILED;
+}
+
+int audit_clear(task_store *store, const char *ns)
+{
+	STORE_ASSERT_WRITING(store);
+	return db_run(db_statement(store, STMT_WIPE_JOURNAL, ns));
 }

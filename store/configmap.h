@@ -16,16 +16,7 @@
 
 #include <cjson/cJSON.h>
 
-enum {
-	CONFIGMAP_SCOPES_MAX = 32,    /* scopes in one map */
-	CONFIGMAP_KEYS_MAX = 512,     /* keys in one scope (a merge is O(keys^2)) */
-	CONFIGMAP_NAME_MAX = 256,     /* bytes of a scope or key name */
-	CONFIGMAP_DELETES_MAX = 1024, /* entries of deleteParams */
-	CONFIGMAP_CHECKPOINT_KEYS_MAX = 256,
-};
-
-/* The last second a checkpoint may name: 9999-12-31T23:59:59Z. */
-#define CONFIGMAP_CHECKPOINT_MAX INT64_C(253402300799)
+#include "limits.h"
 
 /*
  * Checks a stored map (fixtures, the control API): an object of objects of

@@ -23,9 +23,7 @@ enum {
 	NAME_SHOWN = 64, /* bytes of a field name echoed in a sentence */
 };
 
-static const char *const op_names[] = {"stop", "resume", "update", "migrate", "delete", "*"};
-
-static const char *const type_names[] = {
+static const char *const type_names[FAULT__COUNT] = {
 	[FAULT_ERROR] = "error", [FAULT_STATUS] = "status", [FAULT_DELAY] = "delay",
 	[FAULT_DROP] = "drop",	 [FAULT_HANG] = "hang",	    [FAULT_LOST_ACK] = "lost_ack",
 };
@@ -150,13 +148,14 @@ static bool err_code_ok(const char *code)
 
 static int type_from_name(const char *name, fault_type *out)
 {
-	for (size_t i = 0; i < COUNT(type_names); i++) {
-		if (strcmp(name, type_names[i]) == 0) {
-			*out = (fault_type)i;
-			return 0;
-		}
-	}
-	return -1;
+	*out = fault_type_from_name(name);
+	return *out == FAULT__COUNT ? -1 : 0;
+}
+
+/* An operation's name (rules.h holds the five) or "*" for any. */
+static bool op_ok(const char *name)
+{
+	return strcmp(name, "*") == 0 || rules_op_from_name(name) != OP__COUNT;
 }
 
 /* ---- the action ------------------------------------------------------- */
@@ -245,6 +244,8 @@ static int read_ms(const cJSON *action, fault *f, char *why, size_t why_cap)
 
 /* Reads the action into f->type, f->then and the answer's fields. On
  * failure f->body may be set; the caller frees it. */
+static int read_lost_ack(const cJSON *action, fault *f, char *why, size_t why_cap);
+
 static int read_action(const cJSON *action, fault *f, char *why, size_t why_cap)
 {
 	static const char *const error_fields[] = {"type", "errCode", "errMsg", "retryable",
@@ -252,10 +253,6 @@ static int read_action(const cJSON *action, fault *f, char *why, size_t why_cap)
 	static const char *const status_fields[] = {"type", "httpStatus", "body"};
 	static const char *const ms_fields[] = {"type", "ms"};
 	static const char *const drop_fields[] = {"type"};
-	static const char *const lost_ack_drop_fields[] = {"type", "then"};
-	static const char *const lost_ack_error_fields[] = {"type",   "then",	   "errCode",
-							    "errMsg", "retryable", "httpStatus"};
-	static const char *const lost_ack_status_fields[] = {"type", "then", "httpStatus", "body"};
 
 	if (!cJSON_IsObject(action))
 		return text_fail(why, why_cap, "\"action\" must be an object with a \"type\"");
@@ -267,6 +264,8 @@ static int read_action(const cJSON *action, fault *f, char *why, size_t why_cap)
 				 "\"action.type\" must be one of \"error\", \"status\", \"delay\", "
 				 "\"drop\", \"hang\" or \"lost_ack\"");
 	f->then = f->type;
+	if (f->type == FAULT_LOST_ACK)
+		return read_lost_ack(action, f, why, why_cap);
 
 	switch (f->type) {
 	case FAULT_ERROR:
@@ -289,10 +288,21 @@ static int read_action(const cJSON *action, fault *f, char *why, size_t why_cap)
 	case FAULT_DROP:
 		return check_fields(action, "a drop action", drop_fields, COUNT(drop_fields), why,
 				    why_cap);
-	case FAULT_LOST_ACK:
+	case FAULT_LOST_ACK: /* read above */
+	case FAULT__COUNT:   /* type_from_name gives no such type */
 		break;
 	}
+	return -1;
+}
 
+/* A lost_ack action: `then` (drop, error or status) and that answer's
+ * fields. */
+static int read_lost_ack(const cJSON *action, fault *f, char *why, size_t why_cap)
+{
+	static const char *const lost_ack_drop_fields[] = {"type", "then"};
+	static const char *const lost_ack_error_fields[] = {"type",   "then",	   "errCode",
+							    "errMsg", "retryable", "httpStatus"};
+	static const char *const lost_ack_status_fields[] = {"type", "then", "httpStatus", "body"};
 	const cJSON *then = cJSON_GetObjectItemCaseSensitive(action, "then");
 	f->then = FAULT_DROP;
 	if (then) {
@@ -330,21 +340,13 @@ static int read_action(const cJSON *action, fault *f, char *why, size_t why_cap)
 
 /* ---- the whole body --------------------------------------------------- */
 
-/* Reads every field but the id-independent bookkeeping into `f`, whose id
- * is already set. On failure f->body may be set; the caller frees it. */
-static int read_fault(const cJSON *root, int64_t now_ms, fault *f, char *why, size_t why_cap)
+/* What a fault selects: "op" and "taskName". */
+static int read_selection(const cJSON *root, fault *f, char *why, size_t why_cap)
 {
-	static const char *const fields[] = {"op",	    "taskName", "after", "times",
-					     "probability", "seed",	"ttlMs", "action"};
-	if (!cJSON_IsObject(root))
-		return text_fail(why, why_cap, "the body must be a JSON object");
-	if (check_fields(root, "the fault", fields, COUNT(fields), why, why_cap) < 0)
-		return -1;
-
 	const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, "op");
 	if (!item)
 		return text_fail(why, why_cap, "\"op\" is required");
-	if (!cJSON_IsString(item) || !in_list(item->valuestring, op_names, COUNT(op_names)))
+	if (!cJSON_IsString(item) || !op_ok(item->valuestring))
 		return text_fail(
 			why, why_cap,
 			"\"op\" must be one of \"stop\", \"resume\", \"update\", \"migrate\", "
@@ -365,9 +367,15 @@ static int read_fault(const cJSON *root, int64_t now_ms, fault *f, char *why, si
 					 len > TASKNAME_MAX ? "it is too long" : reason);
 		memcpy(f->task_name, item->valuestring, len + 1);
 	}
+	return 0;
+}
 
+/* When a selected request is hit: "after", "times", "probability",
+ * "seed". */
+static int read_chance(const cJSON *root, fault *f, char *why, size_t why_cap)
+{
 	f->after = 0;
-	item = cJSON_GetObjectItemCaseSensitive(root, "after");
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, "after");
 	if (item && read_integer(item, "after", 0, FAULTS_COUNT_MAX, &f->after, why, why_cap) < 0)
 		return -1;
 
@@ -403,10 +411,24 @@ static int read_fault(const cJSON *root, int64_t now_ms, fault *f, char *why, si
 		f->seed = (uint64_t)seed;
 	}
 	f->rng = rng_start(f->seed);
+	return 0;
+}
+
+/* Reads every field but the id-independent bookkeeping into `f`, whose id
+ * is already set. On failure f->body may be set; the caller frees it. */
+static int read_fault(const cJSON *root, int64_t now_ms, fault *f, char *why, size_t why_cap)
+{
+	static const char *const fields[] = {"op",	    "taskName", "after", "times",
+					     "probability", "seed",	"ttlMs", "action"};
+	if (!cJSON_IsObject(root))
+		return text_fail(why, why_cap, "the body must be a JSON object");
+	if (check_fields(root, "the fault", fields, COUNT(fields), why, why_cap) < 0 ||
+	    read_selection(root, f, why, why_cap) < 0 || read_chance(root, f, why, why_cap) < 0)
+		return -1;
 
 	f->created_at_ms = now_ms;
 	f->expires_at_ms = 0;
-	item = cJSON_GetObjectItemCaseSensitive(root, "ttlMs");
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, "ttlMs");
 	if (item && !cJSON_IsNull(item)) {
 		int64_t ttl;
 		if (read_integer(item, "ttlMs", 1, FAULTS_TTL_MAX_MS, &ttl, why, why_cap) < 0)
@@ -436,12 +458,12 @@ void faults_free(fault_list *list)
 	faults_init(list);
 }
 
-static bool fault_alive(const fault *f, int64_t now_ms)
+bool fault_alive(const fault *f, int64_t now_ms)
 {
 	return f->expires_at_ms == 0 || now_ms < f->expires_at_ms;
 }
 
-static bool fault_exhausted(const fault *f) { return f->times >= 0 && f->hits >= f->times; }
+bool fault_exhausted(const fault *f) { return f->times >= 0 && f->hits >= f->times; }
 
 /* Drops expired faults, keeping the order of the rest. */
 static void prune_expired(fault_list *list, int64_t now_ms)
@@ -609,118 +631,17 @@ void faults_clear(fault_list *list)
 	list->count = 0;
 }
 
-/* ---- listing ---------------------------------------------------------- */
-
-static bool add_error_answer(cJSON *action, const fault *f)
-{
-	return cJSON_AddStringToObject(action, "errCode", f->err_code) &&
-	       cJSON_AddStringToObject(action, "errMsg", f->err_msg) &&
-	       cJSON_AddBoolToObject(action, "retryable", f->retryable) &&
-	       cJSON_AddNumberToObject(action, "httpStatus", f->http_status);
-}
-
-static bool add_status_answer(cJSON *action, const fault *f)
-{
-	return cJSON_AddNumberToObject(action, "httpStatus", f->http_status) &&
-	       cJSON_AddStringToObject(action, "body", f->body ? f->body : "");
-}
-
-cJSON *fault_action_to_json(const fault *f)
-{
-	cJSON *action = cJSON_CreateObject();
-	if (!action || !cJSON_AddStringToObject(action, "type", fault_type_name(f->type)))
-		goto fail;
-	bool ok = true;
-	switch (f->type) {
-	case FAULT_ERROR:
-		ok = add_error_answer(action, f);
-		break;
-	case FAULT_STATUS:
-		ok = add_status_answer(action, f);
-		break;
-	case FAULT_DELAY:
-	case FAULT_HANG:
-		ok = cJSON_AddNumberToObject(action, "ms", (double)f->ms) != NULL;
-		break;
-	case FAULT_DROP:
-		break;
-	case FAULT_LOST_ACK:
-		ok = cJSON_AddStringToObject(action, "then", fault_type_name(f->then)) != NULL;
-		if (ok && f->then == FAULT_ERROR)
-			ok = add_error_answer(action, f);
-		else if (ok && f->then == FAULT_STATUS)
-			ok = add_status_answer(action, f);
-		break;
-	}
-	if (ok)
-		return action;
-fail:
-	cJSON_Delete(action);
-	return NULL;
-}
-
-static cJSON *fault_to_json(const fault *f, int64_t now_ms)
-{
-	cJSON *item = cJSON_CreateObject();
-	if (!item)
-		return NULL;
-	bool ok = cJSON_AddNumberToObject(item, "id", (double)f->id) &&
-		  cJSON_AddStringToObject(item, "op", f->op) &&
-		  (f->task_name[0] ? cJSON_AddStringToObject(item, "taskName", f->task_name)
-				   : cJSON_AddNullToObject(item, "taskName")) &&
-		  cJSON_AddNumberToObject(item, "after", (double)f->after) &&
-		  cJSON_AddNumberToObject(item, "times", (double)f->times) &&
-		  cJSON_AddNumberToObject(item, "probability", f->probability) &&
-		  cJSON_AddNumberToObject(item, "seed", (double)f->seed) &&
-		  (f->expires_at_ms
-			   ? cJSON_AddNumberToObject(item, "ttlMs",
-						     (double)(f->expires_at_ms - f->created_at_ms))
-			   : cJSON_AddNullToObject(item, "ttlMs")) &&
-		  cJSON_AddNumberToObject(item, "createdAt", (double)f->created_at_ms) &&
-		  (f->expires_at_ms
-			   ? cJSON_AddNumberToObject(item, "expiresAt", (double)f->expires_at_ms)
-			   : cJSON_AddNullToObject(item, "expiresAt"));
-	cJSON *action = ok ? fault_action_to_json(f) : NULL;
-	if (!action || !cJSON_AddItemToObject(item, "action", action)) {
-		cJSON_Delete(action);
-		cJSON_Delete(item);
-		return NULL;
-	}
-	ok = cJSON_AddNumberToObject(item, "matches", (double)f->matches) &&
-	     cJSON_AddNumberToObject(item, "hits", (double)f->hits) &&
-	     cJSON_AddBoolToObject(item, "expired", !fault_alive(f, now_ms)) &&
-	     cJSON_AddBoolToObject(item, "exhausted", fault_exhausted(f));
-	if (!ok) {
-		cJSON_Delete(item);
-		return NULL;
-	}
-	return item;
-}
-
-cJSON *faults_to_json(const fault_list *list, int64_t now_ms)
-{
-	cJSON *root = cJSON_CreateObject();
-	cJSON *array = root ? cJSON_AddArrayToObject(root, "faults") : NULL;
-	if (!array)
-		goto fail;
-	for (size_t i = 0; i < list->count; i++) {
-		cJSON *item = fault_to_json(&list->items[i], now_ms);
-		if (!item)
-			goto fail;
-		if (!cJSON_AddItemToArray(array, item)) {
-			cJSON_Delete(item);
-			goto fail;
-		}
-	}
-	return root;
-fail:
-	cJSON_Delete(root);
-	return NULL;
-}
-
 const char *fault_type_name(fault_type type)
 {
 	if ((size_t)type < COUNT(type_names) && type_names[type])
 		return type_names[type];
 	return "unknown";
+}
+
+fault_type fault_type_from_name(const char *name)
+{
+	for (size_t i = 0; name && i < COUNT(type_names); i++)
+		if (strcmp(name, type_names[i]) == 0)
+			return (fault_type)i;
+	return FAULT__COUNT;
 }

@@ -37,34 +37,24 @@
 
 #include <cjson/cJSON.h>
 
+#include "limits.h"
+#include "rules.h"
 #include "taskname.h"
 
+/* The caps (FAULTS_*_MAX) are in limits.h. */
 enum {
-	FAULTS_MAX = 256,	      /* faults in one list */
-	FAULTS_OP_MAX = 15,	      /* bytes of an op name */
-	FAULTS_ERR_CODE_MAX = 63,     /* bytes of an errCode */
-	FAULTS_ERR_MSG_MAX = 511,     /* bytes of an errMsg */
-	FAULTS_BODY_MAX = 65536,      /* bytes of a status body */
-	FAULTS_MS_MAX = 600000,	      /* delay / hang, 10 minutes */
-	FAULTS_HTTP_STATUS_MIN = 200, /* a 1xx is no final answer: the client would wait */
-	FAULTS_HTTP_STATUS_MAX = 599,
 	FAULTS_ERROR_HTTP_STATUS = 200,	 /* default of an error action */
 	FAULTS_STATUS_HTTP_STATUS = 503, /* default of a status action */
-	FAULTS_COUNT_MAX = 1000000000,	 /* the largest `after` and `times` */
 };
 
-/* The largest ttlMs: one year. */
-#define FAULTS_TTL_MAX_MS INT64_C(31536000000)
-/* The largest seed: 2^53 - 1, so that it reads back exactly from JSON. */
-#define FAULTS_SEED_MAX UINT64_C(9007199254740991)
-
 typedef enum {
-	FAULT_ERROR,   /* the OMS envelope with an error; nothing changes */
-	FAULT_STATUS,  /* a raw HTTP answer; nothing changes */
-	FAULT_DELAY,   /* wait `ms`, then behave normally */
-	FAULT_DROP,    /* close the connection without an answer; nothing changes */
-	FAULT_HANG,    /* answer nothing for `ms`, then close; nothing changes */
-	FAULT_LOST_ACK /* apply and commit, then answer as `then` says */
+	FAULT_ERROR,	/* the OMS envelope with an error; nothing changes */
+	FAULT_STATUS,	/* a raw HTTP answer; nothing changes */
+	FAULT_DELAY,	/* wait `ms`, then behave normally */
+	FAULT_DROP,	/* close the connection without an answer; nothing changes */
+	FAULT_HANG,	/* answer nothing for `ms`, then close; nothing changes */
+	FAULT_LOST_ACK, /* apply and commit, then answer as `then` says */
+	FAULT__COUNT
 } fault_type;
 
 typedef struct {
@@ -207,8 +197,18 @@ cJSON *faults_to_json(const fault_list *list, int64_t now_ms);
  * Caller frees; NULL when out of memory. Handy for the journal. */
 cJSON *fault_action_to_json(const fault *f);
 
-/* "error", "status", "delay", "drop", "hang", "lost_ack"; "unknown" for a
- * value outside the enum. Never NULL. */
+/* Whether the fault's TTL has not run out at `now_ms`. */
+bool fault_alive(const fault *f, int64_t now_ms);
+
+/* Whether `times` injections have been made. */
+bool fault_exhausted(const fault *f);
+
+/* The one table of fault type names: "error", "status", "delay", "drop",
+ * "hang", "lost_ack"; "unknown" for a value outside the enum. Never NULL. */
 const char *fault_type_name(fault_type type);
+
+/* The type of a name fault_type_name gives (exactly); FAULT__COUNT for
+ * anything else, NULL included. */
+fault_type fault_type_from_name(const char *name);
 
 #endif

@@ -1,9 +1,10 @@
 /*
- * fixtures.c — task specs: the fixture format, shared with the control API.
+ * fixtures.c — task specs (the fixture format, shared with the control
+ * API's POST /_mock/tasks) and fixture texts {"tasks": [...]}.
  *
  * A spec is {"taskName", "state", "config", "checkpoint"?, "progress"?,
  * "lastError"?}. Everything is checked before anything is written: a bad
- * spec is refused whole with a sentence naming the field.
+ * spec is refused whole with a sentence naming the field. Calls rows.c.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -15,10 +16,33 @@
 #include "store_internal.h"
 #include "text.h"
 
-enum { LAST_ERROR_MAX = 4096 };
-
 static const char *const known_fields[] = {"taskName",	 "state",    "config",
 					   "checkpoint", "progress", "lastError"};
+
+/* The optional "checkpoint" and "progress" of a spec, into `row`. */
+static int read_progress(const cJSON *spec, task_row *row, char *why, size_t why_cap)
+{
+	const cJSON *checkpoint = cJSON_GetObjectItemCaseSensitive(spec, "checkpoint");
+	if (checkpoint && !cJSON_IsNull(checkpoint)) {
+		double t = cJSON_IsNumber(checkpoint) ? checkpoint->valuedouble : -1;
+		if (!(t >= 0) || t != floor(t) || t > (double)CONFIGMAP_CHECKPOINT_MAX)
+			return text_fail(why, why_cap, "checkpoint must be unix seconds or null");
+		row->has_checkpoint = true;
+		row->checkpoint = (int64_t)t;
+	}
+	const cJSON *progress = cJSON_GetObjectItemCaseSensitive(spec, "progress");
+	if (progress && !cJSON_IsNull(progress)) {
+		if (row->parsed.component != COMPONENT_FULL_TRANS)
+			return text_fail(why, why_cap, "only a full_trans task has a progress");
+		double p = cJSON_IsNumber(progress) ? progress->valuedouble : -1;
+		if (!(p >= 0 && p <= 1))
+			return text_fail(why, why_cap,
+					 "progress must be a number from 0 to 1, or null");
+		row->has_progress = true;
+		row->progress = p;
+	}
+	return 0;
+}
 
 int fixtures_task_from_spec(const cJSON *spec, int64_t now_ms, task_row *row, char *why,
 			    size_t why_cap)
@@ -49,33 +73,16 @@ int fixtures_task_from_spec(const cJSON *spec, int64_t now_ms, task_row *row, ch
 	if (row->state == TASK_FINISHED && row->parsed.component != COMPONENT_FULL_TRANS)
 		return text_fail(why, why_cap, "only a full_trans task can be FINISHED");
 
-	const cJSON *checkpoint = cJSON_GetObjectItemCaseSensitive(spec, "checkpoint");
-	if (checkpoint && !cJSON_IsNull(checkpoint)) {
-		double t = cJSON_IsNumber(checkpoint) ? checkpoint->valuedouble : -1;
-		if (!(t >= 0) || t != floor(t) || t > (double)CONFIGMAP_CHECKPOINT_MAX)
-			return text_fail(why, why_cap, "checkpoint must be unix seconds or null");
-		row->has_checkpoint = true;
-		row->checkpoint = (int64_t)t;
-	}
-	const cJSON *progress = cJSON_GetObjectItemCaseSensitive(spec, "progress");
-	if (progress && !cJSON_IsNull(progress)) {
-		if (row->parsed.component != COMPONENT_FULL_TRANS)
-			return text_fail(why, why_cap, "only a full_trans task has a progress");
-		double p = cJSON_IsNumber(progress) ? progress->valuedouble : -1;
-		if (!(p >= 0 && p <= 1))
-			return text_fail(why, why_cap,
-					 "progress must be a number from 0 to 1, or null");
-		row->has_progress = true;
-		row->progress = p;
-	}
+	if (read_progress(spec, row, why, why_cap) < 0)
+		return -1;
 	const cJSON *last_error = cJSON_GetObjectItemCaseSensitive(spec, "lastError");
 	if (last_error && !cJSON_IsNull(last_error)) {
 		if (!cJSON_IsString(last_error) ||
-		    strlen(last_error->valuestring) > LAST_ERROR_MAX ||
+		    strlen(last_error->valuestring) > STORE_LAST_ERROR_MAX ||
 		    !text_utf8_valid(last_error->valuestring, strlen(last_error->valuestring)))
 			return text_fail(why, why_cap,
 					 "lastError must be a string of at most %d bytes, or null",
-					 LAST_ERROR_MAX);
+					 STORE_LAST_ERROR_MAX);
 	}
 	const cJSON *config = cJSON_GetObjectItemCaseSensitive(spec, "config");
 	char config_why[512];
@@ -92,4 +99,65 @@ int fixtures_task_from_spec(const cJSON *spec, int64_t now_ms, task_row *row, ch
 	row->created_at = now_ms;
 	row->updated_at = now_ms;
 	return 0;
+}
+
+store_status fixtures_create_task(task_store *store, const char *ns, const cJSON *spec,
+				  int64_t now_ms, cJSON **created, char *why, size_t why_cap)
+{
+	task_row row;
+	if (fixtures_task_from_spec(spec, now_ms, &row, why, why_cap) < 0)
+		return STORE_INVALID;
+	store_status status = STORE_OK;
+	int busy = rows_identity_taken(store, ns, &row);
+	if (busy < 0) {
+		status = STORE_FAILED;
+	} else if (busy) {
+		char identity[TASKNAME_IDENTITY_MAX + 1];
+		taskname_identity(&row.parsed, identity, sizeof identity);
+		text_fail(why, why_cap,
+			  "a task of identity %s already exists (one live task per identity)",
+			  identity);
+		status = STORE_EXISTS;
+	} else if (rows_insert(store, ns, &row) < 0) {
+		text_fail(why, why_cap, "cannot insert %s: %s", row.name,
+			  sqlite3_errmsg(store->db));
+		status = STORE_FAILED;
+	} else if (created) {
+		*created = rows_to_json(store, &row);
+		if (!*created)
+			status = STORE_FAILED;
+	}
+	task_row_free(&row);
+	return status;
+}
+
+store_status fixtures_load(task_store *store, const char *ns, const char *fixtures, size_t len,
+			   int64_t now_ms, char *why, size_t why_cap)
+{
+	if (!fixtures)
+		return STORE_OK; /* no fixtures given: an empty namespace */
+	cJSON *root = cJSON_ParseWithLength(fixtures, len);
+	const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(root, "tasks");
+	if (!cJSON_IsArray(tasks)) {
+		cJSON_Delete(root);
+		text_fail(why, why_cap, "fixtures must be a JSON object {\"tasks\": [...]}");
+		return STORE_INVALID;
+	}
+	int index = 0;
+	const cJSON *spec;
+	store_status status = STORE_OK;
+	cJSON_ArrayForEach(spec, tasks)
+	{
+		char inner[STORE_MESSAGE_MAX];
+		status = fixtures_create_task(store, ns, spec, now_ms, NULL, inner, sizeof inner);
+		if (status != STORE_OK) {
+			text_fail(why, why_cap, "fixture task %d: %s", index, inner);
+			if (status == STORE_EXISTS)
+				status = STORE_INVALID;
+			break;
+		}
+		index++;
+	}
+	cJSON_Delete(root);
+	return status;
 }

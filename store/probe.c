@@ -5,7 +5,6 @@
  */
 #include "probe.h"
 
-#include <pthread.h>
 #include <sqlite3.h>
 
 #include "store_internal.h"
@@ -13,7 +12,7 @@
 
 bool store_probe_writable(task_store *store, char *why, size_t why_cap)
 {
-	pthread_mutex_lock(&store->lock);
+	db_lock(&store->lock);
 	bool writable = false;
 	if (sqlite3_db_readonly(store->db, "main") == 1)
 		text_fail(why, why_cap, "the database is open read-only");
@@ -24,6 +23,6 @@ bool store_probe_writable(task_store *store, char *why, size_t why_cap)
 		store_rollback(store);
 		writable = true;
 	}
-	pthread_mutex_unlock(&store->lock);
+	db_unlock(&store->lock);
 	return writable;
 }

@@ -1,7 +1,7 @@
 /*
  * rules.h — the connector state machine, as one table.
  *
- * Every decision of the six OMS operations about a task's state and
+ * Every decision of the five OMS operations about a task's state and
  * component type is made here, by pure functions over values: no database,
  * no clock, no globals. The store asks `rules_decide` inside its transaction
  * and applies what it answers; the tests walk the whole table.

@@ -2,12 +2,14 @@
  * store.h — connector tasks in SQLite: the durable half of the mock.
  *
  * The store owns one SQLite connection and one mutex; every function below
- * takes the mutex, so a `store` may be shared by any number of threads, and
- * each operation runs alone inside one `BEGIN IMMEDIATE` transaction: read
- * the task, ask the pure rules (rules.h, configmap.h), write the new state,
- * config and audit record, COMMIT, and only then return. A refused or failed
- * operation rolls back and changes nothing but the audit record of its
- * refusal, written in a transaction of its own.
+ * takes the mutex, so a `store` may be shared by any number of threads.
+ * Every write runs inside a `BEGIN IMMEDIATE` transaction: an OMS operation
+ * reads its task, asks the pure rules (rules.h, configmap.h), writes the
+ * new state, config and journal record, and returns only after COMMIT.
+ * Operations that arrive together share one transaction (up to
+ * STORE_BATCH_MAX, writer.c); a refused operation writes nothing but its
+ * journal record, and a failed transaction fails every operation in it and
+ * changes nothing.
  *
  * The store knows nothing of HTTP. Times are passed in by the caller (unix
  * milliseconds), so the store has no clock of its own.
@@ -25,6 +27,7 @@
 #include <cjson/cJSON.h>
 
 #include "errors.h"
+#include "limits.h"
 #include "rules.h"
 #include "taskname.h"
 
@@ -45,19 +48,17 @@ typedef struct {
 	int checkpoint_frames;
 } store_options;
 
-enum {
-	STORE_MESSAGE_MAX = 1024, /* bytes of an outcome's sentences */
-	STORE_NAMESPACE_MAX = 64, /* bytes of a namespace name */
-	STORE_SNAPSHOT_NAME_MAX = 64,
-};
+/* STORE_*_MAX and the other caps are in limits.h. */
 
 #define STORE_DEFAULT_NAMESPACE "default"
 
 /*
  * Namespaces: every task, sequence, tombstone, journal record and snapshot
  * belongs to one; they never see each other. A namespace comes into being,
- * seeded from the fixtures given to store_set_fixtures, the first time any
- * function below names it. Names are [A-Za-z0-9_-]{1,64}.
+ * seeded from the fixtures given to store_set_fixtures, the first time a
+ * function below writes to it. A read of a namespace that does not exist
+ * answers as that new namespace would, and creates nothing. Names are
+ * [A-Za-z0-9_-]{1,64}.
  */
 bool store_namespace_valid(const char *name);
 
@@ -232,8 +233,6 @@ typedef struct {
 	int64_t since_ms, until_ms; /* inclusive bounds on the record time */
 	int64_t limit;		    /* at most this many, the newest ones; 0: the default */
 } store_journal_filter;
-
-enum { STORE_JOURNAL_DEFAULT_LIMIT = 1000, STORE_JOURNAL_MAX_LIMIT = 100000 };
 
 /* Reads journal entries, oldest first, into a JSON array. STORE_OK or
  * STORE_FAILED. */

@@ -1,18 +1,26 @@
 /*
- * store_internal.h — what store.c, audit.c and fixtures.c share.
+ * store_internal.h — what the files of store/ share, one section per file,
+ * lowest layer first. A file calls only the sections above its own (tests/
+ * deps-graph checks it); writer.c reaches operations.c only through the
+ * writer_ops it is given.
  *
- * Not part of the store's public interface: only files of store/ include
- * it. Every function here expects the caller to hold `store->lock` and,
- * where it writes, to be inside a transaction.
+ * Not part of the store's public interface: only files of store/ (and the
+ * store's own benchmark) include it. Unless a section says otherwise, a
+ * function here expects the caller to hold `store->lock` (STORE_ASSERT_LOCKED)
+ * and, where it writes, to be inside a transaction (STORE_ASSERT_WRITING);
+ * `ns` is always the namespace the statements work in, never NULL.
  */
 #ifndef CONNECTOR_MOCK_STORE_INTERNAL_H
 #define CONNECTOR_MOCK_STORE_INTERNAL_H
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sqlite3.h>
 
 #include "store.h"
+
+/* ---- db.c: the statements, binding, transactions, the lock ------------ */
 
 typedef enum {
 	STMT_BEGIN,
@@ -67,17 +75,19 @@ typedef enum {
 	STMT__COUNT
 } store_statement;
 
-/* The SQL parameter every statement reads its namespace from: past every
- * statement's own (?1 to ?13; store_open refuses a statement with more).
- * Not higher: sqlite3_clear_bindings, on every use of a statement, clears
- * every slot up to it (at ?50, 4,000 instructions of each stop/resume). */
+/* The SQL parameter a statement that works in a namespace reads it from:
+ * past every statement's own (?1 to ?13; db_prepare refuses a statement
+ * with more). db_statement binds it from its `ns` argument. Not higher:
+ * sqlite3_clear_bindings clears every slot up to it on every use. */
 enum { NAMESPACE_PARAMETER = 16 };
 
+struct store_writer;
+
+/* The store object: store.c creates and frees it. */
 struct task_store {
 	sqlite3 *db;
-	pthread_mutex_t lock; /* the connection and everything below */
+	pthread_mutex_t lock; /* the connection and everything below; db_lock */
 	store_options options;
-	char ns[STORE_NAMESPACE_MAX + 1];      /* the namespace statements bind */
 	char ensured[STORE_NAMESPACE_MAX + 1]; /* known to exist; "" = none */
 	char *fixtures;			       /* seeds a new namespace; owned */
 	size_t fixtures_len;
@@ -85,7 +95,265 @@ struct task_store {
 	struct store_writer *writer; /* writer.c: the queue and the checkpointer */
 };
 
-/* One operation waiting for its batch (writer.c). */
+/*
+ * The store's invariants, checked in every build that does not define
+ * NDEBUG (the Makefile never does), as SQLite checks its own.
+ * db_lock/db_unlock take and release a store mutex and remember, per
+ * thread, which one this thread holds.
+ */
+void db_lock(pthread_mutex_t *lock);
+void db_unlock(pthread_mutex_t *lock);
+bool db_lock_held(const pthread_mutex_t *lock);
+#define STORE_ASSERT(condition) assert(condition)
+#define STORE_ASSERT_LOCKED(store) STORE_ASSERT(db_lock_held(&(store)->lock))
+#define STORE_ASSERT_WRITING(store)                                                                \
+	STORE_ASSERT(db_lock_held(&(store)->lock) && !sqlite3_get_autocommit((store)->db))
+
+/* Prepares every statement (store_open); 0, or -1 with a sentence. */
+int db_prepare(task_store *store, char *why, size_t why_cap);
+/* Finalizes every prepared statement; safe on a partly prepared store. */
+void db_finalize(task_store *store);
+
+/* A prepared statement, reset, its bindings cleared, and `ns` bound to
+ * ?16 when the statement reads it (`ns` may be NULL only when it does
+ * not). Lock held. */
+sqlite3_stmt *db_statement(task_store *store, store_statement which, const char *ns);
+
+/* Steps a statement that returns no rows, and resets it. 0 or -1. */
+int db_run(sqlite3_stmt *statement);
+
+/* Binds `text` (not copied) or NULL. */
+void db_bind_text(sqlite3_stmt *statement, int index, const char *text);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. 0 or -1 (SQLite's error stays on
+ * the connection for sqlite3_errmsg). A rollback also forgets which
+ * namespace is known to exist (one created in it may be gone). */
+int store_begin(task_store *store);
+int store_commit(task_store *store);
+void store_rollback(task_store *store);
+
+/* ---- schema.c: pragmas and schema versions ---------------------------- */
+
+/* These two run on the bare connection, before the store has a lock. */
+
+/* The durability and cache pragmas, and WAL for a file. 0 or -1. */
+int schema_apply_pragmas(sqlite3 *db, const store_options *options, bool in_memory);
+
+/* Brings the schema to the current version (PRAGMA user_version) in one
+ * transaction; `*created` when the database was empty. 0, or -1 with a
+ * sentence and nothing changed. */
+int schema_migrate(sqlite3 *db, bool *created, char *why, size_t why_cap);
+
+/* ---- tombstones.c: sequences, tombstone chains, next names ------------ */
+
+/* A name's tombstone, found by tombstones_find. `newer` holds the ids of
+ * the identity's tombstones written after it, newest first
+ * (`newer_count`); the caller frees it. */
+typedef struct {
+	sqlite3_int64 id, prev; /* prev: 0 when it is the identity's oldest */
+	char reason[16];
+	char migrated_to[TASKNAME_MAX + 1];
+	sqlite3_int64 *newer;
+	size_t newer_count;
+} tombstone;
+
+/* Raises the identity's sequence to `seq` (it never goes down) and, when
+ * `tombstone_id` is not 0, makes that the identity's newest tombstone. */
+int tombstones_raise_sequence(task_store *store, const char *ns, const char *identity, uint64_t seq,
+			      sqlite3_int64 tombstone_id);
+
+/* Makes `name` a tombstone (reason "deleted" or "migrated"), the newest of
+ * `identity`'s, and raises the identity's sequence to `seq`. 0 or -1. */
+int tombstones_put(task_store *store, const char *ns, const char *name, const char *identity,
+		   uint64_t seq, const char *reason, const char *migrated_to, int64_t now_ms);
+
+/* Finds the tombstone of `name`. 1 found (the caller frees found->newer),
+ * 0 none, -1 storage failure. */
+int tombstones_find(task_store *store, const char *ns, const char *name, const char *identity,
+		    tombstone *found);
+
+/* Where the chain of migrations from `t` ends; writes the last name into
+ * `end`. 0 or -1. */
+int tombstones_chain_end(task_store *store, const tombstone *t, char *end, size_t end_cap);
+
+/* Takes a name that lives again out of its identity's chain. 0 or -1. */
+int tombstones_clear(task_store *store, const char *ns, const char *name, const char *identity);
+
+/* The name a migrate gives `parsed`: `new_host` (NULL keeps the host) and
+ * the SEQ after every SEQ the identity was issued. 0, -1 on a storage
+ * failure, -2 when every 10-digit SEQ was used. */
+int tombstones_next_name(task_store *store, const char *ns, const taskname *parsed,
+			 const char *new_host, taskname *moved, char *moved_name, size_t name_cap);
+
+/* ---- rows.c: task rows and their configs ------------------------------ */
+
+/* One task as the store reads and writes it. */
+typedef struct {
+	char name[TASKNAME_MAX + 1];
+	taskname parsed;
+	task_state state;
+	/* The config lives in its own row of `configs` and is read, then
+	 * parsed, only when an operation reads or changes it (stop and resume
+	 * never do). */
+	int64_t config_id; /* its row in `configs`; 0 before the task is stored */
+	char *config_text; /* owned; NULL until read, or when `config` is the only form */
+	cJSON *config;	   /* owned; NULL until task_row_config parses it */
+	bool config_changed;
+	bool has_checkpoint;
+	int64_t checkpoint;
+	bool has_progress;
+	double progress;
+	char *last_error; /* owned; NULL when none */
+	int64_t created_at;
+	int64_t updated_at;
+} task_row;
+
+/* Frees what the row owns (it can be freed again). Needs no lock. */
+void task_row_free(task_row *row);
+
+/* Reads the text of the row's config. 0, or -1. */
+int rows_read_config_text(task_store *store, task_row *row);
+
+/* The row's config, read and parsed on first use; NULL on a storage
+ * failure, when out of memory, or when the stored text is corrupt. */
+cJSON *task_row_config(task_store *store, task_row *row);
+
+/* Reads a row of STMT_TASK_GET / STMT_TASK_LIST (which adds the config's
+ * text as column 8). 0, or -1 on a bad row. */
+int rows_from_statement(sqlite3_stmt *statement, task_row *row);
+
+/* 1 found, 0 absent, -1 storage failure or a corrupt row. */
+int rows_load(task_store *store, const char *ns, const char *name, task_row *row);
+
+/* Inserts a task row and its config, takes the name out of the tombstones
+ * and raises the identity's sequence to its SEQ. 0 or -1. */
+int rows_insert(task_store *store, const char *ns, task_row *row);
+
+/* Writes `row` over the task named `old_name` (renamed when they differ). */
+int rows_save(task_store *store, const char *ns, const char *old_name, task_row *row);
+
+/* Deletes the task row and its config. 0 or -1. */
+int rows_delete(task_store *store, const char *ns, const task_row *row);
+
+/* Whether a live task holds the row's identity; -1 on failure. */
+int rows_identity_taken(task_store *store, const char *ns, const task_row *row);
+
+/* The task as the control API shows it; NULL when its config cannot be
+ * read or out of memory. Reads the config only when not read yet. */
+cJSON *rows_to_json(task_store *store, task_row *row);
+
+/* ---- audit.c: the journal --------------------------------------------- */
+
+/* Appends one journal record inside the caller's transaction. */
+typedef struct {
+	int64_t now_ms;
+	const char *client;
+	const char *op;
+	const char *task_name;
+	const char *params_json;
+	const char *body;
+	size_t body_len;
+	int http_status;
+	bool is_success;
+	const char *err_code;	/* NULL on success */
+	const char *from_state; /* NULL when unknown */
+	const char *to_state;
+	const char *new_task_name;
+	const char *injected; /* the fault type, or NULL */
+} audit_record;
+
+int audit_insert(task_store *store, const char *ns, const audit_record *record);
+
+/* The journal's readers, in the caller's transaction. */
+store_status audit_list(task_store *store, const char *ns, const store_journal_filter *filter,
+			cJSON **out);
+store_status audit_count(task_store *store, const char *ns, const store_journal_filter *filter,
+			 int64_t *count);
+
+/* Removes every record of the namespace. 0 or -1. */
+int audit_clear(task_store *store, const char *ns);
+
+/* Removes the namespace's records older than the retention, and the
+ * oldest past journal_max_entries: all of them when `exact` (before a
+ * read), else only once they are more than a 64th of the bound (after a
+ * write: one range delete now and then rather than a few rows per
+ * commit). */
+int audit_purge(task_store *store, const char *ns, int64_t now_ms, bool exact);
+
+/* ---- fixtures.c: task specs and fixture texts ------------------------- */
+
+/* Builds a task row from a fixture/control-API spec object. Needs no lock.
+ * Returns 0, or -1 with a sentence in `why` (and `row` holding nothing to
+ * free). */
+int fixtures_task_from_spec(const cJSON *spec, int64_t now_ms, task_row *row, char *why,
+			    size_t why_cap);
+
+/* Creates one task from a spec. STORE_OK (and, when `created` is not NULL,
+ * the task as written), STORE_INVALID or STORE_EXISTS with a sentence, or
+ * STORE_FAILED. */
+store_status fixtures_create_task(task_store *store, const char *ns, const cJSON *spec,
+				  int64_t now_ms, cJSON **created, char *why, size_t why_cap);
+
+/* Creates every task of a fixtures text {"tasks":[...]}; NULL is no
+ * fixtures. STORE_OK, STORE_INVALID (`why` names the task) or
+ * STORE_FAILED; the caller rolls back on failure. */
+store_status fixtures_load(task_store *store, const char *ns, const char *fixtures, size_t len,
+			   int64_t now_ms, char *why, size_t why_cap);
+
+/* ---- namespace.c: namespaces, and the control API's transactions ------ */
+
+/* [A-Za-z0-9_-]{1,max}: the alphabet of namespace and snapshot names.
+ * Needs no lock. */
+bool store_name_valid(const char *name, size_t max);
+
+/*
+ * Creates `ns`, seeded from the store's fixtures when `seed`, unless it
+ * exists. Inside the caller's transaction. 1 created, 0 it existed, -1
+ * storage failure.
+ */
+int namespace_ensure(task_store *store, const char *ns, int64_t now_ms, bool seed);
+
+/* Removes the namespace's tasks, configs, sequences, tombstones and
+ * journal; with `everything` its snapshots and itself too. 0 or -1. */
+int namespace_wipe(task_store *store, const char *ns, bool everything);
+
+/*
+ * The control API's calls share one shape: namespace_enter takes the lock,
+ * opens a transaction and makes sure the namespace exists, the call does
+ * its work, namespace_leave commits (or rolls back when the work failed)
+ * and releases the lock.
+ *
+ * A read must not create a namespace: for one that does not exist it is
+ * answered from the namespace as it would be created (seeded), inside the
+ * transaction, and namespace_leave then rolls that back whatever the
+ * status.
+ */
+typedef enum {
+	NAMESPACE_READ,		 /* creates nothing */
+	NAMESPACE_WRITE,	 /* creates the namespace, seeded, when new */
+	NAMESPACE_WRITE_UNSEEDED /* a reset, which loads its own fixtures */
+} namespace_access;
+
+typedef struct {
+	task_store *store;
+	const char *ns;	      /* the namespace, "default" for NULL */
+	bool rollback_always; /* a read of a namespace created only for it */
+} namespace_scope;
+
+/* STORE_OK with the lock held and a transaction open, or STORE_FAILED
+ * with neither. */
+store_status namespace_enter(namespace_scope *scope, task_store *store, const char *ns,
+			     int64_t now_ms, namespace_access access);
+/* Ends what namespace_enter began; returns `status`, or STORE_FAILED when
+ * a commit failed. */
+store_status namespace_leave(namespace_scope *scope, store_status status);
+
+/* ---- control.c, snapshots.c: only the public calls of store.h --------- */
+
+/* ---- operations.c: judging and applying the OMS operations ------------ */
+
+/* One operation waiting for its batch (writer.c); the writer reads and
+ * writes only `finished`, `ticket` and `next`. */
 typedef struct store_job store_job;
 struct store_job {
 	const store_request *request;
@@ -107,91 +375,37 @@ void store_judge(store_job *job);
  */
 void store_run_batch_locked(task_store *store, store_job **jobs, size_t count);
 
-/* writer.c: set up the queue and (for a file) start the checkpointer;
- * stop it. No operation may be running when stopping. */
-int store_writer_start(task_store *store, const char *path, char *why, size_t why_cap);
-void store_writer_stop(task_store *store);
+/* ---- writer.c: group commit and checkpoints --------------------------- */
 
-/* One task as the store reads and writes it. */
+/* What the writer is given instead of calling back into the store. */
 typedef struct {
-	char name[TASKNAME_MAX + 1];
-	taskname parsed;
-	task_state state;
-	/* The config lives in its own row of `configs` (schema version 4) and
-	 * is read, then parsed, only when an operation reads or changes it
-	 * (stop and resume never do). */
-	int64_t config_id; /* its row in `configs`; 0 before the task is stored */
-	char *config_text; /* owned; NULL until read, or when `config` is the only form */
-	cJSON *config;	   /* owned; NULL until task_row_config parses it */
-	bool config_changed;
-	bool has_checkpoint;
-	int64_t checkpoint;
-	bool has_progress;
-	double progress;
-	char *last_error; /* owned; NULL when none */
-	int64_t created_at;
-	int64_t updated_at;
-} task_row;
+	/* runs a batch; called with `lock` held */
+	void (*run_batch)(void *context, store_job **jobs, size_t count);
+	void *context;
+} writer_ops;
 
-void task_row_free(task_row *row);
-
-/* The row's config, read and parsed on first use; NULL on a storage
- * failure, when out of memory, or when the stored text is corrupt. */
-cJSON *task_row_config(task_store *store, task_row *row);
-
-/* Returns a prepared statement, reset, its bindings cleared, and the
- * current namespace bound to ?16 when the statement reads it. */
-sqlite3_stmt *store_statement_get(task_store *store, store_statement which);
-
-/* Makes `ns` the namespace of the statements that follow (lock held). */
-void use_namespace(task_store *store, const char *ns);
-
-/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. 0 or -1 (SQLite's error stays on
- * the connection for sqlite3_errmsg). */
-int store_begin(task_store *store);
-int store_commit(task_store *store);
-void store_rollback(task_store *store);
-
-/* Inserts a task row, and raises the identity's sequence to its SEQ. */
-int store_insert_task(task_store *store, task_row *row);
-
-/*
- * Builds a task row from a fixture/control-API spec object. Returns 0, or
- * -1 with a sentence in `why` (and `row` holding nothing to free).
- */
-int fixtures_task_from_spec(const cJSON *spec, int64_t now_ms, task_row *row, char *why,
-			    size_t why_cap);
-
-/* Appends one journal record inside the caller's transaction. */
 typedef struct {
-	int64_t now_ms;
-	const char *client;
-	const char *op;
-	const char *task_name;
-	const char *params_json;
-	const char *body;
-	size_t body_len;
-	int http_status;
-	bool is_success;
-	const char *err_code;	/* NULL on success */
-	const char *from_state; /* NULL when unknown */
-	const char *to_state;
-	const char *new_task_name;
-	const char *injected; /* the fault type, or NULL */
-} audit_record;
+	sqlite3 *db;	       /* the store's connection: its commits, the last pass */
+	pthread_mutex_t *lock; /* the store's lock, taken around each batch */
+	const char *path;      /* the database: a file gets a checkpointer */
+	store_durability durability;
+	int busy_timeout_ms;
+	int checkpoint_frames; /* 0: the default */
+	writer_ops ops;
+} writer_config;
 
-int audit_insert(task_store *store, const audit_record *record);
+/* Starts the writer (and, for a file, the checkpointer). 0, or -1 with a
+ * sentence and nothing started. Needs no lock. */
+int writer_start(const writer_config *config, struct store_writer **out, char *why, size_t why_cap);
 
-/* The journal's readers, in the caller's transaction and namespace. */
-store_status audit_list_locked(task_store *store, const store_journal_filter *filter, cJSON **out);
-store_status audit_count_locked(task_store *store, const store_journal_filter *filter,
-				int64_t *count);
+/* Stops both threads; no job may be queued or running. NULL is fine. */
+void writer_stop(struct store_writer *writer);
 
-/* Removes the current namespace's records older than the retention, and
- * the oldest past journal_max_entries: all of them when `exact` (before a
- * read), else only once they are more than a 64th of the bound (after a
- * write: one range delete now and then, where trimming a few records per
- * commit rebalanced the journal's first leaves every time). */
-int audit_purge(task_store *store, int64_t now_ms, bool exact);
+/* Queues a judged job and returns once its batch committed (or failed). */
+void writer_submit(struct store_writer *writer, store_job *job);
+
+void writer_stats(struct store_writer *writer, store_batch_stats *stats);
+
+/* ---- store.c: only the public calls of store.h (open, close, execute) - */
 
 #endif

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "text.h"
+
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 static bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
 static bool is_alnum(char c) { return is_digit(c) || is_lower(c) || (c >= 'A' && c <= 'Z'); }
@@ -27,28 +29,6 @@ static bool is_canonical_decimal(const char *s, size_t len, size_t max_digits)
 		if (!is_digit(s[i]))
 			return false;
 	return true;
-}
-
-static bool is_dotted_quad(const char *s, size_t len)
-{
-	int parts = 0;
-	size_t i = 0;
-	while (i <= len) {
-		size_t start = i;
-		while (i < len && s[i] != '.')
-			i++;
-		size_t n = i - start;
-		if (n == 0 || n > 3 || (n > 1 && s[start] == '0'))
-			return false;
-		unsigned value = 0;
-		for (size_t k = start; k < i; k++)
-			value = value * 10 + (unsigned)(s[k] - '0');
-		if (value > 255)
-			return false;
-		parts++;
-		i++; /* skip the dot (or step past the end) */
-	}
-	return parts == 4;
 }
 
 int taskname_check_host(const char *s, size_t len, const char **why)
@@ -74,7 +54,7 @@ int taskname_check_host(const char *s, size_t len, const char **why)
 		if (!is_digit(c) && c != '.')
 			only_digits_and_dots = false;
 	}
-	if (only_digits_and_dots && !is_dotted_quad(s, len)) {
+	if (only_digits_and_dots && !text_ipv4_valid(s, len)) {
 		*why = "the host looks like an IPv4 address but is not a valid dotted quad";
 		return -1;
 	}

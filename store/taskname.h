@@ -15,20 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum {
-	TASKNAME_HOST_MAX = 253, /* a DNS name's limit */
-	TASKNAME_PROJECT_MAX = 128,
-	TASKNAME_TYPE_MAX = 64,
-	TASKNAME_NUMBER_MAX = 9, /* digits of SUB and IDX */
-	TASKNAME_SEQ_DIGITS = 10,
-	/* the longest well-formed name, without its NUL */
-	TASKNAME_MAX = TASKNAME_HOST_MAX + 1 + 5 + 14 + TASKNAME_PROJECT_MAX + 1 +
-		       TASKNAME_TYPE_MAX + 1 + TASKNAME_NUMBER_MAX + 1 + TASKNAME_NUMBER_MAX + 1 +
-		       TASKNAME_SEQ_DIGITS,
-	/* PROJECT-TYPE-SUB-IDX */
-	TASKNAME_IDENTITY_MAX = TASKNAME_PROJECT_MAX + 1 + TASKNAME_TYPE_MAX + 1 +
-				TASKNAME_NUMBER_MAX + 1 + TASKNAME_NUMBER_MAX,
-};
+#include "limits.h"
 
 typedef enum {
 	COMPONENT_INCR_TRANS, /* Incr-Sync */

@@ -158,3 +158,25 @@ bool text_equal_constant_time(const char *a, const char *b)
 	}
 	return diff == 0;
 }
+
+bool text_ipv4_valid(const char *text, size_t len)
+{
+	int parts = 0;
+	size_t i = 0;
+	while (i <= len) {
+		size_t start = i;
+		while (i < len && text[i] >= '0' && text[i] <= '9')
+			i++;
+		size_t n = i - start;
+		if (n == 0 || n > 3 || (n > 1 && text[start] == '0') || (i < len && text[i] != '.'))
+			return false;
+		unsigned value = 0;
+		for (size_t k = start; k < i; k++)
+			value = value * 10 + (unsigned)(text[k] - '0');
+		if (value > 255)
+			return false;
+		parts++;
+		i++; /* skip the dot (or step past the end) */
+	}
+	return parts == 4;
+}

@@ -49,6 +49,10 @@ int text_fail(char *why, size_t why_cap, const char *format, ...)
 bool text_utf8_valid(const char *text, size_t len);
 bool text_has_nul(const char *text, size_t len);
 
+/* The one IPv4 check: four decimal parts of 0..255 without leading zeros,
+ * joined by dots ("10.0.0.1"; not "010.0.0.1", "1.2.3", " 1.2.3.4"). */
+bool text_ipv4_valid(const char *text, size_t len);
+
 /* Compares two strings in time that depends only on their lengths. */
 bool text_equal_constant_time(const char *a, const char *b);
 

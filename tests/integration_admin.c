@@ -730,6 +730,58 @@ START_TEST(no_admin_token_is_open)
 }
 END_TEST
 
+/* Whether GET /_mock/namespaces lists `name`. */
+static bool namespace_listed(const test_daemon *d, const char *name)
+{
+	cJSON *root = call(d, "GET", "/_mock/namespaces", NULL, NULL, 200);
+	const cJSON *item;
+	bool found = false;
+	cJSON_ArrayForEach(item, test_member(root, "namespaces")) found =
+		found || test_same_string(test_string_member(item, "name"), name);
+	cJSON_Delete(root);
+	return found;
+}
+
+/*
+ * A read never creates a namespace: it answers as a new namespace would
+ * (seeded from the fixtures, real time, no faults, an empty journal), and
+ * afterwards the namespace is neither listed nor deletable. Nor does a
+ * request under /ns/NAME/ that is a 404. Only a write creates it.
+ */
+START_TEST(reads_create_no_namespace)
+{
+	test_daemon d;
+	test_daemon_up(&d, NULL, NULL);
+	cJSON *root = call(&d, "GET", "/ns/typo/_mock/health", NULL, NULL, 200);
+	ck_assert_int_eq((int)test_number_member(root, "tasks"), FIXTURE_TASKS);
+	cJSON_Delete(root);
+	static const char *const reads[] = {
+		"/ns/typo/_mock/tasks",		"/ns/typo/_mock/tasks/" INCR_RUNNING,
+		"/ns/typo/_mock/journal",	"/ns/typo/_mock/journal/count",
+		"/ns/typo/_mock/clock",		"/ns/typo/_mock/faults",
+		"/ns/typo/_mock/snapshots",	"/ns/typo/_mock/metrics",
+		"/ns/typo/_mock/no-such-route", "/ns/typo/no/such/path",
+	};
+	for (size_t i = 0; i < sizeof reads / sizeof *reads; i++) {
+		test_response r = test_request(&d, "GET", reads[i], NULL, NULL);
+		ck_assert_msg(r.status == 200 || r.status == 404, "GET %s: HTTP %ld", reads[i],
+			      r.status);
+		test_response_free(&r);
+	}
+	cJSON_Delete(call(&d, "DELETE", "/ns/typo/_mock/faults/1", NULL, NULL, 404));
+	ck_assert(!namespace_listed(&d, "typo"));
+	/* neither the store nor the memory of clocks and faults holds it */
+	cJSON_Delete(call(&d, "DELETE", "/_mock/namespaces/typo", NULL, NULL, 404));
+
+	cJSON_Delete(call(&d, "POST", "/ns/typo/_mock/tasks", json_type, NEW_TASK_SPEC, 201));
+	ck_assert(namespace_listed(&d, "typo"));
+	root = call(&d, "GET", "/ns/typo/_mock/health", NULL, NULL, 200);
+	ck_assert_int_eq((int)test_number_member(root, "tasks"), FIXTURE_TASKS + 1);
+	cJSON_Delete(root);
+	test_daemon_down(&d);
+}
+END_TEST
+
 static Suite *admin_suite(void)
 {
 	Suite *suite = suite_create("integration_admin");
@@ -746,6 +798,7 @@ static Suite *admin_suite(void)
 	tcase_add_test(tc, unknown_control_routes);
 	tcase_add_test(tc, wrong_control_methods);
 	tcase_add_test(tc, journal_query_refusals);
+	tcase_add_test(tc, reads_create_no_namespace);
 	suite_add_tcase(suite, tc);
 
 	TCase *token = tcase_create("admin_token");

@@ -16,7 +16,7 @@
  *  - the journal holds exactly one entry per request sent, with the outcome
  *    the client saw;
  *  - replayed in journal order through a model of the state machine written
- *    here from CONTRACT §3 (not rules.c), every success is a legal
+ *    here from the contract (not rules.c), every success is a legal
  *    transition, every refusal is the refusal the model expects (the code
  *    too), fromState/toState are the model's, migrate's new name has the
  *    next SEQ, and TASK_NOT_FOUND says migratedTo the live name or deleted;
@@ -548,7 +548,7 @@ static void *injector_main(void *argument)
 	return NULL;
 }
 
-/* ---- the model: CONTRACT §3, written here, not taken from rules.c ---- */
+/* ---- the model: the contract, written here, not taken from rules.c ---- */
 
 typedef struct {
 	bool allowed;

@@ -556,7 +556,7 @@ START_TEST(live_traffic_matches_the_document)
 	const char *args[] = {"--max-body", "4096", NULL};
 	test_daemon_up(&daemon, args, NULL);
 	/* a namespace for the namespace routes to list and delete */
-	free(test_get_text(&daemon, "/ns/contract-ns/_mock/health"));
+	cJSON_Delete(test_json_call(&daemon, "DELETE", "/ns/contract-ns/_mock/journal", NULL, 200));
 	prism_proxy proxy;
 	prism_up(&proxy, &daemon, daemon.base_url);
 	direct_daemon = &daemon;

@@ -218,6 +218,9 @@ START_TEST(namespace_invalid_names)
 	ck_assert_int_eq(test_call_status(&d, "GET", path, NULL), 404);
 	test_pathf(path, sizeof path, "/ns/%s/_mock/tasks", long_ok);
 	ck_assert_int_eq(test_call_status(&d, "GET", path, NULL), 200);
+	ck_assert(!listed_namespace(&d, long_ok, NULL, NULL)); /* a read creates nothing */
+	test_pathf(path, sizeof path, "/ns/%s/_mock/journal", long_ok);
+	ck_assert_int_eq(test_call_status(&d, "DELETE", path, NULL), 200); /* a write does */
 	ck_assert(listed_namespace(&d, long_ok, NULL, NULL));
 	ck_assert(!listed_namespace(&d, "bad!name", NULL, NULL));
 	ck_assert(!listed_namespace(&d, "bad", NULL, NULL));

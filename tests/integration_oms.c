@@ -1,7 +1,8 @@
 /*
  * integration_oms.c — the OMS connector operations over real HTTP against
  * the real binary (build/connector-mock): the OMS page's requests as
- * written, every row of CONTRACT §3 and §4, parameters, the envelope, the
+ * written, every row of the state table and every error code, parameters,
+ * the envelope, the
  * HTTP-level faults, the error-status and lenient settings, and the journal.
  *
  * Every test starts its own daemon on a free port with a fresh database
@@ -401,7 +402,7 @@ START_TEST(reference_requests)
 END_TEST
 
 /* ======================================================================
- * CONTRACT §3: every operation from every state, for both component types
+ * The state table: every operation from every state, for both component types
  * ==================================================================== */
 
 typedef struct {
@@ -442,7 +443,7 @@ static const rule_row rule_table[] = {
 };
 enum { RULE_ROWS = sizeof rule_table / sizeof *rule_table, STATES = 5 };
 
-/* CONTRACT §3 "allowed from". */
+/* The state table's "allowed from". */
 static const struct {
 	const char *op;
 	const char *states[5];

@@ -474,12 +474,12 @@ END_TEST
 START_TEST(test_fault_types)
 {
 	static const char *const types[] = {"error", "status", "delay", "drop", "hang", "lost_ack"};
-	ck_assert_int_eq(METRICS_FAULT__COUNT, (int)COUNT(types));
+	ck_assert_int_eq(FAULT__COUNT, (int)COUNT(types));
 	metrics *m = metrics_create();
 	ck_assert_ptr_nonnull(m);
-	for (int f = 0; f < METRICS_FAULT__COUNT; f++) {
-		ck_assert_str_eq(metrics_fault_name((metrics_fault)f), types[f]);
-		ck_assert_int_eq(metrics_fault_from_name(types[f]), f);
+	for (int f = 0; f < FAULT__COUNT; f++) {
+		ck_assert_str_eq(fault_type_name((fault_type)f), types[f]);
+		ck_assert_int_eq(fault_type_from_name(types[f]), f);
 		/* op f % 5 gets f + 1 faults of type f */
 		for (int n = 0; n <= f; n++)
 			ck_assert_int_eq(metrics_count_fault(m, "default",
@@ -489,16 +489,16 @@ START_TEST(test_fault_types)
 	static const char *const refused[] = {NULL,	  "",	   "unknown", "ERROR",
 					      "lost-ack", "drop ", "\"}"};
 	for (size_t i = 0; i < COUNT(refused); i++) {
-		ck_assert_int_eq(metrics_fault_from_name(refused[i]), METRICS_FAULT__COUNT);
+		ck_assert_int_eq(fault_type_from_name(refused[i]), FAULT__COUNT);
 		ck_assert_int_eq(metrics_count_fault(m, "default", OP_STOP, refused[i]), -1);
 	}
 	ck_assert_int_eq(metrics_count_fault(m, "default", OP__COUNT, "drop"), -1);
 	ck_assert_int_eq(metrics_count_fault(m, "default", (rules_op)-1, "drop"), -1);
-	ck_assert_str_eq(metrics_fault_name(METRICS_FAULT__COUNT), "");
+	ck_assert_str_eq(fault_type_name(FAULT__COUNT), "unknown");
 
 	char *text = render(m);
 	for (int op = 0; op < OP__COUNT; op++)
-		for (int f = 0; f < METRICS_FAULT__COUNT; f++)
+		for (int f = 0; f < FAULT__COUNT; f++)
 			ck_assert_uint_eq(faults(text, rules_op_name((rules_op)op), types[f]),
 					  f % OP__COUNT == op ? (uint64_t)f + 1 : 0);
 	free(text);
@@ -548,7 +548,7 @@ static const family_case families[] = {
 	{"connector_mock_faults_injected_total",
 	 "counter",
 	 {"connector_mock_faults_injected_total"},
-	 OP__COUNT *METRICS_FAULT__COUNT},
+	 OP__COUNT *FAULT__COUNT},
 	{"connector_mock_tasks", "gauge", {"connector_mock_tasks"}, TASK__COUNT *COMPONENT__COUNT},
 	{"connector_mock_store_transactions_total",
 	 "counter",

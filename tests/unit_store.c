@@ -5,6 +5,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "../server/fixtures_file.h"
 #include "../store/configmap.h"
 #include "../store/store.h"
+#include "../store/store_internal.h"
 #include "support.h"
 
 #define NS STORE_DEFAULT_NAMESPACE
@@ -1173,6 +1175,68 @@ START_TEST(newer_schema_is_refused)
 }
 END_TEST
 
+/* An in-memory store for the tests of the store's own asserts. */
+static task_store *open_in_memory(void)
+{
+	store_options options = {.path = ":memory:", .busy_timeout_ms = 100};
+	task_store *store;
+	bool created;
+	char why[256] = "";
+	ck_assert_msg(store_open(&options, &store, &created, why, sizeof why) == 0, "%s", why);
+	return store;
+}
+
+/* In the forked child of a test that must abort: the assert's message
+ * would only clutter the suite's output. */
+static void quiet_stderr(void) { ck_assert_ptr_nonnull(freopen("/dev/null", "w", stderr)); }
+
+/* The preconditions store_internal.h states are asserted in the builds the
+ * tests run (no NDEBUG): a statement without the store's lock aborts... */
+START_TEST(statement_without_the_lock_aborts)
+{
+	quiet_stderr();
+	task_store *store = open_in_memory();
+	store_begin(store); /* STORE_ASSERT_LOCKED */
+}
+END_TEST
+
+/* ...and so does a write outside a transaction, */
+START_TEST(write_outside_a_transaction_aborts)
+{
+	quiet_stderr();
+	task_store *store = open_in_memory();
+	db_lock(&store->lock);
+	audit_clear(store, NS); /* STORE_ASSERT_WRITING */
+}
+END_TEST
+
+/* ...and taking the lock twice on one thread. */
+START_TEST(lock_taken_twice_aborts)
+{
+	quiet_stderr();
+	task_store *store = open_in_memory();
+	db_lock(&store->lock);
+	db_lock(&store->lock);
+}
+END_TEST
+
+/* The same calls in order run (the asserts above fire for the reason
+ * given, not for any call). */
+START_TEST(calls_in_order_pass_the_asserts)
+{
+	task_store *store = open_in_memory();
+	db_lock(&store->lock);
+	ck_assert(db_lock_held(&store->lock));
+	ck_assert_int_eq(store_begin(store), 0);
+	ck_assert_int_eq(namespace_ensure(store, NS, 1000, false), 1);
+	ck_assert_int_eq(audit_clear(store, NS), 0);
+	ck_assert_int_eq(store_commit(store), 0);
+	db_unlock(&store->lock);
+	ck_assert(!db_lock_held(&store->lock));
+	store_close(store);
+}
+END_TEST
+
 static Suite *store_suite(void)
 {
 	Suite *suite = suite_create("store");
@@ -1197,6 +1261,10 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, wal_trickles_into_the_database_and_full_durability_writes_it_back);
 	tcase_add_test(tc, wal_stays_bounded_under_steady_commits);
 	tcase_add_test(tc, journal_bound_is_exact_for_readers);
+	tcase_add_test_raise_signal(tc, statement_without_the_lock_aborts, SIGABRT);
+	tcase_add_test_raise_signal(tc, write_outside_a_transaction_aborts, SIGABRT);
+	tcase_add_test_raise_signal(tc, lock_taken_twice_aborts, SIGABRT);
+	tcase_add_test(tc, calls_in_order_pass_the_asserts);
 	suite_add_tcase(suite, tc);
 	return suite;
 }

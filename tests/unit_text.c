@@ -316,6 +316,27 @@ START_TEST(test_equal_constant_time)
 }
 END_TEST
 
+static const struct {
+	const char *text;
+	bool valid;
+} ipv4_cases[] = {
+	{"127.0.0.1", true},   {"0.0.0.0", true},    {"255.255.255.255", true},
+	{"10.0.0.1", true},    {"256.0.0.1", false}, {"010.0.0.1", false},
+	{"1.2.3", false},      {"1.2.3.4.5", false}, {"1.2.3.", false},
+	{".1.2.3", false},     {"1..2.3", false},    {" 1.2.3.4", false},
+	{"1.2.3.4 ", false},   {"+1.2.3.4", false},  {"1.2.3.4x", false},
+	{"localhost", false},  {"", false},	     {"1234.1.1.1", false},
+	{"0x7f.0.0.1", false}, {"1.2.3.-4", false},
+};
+
+/* The one IPv4 check (listen, and a taskName's host that looks like one). */
+START_TEST(test_ipv4)
+{
+	const char *text = ipv4_cases[_i].text;
+	ck_assert_msg(text_ipv4_valid(text, strlen(text)) == ipv4_cases[_i].valid, "\"%s\"", text);
+}
+END_TEST
+
 static Suite *text_suite(void)
 {
 	Suite *suite = suite_create("text");
@@ -334,6 +355,7 @@ static Suite *text_suite(void)
 	tcase_add_test(utf8, test_utf8_respects_len);
 	tcase_add_test(utf8, test_has_nul);
 	tcase_add_loop_test(utf8, test_equal_constant_time, 0, (int)COUNT(equal_cases));
+	tcase_add_loop_test(utf8, test_ipv4, 0, (int)COUNT(ipv4_cases));
 	suite_add_tcase(suite, utf8);
 	return suite;
 }
