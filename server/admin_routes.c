@@ -196,15 +196,16 @@ static http_response reset(const http_request *request, const char *unused)
 /* Reads the journal's filters from the query; NULL on success, or why not. */
 static const char *journal_filter_from(const http_request *request, store_journal_filter *filter)
 {
-	*filter = (store_journal_filter){.success = -1};
-	const char *limit = NULL, *success = NULL, *since = NULL, *until = NULL;
+	*filter = (store_journal_filter){.success = -1, .delivered = -1};
+	const char *limit = NULL, *success = NULL, *since = NULL, *until = NULL, *delivered = NULL;
 	if (params_single(request->query, "taskName", &filter->task_name) < 0 ||
 	    params_single(request->query, "op", &filter->op) < 0 ||
 	    params_single(request->query, "errCode", &filter->err_code) < 0 ||
 	    params_single(request->query, "success", &success) < 0 ||
 	    params_single(request->query, "since", &since) < 0 ||
 	    params_single(request->query, "until", &until) < 0 ||
-	    params_single(request->query, "limit", &limit) < 0)
+	    params_single(request->query, "limit", &limit) < 0 ||
+	    params_single(request->query, "delivered", &delivered) < 0)
 		return "each filter may be given once";
 	if (filter->op && *filter->op && rules_op_from_name(filter->op) == OP__COUNT)
 		return "op must be resume, stop, update, migrate or delete";
@@ -213,6 +214,11 @@ static const char *journal_filter_from(const http_request *request, store_journa
 		if (params_bool(success, false, &flag) < 0)
 			return "success must be true or false";
 		filter->success = flag;
+	}
+	if (delivered && *delivered) {
+		if (params_bool(delivered, false, &flag) < 0)
+			return "delivered must be true or false";
+		filter->delivered = flag;
 	}
 	unsigned long long n = 0;
 	if (since && *since) {
@@ -591,6 +597,9 @@ http_response admin_route(const http_request *request)
 {
 	const char *rest = request->path + strlen(ADMIN_ROUTE_PREFIX);
 	char segment[TASKNAME_MAX + 64];
+	http_response injected;
+	if (control_fault(request, &injected))
+		return injected;
 	const admin_row *open = open_row(rest, segment, sizeof segment);
 	if (open && strcmp(open->method, request->method) == 0)
 		return open->handler(request, segment);

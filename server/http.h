@@ -63,6 +63,10 @@ typedef struct {
 	int64_t now_ms;		  /* the namespace's clock */
 	int64_t started_ns;	  /* monotonic, for the duration metrics */
 	struct access_note *note; /* what a route adds to the access log line */
+	/* a request header by name (without case), NULL when absent; called
+	 * with header_ctx */
+	const char *(*header)(void *ctx, const char *name);
+	void *header_ctx;
 } http_request;
 
 /* Starts the daemon on app->listen_fd (when has_listen_fd; the daemon then

@@ -248,6 +248,19 @@ store_status store_journal_count(task_store *store, const char *ns,
 	return status;
 }
 
+store_status store_journal_delivered(task_store *store, const char *ns, int64_t journal_id,
+				     bool delivered, const char *sent_json, int64_t now_ms)
+{
+	namespace_scope scope;
+	store_status status = namespace_enter(&scope, store, ns, now_ms, NAMESPACE_WRITE);
+	if (status == STORE_OK)
+		status = namespace_leave(&scope, audit_set_delivered(store, scope.ns, journal_id,
+								     delivered, sent_json) == 0
+							 ? STORE_OK
+							 : STORE_NOT_FOUND);
+	return status;
+}
+
 store_status store_journal_clear(task_store *store, const char *ns, int64_t now_ms)
 {
 	namespace_scope scope;

@@ -11,7 +11,7 @@
 #include "store_internal.h"
 #include "text.h"
 
-enum { SCHEMA_VERSION = 5 };
+enum { SCHEMA_VERSION = 6 };
 
 /*
  * Every table but snapshots' payload is keyed by namespace first: a
@@ -186,9 +186,22 @@ static const char schema_v5[] =
 	" max_seq = max(max_seq, excluded.max_seq);"
 	"DROP TABLE temp.tombstones_v4;";
 
+/*
+ * Delivery: whether the client was still there to receive the whole answer
+ * (1, 0, or NULL while not known: the entry is written in the operation's
+ * transaction, before the answer; its delivery is written once the answer
+ * is out, so a crash between the two leaves NULL, shown as null), what a
+ * socket-level fault really sent (`sent`, a JSON object), and the fault
+ * that hit the request (`fault_id`). Only ALTERs the journal, so it applies
+ * after any step that rebuilds other tables.
+ */
+static const char schema_delivery[] = "ALTER TABLE journal ADD COLUMN delivered INTEGER;"
+				      "ALTER TABLE journal ADD COLUMN sent TEXT;"
+				      "ALTER TABLE journal ADD COLUMN fault_id INTEGER;";
+
 /* schema_steps[v] brings a database of version v to version v + 1 */
-static const char *const schema_steps[SCHEMA_VERSION] = {schema_v1, schema_v2, schema_v3, schema_v4,
-							 schema_v5};
+static const char *const schema_steps[SCHEMA_VERSION] = {schema_v1, schema_v2, schema_v3,
+							 schema_v4, schema_v5, schema_delivery};
 
 int schema_apply_pragmas(sqlite3 *db, const store_options *options, bool in_memory)
 {
