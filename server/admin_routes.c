@@ -196,7 +196,7 @@ static http_response reset(const http_request *request, const char *unused)
 /* Reads the journal's filters from the query; NULL on success, or why not. */
 static const char *journal_filter_from(const http_request *request, store_journal_filter *filter)
 {
-	*filter = (store_journal_filter){.success = -1, .delivered = -1};
+	*filter = (store_journal_filter){.success = -1};
 	const char *limit = NULL, *success = NULL, *since = NULL, *until = NULL, *delivered = NULL;
 	if (params_single(request->query, "taskName", &filter->task_name) < 0 ||
 	    params_single(request->query, "op", &filter->op) < 0 ||
@@ -218,6 +218,7 @@ static const char *journal_filter_from(const http_request *request, store_journa
 	if (delivered && *delivered) {
 		if (params_bool(delivered, false, &flag) < 0)
 			return "delivered must be true or false";
+		filter->has_delivered = true;
 		filter->delivered = flag;
 	}
 	unsigned long long n = 0;

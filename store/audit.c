@@ -172,7 +172,7 @@ static void bind_filter(sqlite3_stmt *statement, const store_journal_filter *fil
 		sqlite3_bind_int64(statement, 6, filter->since_ms);
 	if (filter->has_until)
 		sqlite3_bind_int64(statement, 7, filter->until_ms);
-	if (filter->delivered >= 0)
+	if (filter->has_delivered)
 		sqlite3_bind_int(statement, 8, filter->delivered);
 }
 

@@ -235,7 +235,8 @@ typedef struct {
 	bool has_since, has_until;
 	int64_t since_ms, until_ms; /* inclusive bounds on the record time */
 	int64_t limit;		    /* at most this many, the newest ones; 0: the default */
-	int delivered;		    /* -1: any, 0: not delivered, 1: delivered (NULL never) */
+	bool has_delivered;	    /* select by delivery (an unknown one never matches) */
+	bool delivered;
 } store_journal_filter;
 
 /* Reads journal entries, oldest first, into a JSON array. STORE_OK or

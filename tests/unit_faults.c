@@ -970,6 +970,8 @@ START_TEST(test_to_json)
 	char default_msg[FAULTS_ERR_MSG_MAX + 1];
 	snprintf(default_msg, sizeof default_msg, "%s", list.items[5].err_msg);
 	char expected[8192];
+	char now_text[32];
+	snprintf(now_text, sizeof now_text, "%lld", (long long)NOW);
 	snprintf(
 		expected, sizeof expected,
 		"{\"faults\":["
@@ -977,42 +979,47 @@ START_TEST(test_to_json)
 		"\"probability\":1,\"seed\":5,\"ttlMs\":60000,\"createdAt\":%lld,"
 		"\"expiresAt\":%lld,\"action\":{\"type\":\"error\",\"errCode\":\"X_1\","
 		"\"errMsg\":\"m\",\"retryable\":false,\"httpStatus\":200},\"matches\":3,"
-		"\"hits\":2,\"expired\":false,\"exhausted\":true},"
+		"\"hits\":2,\"lastFiredAt\":%lld,\"expired\":false,\"exhausted\":true},"
 		"{\"id\":2,\"op\":\"*\",\"taskName\":null,\"after\":0,\"times\":-1,"
 		"\"probability\":0.5,\"seed\":6,\"ttlMs\":null,\"createdAt\":%lld,"
 		"\"expiresAt\":null,\"action\":{\"type\":\"status\",\"httpStatus\":503,"
-		"\"body\":\"\"},\"matches\":%lld,\"hits\":%lld,\"expired\":false,"
+		"\"body\":\"\"},\"matches\":%lld,\"hits\":%lld,\"lastFiredAt\":%s,\"expired\":"
+		"false,"
 		"\"exhausted\":false},"
 		"{\"id\":3,\"op\":\"update\",\"taskName\":null,\"after\":0,\"times\":1,"
 		"\"probability\":1,\"seed\":0,\"ttlMs\":null,\"createdAt\":%lld,\"expiresAt\":null,"
 		"\"action\":{\"type\":\"delay\",\"ms\":30},\"matches\":0,\"hits\":0,"
+		"\"lastFiredAt\":null,"
 		"\"expired\":false,\"exhausted\":false},"
 		"{\"id\":4,\"op\":\"migrate\",\"taskName\":null,\"after\":0,\"times\":1,"
 		"\"probability\":1,\"seed\":0,\"ttlMs\":null,\"createdAt\":%lld,\"expiresAt\":null,"
-		"\"action\":{\"type\":\"hang\",\"ms\":40},\"matches\":0,\"hits\":0,"
+		"\"action\":{\"type\":\"hang\",\"ms\":40},\"matches\":0,\"hits\":0,\"lastFiredAt\":"
+		"null,"
 		"\"expired\":false,\"exhausted\":false},"
 		"{\"id\":5,\"op\":\"delete\",\"taskName\":null,\"after\":0,\"times\":1,"
 		"\"probability\":1,\"seed\":0,\"ttlMs\":null,\"createdAt\":%lld,\"expiresAt\":null,"
-		"\"action\":{\"type\":\"drop\"},\"matches\":0,\"hits\":0,"
+		"\"action\":{\"type\":\"drop\"},\"matches\":0,\"hits\":0,\"lastFiredAt\":null,"
 		"\"expired\":false,\"exhausted\":false},"
 		"{\"id\":6,\"op\":\"resume\",\"taskName\":null,\"after\":0,\"times\":1,"
 		"\"probability\":1,\"seed\":0,\"ttlMs\":null,\"createdAt\":%lld,\"expiresAt\":null,"
 		"\"action\":{\"type\":\"lost_ack\",\"then\":\"error\",\"errCode\":\"INJECTED_"
 		"FAULT\","
 		"\"errMsg\":\"%s\",\"retryable\":false,\"httpStatus\":200},\"matches\":0,"
-		"\"hits\":0,\"expired\":false,\"exhausted\":false},"
+		"\"hits\":0,\"lastFiredAt\":null,\"expired\":false,\"exhausted\":false},"
 		"{\"id\":7,\"op\":\"resume\",\"taskName\":null,\"after\":0,\"times\":1,"
 		"\"probability\":1,\"seed\":0,\"ttlMs\":null,\"createdAt\":%lld,\"expiresAt\":null,"
 		"\"action\":{\"type\":\"lost_ack\",\"then\":\"status\",\"httpStatus\":503,"
-		"\"body\":\"b\"},\"matches\":0,\"hits\":0,\"expired\":false,\"exhausted\":false},"
+		"\"body\":\"b\"},\"matches\":0,\"hits\":0,\"lastFiredAt\":null,\"expired\":false,"
+		"\"exhausted\":false},"
 		"{\"id\":8,\"op\":\"resume\",\"taskName\":null,\"after\":0,\"times\":1,"
 		"\"probability\":1,\"seed\":0,\"ttlMs\":null,\"createdAt\":%lld,\"expiresAt\":null,"
 		"\"action\":{\"type\":\"lost_ack\",\"then\":\"drop\"},\"matches\":0,\"hits\":0,"
+		"\"lastFiredAt\":null,"
 		"\"expired\":false,\"exhausted\":false}]}",
-		(long long)NOW, (long long)NOW + 60000, (long long)NOW,
-		(long long)list.items[1].matches, (long long)list.items[1].hits, (long long)NOW,
-		(long long)NOW, (long long)NOW, (long long)NOW, default_msg, (long long)NOW,
-		(long long)NOW);
+		(long long)NOW, (long long)NOW + 60000, (long long)NOW, (long long)NOW,
+		(long long)list.items[1].matches, (long long)list.items[1].hits,
+		list.items[1].hits ? now_text : "null", (long long)NOW, (long long)NOW,
+		(long long)NOW, (long long)NOW, default_msg, (long long)NOW, (long long)NOW);
 	ck_assert_int_eq(list.items[1].matches, 1); /* the request the first let pass */
 	test_assert_json_eq_free(faults_to_json(&list, NOW), expected, "eight faults");
 

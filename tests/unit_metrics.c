@@ -473,7 +473,8 @@ END_TEST
 
 START_TEST(test_fault_types)
 {
-	static const char *const types[] = {"error", "status", "delay", "drop", "hang", "lost_ack"};
+	static const char *const types[] = {"error",	"status", "delay",   "drop", "hang",
+					    "lost_ack", "reset",  "partial", "slow", "garbage"};
 	ck_assert_int_eq(FAULT__COUNT, (int)COUNT(types));
 	metrics *m = metrics_create();
 	ck_assert_ptr_nonnull(m);
@@ -549,6 +550,10 @@ static const family_case families[] = {
 	 "counter",
 	 {"connector_mock_faults_injected_total"},
 	 OP__COUNT *FAULT__COUNT},
+	{"connector_mock_answers_undelivered_total",
+	 "counter",
+	 {"connector_mock_answers_undelivered_total"},
+	 OP__COUNT},
 	{"connector_mock_tasks", "gauge", {"connector_mock_tasks"}, TASK__COUNT *COMPONENT__COUNT},
 	{"connector_mock_store_transactions_total",
 	 "counter",
@@ -686,9 +691,9 @@ static bool allowed_label_value(const char *label, const char *value)
 					  "1",	    "2.5",     "5",	 "10",	  "+Inf"};
 	static const char *const states[] = {"CREATED", "RUNNING", "STOPPED", "ABNORMAL",
 					     "FINISHED"};
-	static const char *const types[] = {"incr_trans", "full_trans", "other",
-					    "error",	  "status",	"delay",
-					    "drop",	  "hang",	"lost_ack"};
+	static const char *const types[] = {
+		"incr_trans", "full_trans", "other", "error",	"status", "delay",  "drop",
+		"hang",	      "lost_ack",   "reset", "partial", "slow",	  "garbage"};
 	static const char *const booleans[] = {"false", "true"};
 	if (strcmp(label, "namespace") == 0)
 		return strcmp(value, "default") == 0; /* the one rendered here */
