@@ -187,8 +187,13 @@ static int read_control_scope(const cJSON *root, fault *f, char *why, size_t why
 {
 	static const char *const methods[] = {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"};
 	static const char faults_path[] = "/_mock/faults";
+	/* null is absent (a listed fault shows "method": null for any) */
 	const cJSON *method = cJSON_GetObjectItemCaseSensitive(root, "method");
 	const cJSON *prefix = cJSON_GetObjectItemCaseSensitive(root, "pathPrefix");
+	if (cJSON_IsNull(method))
+		method = NULL;
+	if (cJSON_IsNull(prefix))
+		prefix = NULL;
 	if (!prefix) {
 		if (method)
 			return text_fail(why, why_cap,
