@@ -12,6 +12,7 @@
 
 #include "clock.h"
 #include "fixtures_file.h"
+#include "journal_wait.h"
 #include "log.h"
 #include "metrics.h"
 #include "namespaces.h"
@@ -112,7 +113,8 @@ int app_open(server_app *app, const settings *s, char *why, size_t why_cap)
 	app->settings = s;
 	app->namespaces = namespaces_create();
 	app->metrics = metrics_create();
-	if (!app->namespaces || !app->metrics) {
+	app->journal_wait = journal_wait_create();
+	if (!app->namespaces || !app->metrics || !app->journal_wait) {
 		snprintf(why, why_cap, "out of memory");
 		app_discard(app);
 		return -1;
@@ -132,6 +134,8 @@ void app_close(server_app *app)
 	store_close(app->store);
 	metrics_destroy(app->metrics);
 	namespaces_destroy(app->namespaces);
+	journal_wait_destroy(app->journal_wait);
+	app->journal_wait = NULL;
 	app->store = NULL;
 	app->metrics = NULL;
 	app->namespaces = NULL;

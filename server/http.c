@@ -23,6 +23,7 @@
 #include "../store/text.h"
 #include "accesslog.h"
 #include "delivery.h"
+#include "journal_wait.h"
 #include "listener.h"
 #include "clock.h"
 #include "log.h"
@@ -225,6 +226,7 @@ static enum MHD_Result dispatch(server_app *app, struct MHD_Connection *connecti
 		.started_ns = clock_monotonic_ns(),
 		.header = lookup_header,
 		.header_ctx = connection,
+		.peer_fd = delivery_fd(connection),
 	};
 	access_note note = {0};
 	request.note = &note;
@@ -348,6 +350,7 @@ static void record_delivery(server_app *app, struct MHD_Connection *connection,
 	store_journal_delivered(app->store, state->ns, state->journal_id, delivered, sent,
 				namespaces_now(app->namespaces, state->ns));
 	free(sent);
+	journal_wait_signal(app->journal_wait); /* a count by delivery may have moved */
 	if (!delivered)
 		metrics_count_undelivered(app->metrics, state->ns, (rules_op)state->op);
 }
@@ -427,6 +430,7 @@ void http_stop(server_app *app, struct MHD_Daemon *daemon, int drain_ms)
 	MHD_socket listener = MHD_quiesce_daemon(daemon);
 	/* delays and hangs end now, so that their requests can finish */
 	clock_end_pauses();
+	journal_wait_stop(app->journal_wait); /* and so do waits */
 	/* quiesce hands the listening socket back. Shutting it down takes it out
 	 * of LISTEN, so new connections are refused at once rather than left in
 	 * the backlog; it is closed only after MHD_stop_daemon, as MHD requires */

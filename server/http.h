@@ -25,6 +25,7 @@ struct MHD_Daemon;
 
 struct namespace_registry;
 struct metrics;
+struct journal_wait;
 struct access_note;
 struct statedir_record;
 
@@ -34,8 +35,9 @@ typedef struct {
 	task_store *store;
 	struct namespace_registry *namespaces; /* clocks and faults */
 	struct metrics *metrics;
-	double start_time; /* unix seconds */
-	unsigned port;	   /* the bound port (set by http_start; --port 0 picks one) */
+	struct journal_wait *journal_wait; /* raised after each journal write */
+	double start_time;		   /* unix seconds */
+	unsigned port; /* the bound port (set by http_start; --port 0 picks one) */
 	int http_status_by_error[ERR__COUNT];
 	atomic_int in_flight; /* requests between their first byte and their answer */
 	int listen_fd;	      /* with has_listen_fd: bound by main (listener.h) */
@@ -67,6 +69,7 @@ typedef struct {
 	 * with header_ctx */
 	const char *(*header)(void *ctx, const char *name);
 	void *header_ctx;
+	int peer_fd; /* the connection's socket (a long wait ends when it closes) */
 } http_request;
 
 /* Starts the daemon on app->listen_fd (when has_listen_fd; the daemon then

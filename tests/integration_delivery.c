@@ -5,13 +5,16 @@
  * a normal one true; reset gives ECONNRESET, partial a body cut short of its
  * Content-Length, slow an answer paced at its rate, garbage no HTTP; apply
  * or not shows in the task's state; faults scoped by a header, by the
- * client's address, and on the control API by method and path prefix.
+ * client's address, and on the control API by method and path prefix; a
+ * journal count that waits (atLeast, waitMs) answers as soon as it is
+ * reached, and with the count when the time runs out.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "support.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -350,6 +353,86 @@ START_TEST(control_api_faults)
 }
 END_TEST
 
+/* A waiting count on its own connection, for the test to write meanwhile. */
+typedef struct {
+	const test_daemon *daemon;
+	const char *request;
+	raw_answer answer;
+} waiter;
+
+static void *wait_count(void *arg)
+{
+	waiter *w = arg;
+	raw_exchange(w->daemon, w->request, 60000, &w->answer);
+	return NULL;
+}
+
+/* The JSON body of a raw answer (a static buffer's parse; caller frees). */
+static cJSON *raw_body_json(const raw_answer *answer)
+{
+	const char *body = strstr(answer->data, "\r\n\r\n");
+	ck_assert_msg(body != NULL, "no HTTP answer: %s", answer->data);
+	cJSON *root = cJSON_Parse(body + 4);
+	ck_assert_msg(root != NULL, "not JSON: %s", body + 4);
+	return root;
+}
+
+START_TEST(count_waits_until_reached)
+{
+	test_daemon d;
+	test_daemon_up(&d, NULL, NULL);
+	waiter w = {&d,
+		    "GET /_mock/journal/count?op=stop&success=true&atLeast=1&waitMs=20000 "
+		    "HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+		    {{0}, 0, 0, 0}};
+	pthread_t thread;
+	ck_assert_int_eq(pthread_create(&thread, NULL, wait_count, &w), 0);
+	test_sleep_ms(300); /* the count is waiting (were it not, it answers 0) */
+	ck_assert_str_eq(test_oms_code(&d, "", "stop", DOC_RUNNING, NULL, NULL), "");
+	pthread_join(thread, NULL);
+	cJSON *root = raw_body_json(&w.answer);
+	ck_assert_int_eq(test_int_member(root, "count"), 1);
+	ck_assert(cJSON_IsTrue(test_member(root, "reached")));
+	cJSON_Delete(root);
+	/* early: well before the 20 s it would have waited */
+	ck_assert_msg(w.answer.ms < 15000, "the count answered after %lld ms",
+		      (long long)w.answer.ms);
+	test_daemon_down(&d);
+}
+END_TEST
+
+START_TEST(count_waits_until_time)
+{
+	test_daemon d;
+	test_daemon_up(&d, NULL, NULL);
+	raw_answer answer;
+	raw_exchange(&d,
+		     "GET /_mock/journal/count?op=delete&atLeast=2&waitMs=1000 HTTP/1.1\r\n"
+		     "Host: t\r\nConnection: close\r\n\r\n",
+		     15000, &answer);
+	cJSON *root = raw_body_json(&answer);
+	ck_assert_int_eq(test_int_member(root, "count"), 0);
+	ck_assert(cJSON_IsFalse(test_member(root, "reached")));
+	cJSON_Delete(root);
+	ck_assert_msg(answer.ms >= 1000, "answered after %lld ms of 1000", (long long)answer.ms);
+	/* reached already: at once, whatever waitMs says */
+	ck_assert_str_eq(test_oms_code(&d, "", "stop", DOC_RUNNING, NULL, NULL), "");
+	int64_t start = test_monotonic_ms();
+	ck_assert_int_eq(test_journal_count(&d, "", "atLeast=1&waitMs=30000"), 1);
+	ck_assert_int_lt(test_monotonic_ms() - start, 15000);
+	static const char *const refused[] = {"waitMs=100", "atLeast=1&waitMs=30001", "atLeast=0",
+					      "atLeast=x", "atLeast=1&atLeast=2"};
+	for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+		char path[128];
+		test_pathf(path, sizeof path, "/_mock/journal/count?%s", refused[i]);
+		test_response got = test_request(&d, "GET", path, NULL, NULL);
+		ck_assert_msg(got.status == 400, "%s: %ld", refused[i], got.status);
+		test_response_free(&got);
+	}
+	test_daemon_down(&d);
+}
+END_TEST
+
 static Suite *delivery_suite(void)
 {
 	Suite *suite = suite_create("delivery");
@@ -361,6 +444,8 @@ static Suite *delivery_suite(void)
 		{"socket", delivery_garbage},
 		{"scope", scoped_by_header_and_client},
 		{"scope", control_api_faults},
+		{"waiting", count_waits_until_reached},
+		{"waiting", count_waits_until_time},
 	};
 	test_add_grouped(suite, entries, sizeof entries / sizeof *entries, 120);
 	return suite;
