@@ -351,7 +351,9 @@ static http_response answer_instead(const http_request *request, store_request *
 	if (is_socket_fault(f)) {
 		fault as_error = *f;
 		as_error.then = FAULT_ERROR;
-		response = silent ? (http_response){0} : fault_answer(app, &as_error);
+		memset(&response, 0, sizeof response);
+		if (!silent)
+			response = fault_answer(app, &as_error);
 		shape_socket(&response, f);
 	} else {
 		response = fault_answer(app, f);
