@@ -305,7 +305,7 @@ static char *readme_command(const char *line, const char *base)
 }
 
 /* Replays the README's blocks: through the proxy, but for a request the
- * daemon drops on purpose (its answer line is curl's exit status 52),
+ * daemon drops or resets on purpose (its answer line is curl's exit status),
  * which goes to the daemon itself: there is no answer to validate. Between
  * the blocks the namespace is reset, as each block expects fixtures.
  * Returns how many commands ran. */
@@ -331,7 +331,8 @@ static int replay_readme(const test_daemon *daemon, const test_daemon *proxy)
 			}
 			if (!pending || line[0] == '#' || line[0] == '\0')
 				continue;
-			bool dropped = strcmp(line, "exit status 52") == 0;
+			/* curl's exit status: no answer (52 a drop, 56 a reset) */
+			bool dropped = strncmp(line, "exit status ", 12) == 0;
 			char *command = readme_command(pending, dropped ? daemon->base_url
 									: proxy->base_url);
 			int status;
