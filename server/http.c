@@ -347,8 +347,7 @@ static void record_delivery(server_app *app, struct MHD_Connection *connection,
 	bool delivered = !state->undelivered && code == MHD_REQUEST_TERMINATED_COMPLETED_OK &&
 			 delivery_after_write(delivery_fd(connection));
 	char *sent = sent_json(state);
-	store_journal_delivered(app->store, state->ns, state->journal_id, delivered, sent,
-				namespaces_now(app->namespaces, state->ns));
+	store_journal_delivered(app->store, state->ns, state->journal_id, delivered, sent);
 	free(sent);
 	journal_wait_signal(app->journal_wait); /* a count by delivery may have moved */
 	if (!delivered)

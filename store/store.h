@@ -254,10 +254,11 @@ store_status store_journal_count(task_store *store, const char *ns,
  * store_outcome or store_record_refusal) reached its client, and what a
  * socket-level fault sent (a JSON object's text, or NULL). Until then the
  * entry shows delivered null. STORE_OK, or STORE_NOT_FOUND (the entry is
- * gone: purged, cleared) or STORE_FAILED.
+ * gone: purged, cleared, its namespace deleted, which this never creates
+ * again) or STORE_FAILED.
  */
 store_status store_journal_delivered(task_store *store, const char *ns, int64_t journal_id,
-				     bool delivered, const char *sent_json, int64_t now_ms);
+				     bool delivered, const char *sent_json);
 
 /* Removes every journal entry of the namespace. */
 store_status store_journal_clear(task_store *store, const char *ns, int64_t now_ms);

@@ -353,7 +353,7 @@ START_TEST(control_api_faults)
 }
 END_TEST
 
-/* A waiting count on its own connection, for the test to write meanwhile. */
+/* A raw exchange on a thread of its own, for the test to act meanwhile. */
 typedef struct {
 	const test_daemon *daemon;
 	const char *request;
@@ -433,6 +433,39 @@ START_TEST(count_waits_until_time)
 }
 END_TEST
 
+/* A namespace deleted while an answer of its is still going out is not
+ * created again by the record of that answer's delivery. */
+START_TEST(delivery_after_namespace_deleted)
+{
+	test_daemon d;
+	test_daemon_up(&d, NULL, NULL);
+	test_add_fault(&d, "/ns/gone",
+		       "{\"op\":\"stop\",\"action\":{\"type\":\"slow\",\"rate\":200,"
+		       "\"apply\":true}}");
+	char *escaped = test_escape(DOC_RUNNING);
+	char request[1024];
+	test_pathf(request, sizeof request,
+		   "POST /ns/gone/connector/task/v2/stop?taskName=%s HTTP/1.1\r\nHost: t\r\n"
+		   "Content-Length: 0\r\nConnection: close\r\n\r\n",
+		   escaped);
+	free(escaped);
+	waiter w = {&d, request, {{0}, 0, 0, 0}};
+	pthread_t thread;
+	ck_assert_int_eq(pthread_create(&thread, NULL, wait_count, &w), 0);
+	test_sleep_ms(300); /* the answer is being paced out (about a second) */
+	test_response gone = test_request(&d, "DELETE", "/_mock/namespaces/gone", NULL, NULL);
+	ck_assert_int_lt(gone.status, 300);
+	test_response_free(&gone);
+	pthread_join(thread, NULL);
+	test_sleep_ms(300); /* the delivery's record follows the answer */
+	char *listed = test_get_text(&d, "/_mock/namespaces");
+	bool back = strstr(listed, "\"gone\"") != NULL;
+	free(listed);
+	ck_assert_msg(!back, "the namespace came back with its answer's delivery");
+	test_daemon_down(&d);
+}
+END_TEST
+
 static Suite *delivery_suite(void)
 {
 	Suite *suite = suite_create("delivery");
@@ -444,6 +477,7 @@ static Suite *delivery_suite(void)
 		{"socket", delivery_garbage},
 		{"scope", scoped_by_header_and_client},
 		{"scope", control_api_faults},
+		{"delivery", delivery_after_namespace_deleted},
 		{"waiting", count_waits_until_reached},
 		{"waiting", count_waits_until_time},
 	};
