@@ -507,6 +507,30 @@ START_TEST(test_fault_types)
 }
 END_TEST
 
+/* Undelivered answers, per op: counted once each, refused for no op. */
+START_TEST(test_undelivered)
+{
+	metrics *m = metrics_create();
+	ck_assert_ptr_nonnull(m);
+	for (int op = 0; op < OP__COUNT; op++)
+		for (int n = 0; n < op; n++)
+			ck_assert_int_eq(metrics_count_undelivered(m, "default", (rules_op)op), 0);
+	ck_assert_int_eq(metrics_count_undelivered(m, "default", OP__COUNT), -1);
+	ck_assert_int_eq(metrics_count_undelivered(m, NULL, OP_STOP), -1);
+	char *text = render(m);
+	for (int op = 0; op < OP__COUNT; op++) {
+		char series[160];
+		snprintf(
+			series, sizeof series,
+			"connector_mock_answers_undelivered_total{namespace=\"default\",op=\"%s\"}",
+			rules_op_name((rules_op)op));
+		ck_assert_uint_eq(sample(text, series), (uint64_t)op);
+	}
+	free(text);
+	metrics_destroy(m);
+}
+END_TEST
+
 START_TEST(test_unknown_op_counts_nothing)
 {
 	metrics *m = metrics_create();
@@ -1100,6 +1124,7 @@ static Suite *metrics_suite(void)
 	tcase_add_loop_test(labels, test_outcome_mapping, 0, (int)COUNT(outcome_cases));
 	tcase_add_test(labels, test_outcome_table);
 	tcase_add_test(labels, test_fault_types);
+	tcase_add_test(labels, test_undelivered);
 	suite_add_tcase(suite, labels);
 
 	TCase *rendering = tcase_create("rendering");
