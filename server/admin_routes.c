@@ -16,9 +16,11 @@
 #include "../store/json.h"
 #include "../store/text.h"
 #include "fixtures_file.h"
+#include "journal_wait.h"
 #include "metrics.h"
 #include "namespaces.h"
 #include "routes.h"
+#include "sim_routes.h"
 #include "version.h"
 
 typedef http_response (*admin_handler)(const http_request *request, const char *segment);
@@ -178,17 +180,19 @@ static http_response reset(const http_request *request, const char *unused)
 static const char *journal_filter_from(const http_request *request, store_journal_filter *filter)
 {
 	*filter = (store_journal_filter){.success = -1};
-	const char *limit = NULL, *success = NULL, *since = NULL, *until = NULL;
+	const char *limit = NULL, *success = NULL, *since = NULL, *until = NULL, *after = NULL;
 	if (params_single(request->query, "taskName", &filter->task_name) < 0 ||
 	    params_single(request->query, "op", &filter->op) < 0 ||
 	    params_single(request->query, "errCode", &filter->err_code) < 0 ||
 	    params_single(request->query, "success", &success) < 0 ||
 	    params_single(request->query, "since", &since) < 0 ||
 	    params_single(request->query, "until", &until) < 0 ||
-	    params_single(request->query, "limit", &limit) < 0)
+	    params_single(request->query, "limit", &limit) < 0 ||
+	    params_single(request->query, "afterId", &after) < 0)
 		return "each filter may be given once";
-	if (filter->op && *filter->op && rules_op_from_name(filter->op) == OP__COUNT)
-		return "op must be resume, stop, update, migrate or delete";
+	if (filter->op && *filter->op && rules_op_from_name(filter->op) == OP__COUNT &&
+	    strcmp(filter->op, "simulate") != 0)
+		return "op must be resume, stop, update, migrate, delete or simulate";
 	bool flag;
 	if (success && *success) {
 		if (params_bool(success, false, &flag) < 0)
@@ -208,6 +212,12 @@ static const char *journal_filter_from(const http_request *request, store_journa
 		filter->has_until = true;
 		filter->until_ms = (int64_t)n;
 	}
+	if (after && *after) {
+		if (settings_parse_unsigned(after, 1ULL << 53, &n) < 0)
+			return "afterId must be a journal id (a whole number)";
+		filter->has_after_id = true;
+		filter->after_id = (int64_t)n;
+	}
 	if (limit && *limit) {
 		if (settings_parse_unsigned(limit, STORE_JOURNAL_MAX_LIMIT, &n) < 0 || n == 0)
 			return "limit must be a whole number from 1 to 100000";
@@ -222,17 +232,65 @@ static const char *journal_filter_from(const http_request *request, store_journa
 	return NULL;
 }
 
+/* A waiting read of the journal (journal_wait.h): what it looks for. */
+typedef struct {
+	const http_request *request;
+	const store_journal_filter *filter;
+	cJSON *entries; /* the last read */
+} journal_read;
+
+/* 1 when the read found entries, 0 none yet, -1 storage failure. Each
+ * read is at the namespace's clock as it is then (it may have moved). */
+static int journal_read_check(void *ctx)
+{
+	journal_read *read = ctx;
+	cJSON_Delete(read->entries);
+	read->entries = NULL;
+	const http_request *request = read->request;
+	if (store_journal(request->app->store, request->ns, read->filter,
+			  namespaces_now(request->app->namespaces, request->ns),
+			  &read->entries) != STORE_OK)
+		return -1;
+	return cJSON_GetArraySize(read->entries) > 0;
+}
+
+/* waitMs: how long to wait for an entry after afterId; 0 when absent. */
+static const char *wait_from(const http_request *request, const store_journal_filter *filter,
+			     int64_t *wait_ms)
+{
+	const char *wait = NULL;
+	*wait_ms = 0;
+	if (params_single(request->query, "waitMs", &wait) < 0)
+		return "waitMs may be given once";
+	if (!wait || !*wait)
+		return NULL;
+	unsigned long long n;
+	if (settings_parse_unsigned(wait, JOURNAL_WAIT_MAX_MS, &n) < 0)
+		return "waitMs must be a whole number of milliseconds from 0 to 30000";
+	if (!filter->has_after_id)
+		return "waitMs needs afterId: it waits for an entry newer than afterId";
+	*wait_ms = (int64_t)n;
+	return NULL;
+}
+
 static http_response journal(const http_request *request, const char *unused)
 {
 	(void)unused;
 	store_journal_filter filter;
+	int64_t wait_ms;
 	const char *why = journal_filter_from(request, &filter);
+	if (!why)
+		why = wait_from(request, &filter, &wait_ms);
 	if (why)
 		return bad_request(why);
-	cJSON *entries;
-	if (store_journal(request->app->store, request->ns, &filter, request->now_ms, &entries) !=
-	    STORE_OK)
+	journal_read read = {.request = request, .filter = &filter};
+	int found = journal_wait_for(request->app->journal_wait, wait_ms, request->client_fd,
+				     journal_read_check, &read);
+	cJSON *entries = read.entries;
+	if (found < 0 || !entries) {
+		cJSON_Delete(entries);
 		return storage_failure();
+	}
 	cJSON *root = cJSON_CreateObject();
 	cJSON_AddItemToObject(root, "entries", entries);
 	return json_answer(MHD_HTTP_OK, root);
@@ -284,6 +342,8 @@ static http_response clock_set(const http_request *request, const char *unused)
 	cJSON_Delete(body);
 	if (rc < 0)
 		return bad_request(why);
+	/* simulated transitions may be due now: waiters look again */
+	journal_wait_signal(request->app->journal_wait);
 	return clock_get(request, NULL);
 }
 
@@ -458,6 +518,9 @@ static const admin_row admin_table[] = {
 	{"POST", "snapshots/*/restore", snapshot_restore},
 	{"DELETE", "snapshots/*", snapshot_delete},
 	{"GET", "metrics", metrics_get},
+	{"GET", "simulation", sim_route_get},
+	{"PUT", "simulation", sim_route_put},
+	{"GET", "events", sim_route_events},
 };
 
 enum { ADMIN_ROWS = sizeof admin_table / sizeof *admin_table };

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h> /* ssize_t */
 
 #include "../store/store.h"
 #include "params.h"
@@ -24,6 +25,7 @@ struct MHD_Daemon;
 
 struct namespace_registry;
 struct metrics;
+struct journal_wait;
 
 /* What every route may use; lives as long as the daemon. */
 typedef struct {
@@ -31,7 +33,8 @@ typedef struct {
 	task_store *store;
 	struct namespace_registry *namespaces; /* clocks and faults */
 	struct metrics *metrics;
-	double start_time; /* unix seconds */
+	struct journal_wait *journal_wait; /* waiters on the journal (journal_wait.h) */
+	double start_time;		   /* unix seconds */
 	int http_status_by_error[ERR__COUNT];
 	atomic_int in_flight; /* requests between their first byte and their answer */
 } server_app;
@@ -47,12 +50,14 @@ typedef struct {
 	const char *query_error;  /* non-NULL: a parameter was refused (why) */
 	const char *content_type; /* NULL when absent */
 	const char *authorization;
-	const char *body; /* NULL or `body_len` bytes, NUL-terminated */
+	const char *last_event_id; /* the Last-Event-ID header (SSE), or NULL */
+	const char *body;	   /* NULL or `body_len` bytes, NUL-terminated */
 	size_t body_len;
 	bool body_too_large; /* the body passed --max-body and was not kept */
 	char client[64];     /* the peer's address */
 	int64_t now_ms;	     /* the namespace's clock */
 	int64_t started_ns;  /* monotonic, for the duration metrics */
+	int client_fd;	     /* the connection's socket (to see the peer go), or -1 */
 } http_request;
 
 /*
@@ -62,6 +67,19 @@ typedef struct {
  */
 void http_pause(int64_t ms);
 
+/*
+ * A streamed answer (Server-Sent Events): the body comes from `read`, with
+ * libmicrohttpd's content-reader contract (bytes written into `buf`, at
+ * most `max`; MHD_CONTENT_READER_END_OF_STREAM or _END_WITH_ERROR to end;
+ * never 0). It runs on the connection's own thread and may block there.
+ * `free(ctx)` is called once when the answer ends, however it ends.
+ */
+typedef struct {
+	ssize_t (*read)(void *ctx, uint64_t pos, char *buf, size_t max);
+	void (*free)(void *ctx);
+	void *ctx;
+} http_stream;
+
 typedef struct http_response {
 	unsigned status;
 	char *body;		  /* owned JSON text; freed by the glue */
@@ -70,6 +88,7 @@ typedef struct http_response {
 	bool raw;		  /* `body` is not JSON (an injected status answer) */
 	bool drop;		  /* close the connection without an answer */
 	bool authenticate;	  /* add WWW-Authenticate: Bearer (a 401) */
+	http_stream stream;	  /* `read` not NULL: streamed, `body` unused */
 } http_response;
 
 /* Starts the daemon. Returns 0 with `*daemon` and the bound `*port`, or -1

@@ -142,6 +142,8 @@ static void bind_filter(sqlite3_stmt *statement, const store_journal_filter *fil
 		sqlite3_bind_int64(statement, 6, filter->since_ms);
 	if (filter->has_until)
 		sqlite3_bind_int64(statement, 7, filter->until_ms);
+	if (filter->has_after_id)
+		sqlite3_bind_int64(statement, 8, filter->after_id);
 }
 
 store_status audit_list_locked(task_store *store, const store_journal_filter *filter, cJSON **out)
@@ -152,7 +154,8 @@ store_status audit_list_locked(task_store *store, const store_journal_filter *fi
 	int64_t limit = filter->limit > 0 ? filter->limit : STORE_JOURNAL_DEFAULT_LIMIT;
 	if (limit > STORE_JOURNAL_MAX_LIMIT)
 		limit = STORE_JOURNAL_MAX_LIMIT;
-	sqlite3_stmt *statement = store_statement_get(store, STMT_JOURNAL_LIST);
+	sqlite3_stmt *statement = store_statement_get(
+		store, filter->has_after_id ? STMT_JOURNAL_AFTER : STMT_JOURNAL_LIST);
 	bind_filter(statement, filter);
 	sqlite3_bind_int64(statement, 3, limit);
 	int rc;

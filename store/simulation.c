@@ -113,7 +113,8 @@ static int apply_field(sim_settings *s, const cJSON *field, char *why, size_t wh
 		s->enabled = cJSON_IsTrue(field);
 	} else if (strcmp(name, "seed") == 0) {
 		if (!read_integer(field, 0, SIM_SEED_MAX, &s->seed))
-			return text_fail(why, why_cap, "seed must be a whole number from 0 to 2^53-1");
+			return text_fail(why, why_cap,
+					 "seed must be a whole number from 0 to 2^53-1");
 	} else if (strcmp(name, "fullDurationMs") == 0) {
 		if (!read_integer(field, SIM_DURATION_MIN_MS, SIM_DURATION_MAX_MS,
 				  &s->full_duration_ms))
@@ -130,7 +131,8 @@ static int apply_field(sim_settings *s, const cJSON *field, char *why, size_t wh
 					 SIM_LAG_MAX_MS);
 	} else if (strcmp(name, "catchUpFactor") == 0) {
 		if (!read_number(field, SIM_CATCH_UP_MIN, SIM_CATCH_UP_MAX, &s->catch_up_factor))
-			return text_fail(why, why_cap, "catchUpFactor must be a number from 1 to 1000");
+			return text_fail(why, why_cap,
+					 "catchUpFactor must be a number from 1 to 1000");
 	} else if (strcmp(name, "failuresPerHour") == 0) {
 		if (!read_number(field, 0, SIM_FAILURES_PER_HOUR_MAX, &s->failures_per_hour))
 			return text_fail(why, why_cap,
@@ -279,9 +281,10 @@ sim_view sim_view_at(const sim_settings *s, component_type type, const char *ide
 		if (elapsed >= full_remaining_ms(s, identity, motion))
 			view.progress = 1;
 		else
-			view.progress = fmin(1, motion->progress +
-							(double)elapsed /
-								(double)sim_full_duration_ms(s, identity));
+			view.progress =
+				fmin(1, motion->progress +
+						(double)elapsed /
+							(double)sim_full_duration_ms(s, identity));
 	} else if (type == COMPONENT_INCR_TRANS) {
 		view.position_ms = incr_position(s, motion, t_ms);
 	}
@@ -290,8 +293,8 @@ sim_view sim_view_at(const sim_settings *s, component_type type, const char *ide
 	return view;
 }
 
-sim_transition sim_next_transition(const sim_settings *s, component_type type,
-				   const char *identity, const sim_motion *motion)
+sim_transition sim_next_transition(const sim_settings *s, component_type type, const char *identity,
+				   const sim_motion *motion)
 {
 	sim_transition next = {.event = SIM_EVENT_NONE};
 	int64_t best = SIM_HORIZON_MS;
@@ -311,8 +314,8 @@ sim_transition sim_next_transition(const sim_settings *s, component_type type,
 		if (delay < (double)best) {
 			best = (int64_t)delay;
 			next.event = SIM_EVENT_FAIL;
-			double pick =
-				uniform(s, identity, STREAM_FAILURE_KIND, (uint64_t)motion->since_ms);
+			double pick = uniform(s, identity, STREAM_FAILURE_KIND,
+					      (uint64_t)motion->since_ms);
 			next.failure = (size_t)(pick * (double)s->failure_count);
 			if (next.failure >= s->failure_count)
 				next.failure = s->failure_count - 1;

@@ -38,9 +38,9 @@
 #include "taskname.h"
 
 enum {
-	SIM_FAILURES_MAX = 16,	/* entries of the failure list */
-	SIM_ERR_CODE_MAX = 64,	/* bytes of a failure's errCode */
-	SIM_MESSAGE_MAX = 512,	/* bytes of a failure's message */
+	SIM_FAILURES_MAX = 16, /* entries of the failure list */
+	SIM_ERR_CODE_MAX = 64, /* bytes of a failure's errCode */
+	SIM_MESSAGE_MAX = 512, /* bytes of a failure's message */
 	SIM_LAST_ERROR_MAX = SIM_ERR_CODE_MAX + 2 + SIM_MESSAGE_MAX,
 };
 

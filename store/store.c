@@ -18,10 +18,11 @@
 #include <string.h>
 
 #include "configmap.h"
+#include "simulation_internal.h"
 #include "store_internal.h"
 #include "text.h"
 
-enum { SCHEMA_VERSION = 5 };
+enum { SCHEMA_VERSION = 6 };
 
 /*
  * Every table but snapshots' payload is keyed by namespace first: a
@@ -216,8 +217,8 @@ static const char schema_v5[] =
 	"DROP TABLE temp.tombstones_v4;";
 
 /* schema_steps[v] brings a database of version v to version v + 1 */
-static const char *const schema_steps[SCHEMA_VERSION] = {schema_v1, schema_v2, schema_v3, schema_v4,
-							 schema_v5};
+static const char *const schema_steps[SCHEMA_VERSION] = {schema_v1, schema_v2, schema_v3,
+							 schema_v4, schema_v5, sim_schema_v6};
 
 #define TASK_COLUMNS                                                                               \
 	"name, state, config_id, checkpoint, progress, last_error, created_at, updated_at"
@@ -237,7 +238,8 @@ static const char *const schema_steps[SCHEMA_VERSION] = {schema_v1, schema_v2, s
 #define JOURNAL_FILTER                                                                             \
 	IN_NAMESPACE " AND (?1 IS NULL OR task_name = ?1) AND (?2 IS NULL OR op = ?2)"             \
 		     " AND (?4 IS NULL OR is_success = ?4) AND (?5 IS NULL OR err_code = ?5)"      \
-		     " AND (?6 IS NULL OR time_ms >= ?6) AND (?7 IS NULL OR time_ms <= ?7)"
+		     " AND (?6 IS NULL OR time_ms >= ?6) AND (?7 IS NULL OR time_ms <= ?7)"        \
+		     " AND (?8 IS NULL OR id > " JOURNAL_BASE " + ?8)"
 
 static const char *const statement_sql[STMT__COUNT] = {
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
@@ -334,6 +336,11 @@ static const char *const statement_sql[STMT__COUNT] = {
 		" FROM (SELECT * FROM journal WHERE" JOURNAL_FILTER
 		" ORDER BY id DESC LIMIT ?3) ORDER BY id",
 	[STMT_JOURNAL_COUNT] = "SELECT count(*) FROM journal WHERE" JOURNAL_FILTER,
+	/* with afterId: the oldest ?3 after it, for a reader paging forward */
+	[STMT_JOURNAL_AFTER] =
+		"SELECT id - " JOURNAL_BASE ", time_ms, client, op, task_name, params, body,"
+		" http_status, is_success, err_code, from_state, to_state, new_task_name, injected"
+		" FROM journal WHERE" JOURNAL_FILTER " ORDER BY id LIMIT ?3",
 	[STMT_SNAP_PUT] =
 		"INSERT OR REPLACE INTO snapshots (ns, name, created_at, data)"
 		" SELECT ?16, ?1, ?2, json_object("
@@ -430,11 +437,18 @@ static int run(sqlite3_stmt *statement)
 }
 
 int store_begin(task_store *store) { return run(store_statement_get(store, STMT_BEGIN)); }
-int store_commit(task_store *store) { return run(store_statement_get(store, STMT_COMMIT)); }
+int store_commit(task_store *store)
+{
+	if (run(store_statement_get(store, STMT_COMMIT)) < 0)
+		return -1;
+	sim_after_commit(store); /* wakes the journal's waiters */
+	return 0;
+}
 
 void store_rollback(task_store *store)
 {
 	store->ensured[0] = '\0'; /* a namespace created in it may be gone */
+	sim_forget(store);
 	if (!sqlite3_get_autocommit(store->db))
 		run(store_statement_get(store, STMT_ROLLBACK));
 }
@@ -574,6 +588,8 @@ int store_open(const store_options *options, task_store **out, bool *created, ch
 			goto fail;
 		}
 	}
+	if (sim_store_open(s, why, why_cap) < 0)
+		goto fail;
 	if (pthread_mutex_init(&s->lock, NULL) != 0) {
 		text_fail(why, why_cap, "cannot create the store's mutex");
 		goto fail;
@@ -585,6 +601,7 @@ int store_open(const store_options *options, task_store **out, bool *created, ch
 	*out = s;
 	return 0;
 fail:
+	sim_store_close(s);
 	for (int i = 0; i < STMT__COUNT; i++)
 		sqlite3_finalize(s->statements[i]);
 	sqlite3_close(s->db);
@@ -598,6 +615,7 @@ void store_close(task_store *s)
 		return;
 	store_writer_stop(s);
 	free(s->fixtures);
+	sim_store_close(s);
 	for (int i = 0; i < STMT__COUNT; i++)
 		sqlite3_finalize(s->statements[i]);
 	sqlite3_close(s->db);
@@ -913,9 +931,10 @@ int store_insert_task(task_store *store, task_row *row)
 	bind_optional_fields(statement, 6, row);
 	sqlite3_bind_int64(statement, 9, row->created_at);
 	sqlite3_bind_int64(statement, 10, row->updated_at);
-	if (run(statement) < 0 || clear_tombstone(store, row->name, identity) < 0)
+	if (run(statement) < 0 || clear_tombstone(store, row->name, identity) < 0 ||
+	    raise_sequence(store, identity, row->parsed.seq, 0) < 0)
 		return -1;
-	return raise_sequence(store, identity, row->parsed.seq, 0);
+	return sim_on_insert_locked(store, row);
 }
 
 /* Writes `row` over the task named `old_name` (renamed when they differ). */
@@ -960,6 +979,10 @@ static cJSON *row_to_json(task_store *store, task_row *row)
 		cJSON_AddNumberToObject(task, "progress", row->progress);
 	else
 		cJSON_AddNullToObject(task, "progress");
+	if (row->has_lag)
+		cJSON_AddNumberToObject(task, "lagSeconds", row->lag_seconds);
+	else
+		cJSON_AddNullToObject(task, "lagSeconds");
 	if (row->last_error)
 		cJSON_AddStringToObject(task, "lastError", row->last_error);
 	else
@@ -1197,6 +1220,8 @@ static int apply_decision(task_store *store, const store_request *request, task_
 	}
 	row->state = decision->next;
 	row->updated_at = request->now_ms;
+	if (sim_on_change_locked(store, row, change->from, request->now_ms) < 0)
+		return -1;
 	if (request->op == OP_MIGRATE) {
 		task_row moved = {0};
 		int rc = next_name(store, row, request->new_host, &moved);
@@ -1334,7 +1359,8 @@ static int run_job_locked(task_store *store, store_job *job)
 	transition change = {0};
 	if (request->ns && !store_namespace_valid(request->ns))
 		return 0; /* refused by judge_request; no namespace to journal it in */
-	if (ensure_namespace_locked(store, request->ns, request->now_ms, true) < 0)
+	if (ensure_namespace_locked(store, request->ns, request->now_ms, true) < 0 ||
+	    sim_advance_locked(store, request->now_ms) < 0)
 		return -1;
 	if (outcome->error == ERR_NONE &&
 	    execute_locked(store, request, request->task_name, outcome, &change) < 0)
@@ -1500,25 +1526,21 @@ int store_record_refusal(task_store *store, const char *op, const char *task_nam
 
 /* ---- the control API --------------------------------------------------- */
 
-/*
- * The control API's functions share one shape: take the lock, open a
- * transaction, make the namespace current (creating it when new), do the
- * work, commit or roll back. `work` returns a store_status.
- */
-typedef store_status (*locked_work)(task_store *store, void *arg);
-
+/* The control API's functions share one shape (store_internal.h). */
 static store_status reset_work(task_store *store, void *arg);
 
-static store_status in_transaction(task_store *store, const char *ns, int64_t now_ms,
-				   locked_work work, void *arg)
+store_status in_transaction(task_store *store, const char *ns, int64_t now_ms, locked_work work,
+			    void *arg)
 {
 	/* a reset loads its own fixtures: a new namespace need not be seeded first */
 	bool seed = work != reset_work;
 	pthread_mutex_lock(&store->lock);
 	store_status status = STORE_FAILED;
 	if (store_begin(store) == 0) {
-		status = ensure_namespace_locked(store, ns, now_ms, seed) == 0 ? work(store, arg)
-									       : STORE_FAILED;
+		status = ensure_namespace_locked(store, ns, now_ms, seed) == 0 &&
+					 sim_advance_locked(store, now_ms) == 0
+				 ? work(store, arg)
+				 : STORE_FAILED;
 		if (status == STORE_OK && store_commit(store) < 0)
 			status = STORE_FAILED;
 		if (status != STORE_OK)
@@ -1566,7 +1588,7 @@ static store_status get_work(task_store *store, void *arg)
 	int found = load_task(store, a->task_name, a->row);
 	if (found <= 0)
 		return found == 0 ? STORE_NOT_FOUND : STORE_FAILED;
-	if (read_config_text(store, a->row) < 0) {
+	if (sim_view_locked(store, a->row, a->now_ms) < 0 || read_config_text(store, a->row) < 0) {
 		task_row_free(a->row);
 		return STORE_FAILED;
 	}
@@ -1584,7 +1606,7 @@ store_status store_get_task(task_store *store, const char *ns, const char *task_
 			    int64_t now_ms, cJSON **out)
 {
 	task_row row = {0};
-	work_args a = {.task_name = task_name, .row = &row};
+	work_args a = {.task_name = task_name, .row = &row, .now_ms = now_ms};
 	store_status status = in_transaction(store, ns, now_ms, get_work, &a);
 	if (status == STORE_OK && out) {
 		a.out = row_to_json(store, &row);
@@ -1607,8 +1629,10 @@ static store_status list_work(task_store *store, void *arg)
 	int rc;
 	while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
 		task_row row;
-		cJSON *task =
-			row_from_statement(statement, &row) == 0 ? row_to_json(store, &row) : NULL;
+		cJSON *task = row_from_statement(statement, &row) == 0 &&
+					      sim_view_locked(store, &row, a->now_ms) == 0
+				      ? row_to_json(store, &row)
+				      : NULL;
 		task_row_free(&row);
 		if (!task) {
 			rc = SQLITE_CORRUPT;
@@ -1623,7 +1647,7 @@ static store_status list_work(task_store *store, void *arg)
 store_status store_list_tasks(task_store *store, const char *ns, const char *state,
 			      const char *type, int64_t now_ms, cJSON **out)
 {
-	work_args a = {.state = state, .type = type};
+	work_args a = {.state = state, .type = type, .now_ms = now_ms};
 	return hand_over(in_transaction(store, ns, now_ms, list_work, &a), &a, out);
 }
 
@@ -1736,7 +1760,12 @@ static store_status fail_work(task_store *store, void *arg)
 	int found = load_task(store, a->task_name, &row);
 	if (found <= 0)
 		return found == 0 ? STORE_NOT_FOUND : STORE_FAILED;
+	task_state from = row.state;
 	row.state = TASK_ABNORMAL;
+	if (sim_on_change_locked(store, &row, from, a->now_ms) < 0) {
+		task_row_free(&row);
+		return STORE_FAILED;
+	}
 	free(row.last_error);
 	row.last_error = strdup(a->message);
 	row.updated_at = a->now_ms;
@@ -1770,20 +1799,25 @@ static int wipe_locked(task_store *store, bool everything)
 	for (size_t i = 0; i < count; i++)
 		if (run(store_statement_get(store, tables[i])) < 0)
 			return -1;
-	return 0;
+	return sim_wipe_locked(store, everything);
 }
 
 static store_status load_fixtures_locked(task_store *store, const char *fixtures, size_t len,
 					 int64_t now_ms, char *why, size_t why_cap)
 {
-	if (!fixtures)
-		return STORE_OK; /* no fixtures given: an empty namespace */
+	if (!fixtures) /* no fixtures given: an empty namespace */
+		return sim_seed_locked(store, NULL, why, why_cap) == 0 ? STORE_OK : STORE_FAILED;
 	cJSON *root = cJSON_ParseWithLength(fixtures, len);
 	const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(root, "tasks");
 	if (!cJSON_IsArray(tasks)) {
 		cJSON_Delete(root);
 		text_fail(why, why_cap, "fixtures must be a JSON object {\"tasks\": [...]}");
 		return STORE_INVALID;
+	}
+	int seeded = sim_seed_locked(store, root, why, why_cap); /* before the tasks move */
+	if (seeded < 0) {
+		cJSON_Delete(root);
+		return seeded == -1 ? STORE_INVALID : STORE_FAILED;
 	}
 	int index = 0;
 	const cJSON *spec;
@@ -1892,6 +1926,9 @@ static int snapshot_exists(task_store *store, const char *name)
 static store_status snapshot_save_work(task_store *store, void *arg)
 {
 	work_args *a = arg;
+	/* RUNNING tasks' rows take what they reached: the snapshot holds it */
+	if (sim_rebase_all_locked(store, a->now_ms, false) < 0)
+		return STORE_FAILED;
 	sqlite3_stmt *statement = store_statement_get(store, STMT_SNAP_PUT);
 	sqlite3_bind_text(statement, 1, a->snapshot, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(statement, 2, a->now_ms);
@@ -1948,6 +1985,8 @@ static store_status snapshot_restore_work(task_store *store, void *arg)
 		if (run(statement) < 0)
 			return STORE_FAILED;
 	}
+	if (sim_rebase_all_locked(store, a->now_ms, true) < 0) /* restored tasks move anew */
+		return STORE_FAILED;
 	return restore_tombstones(store, a->snapshot);
 }
 

@@ -48,6 +48,7 @@ typedef enum {
 	STMT_JOURNAL_TRIM,
 	STMT_JOURNAL_LIST,
 	STMT_JOURNAL_COUNT,
+	STMT_JOURNAL_AFTER,
 	STMT_SNAP_PUT,
 	STMT_SNAP_RESTORE_CONFIGS,
 	STMT_SNAP_RESTORE_TASKS,
@@ -83,6 +84,7 @@ struct task_store {
 	size_t fixtures_len;
 	sqlite3_stmt *statements[STMT__COUNT];
 	struct store_writer *writer; /* writer.c: the queue and the checkpointer */
+	struct sim_state *sim;	     /* simulation_store.c: statements and cache */
 };
 
 /* One operation waiting for its batch (writer.c). */
@@ -129,6 +131,8 @@ typedef struct {
 	bool has_progress;
 	double progress;
 	char *last_error; /* owned; NULL when none */
+	bool has_lag;	  /* an Incr-Sync with a position: sim_view_locked */
+	double lag_seconds;
 	int64_t created_at;
 	int64_t updated_at;
 } task_row;
@@ -138,6 +142,15 @@ void task_row_free(task_row *row);
 /* The row's config, read and parsed on first use; NULL on a storage
  * failure, when out of memory, or when the stored text is corrupt. */
 cJSON *task_row_config(task_store *store, task_row *row);
+
+/*
+ * The control API's shape (store.c): take the lock, open a transaction,
+ * make the namespace current (creating it when new), advance its
+ * simulation to `now_ms`, run `work`, commit or roll back.
+ */
+typedef store_status (*locked_work)(task_store *store, void *arg);
+store_status in_transaction(task_store *store, const char *ns, int64_t now_ms, locked_work work,
+			    void *arg);
 
 /* Returns a prepared statement, reset, its bindings cleared, and the
  * current namespace bound to ?16 when the statement reads it. */

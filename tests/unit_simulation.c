@@ -77,7 +77,8 @@ START_TEST(every_operation_state_type_and_flag)
 					checked++;
 					if (d.error != ERR_NONE || d.effect != EFFECT_SET_STATE)
 						continue;
-					sim_change change = sim_change_of((task_state)state, d.next);
+					sim_change change =
+						sim_change_of((task_state)state, d.next);
 					bool resume = op == OP_RESUME;
 					ck_assert_int_eq(change == SIM_CHANGE_START, resume);
 					if (op == OP_STOP)
@@ -93,17 +94,19 @@ START_TEST(every_operation_state_type_and_flag)
 					started++;
 					double progress = d.restart_progress ? 0 : 0.7;
 					int64_t checkpoint = d.needs_checkpoint ? P : C;
-					sim_motion m = sim_motion_start(&s, T0, true, progress, true,
-									checkpoint);
+					sim_motion m = sim_motion_start(&s, T0, true, progress,
+									true, checkpoint);
 					ck_assert_int_eq(m.since_ms, T0);
 					ck_assert(m.progress ==
-						  (flags.restart && type == COMPONENT_FULL_TRANS ? 0
-												 : 0.7));
-					ck_assert_int_eq(m.position_ms,
-							 (flags.pull_back && type == COMPONENT_INCR_TRANS
-								  ? P
-								  : C) *
-								 1000);
+						  (flags.restart && type == COMPONENT_FULL_TRANS
+							   ? 0
+							   : 0.7));
+					ck_assert_int_eq(
+						m.position_ms,
+						(flags.pull_back && type == COMPONENT_INCR_TRANS
+							 ? P
+							 : C) *
+							1000);
 				}
 	ck_assert_int_eq(checked, OP__COUNT * TASK__COUNT * COMPONENT__COUNT * 4);
 	/* resume from STOPPED and ABNORMAL: no flags (3 types), restart (full),
@@ -134,11 +137,11 @@ typedef struct {
 START_TEST(full_progress_table)
 {
 	static const full_case cases[] = {
-		{0, 0, 0},		     /* a frozen clock: nothing moves */
-		{0, 300000, 0.5},	     /* half the duration */
+		{0, 0, 0},	  /* a frozen clock: nothing moves */
+		{0, 300000, 0.5}, /* half the duration */
 		{0, 599999, 599999.0 / 600000.0},
-		{0, 600000, 1},		     /* exactly the duration */
-		{0, 600001, 1},		     /* 1 ms more */
+		{0, 600000, 1},		    /* exactly the duration */
+		{0, 600001, 1},		    /* 1 ms more */
 		{0, 4503599627370496LL, 1}, /* 2^52 ms: no overflow */
 		{0.3, 0, 0.3},
 		{0.3, 60000, 0.4},
@@ -149,8 +152,8 @@ START_TEST(full_progress_table)
 	sim_settings s = defaults();
 	for (size_t i = 0; i < COUNT(cases); i++) {
 		sim_motion m = {.since_ms = T0, .progress = cases[i].base};
-		sim_view v = sim_view_at(&s, COMPONENT_FULL_TRANS, ID_FULL, &m,
-					 T0 + cases[i].after_ms);
+		sim_view v =
+			sim_view_at(&s, COMPONENT_FULL_TRANS, ID_FULL, &m, T0 + cases[i].after_ms);
 		ck_assert_msg(fabs(v.progress - cases[i].progress) < 1e-12,
 			      "case %zu: progress %.15f, expected %.15f", i, v.progress,
 			      cases[i].progress);
@@ -222,10 +225,10 @@ START_TEST(incr_position_table)
 		{3600000, 10, 399999, 9},
 		{3600000, 10, 400000, 0},
 		{3600000, 10, 400001, 0},
-		{3600000, 1, 86400000, 3600000}, /* factor 1: never catches up */
+		{3600000, 1, 86400000, 3600000},	/* factor 1: never catches up */
 		{3600000, 1000, 4503599627370496LL, 0}, /* huge advance, huge factor */
-		{-5000, 10, 0, -5000},			 /* ahead of the edge: held... */
-		{-5000, 10, 5000, 0},			 /* ...until the edge reaches it */
+		{-5000, 10, 0, -5000},			/* ahead of the edge: held... */
+		{-5000, 10, 5000, 0},			/* ...until the edge reaches it */
 		{-5000, 10, 9000, 0},
 		{3600000, 10, -1000, 3600000}, /* clock set back: the base */
 	};
@@ -237,7 +240,8 @@ START_TEST(incr_position_table)
 		int64_t t = T0 + cases[i].after_ms;
 		sim_view v = sim_view_at(&s, COMPONENT_INCR_TRANS, ID_INCR, &m, t);
 		int64_t shown_t = t < T0 ? T0 : t;
-		ck_assert_msg(v.position_ms == shown_t - s.incr_lag_ms - cases[i].expected_behind_ms,
+		ck_assert_msg(v.position_ms ==
+				      shown_t - s.incr_lag_ms - cases[i].expected_behind_ms,
 			      "case %zu: position %lld, expected %lld", i, (long long)v.position_ms,
 			      (long long)(shown_t - s.incr_lag_ms - cases[i].expected_behind_ms));
 		double lag = (double)(shown_t - v.position_ms) / 1000.0;
@@ -266,9 +270,9 @@ START_TEST(no_failures_without_a_rate)
 	sim_motion m = {.since_ms = T0, .position_ms = T0};
 	for (int type = 0; type < COMPONENT__COUNT; type++)
 		if (type != COMPONENT_FULL_TRANS)
-			ck_assert_int_eq(sim_next_transition(&s, (component_type)type, ID_INCR, &m)
-						 .event,
-					 SIM_EVENT_NONE);
+			ck_assert_int_eq(
+				sim_next_transition(&s, (component_type)type, ID_INCR, &m).event,
+				SIM_EVENT_NONE);
 }
 END_TEST
 
@@ -424,8 +428,8 @@ START_TEST(settings_round_trip)
 	sim_settings again;
 	sim_settings_default(&again);
 	ck_assert_int_eq(sim_settings_apply_json(&again, shown, why, sizeof why), 0);
-	ck_assert(memcmp(&again, &s, sizeof s) == 0 || (again.seed == s.seed &&
-							  again.failure_count == s.failure_count));
+	ck_assert(memcmp(&again, &s, sizeof s) == 0 ||
+		  (again.seed == s.seed && again.failure_count == s.failure_count));
 	cJSON_Delete(shown);
 	cJSON_Delete(body);
 }
