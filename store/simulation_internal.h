@@ -40,8 +40,10 @@ int sim_on_change_locked(task_store *store, task_row *row, task_state from, int6
 /* After a new task's row was inserted (fixtures, control API). */
 int sim_on_insert_locked(task_store *store, const task_row *row);
 
-/* Before a task is shown at `now_ms`: its progress and checkpoint there,
- * and its lag (row->has_lag, row->lag_seconds). */
+/* Before a task is shown at `now_ms`, when the simulation is on: its
+ * progress and checkpoint there, and an Incr-Sync's lag (row->has_lag,
+ * row->lag_seconds). With the simulation off the row stays as stored and
+ * has no lag. */
 int sim_view_locked(task_store *store, task_row *row, int64_t now_ms);
 
 /* A wipe of the namespace's tasks; with `everything` its settings go too. */

@@ -427,19 +427,19 @@ int sim_on_insert_locked(task_store *store, const task_row *row)
 
 int sim_view_locked(task_store *store, task_row *row, int64_t now_ms)
 {
+	row->has_lag = false;
+	const sim_settings *settings = current(store);
+	if (!settings)
+		return -1;
+	if (!settings->enabled)
+		return 0; /* nothing moves: the row as it is, and no lag to watch */
 	bool has_position = row->has_checkpoint;
 	int64_t position_ms = row->checkpoint * 1000;
 	if (row->state == TASK_RUNNING) {
-		const sim_settings *settings = current(store);
-		if (!settings)
-			return -1;
 		char identity[TASKNAME_IDENTITY_MAX + 1];
+		taskname_identity(&row->parsed, identity, sizeof identity);
 		sim_motion motion;
-		int found = 0;
-		if (settings->enabled) {
-			taskname_identity(&row->parsed, identity, sizeof identity);
-			found = get_motion(store, identity, &motion);
-		}
+		int found = get_motion(store, identity, &motion);
 		if (found < 0)
 			return -1;
 		if (found) {
@@ -455,6 +455,7 @@ int sim_view_locked(task_store *store, task_row *row, int64_t now_ms)
 			}
 		}
 	}
+	/* a stopped Incr-Sync's position stands still, and its lag grows */
 	row->has_lag = row->parsed.component == COMPONENT_INCR_TRANS && has_position;
 	row->lag_seconds = now_ms > position_ms ? (double)(now_ms - position_ms) / 1000.0 : 0;
 	return 0;
