@@ -18,6 +18,7 @@
 #include "fixtures_file.h"
 #include "journal_wait.h"
 #include "metrics.h"
+#include "metrics_tasks.h"
 #include "namespaces.h"
 #include "routes.h"
 #include "sim_routes.h"
@@ -470,6 +471,37 @@ static http_response snapshot_delete(const http_request *request, const char *na
 
 /* ---- metrics ------------------------------------------------------------ */
 
+/* Appends the per-task gauges (metrics_tasks.h) to `text`, which it takes;
+ * NULL on a failure. A namespace past METRICS_TASKS_MAX tasks has none. */
+static char *with_task_series(const http_request *request,
+			      int64_t counts[TASK__COUNT][COMPONENT__COUNT], char *text)
+{
+	int64_t total = 0;
+	for (int s = 0; s < TASK__COUNT; s++)
+		for (int t = 0; t < COMPONENT__COUNT; t++)
+			total += counts[s][t];
+	cJSON *tasks = NULL;
+	if (total <= METRICS_TASKS_MAX &&
+	    store_list_tasks(request->app->store, request->ns, NULL, NULL, request->now_ms,
+			     &tasks) != STORE_OK) {
+		free(text);
+		return NULL;
+	}
+	textbuf out;
+	textbuf_init(&out, METRICS_RENDER_MAX + METRICS_TASKS_MAX * 2048);
+	textbuf_puts(&out, text);
+	free(text);
+	cJSON *none = tasks ? NULL : cJSON_CreateArray();
+	metrics_tasks_render(&out, request->ns, tasks ? tasks : none);
+	cJSON_Delete(tasks);
+	cJSON_Delete(none);
+	if (out.overflow) {
+		textbuf_free(&out);
+		return NULL;
+	}
+	return textbuf_detach(&out);
+}
+
 static http_response metrics_get(const http_request *request, const char *unused)
 {
 	(void)unused;
@@ -481,6 +513,9 @@ static http_response metrics_get(const http_request *request, const char *unused
 	store_batch_stats_get(request->app->store, &batches);
 	char *text =
 		metrics_render(request->app->metrics, counts, &batches, request->app->start_time);
+	if (!text)
+		return storage_failure();
+	text = with_task_series(request, counts, text);
 	if (!text)
 		return storage_failure();
 	http_response response = {.status = MHD_HTTP_OK,

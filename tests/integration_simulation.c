@@ -316,6 +316,34 @@ START_TEST(a_restart_continues_where_it_was)
 }
 END_TEST
 
+START_TEST(metrics_show_the_tasks_moving)
+{
+	test_daemon d;
+	test_daemon_up(&d, NULL, NULL);
+	freeze(&d, "prom");
+	simulate(&d, "prom", "{\"enabled\":true,\"fullDurationMs\":1000}");
+	create(&d, "prom", FULL, "RUNNING", ",\"progress\":0");
+	advance(&d, "prom", 250);
+	char *text = test_get_text(&d, "/ns/prom/_mock/metrics");
+	ck_assert_msg(strstr(text, "connector_mock_task_progress{namespace=\"prom\",task=\"" FULL
+				   "\"} 0.25\n"),
+		      "%s", text);
+	ck_assert_ptr_nonnull(strstr(text,
+				     "connector_mock_task_state{namespace=\"prom\",task=\"" FULL
+				     "\",state=\"RUNNING\"} 1\n"));
+	free(text);
+	advance(&d, "prom", 750);
+	text = test_get_text(&d, "/ns/prom/_mock/metrics");
+	ck_assert_ptr_nonnull(strstr(text,
+				     "connector_mock_task_state{namespace=\"prom\",task=\"" FULL
+				     "\",state=\"FINISHED\"} 1\n"));
+	ck_assert_ptr_nonnull(
+		strstr(text, "connector_mock_tasks{state=\"FINISHED\",type=\"full_trans\"}"));
+	free(text);
+	test_daemon_down(&d);
+}
+END_TEST
+
 /* ---- waiting for the journal -------------------------------------------- */
 
 typedef struct {
@@ -489,6 +517,7 @@ static Suite *simulation_suite(void)
 		{"scenarios", seeded_failures_replay_exactly},
 		{"settings", settings_refusals_change_nothing},
 		{"settings", a_restart_continues_where_it_was},
+		{"settings", metrics_show_the_tasks_moving},
 		{"waiting", wait_ms_returns_when_an_entry_comes},
 		{"waiting", events_stream_the_journal},
 	};
