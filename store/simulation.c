@@ -256,7 +256,10 @@ static int64_t full_remaining_ms(const sim_settings *s, const char *identity,
 {
 	if (motion->progress >= 1)
 		return 0;
-	return (int64_t)ceil((1 - motion->progress) * (double)sim_full_duration_ms(s, identity));
+	/* less a microsecond: (1 - 0.42) * 600000 is 348000.00000000006 in doubles, and
+	 * the finish is due at 348000 ms, not one later */
+	double remaining = (1 - motion->progress) * (double)sim_full_duration_ms(s, identity);
+	return (int64_t)ceil(remaining - 1e-3);
 }
 
 /* The position at `t`: the live edge t - lag, or on the way to it. */

@@ -171,6 +171,11 @@ START_TEST(full_finishes_at_exactly_its_duration)
 	m.progress = 0.3;
 	next = sim_next_transition(&s, COMPONENT_FULL_TRANS, ID_FULL, &m);
 	ck_assert_int_eq(next.at_ms, T0 + 420000);
+	m.progress = 0.42; /* (1 - 0.42) * 600000 is 348000.00000000006 in doubles */
+	next = sim_next_transition(&s, COMPONENT_FULL_TRANS, ID_FULL, &m);
+	ck_assert_int_eq(next.at_ms, T0 + 348000);
+	ck_assert(sim_view_at(&s, COMPONENT_FULL_TRANS, ID_FULL, &m, T0 + 347999).progress < 1);
+	ck_assert(sim_view_at(&s, COMPONENT_FULL_TRANS, ID_FULL, &m, T0 + 348000).progress == 1);
 	m.progress = 1;
 	next = sim_next_transition(&s, COMPONENT_FULL_TRANS, ID_FULL, &m);
 	ck_assert_int_eq(next.event, SIM_EVENT_FINISH);
