@@ -12,8 +12,13 @@
 #define _POSIX_C_SOURCE 200809L
 #include "support.h"
 
+#include <arpa/inet.h>
 #include <math.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -509,6 +514,81 @@ START_TEST(events_stream_the_journal)
 }
 END_TEST
 
+/* A raw connection that asks for an event stream; -1 on failure. */
+static int open_stream(const test_daemon *d, const char *path)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons((uint16_t)d->port)};
+	inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&address, sizeof address) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	char request[512];
+	int n = snprintf(request, sizeof request, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+			 path);
+	if (write(fd, request, (size_t)n) != n) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Reads from `fd` until `needle` has come (true) or 20 s passed. */
+static bool read_until(int fd, const char *needle, char *seen, size_t cap)
+{
+	size_t len = 0;
+	seen[0] = '\0';
+	int64_t start = test_monotonic_ms();
+	while (!strstr(seen, needle) && test_monotonic_ms() - start < 20000 && len + 1 < cap) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		if (poll(&p, 1, 200) <= 0)
+			continue;
+		ssize_t got = read(fd, seen + len, cap - 1 - len);
+		if (got <= 0)
+			break;
+		len += (size_t)got;
+		seen[len] = '\0';
+	}
+	return strstr(seen, needle) != NULL;
+}
+
+START_TEST(streams_are_bounded_and_released)
+{
+	test_daemon d;
+	test_daemon_up(&d, NULL, NULL);
+	enum { STREAMS = 32 };
+	int fds[STREAMS];
+	char seen[4096];
+	for (int i = 0; i < STREAMS; i++) {
+		fds[i] = open_stream(&d, "/ns/cap/_mock/events");
+		ck_assert_int_ge(fds[i], 0);
+		ck_assert_msg(read_until(fds[i], "retry: 1000", seen, sizeof seen), "stream %d: %s",
+			      i, seen);
+	}
+	cJSON *refused = test_json_call(&d, "GET", "/ns/cap/_mock/events", NULL, 503);
+	ck_assert_str_eq(test_string_member(refused, "error"), "TOO_MANY_STREAMS");
+	cJSON_Delete(refused);
+	/* the clients go: their threads notice, and the slots come back */
+	for (int i = 0; i < STREAMS; i++)
+		close(fds[i]);
+	bool reopened = false;
+	int64_t start = test_monotonic_ms();
+	while (!reopened && test_monotonic_ms() - start < 20000) {
+		int fd = open_stream(&d, "/ns/cap/_mock/events");
+		ck_assert_int_ge(fd, 0);
+		reopened = read_until(fd, "\r\n\r\n", seen, sizeof seen) &&
+			   strncmp(seen, "HTTP/1.1 200", 12) == 0;
+		close(fd);
+		if (!reopened)
+			test_sleep_ms(100);
+	}
+	ck_assert_msg(reopened, "no stream could open after the clients went: %s", seen);
+	test_daemon_down(&d);
+}
+END_TEST
+
 static Suite *simulation_suite(void)
 {
 	const test_entry tests[] = {
@@ -520,6 +600,7 @@ static Suite *simulation_suite(void)
 		{"settings", metrics_show_the_tasks_moving},
 		{"waiting", wait_ms_returns_when_an_entry_comes},
 		{"waiting", events_stream_the_journal},
+		{"waiting", streams_are_bounded_and_released},
 	};
 	Suite *suite = suite_create("integration_simulation");
 	test_add_grouped(suite, tests, COUNT(tests), 120);
