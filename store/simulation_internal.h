@@ -2,9 +2,9 @@
  * simulation_internal.h — the hooks by which the store keeps the
  * simulation (simulation_store.c). Only files of store/ include it.
  *
- * Kept true: a task has a row in `motion` (its motion base and the time of
- * its next transition) exactly when it is RUNNING in a namespace whose
- * simulation is on. Every function expects the store's lock held and,
+ * Kept true: a task's motion columns (its motion base and the time of its
+ * next transition, in its row of `tasks`) are set exactly when it is
+ * RUNNING in a namespace whose simulation is on. Every function expects the store's lock held and,
  * where it writes, an open transaction, in the namespace of `store->ns`.
  * Functions returning int answer 0, or -1 on a storage failure (the caller
  * rolls back).
@@ -14,8 +14,21 @@
 
 #include "store_internal.h"
 
-/* Schema version 6: the tables `simulation` and `motion`. */
+/* Schema version 6: the table `simulation`, the motion columns of `tasks`
+ * and their index `tasks_next`. */
 extern const char sim_schema_v6[];
+
+/* The motion's columns of `tasks`, as the store's task statements read
+ * them (after its own columns) and write them (?8 to ?11). */
+#define SIM_COLUMNS "since_ms, base_progress, base_position_ms, next_ms"
+#define SIM_SET_COLUMNS "since_ms = ?8, base_progress = ?9, base_position_ms = ?10, next_ms = ?11"
+enum { SIM_COLUMN_COUNT = 4 };
+
+/* Reads the motion's columns from column `first` of a row into `row`. */
+void sim_motion_from_columns(sqlite3_stmt *statement, int first, task_row *row);
+
+/* Binds the row's motion to parameters `first` .. `first` + 3. */
+void sim_motion_bind(sqlite3_stmt *statement, int first, const task_row *row);
 
 /* store_open / store_close: statements and the cache. */
 int sim_store_open(task_store *store, char *why, size_t why_cap);
@@ -34,7 +47,8 @@ int sim_advance_locked(task_store *store, int64_t now_ms);
 
 /* When an operation moved a task from `from` to `row->state` at `now_ms`
  * (row not yet saved): leaving RUNNING writes what it reached into the row
- * and ends its motion; entering RUNNING starts a motion from the row. */
+ * and ends its motion; entering RUNNING starts a motion from the row. Only
+ * the row changes: the caller's save writes it. */
 int sim_on_change_locked(task_store *store, task_row *row, task_state from, int64_t now_ms);
 
 /* After a new task's row was inserted (fixtures, control API). */

@@ -221,7 +221,8 @@ static const char *const schema_steps[SCHEMA_VERSION] = {schema_v1, schema_v2, s
 							 schema_v4, schema_v5, sim_schema_v6};
 
 #define TASK_COLUMNS                                                                               \
-	"name, state, config_id, checkpoint, progress, last_error, created_at, updated_at"
+	"name, state, config_id, checkpoint, progress, last_error, created_at, "                   \
+	"updated_at, " SIM_COLUMNS
 /* The namespace's range of ids in the journal (schema version 3) and in
  * tombstones (version 5) */
 #define JOURNAL_BASE "(SELECT journal_base FROM namespaces WHERE name = ?16)"
@@ -262,11 +263,13 @@ static const char *const statement_sql[STMT__COUNT] = {
 	 * delete and reinsert the row and its entry in every index (each a
 	 * random page to write), even when the value is the same */
 	[STMT_TASK_UPDATE] = "UPDATE tasks SET state = ?2, checkpoint = ?3, progress = ?4,"
-			     " last_error = ?5, updated_at = ?6 WHERE ns = ?16 AND name = ?1",
+			     " last_error = ?5, updated_at = ?6, " SIM_SET_COLUMNS
+			     " WHERE ns = ?16 AND name = ?1",
 	/* a migrate: the row moves to its new name (?7) in the same statement
 	 * that writes it, so it is found and rewritten once */
 	[STMT_TASK_MOVE] = "UPDATE tasks SET name = ?7, state = ?2, checkpoint = ?3, progress = ?4,"
-			   " last_error = ?5, updated_at = ?6 WHERE ns = ?16 AND name = ?1",
+			   " last_error = ?5, updated_at = ?6, " SIM_SET_COLUMNS
+			   " WHERE ns = ?16 AND name = ?1",
 	[STMT_TASK_DELETE] = "DELETE FROM tasks WHERE ns = ?16 AND name = ?1",
 	[STMT_TASK_BY_IDENTITY] = "SELECT name FROM tasks WHERE ns = ?16 AND identity = ?1",
 	[STMT_TASK_COUNT] = "SELECT count(*) FROM tasks WHERE ns = ?16",
@@ -674,8 +677,10 @@ static int row_from_statement(sqlite3_stmt *statement, task_row *row)
 	if (row->state == TASK__COUNT)
 		return -1;
 	row->config_id = sqlite3_column_int64(statement, 2);
-	if (sqlite3_column_count(statement) > 8) {
-		const char *config = (const char *)sqlite3_column_text(statement, 8);
+	sim_motion_from_columns(statement, 8, row);
+	if (sqlite3_column_count(statement) > 8 + SIM_COLUMN_COUNT) {
+		const char *config =
+			(const char *)sqlite3_column_text(statement, 8 + SIM_COLUMN_COUNT);
 		row->config_text = config ? strdup(config) : NULL;
 		if (!row->config_text)
 			return -1;
@@ -949,6 +954,7 @@ static int save_task(task_store *store, const char *old_name, task_row *row)
 	sqlite3_bind_text(statement, 2, task_state_name(row->state), -1, SQLITE_STATIC);
 	bind_optional_fields(statement, 3, row);
 	sqlite3_bind_int64(statement, 6, row->updated_at);
+	sim_motion_bind(statement, 8, row);
 	if (moved)
 		sqlite3_bind_text(statement, 7, row->name, -1, SQLITE_STATIC);
 	return run(statement) == 0 && sqlite3_changes(store->db) == 1 ? 0 : -1;

@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 #include <sqlite3.h>
 
+#include "simulation.h"
 #include "store.h"
 
 typedef enum {
@@ -133,6 +134,12 @@ typedef struct {
 	char *last_error; /* owned; NULL when none */
 	bool has_lag;	  /* an Incr-Sync with a position: sim_view_locked */
 	double lag_seconds;
+	/* the simulation's motion, in the row's own columns
+	 * (simulation_internal.h): set while it moves */
+	bool moving;
+	sim_motion motion;
+	bool has_next;
+	int64_t next_ms;
 	int64_t created_at;
 	int64_t updated_at;
 } task_row;
