@@ -356,7 +356,9 @@ static int first_due(task_store *store, int64_t now_ms, due_motion *due)
 			taskname_identity(&parsed, due->identity, sizeof due->identity);
 			due->type = parsed.component;
 		} else {
-			snprintf(due->identity, sizeof due->identity, "%s", due->name);
+			/* not a task name this store wrote: its draws use the text */
+			snprintf(due->identity, sizeof due->identity, "%.*s",
+				 (int)sizeof due->identity - 1, due->name);
 			due->type = COMPONENT_OTHER;
 		}
 		due->motion.since_ms = sqlite3_column_int64(s, 1);
