@@ -44,7 +44,6 @@ typedef enum {
 	SIM_SETTINGS_GET,
 	SIM_SETTINGS_PUT,
 	SIM_SETTINGS_DELETE,
-	SIM_MOTION_GET,
 	SIM_MOTION_PUT,
 	SIM_MOTION_DELETE,
 	SIM_MOTION_WIPE,
@@ -62,8 +61,6 @@ static const char *const sim_sql[SIM__COUNT] = {
 	[SIM_SETTINGS_GET] = "SELECT settings FROM simulation WHERE ns = ?16",
 	[SIM_SETTINGS_PUT] = "INSERT OR REPLACE INTO simulation (ns, settings) VALUES (?16, ?1)",
 	[SIM_SETTINGS_DELETE] = "DELETE FROM simulation WHERE ns = ?16",
-	[SIM_MOTION_GET] = "SELECT since_ms, base_progress, base_position_ms FROM tasks"
-			   " WHERE ns = ?16 AND name = ?1 AND since_ms IS NOT NULL",
 	[SIM_MOTION_PUT] = "UPDATE tasks SET since_ms = ?2, base_progress = ?3,"
 			   " base_position_ms = ?4, next_ms = ?5 WHERE ns = ?16 AND name = ?1",
 	[SIM_MOTION_DELETE] = "UPDATE tasks SET " NO_MOTION " WHERE ns = ?16 AND name = ?1",
@@ -82,7 +79,8 @@ static const char *const sim_sql[SIM__COUNT] = {
 		" WHERE ns = ?16 AND name = ?1 AND state = 'RUNNING'",
 	[SIM_TASK_SET_VALUES] = "UPDATE tasks SET checkpoint = ?2, progress = ?3"
 				" WHERE ns = ?16 AND name = ?1",
-	[SIM_RUNNING_PAGE] = "SELECT name, checkpoint, progress FROM tasks"
+	[SIM_RUNNING_PAGE] = "SELECT name, checkpoint, progress, since_ms, base_progress,"
+			     " base_position_ms FROM tasks"
 			     " WHERE ns = ?16 AND state = 'RUNNING' AND name > ?1"
 			     " ORDER BY name LIMIT 256",
 };
@@ -228,21 +226,6 @@ static int put_settings(task_store *store, const sim_settings *settings)
 	int rc = run(s);
 	free(text);
 	return rc;
-}
-
-/* 1 found (into `motion`), 0 none, -1 failure. */
-static int get_motion(task_store *store, const char *name, sim_motion *motion)
-{
-	sqlite3_stmt *s = statement(store, SIM_MOTION_GET);
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		motion->since_ms = sqlite3_column_int64(s, 0);
-		motion->progress = sqlite3_column_double(s, 1);
-		motion->position_ms = sqlite3_column_int64(s, 2);
-	}
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
 static int delete_motion(task_store *store, const char *name)
@@ -545,6 +528,8 @@ typedef struct {
 	bool has_checkpoint, has_progress;
 	int64_t checkpoint;
 	double progress;
+	bool moving;
+	sim_motion motion;
 } running_task;
 
 /* One task: what it reached under `old` becomes its base under `next`. */
@@ -555,11 +540,9 @@ static int rebase_one(task_store *store, const sim_settings *old, const sim_sett
 	taskname_identity(&task->parsed, identity, sizeof identity);
 	component_type type = task->parsed.component;
 	sim_motion motion;
-	int found = old->enabled ? get_motion(store, task->name, &motion) : 0;
-	if (found < 0)
-		return -1;
+	bool found = old->enabled && task->moving;
 	if (found) {
-		sim_view view = sim_view_at(old, type, identity, &motion, now_ms);
+		sim_view view = sim_view_at(old, type, identity, &task->motion, now_ms);
 		motion = (sim_motion){.since_ms = now_ms,
 				      .progress = view.progress,
 				      .position_ms = view.position_ms};
@@ -604,6 +587,10 @@ static int running_page(task_store *store, const char *after, running_task *page
 		t->checkpoint = sqlite3_column_int64(s, 1);
 		t->has_progress = sqlite3_column_type(s, 2) != SQLITE_NULL;
 		t->progress = sqlite3_column_double(s, 2);
+		t->moving = sqlite3_column_type(s, 3) != SQLITE_NULL;
+		t->motion = (sim_motion){.since_ms = sqlite3_column_int64(s, 3),
+					 .progress = sqlite3_column_double(s, 4),
+					 .position_ms = sqlite3_column_int64(s, 5)};
 		(*count)++;
 	}
 	sqlite3_reset(s);
