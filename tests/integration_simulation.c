@@ -224,8 +224,12 @@ START_TEST(seeded_failures_replay_exactly)
 	test_daemon d;
 	test_daemon_up(&d, NULL, NULL);
 	char *first = failure_scenario(&d, "fail-a", 7);
-	char *second = failure_scenario(&d, "fail-b", 7);
 	char *other = failure_scenario(&d, "fail-c", 8);
+	/* the same scenario in another process, from another database */
+	test_daemon again;
+	test_daemon_up(&again, NULL, NULL);
+	char *second = failure_scenario(&again, "fail-a", 7);
+	test_daemon_down(&again);
 	ck_assert_msg(strcmp(first, second) == 0, "two runs differ:\n%s\n%s", first, second);
 	ck_assert_str_ne(first, other);
 	cJSON *entries = test_parse_json(first);
@@ -416,6 +420,24 @@ START_TEST(wait_ms_returns_when_an_entry_comes)
 }
 END_TEST
 
+START_TEST(a_running_clock_needs_no_ticker)
+{
+	test_daemon d;
+	test_daemon_up(&d, NULL, NULL);
+	/* the real clock: the Full-Import finishes half a second from now, and
+	 * nothing but the waiter itself reads the namespace */
+	simulate(&d, "live", "{\"enabled\":true,\"fullDurationMs\":500}");
+	create(&d, "live", FULL, "RUNNING", ",\"progress\":0");
+	int64_t start = test_monotonic_ms();
+	cJSON *entries = journal(&d, "live", "?afterId=0&waitMs=20000&op=simulate&" FULL_QUERY);
+	ck_assert_int_lt(test_monotonic_ms() - start, 15000);
+	ck_assert_int_eq(cJSON_GetArraySize(entries), 1);
+	ck_assert_str_eq(test_string_member(cJSON_GetArrayItem(entries, 0), "toState"), "FINISHED");
+	cJSON_Delete(entries);
+	test_daemon_down(&d);
+}
+END_TEST
+
 /* An event stream read by a thread until `until` appears in it. */
 typedef struct {
 	const test_daemon *d;
@@ -599,6 +621,7 @@ static Suite *simulation_suite(void)
 		{"settings", a_restart_continues_where_it_was},
 		{"settings", metrics_show_the_tasks_moving},
 		{"waiting", wait_ms_returns_when_an_entry_comes},
+		{"waiting", a_running_clock_needs_no_ticker},
 		{"waiting", events_stream_the_journal},
 		{"waiting", streams_are_bounded_and_released},
 	};
