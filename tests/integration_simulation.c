@@ -141,8 +141,23 @@ START_TEST(full_import_finishes_on_the_clock)
 	entries = journal(&d, "full", "?op=simulate&" FULL_QUERY);
 	ck_assert_int_eq(cJSON_GetArraySize(entries), 1);
 	cJSON_Delete(entries);
-	/* a restart from 0 runs the whole duration again */
 	oms(&d, "full", "resume", FULL, "restartFlag=true", false); /* FINISHED: refused */
+	/* restartFlag=true: a stopped Full-Import at 0.7 starts again from 0 */
+	static const char other[] = "10.0.0.1-9000:connector_v2:p_sim-full_trans-2-0:0000000001";
+	create(&d, "full", other, "STOPPED", ",\"progress\":0.7");
+	oms(&d, "full", "resume", other, "restartFlag=true", true);
+	advance(&d, "full", 150000);
+	t = task(&d, "full", other);
+	ck_assert(test_number_member(t, "progress") == 0.25);
+	cJSON_Delete(t);
+	/* and a plain resume continues from where it stopped */
+	oms(&d, "full", "stop", other, NULL, true);
+	advance(&d, "full", 600000);
+	oms(&d, "full", "resume", other, NULL, true);
+	advance(&d, "full", 150000);
+	t = task(&d, "full", other);
+	ck_assert(test_number_member(t, "progress") == 0.5);
+	cJSON_Delete(t);
 	test_daemon_down(&d);
 }
 END_TEST
