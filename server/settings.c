@@ -301,34 +301,21 @@ static int set_simulation_field(settings *s, const char *json_name, const char *
 	cJSON_Delete(body);
 	return rc;
 }
-static int set_simulate(settings *s, const char *v, char *why, size_t cap)
-{
-	return set_simulation_field(s, "enabled", v, true, why, cap);
-}
-static int set_simulate_seed(settings *s, const char *v, char *why, size_t cap)
-{
-	return set_simulation_field(s, "seed", v, false, why, cap);
-}
-static int set_full_duration(settings *s, const char *v, char *why, size_t cap)
-{
-	return set_simulation_field(s, "fullDurationMs", v, false, why, cap);
-}
-static int set_full_jitter(settings *s, const char *v, char *why, size_t cap)
-{
-	return set_simulation_field(s, "fullJitter", v, false, why, cap);
-}
-static int set_incr_lag(settings *s, const char *v, char *why, size_t cap)
-{
-	return set_simulation_field(s, "incrLagMs", v, false, why, cap);
-}
-static int set_catch_up(settings *s, const char *v, char *why, size_t cap)
-{
-	return set_simulation_field(s, "catchUpFactor", v, false, why, cap);
-}
-static int set_failures_per_hour(settings *s, const char *v, char *why, size_t cap)
-{
-	return set_simulation_field(s, "failuresPerHour", v, false, why, cap);
-}
+
+/* One setter per key: the option table's setters take no argument of
+ * their own. */
+#define SIMULATION_SETTER(name, field, boolean)                                                    \
+	static int name(settings *s, const char *v, char *why, size_t cap)                         \
+	{                                                                                          \
+		return set_simulation_field(s, field, v, boolean, why, cap);                       \
+	}
+SIMULATION_SETTER(set_simulate, "enabled", true)
+SIMULATION_SETTER(set_simulate_seed, "seed", false)
+SIMULATION_SETTER(set_full_duration, "fullDurationMs", false)
+SIMULATION_SETTER(set_full_jitter, "fullJitter", false)
+SIMULATION_SETTER(set_incr_lag, "incrLagMs", false)
+SIMULATION_SETTER(set_catch_up, "catchUpFactor", false)
+SIMULATION_SETTER(set_failures_per_hour, "failuresPerHour", false)
 
 typedef struct {
 	const char *section; /* NULL: a flag only */
