@@ -19,8 +19,9 @@
  * them field by field). Call before the store is shared between threads. */
 void store_simulation_set_defaults(task_store *store, const sim_settings *defaults);
 
-/* The namespace's settings as JSON (sim_settings_to_json). STORE_OK with
- * `*out` (the caller frees it), or STORE_FAILED. */
+/* The namespace's settings as JSON (sim_settings_to_json); for one that
+ * does not exist, those it would be created with (creating nothing).
+ * STORE_OK with `*out` (the caller frees it), or STORE_FAILED. */
 store_status store_simulation_get(task_store *store, const char *ns, int64_t now_ms, cJSON **out);
 
 /*
