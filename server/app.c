@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "clock.h"
+#include "../store/store_simulation.h"
 #include "fixtures_file.h"
 #include "journal_wait.h"
 #include "log.h"
@@ -111,6 +112,7 @@ int app_open(server_app *app, const settings *s, char *why, size_t why_cap)
 		return -1;
 	}
 	app->settings = s;
+	store_simulation_set_defaults(app->store, &s->simulation);
 	app->namespaces = namespaces_create();
 	app->metrics = metrics_create();
 	app->journal_wait = journal_wait_create();
@@ -123,6 +125,7 @@ int app_open(server_app *app, const settings *s, char *why, size_t why_cap)
 		app_discard(app);
 		return -1;
 	}
+	store_set_commit_hook(app->store, journal_wait_signal_hook, app->journal_wait);
 	app->start_time = (double)clock_now_ms() / 1000.0;
 	atomic_init(&app->in_flight, 0);
 	map_statuses(s, app->http_status_by_error);

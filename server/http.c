@@ -59,6 +59,27 @@ typedef struct {
 	delivery_progress *progress; /* a paced answer's count of bytes written */
 } request_state;
 
+/* A streamed answer: chunked, not cached, not buffered by proxies. */
+static enum MHD_Result send_stream(struct MHD_Connection *connection, http_response *response)
+{
+	free(response->body);
+	struct MHD_Response *reply =
+		MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, response->stream.read,
+						  response->stream.ctx, response->stream.free);
+	if (!reply) {
+		response->stream.free(response->stream.ctx);
+		return MHD_NO;
+	}
+	MHD_add_response_header(reply, MHD_HTTP_HEADER_CONTENT_TYPE,
+				response->content_type ? response->content_type
+						       : "text/event-stream");
+	MHD_add_response_header(reply, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+	MHD_add_response_header(reply, "X-Accel-Buffering", "no");
+	enum MHD_Result result = MHD_queue_response(connection, response->status, reply);
+	MHD_destroy_response(reply);
+	return result;
+}
+
 /* Notes what on_completed records of a journaled answer. */
 static void note_delivery(request_state *state, const char *ns, const http_response *response)
 {
@@ -89,6 +110,8 @@ static enum MHD_Result send_raw(struct MHD_Connection *connection, http_response
 static enum MHD_Result send_response(struct MHD_Connection *connection, http_response *response,
 				     request_state *state)
 {
+	if (response->stream.read)
+		return send_stream(connection, response);
 	if (response->drop) {
 		free(response->body);
 		return MHD_NO; /* MHD closes the connection without an answer */
@@ -220,17 +243,21 @@ static enum MHD_Result dispatch(server_app *app, struct MHD_Connection *connecti
 							     MHD_HTTP_HEADER_IF_NONE_MATCH),
 		.host = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
 						    MHD_HTTP_HEADER_HOST),
+		.last_event_id =
+			MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Last-Event-ID"),
 		.body = state->body.len ? textbuf_str(&state->body) : NULL,
 		.body_len = state->body.len,
 		.body_too_large = state->too_large,
 		.started_ns = clock_monotonic_ns(),
 		.header = lookup_header,
 		.header_ctx = connection,
-		.peer_fd = delivery_fd(connection),
 	};
 	access_note note = {0};
 	request.note = &note;
 	client_address(connection, request.client, sizeof request.client);
+	const union MHD_ConnectionInfo *socket_info =
+		MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+	request.client_fd = socket_info ? (int)socket_info->connect_fd : -1;
 	http_response response = {0};
 	const char *path = split_namespace(url, request.ns, sizeof request.ns);
 	if (!path) {
@@ -259,9 +286,9 @@ static enum MHD_Result dispatch(server_app *app, struct MHD_Connection *connecti
 			       url,
 			       request.ns,
 			       request.client,
-			       response.drop   ? 0
-			       : response.body ? response.status
-					       : 500,
+			       response.drop			       ? 0
+			       : response.body || response.stream.read ? response.status
+								       : 500,
 			       clock_monotonic_ns() - request.started_ns};
 	enum MHD_Result result = send_response(connection, &response, state);
 	access_log(&line, &note);
@@ -349,7 +376,6 @@ static void record_delivery(server_app *app, struct MHD_Connection *connection,
 	char *sent = sent_json(state);
 	store_journal_delivered(app->store, state->ns, state->journal_id, delivered, sent);
 	free(sent);
-	journal_wait_signal(app->journal_wait); /* a count by delivery may have moved */
 	if (!delivered)
 		metrics_count_undelivered(app->metrics, state->ns, (rules_op)state->op);
 }
@@ -427,9 +453,9 @@ int http_start(server_app *app, struct MHD_Daemon **daemon, unsigned *port, char
 void http_stop(server_app *app, struct MHD_Daemon *daemon, int drain_ms)
 {
 	MHD_socket listener = MHD_quiesce_daemon(daemon);
+	journal_wait_stop(app->journal_wait); /* waits and event streams end now */
 	/* delays and hangs end now, so that their requests can finish */
 	clock_end_pauses();
-	journal_wait_stop(app->journal_wait); /* and so do waits */
 	/* quiesce hands the listening socket back. Shutting it down takes it out
 	 * of LISTEN, so new connections are refused at once rather than left in
 	 * the backlog; it is closed only after MHD_stop_daemon, as MHD requires */

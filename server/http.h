@@ -28,6 +28,7 @@ struct metrics;
 struct journal_wait;
 struct access_note;
 struct statedir_record;
+struct journal_wait;
 
 /* What every route may use; lives as long as the daemon. */
 typedef struct {
@@ -35,7 +36,7 @@ typedef struct {
 	task_store *store;
 	struct namespace_registry *namespaces; /* clocks and faults */
 	struct metrics *metrics;
-	struct journal_wait *journal_wait; /* raised after each journal write */
+	struct journal_wait *journal_wait; /* waiters on the journal (journal_wait.h) */
 	double start_time;		   /* unix seconds */
 	unsigned port; /* the bound port (set by http_start; --port 0 picks one) */
 	int http_status_by_error[ERR__COUNT];
@@ -58,6 +59,7 @@ typedef struct {
 	const char *authorization;
 	const char *if_none_match; /* NULL when absent (the dashboard's files) */
 	const char *host;	   /* the Host header, as sent (NULL when absent) */
+	const char *last_event_id; /* the Last-Event-ID header (SSE), or NULL */
 	const char *body;	   /* NULL or `body_len` bytes, NUL-terminated */
 	size_t body_len;
 	bool body_too_large;	  /* the body passed --max-body and was not kept */
@@ -69,7 +71,7 @@ typedef struct {
 	 * with header_ctx */
 	const char *(*header)(void *ctx, const char *name);
 	void *header_ctx;
-	int peer_fd; /* the connection's socket (a long wait ends when it closes) */
+	int client_fd; /* the connection's socket (to see the peer go), or -1 */
 } http_request;
 
 /* Starts the daemon on app->listen_fd (when has_listen_fd; the daemon then

@@ -32,7 +32,7 @@ store_status journal_count_wait(const http_request *request, const store_journal
 				int64_t at_least, int64_t wait_ms, int64_t *count)
 {
 	count_check check = {request, filter, at_least, 0, STORE_OK};
-	journal_wait_for(request->app->journal_wait, wait_ms, request->peer_fd, check_count,
+	journal_wait_for(request->app->journal_wait, wait_ms, request->client_fd, check_count,
 			 &check);
 	*count = check.count;
 	return check.status;

@@ -22,7 +22,6 @@
 #include "accesslog.h"
 #include "clock.h"
 #include "envelope.h"
-#include "journal_wait.h"
 #include "metrics.h"
 #include "namespaces.h"
 #include "routes.h"
@@ -415,10 +414,8 @@ http_response oms_route(const http_request *request)
 					"The connector operations are POST "
 					"/connector/task/v2/{resume,stop,update,migrate,delete}.");
 	http_response response;
-	if (refused_at_http_level(request, op, &response)) {
-		journal_wait_signal(request->app->journal_wait);
+	if (refused_at_http_level(request, op, &response))
 		return response;
-	}
 	server_app *app = request->app;
 	/* everything the store request points at lives on this thread's stack */
 	store_request operation = {
@@ -462,7 +459,5 @@ http_response oms_route(const http_request *request)
 	if (fired)
 		fault_free_copy(&f);
 	parsed_free(&parsed);
-	/* the journal grew: waiting counts look again */
-	journal_wait_signal(app->journal_wait);
 	return response;
 }

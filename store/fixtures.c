@@ -118,7 +118,7 @@ store_status fixtures_create_task(task_store *store, const char *ns, const cJSON
 			  "a task of identity %s already exists (one live task per identity)",
 			  identity);
 		status = STORE_EXISTS;
-	} else if (rows_insert(store, ns, &row) < 0) {
+	} else if (rows_insert(store, ns, &row) < 0 || sim_on_insert(store, ns, &row) < 0) {
 		text_fail(why, why_cap, "cannot insert %s: %s", row.name,
 			  sqlite3_errmsg(store->db));
 		status = STORE_FAILED;
@@ -134,14 +134,19 @@ store_status fixtures_create_task(task_store *store, const char *ns, const cJSON
 store_status fixtures_load(task_store *store, const char *ns, const char *fixtures, size_t len,
 			   int64_t now_ms, char *why, size_t why_cap)
 {
-	if (!fixtures)
-		return STORE_OK; /* no fixtures given: an empty namespace */
+	if (!fixtures) /* no fixtures given: an empty namespace */
+		return sim_seed(store, ns, NULL, why, why_cap) == 0 ? STORE_OK : STORE_FAILED;
 	cJSON *root = cJSON_ParseWithLength(fixtures, len);
 	const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(root, "tasks");
 	if (!cJSON_IsArray(tasks)) {
 		cJSON_Delete(root);
 		text_fail(why, why_cap, "fixtures must be a JSON object {\"tasks\": [...]}");
 		return STORE_INVALID;
+	}
+	int seeded = sim_seed(store, ns, root, why, why_cap); /* before the tasks move */
+	if (seeded < 0) {
+		cJSON_Delete(root);
+		return seeded == -1 ? STORE_INVALID : STORE_FAILED;
 	}
 	int index = 0;
 	const cJSON *spec;

@@ -235,7 +235,11 @@ typedef struct {
 	bool has_since, has_until;
 	int64_t since_ms, until_ms; /* inclusive bounds on the record time */
 	int64_t limit;		    /* at most this many, the newest ones; 0: the default */
-	bool has_delivered;	    /* select by delivery (an unknown one never matches) */
+	/* only the entries after id `after_id`, and then the oldest `limit` of
+	 * them (a reader paging forward) */
+	bool has_after_id;
+	int64_t after_id;
+	bool has_delivered; /* select by delivery (an unknown one never matches) */
 	bool delivered;
 } store_journal_filter;
 
