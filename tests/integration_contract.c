@@ -296,9 +296,11 @@ static void run_steps(const test_daemon *proxy, const step *steps, size_t count)
 static char *readme_command(const char *line, const char *base)
 {
 	char *a = replace_all(line, "http://127.0.0.1:8088/ns/readme", "http://127.0.0.1:8088");
-	char *b = replace_all(a, "http://127.0.0.1:8088/ns/test-42", "http://127.0.0.1:8088");
+	char *b0 = replace_all(a, "http://127.0.0.1:8088/ns/test-42", "http://127.0.0.1:8088");
+	char *b = replace_all(b0, "http://127.0.0.1:8088/ns/socket-test", "http://127.0.0.1:8088");
 	char *c = replace_all(b, "http://127.0.0.1:8088", base);
 	free(a);
+	free(b0);
 	free(b);
 	if (strstr(c, "/_mock/") && strstr(c, " -d '")) {
 		char *d = replace_all(c, " -d '", " -H 'Content-Type: application/json' -d '");
