@@ -426,6 +426,7 @@ void store_run_batch_locked(task_store *store, store_job **jobs, size_t count)
 		fail_batch_locked(store, jobs, count, "begin a transaction");
 		return;
 	}
+	deliveries_apply_locked(store); /* the marks of answers sent since the last batch */
 	for (size_t i = 0; i < count; i++)
 		if (run_job_locked(store, jobs[i]) < 0) {
 			store_rollback(store);
