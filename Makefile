@@ -44,7 +44,7 @@ EMBEDDED_OBJ := $(BUILD)/obj/gen/embedded_files.o
 SERVER_OBJ += $(EMBEDDED_OBJ)
 UNIT_TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/unit_*.c))
 INTEGRATION_TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/integration_*.c))
-TEST_SUPPORT := $(BUILD)/obj/tests/support.o
+TEST_SUPPORT := $(BUILD)/obj/tests/support.o $(BUILD)/obj/tests/raw.o
 
 # The sanitizer build: its own directory, its own daemon.
 ASAN_BUILD := build/asan

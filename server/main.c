@@ -10,6 +10,7 @@
 #include <malloc.h>
 #include <microhttpd.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdio.h>
 
 #include "app.h"
@@ -19,6 +20,23 @@
 
 /* How long a stop waits for requests in flight. */
 enum { DRAIN_MS = 10000 };
+
+static const char *database_path;
+
+/* SQLite's own error log: a damaged file is worth a line an operator can
+ * act on. The operations that touch the damaged pages answer
+ * INTERNAL_ERROR; the others go on. */
+static void on_sqlite_log(void *unused, int code, const char *message)
+{
+	(void)unused;
+	int primary = code & 0xff;
+	if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB)
+		log_write(LOG_ERROR,
+			  "the database %s is damaged (%s): what lives in the damaged pages "
+			  "answers INTERNAL_ERROR; check it with: sqlite3 %s 'PRAGMA "
+			  "integrity_check'",
+			  database_path, message, database_path);
+}
 
 int main(int argc, char **argv)
 {
@@ -50,12 +68,17 @@ int main(int argc, char **argv)
 	sigemptyset(&stop_signals);
 	sigaddset(&stop_signals, SIGTERM);
 	sigaddset(&stop_signals, SIGINT);
+	/* SIGHUP (a closed terminal, a reload by habit) must not kill the
+	 * daemon: it is taken here too, logged and ignored */
+	sigaddset(&stop_signals, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	/* past a file-size limit, writes fail with EFBIG and the store answers
 	 * INTERNAL_ERROR, as on a full disk, instead of the process dying */
 	signal(SIGXFSZ, SIG_IGN);
 
+	database_path = s.db;
+	sqlite3_config(SQLITE_CONFIG_LOG, on_sqlite_log, NULL);
 	static server_app app;
 	if (app_open(&app, &s, why, sizeof why) < 0) {
 		log_write(LOG_ERROR, "%s", why);
@@ -77,8 +100,16 @@ int main(int argc, char **argv)
 		  s.durability == DURABILITY_FULL ? "full" : "normal",
 		  s.lenient ? "lenient" : "strict", s.admin_token[0] ? "token-protected" : "open");
 
-	int signal_number = 0;
-	sigwait(&stop_signals, &signal_number);
+	int signal_number;
+	for (;;) {
+		signal_number = 0;
+		if (sigwait(&stop_signals, &signal_number) != 0)
+			continue;
+		if (signal_number != SIGHUP)
+			break;
+		log_write(LOG_INFO, "SIGHUP: ignored (nothing is reloaded; restart "
+				    "connector-mock to change its settings)");
+	}
 	log_write(LOG_INFO, "signal %d: finishing requests in flight", signal_number);
 	http_stop(&app, daemon, DRAIN_MS);
 	app_close(&app);

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "configmap.h"
+#include "integrity.h"
 #include "store_internal.h"
 #include "text.h"
 
@@ -241,6 +242,9 @@ static const char *const schema_steps[SCHEMA_VERSION] = {schema_v1, schema_v2, s
 
 static const char *const statement_sql[STMT__COUNT] = {
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
+	/* reads take no write lock: in WAL mode they work while another
+	 * connection or process holds one */
+	[STMT_BEGIN_READ] = "BEGIN",
 	[STMT_COMMIT] = "COMMIT",
 	[STMT_ROLLBACK] = "ROLLBACK",
 	[STMT_NS_GET] = "SELECT created_at FROM namespaces WHERE name = ?16",
@@ -498,9 +502,11 @@ static int migrate_schema(sqlite3 *db, bool *created, char *why, size_t why_cap)
 		goto fail;
 	}
 	*created = version == 0;
-	if (version > SCHEMA_VERSION) {
+	/* the version indexes schema_steps: anything outside 0..SCHEMA_VERSION
+	 * (a negative one, or one from a newer connector-mock) is refused */
+	if (version < 0 || version > SCHEMA_VERSION) {
 		text_fail(why, why_cap,
-			  "the database has schema version %d, newer than this connector-mock's %d",
+			  "unknown schema version %d (this connector-mock reads versions 0 to %d)",
 			  version, SCHEMA_VERSION);
 		goto fail;
 	}
@@ -676,6 +682,8 @@ static int row_from_statement(sqlite3_stmt *statement, task_row *row)
 /* 1 found, 0 absent, -1 storage failure or a corrupt row. */
 static int load_task(task_store *store, const char *name, task_row *row)
 {
+	/* freed below on every failure, also when no row was read */
+	memset(row, 0, sizeof *row);
 	sqlite3_stmt *statement = store_statement_get(store, STMT_TASK_GET);
 	sqlite3_bind_text(statement, 1, name, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(statement);
@@ -995,12 +1003,12 @@ static cJSON *extra_for(store_outcome *outcome)
 	return outcome->extra;
 }
 
-static void internal_error(task_store *store, store_outcome *outcome, const char *doing)
+/* `reason` is SQLite's message, read before the rollback that resets it */
+static void internal_error(store_outcome *outcome, const char *reason, const char *doing)
 {
 	cJSON_Delete(outcome->extra);
 	outcome->extra = NULL;
-	refuse(outcome, ERR_INTERNAL_ERROR, sqlite3_errmsg(store->db),
-	       "Retry the request; nothing was changed.",
+	refuse(outcome, ERR_INTERNAL_ERROR, reason, "Retry the request; nothing was changed.",
 	       "connector-mock could not %s: the storage failed, nothing was changed", doing);
 }
 
@@ -1345,10 +1353,11 @@ static int run_job_locked(task_store *store, store_job *job)
 }
 
 /* After a failed batch: each job failed; try to journal each alone. */
-static void fail_batch_locked(task_store *store, store_job **jobs, size_t count, const char *doing)
+static void fail_batch_locked(task_store *store, store_job **jobs, size_t count, const char *doing,
+			      const char *reason)
 {
 	for (size_t i = 0; i < count; i++) {
-		internal_error(store, jobs[i]->outcome, doing);
+		internal_error(jobs[i]->outcome, reason, doing);
 		const store_request *request = jobs[i]->request;
 		if (request->ns && !store_namespace_valid(request->ns))
 			continue;
@@ -1383,20 +1392,23 @@ static int purge_batch_locked(task_store *store, store_job **jobs, size_t count)
 
 void store_run_batch_locked(task_store *store, store_job **jobs, size_t count)
 {
-	if (store_begin(store) < 0) {
-		fail_batch_locked(store, jobs, count, "begin a transaction");
-		return;
-	}
+	char reason[STORE_MESSAGE_MAX] = "";
+	const char *doing = "begin a transaction";
+	if (store_begin(store) < 0)
+		goto failed;
+	doing = "apply the operation";
 	for (size_t i = 0; i < count; i++)
-		if (run_job_locked(store, jobs[i]) < 0) {
-			store_rollback(store);
-			fail_batch_locked(store, jobs, count, "apply the operation");
-			return;
-		}
-	if (purge_batch_locked(store, jobs, count) < 0 || store_commit(store) < 0) {
-		store_rollback(store);
-		fail_batch_locked(store, jobs, count, "commit the operation");
-	}
+		if (run_job_locked(store, jobs[i]) < 0)
+			goto failed;
+	doing = "commit the operation";
+	if (purge_batch_locked(store, jobs, count) == 0 &&
+	    store_file_check(store, reason, sizeof reason) == 0 && store_commit(store) == 0)
+		return;
+failed:
+	if (!reason[0])
+		snprintf(reason, sizeof reason, "%s", sqlite3_errmsg(store->db));
+	store_rollback(store);
+	fail_batch_locked(store, jobs, count, doing, reason);
 }
 
 void store_judge(store_job *job) { judge_request(job->request, job->outcome); }
@@ -1509,16 +1521,21 @@ typedef store_status (*locked_work)(task_store *store, void *arg);
 
 static store_status reset_work(task_store *store, void *arg);
 
-static store_status in_transaction(task_store *store, const char *ns, int64_t now_ms,
-				   locked_work work, void *arg)
+static store_status in_transaction_as(task_store *store, const char *ns, int64_t now_ms,
+				      locked_work work, void *arg, bool read)
 {
 	/* a reset loads its own fixtures: a new namespace need not be seeded first */
 	bool seed = work != reset_work;
 	pthread_mutex_lock(&store->lock);
 	store_status status = STORE_FAILED;
-	if (store_begin(store) == 0) {
+	int changes = sqlite3_total_changes(store->db);
+	if (run(store_statement_get(store, read ? STMT_BEGIN_READ : STMT_BEGIN)) == 0) {
 		status = ensure_namespace_locked(store, ns, now_ms, seed) == 0 ? work(store, arg)
 									       : STORE_FAILED;
+		/* what was written must reach a file that outlives the process */
+		if (status == STORE_OK && sqlite3_total_changes(store->db) != changes &&
+		    store_file_check(store, NULL, 0) < 0)
+			status = STORE_FAILED;
 		if (status == STORE_OK && store_commit(store) < 0)
 			status = STORE_FAILED;
 		if (status != STORE_OK)
@@ -1526,6 +1543,18 @@ static store_status in_transaction(task_store *store, const char *ns, int64_t no
 	}
 	pthread_mutex_unlock(&store->lock);
 	return status;
+}
+
+static store_status in_transaction(task_store *store, const char *ns, int64_t now_ms,
+				   locked_work work, void *arg)
+{
+	return in_transaction_as(store, ns, now_ms, work, arg, false);
+}
+
+static store_status in_read_transaction(task_store *store, const char *ns, int64_t now_ms,
+					locked_work work, void *arg)
+{
+	return in_transaction_as(store, ns, now_ms, work, arg, true);
 }
 
 typedef struct {
@@ -1585,7 +1614,7 @@ store_status store_get_task(task_store *store, const char *ns, const char *task_
 {
 	task_row row = {0};
 	work_args a = {.task_name = task_name, .row = &row};
-	store_status status = in_transaction(store, ns, now_ms, get_work, &a);
+	store_status status = in_read_transaction(store, ns, now_ms, get_work, &a);
 	if (status == STORE_OK && out) {
 		a.out = row_to_json(store, &row);
 		if (!a.out)
@@ -1624,7 +1653,7 @@ store_status store_list_tasks(task_store *store, const char *ns, const char *sta
 			      const char *type, int64_t now_ms, cJSON **out)
 {
 	work_args a = {.state = state, .type = type};
-	return hand_over(in_transaction(store, ns, now_ms, list_work, &a), &a, out);
+	return hand_over(in_read_transaction(store, ns, now_ms, list_work, &a), &a, out);
 }
 
 static store_status count_work(task_store *store, void *arg)
@@ -1640,7 +1669,7 @@ static store_status count_work(task_store *store, void *arg)
 int64_t store_count_tasks(task_store *store, const char *ns, int64_t now_ms)
 {
 	work_args a = {0};
-	return in_transaction(store, ns, now_ms, count_work, &a) == STORE_OK ? a.number : -1;
+	return in_read_transaction(store, ns, now_ms, count_work, &a) == STORE_OK ? a.number : -1;
 }
 
 static store_status counts_work(task_store *store, void *arg)
@@ -1669,7 +1698,7 @@ store_status store_task_counts(task_store *store, const char *ns, int64_t now_ms
 			       int64_t counts[TASK__COUNT][COMPONENT__COUNT])
 {
 	work_args a = {.counts = counts};
-	return in_transaction(store, ns, now_ms, counts_work, &a);
+	return in_read_transaction(store, ns, now_ms, counts_work, &a);
 }
 
 /* Whether a live task already holds the name or the identity; -1 on failure. */
@@ -2018,14 +2047,22 @@ store_status store_snapshot_delete(task_store *store, const char *ns, const char
 store_status store_snapshots(task_store *store, const char *ns, int64_t now_ms, cJSON **out)
 {
 	work_args a = {0};
-	return hand_over(in_transaction(store, ns, now_ms, snapshot_list_work, &a), &a, out);
+	return hand_over(in_read_transaction(store, ns, now_ms, snapshot_list_work, &a), &a, out);
+}
+
+/* Whether the last statement failed only because another connection holds
+ * the write lock: a journal read then skips its purge rather than fail (the
+ * next write or read purges). */
+static bool write_lock_busy(task_store *store)
+{
+	return (sqlite3_errcode(store->db) & 0xff) == SQLITE_BUSY;
 }
 
 static store_status journal_work(task_store *store, void *arg)
 {
 	work_args *a = arg;
 	/* the bounds hold for readers too, exactly, not only from the next write */
-	if (audit_purge(store, a->now_ms, true) < 0)
+	if (audit_purge(store, a->now_ms, true) < 0 && !write_lock_busy(store))
 		return STORE_FAILED;
 	return audit_list_locked(store, a->filter, &a->out);
 }
@@ -2034,13 +2071,13 @@ store_status store_journal(task_store *store, const char *ns, const store_journa
 			   int64_t now_ms, cJSON **out)
 {
 	work_args a = {.filter = filter, .now_ms = now_ms};
-	return hand_over(in_transaction(store, ns, now_ms, journal_work, &a), &a, out);
+	return hand_over(in_read_transaction(store, ns, now_ms, journal_work, &a), &a, out);
 }
 
 static store_status journal_count_work(task_store *store, void *arg)
 {
 	work_args *a = arg;
-	if (audit_purge(store, a->now_ms, true) < 0)
+	if (audit_purge(store, a->now_ms, true) < 0 && !write_lock_busy(store))
 		return STORE_FAILED;
 	return audit_count_locked(store, a->filter, &a->number);
 }
@@ -2049,7 +2086,7 @@ store_status store_journal_count(task_store *store, const char *ns,
 				 const store_journal_filter *filter, int64_t now_ms, int64_t *count)
 {
 	work_args a = {.filter = filter, .now_ms = now_ms};
-	store_status status = in_transaction(store, ns, now_ms, journal_count_work, &a);
+	store_status status = in_read_transaction(store, ns, now_ms, journal_count_work, &a);
 	*count = status == STORE_OK ? a.number : 0;
 	return status;
 }
