@@ -70,6 +70,7 @@ typedef struct http_response {
 	bool raw;		  /* `body` is not JSON (an injected status answer) */
 	bool drop;		  /* close the connection without an answer */
 	bool authenticate;	  /* add WWW-Authenticate: Bearer (a 401) */
+	bool close;		  /* add Connection: close (the connection ends) */
 } http_response;
 
 /* Starts the daemon. Returns 0 with `*daemon` and the bound `*port`, or -1

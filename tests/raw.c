@@ -70,8 +70,10 @@ size_t raw_exchange(const test_daemon *daemon, const char *bytes, size_t len, ch
 int raw_count_responses(const char *text)
 {
 	int count = 0;
-	for (const char *at = text; (at = strstr(at, "HTTP/1.")) != NULL; at++)
-		if (at == text || at[-1] == '\n')
+	/* a body carries no newline at its end: the next status line may
+	 * follow it directly */
+	for (const char *at = text; (at = strstr(at, "HTTP/1.1 ")) != NULL; at++)
+		if (strspn(at + 9, "0123456789") == 3 && at[12] == ' ')
 			count++;
 	return count;
 }
