@@ -215,6 +215,42 @@ START_TEST(legal_framing_still_works)
 }
 END_TEST
 
+/* Optional whitespace (SP or HTAB) before ';' still names a form body;
+ * another word after the media type does not. */
+START_TEST(form_content_type_allows_whitespace_before_parameters)
+{
+	test_daemon d;
+	test_daemon_up(&d, NULL, NULL);
+	static const char *const types[] = {
+		"application/x-www-form-urlencoded\t;charset=utf-8",
+		"application/x-www-form-urlencoded  ; charset=utf-8",
+		"Application/X-WWW-Form-Urlencoded \t",
+	};
+	static const char body[] = "taskName=" TASK;
+	for (size_t i = 0; i < COUNT(types); i++) {
+		const char *op = i % 2 ? "stop" : "resume";
+		char request[1024], answer[8192];
+		int len = snprintf(request, sizeof request,
+				   "POST /connector/task/v2/%s HTTP/1.1\r\nHost: x\r\n"
+				   "Content-Type: %s\r\nContent-Length: %zu\r\n"
+				   "Connection: close\r\n\r\n%s",
+				   op, types[i], strlen(body), body);
+		bool closed;
+		raw_exchange(&d, request, (size_t)len, answer, sizeof answer, &closed);
+		ck_assert_msg(strstr(answer, "\"isSuccess\":true") != NULL, "%s: %s", types[i],
+			      answer);
+	}
+	static const char not_a_form[] = "POST /connector/task/v2/stop HTTP/1.1\r\nHost: x\r\n"
+					 "Content-Type: application/x-www-form-urlencoded x\r\n"
+					 "Content-Length: 5\r\nConnection: close\r\n\r\na=b&c";
+	char answer[8192];
+	bool closed;
+	raw_exchange(&d, LIT(not_a_form), answer, sizeof answer, &closed);
+	ck_assert_msg(strstr(answer, "\"errCode\":\"INVALID_ARGUMENT\"") != NULL, "%s", answer);
+	test_daemon_down(&d);
+}
+END_TEST
+
 static Suite *framing_suite(void)
 {
 	Suite *suite = suite_create("framing");
@@ -225,6 +261,7 @@ static Suite *framing_suite(void)
 	tcase_add_test(tc, encoded_nul_in_the_path_is_not_found);
 	tcase_add_test(tc, headers_too_large_answer_json);
 	tcase_add_test(tc, legal_framing_still_works);
+	tcase_add_test(tc, form_content_type_allows_whitespace_before_parameters);
 	suite_add_tcase(suite, tc);
 	return suite;
 }
