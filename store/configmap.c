@@ -121,8 +121,12 @@ int configmap_parse_update(const char *body, size_t len, cJSON **out, char *why,
 		for (cJSON *entry = scope->child; entry; entry = entry->next) {
 			if (cJSON_IsString(entry))
 				continue;
-			char text[64];
-			if (!scalar_text(entry, text, sizeof text)) {
+			char normal[64];
+			/* a number a double would round is kept as sent */
+			const char *text = cJSON_IsNumber(entry) && json_number_needs_text(entry)
+						   ? entry->valuestring
+						   : normal;
+			if (text == normal && !scalar_text(entry, normal, sizeof normal)) {
 				/* the sentence names the key, so write it before freeing */
 				text_fail(why, why_cap,
 					  "\"%.64s.%.64s\" must be a string, number or boolean "

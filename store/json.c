@@ -105,6 +105,63 @@ static bool has_escaped_nul(const char *text, size_t len)
 	return false;
 }
 
+/* Past the string that starts at text[i] (its opening quote). */
+static size_t skip_string(const char *text, size_t len, size_t i)
+{
+	for (i++; i < len && text[i] != '"'; i++)
+		if (text[i] == '\\')
+			i++;
+	return i + 1;
+}
+
+/* Gives each number of `node` (depth first, in document order, which is
+ * the order of the number tokens in the text) its token as sent. */
+static int attach_texts(cJSON *node, const char *text, size_t len, size_t *at)
+{
+	for (; node; node = node->next) {
+		if (cJSON_IsNumber(node)) {
+			while (*at < len && text[*at] != '-' && (text[*at] < '0' || text[*at] > '9'))
+				*at = text[*at] == '"' ? skip_string(text, len, *at) : *at + 1;
+			size_t start = *at;
+			*at += strspn(text + start, "+-0123456789.eE");
+			if (*at > len || *at == start)
+				return -1;
+			node->valuestring = malloc(*at - start + 1);
+			if (!node->valuestring)
+				return -1;
+			memcpy(node->valuestring, text + start, *at - start);
+			node->valuestring[*at - start] = '\0';
+		}
+		if (node->child && attach_texts(node->child, text, len, at) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int json_attach_number_texts(cJSON *root, const char *text, size_t len)
+{
+	size_t at = 0;
+	return attach_texts(root, text, len, &at);
+}
+
+bool json_number_needs_text(const cJSON *number)
+{
+	const char *sent = number->valuestring;
+	if (!sent)
+		return false;
+	if (!strpbrk(sent, ".eE"))
+		return true; /* an integer: its digits, whatever its size */
+	size_t digits = 0;
+	bool leading = true;
+	for (const char *c = sent; *c && *c != 'e' && *c != 'E'; c++) {
+		if (*c < '0' || *c > '9' || (leading && *c == '0'))
+			continue;
+		leading = false;
+		digits++;
+	}
+	return digits > 15; /* a double holds 15 significant digits exactly */
+}
+
 cJSON *json_parse_body(const char *text, size_t len, char *why, size_t why_cap)
 {
 	const char *problem = NULL;
@@ -124,6 +181,10 @@ cJSON *json_parse_body(const char *text, size_t len, char *why, size_t why_cap)
 			cJSON_Delete(value);
 			value = NULL;
 			problem = "the body holds bytes after its JSON value";
+		} else if (json_attach_number_texts(value, text, len) < 0) {
+			cJSON_Delete(value);
+			value = NULL;
+			problem = "out of memory";
 		}
 	}
 	if (problem && why && why_cap)

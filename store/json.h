@@ -22,9 +22,20 @@ bool json_is_blank(const char *text, size_t len);
  * with a sentence in `why` (`why_cap` bytes, always NUL-terminated): text
  * that is not UTF-8 or holds a NUL byte, a "\u0000" escape, invalid JSON,
  * bytes after the value. A blank body is refused too ("the body is empty").
- * Returns the value (the caller frees it with cJSON_Delete) or NULL.
+ * Each number keeps its text as sent in its `valuestring` (cJSON reads
+ * numbers as doubles, which round past 2^53). Returns the value (the
+ * caller frees it with cJSON_Delete) or NULL.
  */
 cJSON *json_parse_body(const char *text, size_t len, char *why, size_t why_cap);
+
+/* Sets the `valuestring` of every number in `root`, parsed from `len` bytes
+ * of `text`, to its token as sent. 0, or -1 when out of memory. */
+int json_attach_number_texts(cJSON *root, const char *text, size_t len);
+
+/* Whether a number's value must be kept as the text sent (json_parse_body)
+ * because a double would change it: any integer token (its digits, exact at
+ * any size), or a fraction of more than 15 significant digits. */
+bool json_number_needs_text(const cJSON *number);
 
 /*
  * Writes the `len` bytes of `in` as cJSON_PrintUnformatted writes a
