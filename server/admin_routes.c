@@ -25,8 +25,7 @@ typedef http_response (*admin_handler)(const http_request *request, const char *
 
 static http_response json_answer(unsigned status, cJSON *root)
 {
-	http_response response = {.status = status,
-				  .body = root ? cJSON_PrintUnformatted(root) : NULL};
+	http_response response = {.status = status, .body = json_print_exact(root)};
 	cJSON_Delete(root);
 	return response;
 }
@@ -57,6 +56,28 @@ static cJSON *object_body(const http_request *request, http_response *refusal)
 	cJSON_Delete(root);
 	*refusal = bad_request(why);
 	return NULL;
+}
+
+/* One rule for every control body: a field the route does not read is
+ * refused, not ignored. Returns 0, or -1 with a 400 in `*refusal` (and
+ * `body` freed). */
+static int refuse_unknown_fields(cJSON *body, const char *const *fields, size_t count,
+				 const char *shape, http_response *refusal)
+{
+	for (const cJSON *field = body->child; field; field = field->next) {
+		bool known = false;
+		for (size_t i = 0; i < count && !known; i++)
+			known = strcmp(field->string, fields[i]) == 0;
+		if (!known) {
+			char why[256];
+			snprintf(why, sizeof why, "unknown field \"%.64s\": the body is %s",
+				 field->string, shape);
+			cJSON_Delete(body);
+			*refusal = bad_request(why);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 static http_response health(const http_request *request, const char *unused)
@@ -131,7 +152,8 @@ static http_response fail_task(const http_request *request, const char *task_nam
 {
 	http_response refusal;
 	cJSON *body = object_body(request, &refusal);
-	if (!body)
+	static const char *const fields[] = {"message"};
+	if (!body || refuse_unknown_fields(body, fields, 1, "{\"message\": \"...\"}", &refusal) < 0)
 		return refusal;
 	const cJSON *message = cJSON_GetObjectItemCaseSensitive(body, "message");
 	if (!cJSON_IsString(message) || !*message->valuestring ||
@@ -376,7 +398,8 @@ static http_response snapshot_save(const http_request *request, const char *unus
 	(void)unused;
 	http_response refusal;
 	cJSON *body = object_body(request, &refusal);
-	if (!body)
+	static const char *const fields[] = {"name"};
+	if (!body || refuse_unknown_fields(body, fields, 1, "{\"name\": \"...\"}", &refusal) < 0)
 		return refusal;
 	const cJSON *name = cJSON_GetObjectItemCaseSensitive(body, "name");
 	store_status status = STORE_INVALID;

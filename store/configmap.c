@@ -37,6 +37,13 @@ int configmap_validate(const cJSON *map, char *why, size_t why_cap)
 			return text_fail(why, why_cap,
 					 "a scope name must be 1 to %d bytes of UTF-8",
 					 CONFIGMAP_NAME_MAX);
+		/* deleteParams reads scope.key up to the first '.': a scope with a
+		 * dot could never be deleted from */
+		if (strchr(scope->string, '.'))
+			return text_fail(why, why_cap,
+					 "scope \"%.64s\" holds a '.', which deleteParams "
+					 "(scope.key) could never name",
+					 scope->string);
 		if (!cJSON_IsObject(scope))
 			return text_fail(why, why_cap,
 					 "scope \"%.64s\" must be an object of keys to strings",

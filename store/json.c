@@ -1,8 +1,12 @@
 /*
  * json.c — a strict front door to cJSON for request bodies.
  */
+#define _POSIX_C_SOURCE 200809L
 #include "json.h"
 
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,7 +124,8 @@ static int attach_texts(cJSON *node, const char *text, size_t len, size_t *at)
 {
 	for (; node; node = node->next) {
 		if (cJSON_IsNumber(node)) {
-			while (*at < len && text[*at] != '-' && (text[*at] < '0' || text[*at] > '9'))
+			while (*at < len && text[*at] != '-' &&
+			       (text[*at] < '0' || text[*at] > '9'))
 				*at = text[*at] == '"' ? skip_string(text, len, *at) : *at + 1;
 			size_t start = *at;
 			*at += strspn(text + start, "+-0123456789.eE");
@@ -228,4 +233,54 @@ const cJSON *json_find_duplicate(const cJSON *object)
 			duplicate = items[i];
 	free(items);
 	return duplicate;
+}
+
+/* Integral numbers become raw items of all their digits. */
+static int exact_integers(cJSON *node)
+{
+	for (; node; node = node->next) {
+		double d = node->valuedouble;
+		if (cJSON_IsNumber(node) && isfinite(d) && d == floor(d) && fabs(d) >= 1e15 &&
+		    fabs(d) < 9.2e18) {
+			char text[24];
+			snprintf(text, sizeof text, "%" PRId64, (int64_t)d);
+			char *copy = strdup(text);
+			if (!copy)
+				return -1;
+			free(node->valuestring);
+			node->valuestring = copy;
+			node->type = cJSON_Raw;
+		}
+		if (node->child && exact_integers(node->child) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+char *json_print_exact(cJSON *root)
+{
+	return root && exact_integers(root) == 0 ? cJSON_PrintUnformatted(root) : NULL;
+}
+
+bool json_read_int64(const cJSON *item, int64_t *out)
+{
+	if (!cJSON_IsNumber(item))
+		return false;
+	const char *sent = item->valuestring;
+	if (sent && !strpbrk(sent, ".eE")) {
+		char *end;
+		errno = 0;
+		long long value = strtoll(sent, &end, 10);
+		if (errno || *end)
+			return false;
+		*out = value;
+		return true;
+	}
+	/* a fraction or exponent form (1e3), or a tree not from json_parse_body:
+	 * only what a double holds exactly */
+	double d = item->valuedouble;
+	if (!isfinite(d) || d != floor(d) || fabs(d) > 9007199254740992.0)
+		return false;
+	*out = (int64_t)d;
+	return true;
 }

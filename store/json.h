@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cjson/cJSON.h>
 
@@ -57,5 +58,16 @@ size_t json_escaped_len(const char *in, size_t len);
  * recursive. O(n log n); an allocation failure reports the first member
  * (refusing rather than guessing). */
 const cJSON *json_find_duplicate(const cJSON *object);
+
+/* cJSON_PrintUnformatted, except that an integral number of 10^15 or more
+ * is written with all its digits (cJSON writes it in exponent form,
+ * rounded to 15 digits). Turns those numbers of `root` into raw items.
+ * NULL when out of memory. */
+char *json_print_exact(cJSON *root);
+
+/* Reads an integral number exactly: from its text as sent (json_parse_body)
+ * when it is an integer token within int64, else from its double when that
+ * is integral and within 2^53. Returns false for anything else. */
+bool json_read_int64(const cJSON *item, int64_t *out);
 
 #endif
