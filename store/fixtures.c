@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "configmap.h"
+#include "json.h"
 #include "store_internal.h"
 #include "text.h"
 
@@ -26,6 +27,9 @@ int fixtures_task_from_spec(const cJSON *spec, int64_t now_ms, task_row *row, ch
 	memset(row, 0, sizeof *row);
 	if (!cJSON_IsObject(spec))
 		return text_fail(why, why_cap, "a task must be a JSON object");
+	const cJSON *repeated = json_find_duplicate(spec);
+	if (repeated)
+		return text_fail(why, why_cap, "field \"%.64s\" appears twice", repeated->string);
 	for (const cJSON *field = spec->child; field; field = field->next) {
 		bool known = false;
 		for (size_t i = 0; i < sizeof known_fields / sizeof *known_fields; i++)

@@ -19,6 +19,7 @@
 
 #include "configmap.h"
 #include "integrity.h"
+#include "json.h"
 #include "store_internal.h"
 #include "text.h"
 
@@ -1807,11 +1808,15 @@ static store_status load_fixtures_locked(task_store *store, const char *fixtures
 {
 	if (!fixtures)
 		return STORE_OK; /* no fixtures given: an empty namespace */
-	cJSON *root = cJSON_ParseWithLength(fixtures, len);
+	/* the parser of every request body: trailing bytes, a \u0000, a
+	 * repeated field are refused here as in a POST */
+	char parse_why[STORE_MESSAGE_MAX] = "";
+	cJSON *root = json_parse_body(fixtures, len, parse_why, sizeof parse_why);
 	const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(root, "tasks");
-	if (!cJSON_IsArray(tasks)) {
+	if (!cJSON_IsArray(tasks) || cJSON_GetArraySize(root) != 1) {
 		cJSON_Delete(root);
-		text_fail(why, why_cap, "fixtures must be a JSON object {\"tasks\": [...]}");
+		text_fail(why, why_cap, "fixtures must be a JSON object {\"tasks\": [...]}%s%s",
+			  parse_why[0] ? ": " : "", parse_why);
 		return STORE_INVALID;
 	}
 	int index = 0;

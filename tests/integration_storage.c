@@ -281,6 +281,69 @@ START_TEST(sighup_does_not_stop_the_daemon)
 }
 END_TEST
 
+typedef struct {
+	const char *label;
+	const char *fixtures; /* NULL: the --fixtures path in `args` */
+	const char *args[4];
+	const char *mention; /* stderr names this */
+} bad_seed;
+
+#define ONE_TASK                                                                                   \
+	"{\"taskName\":\"10.0.0.1-9000:connector_v2:p_a-incr_trans-1-0:0000000001\",\"state\":"    \
+	"\"STOPPED\",\"config\":{}}"
+
+static const bad_seed bad_seeds[] = {
+	{"trailing garbage", "{\"tasks\":[" ONE_TASK "]} x", {NULL}, "after its JSON value"},
+	{"tasks twice", "{\"tasks\":[" ONE_TASK "],\"tasks\":[]}", {NULL}, "tasks"},
+	{"another field", "{\"tasks\":[" ONE_TASK "],\"more\":1}", {NULL}, "tasks"},
+	{"a task field twice",
+	 "{\"tasks\":[{\"taskName\":\"10.0.0.1-9000:connector_v2:p_a-incr_trans-1-0:0000000001\","
+	 "\"state\":\"STOPPED\",\"state\":\"RUNNING\",\"config\":{}}]}",
+	 {NULL},
+	 "twice"},
+	{"a u0000 escape", "{\"tasks\":[],\"x\\u0000\":1}", {NULL}, "u0000"},
+	{"fixtures that cannot be opened",
+	 NULL,
+	 {"--fixtures", "/nonexistent/fixtures.json", NULL},
+	 "/nonexistent"},
+	{"fixtures that are a directory", NULL, {"--fixtures", "/tmp", NULL}, "/tmp"},
+	{"a database that cannot be opened",
+	 NULL,
+	 {"--db", "/proc/no/such/dir/mock.db", NULL},
+	 "mock.db"},
+};
+
+/* A fresh database seeded from fixtures the POST parser would refuse, or
+ * from files that cannot be opened: the start stops (exit 1), saying why. */
+START_TEST(bad_fixtures_or_database_stop_the_start)
+{
+	const bad_seed *c = &bad_seeds[_i];
+	char dir[256], db[512], fixtures[512];
+	test_temp_dir(dir, sizeof dir);
+	snprintf(db, sizeof db, "%s/mock.db", dir);
+	snprintf(fixtures, sizeof fixtures, "%s/test.conf", dir);
+	if (c->fixtures) {
+		FILE *file = fopen(fixtures, "w");
+		ck_assert_ptr_nonnull(file);
+		fputs(c->fixtures, file);
+		fclose(file);
+	}
+	const char *args[16] = {"--port", "0", "--config",   "/dev/null",
+				"--db",	  db,  "--fixtures", fixtures};
+	int n = 8;
+	for (int i = 0; c->args[i]; i++)
+		args[n++] = c->args[i];
+	args[n] = NULL;
+	raw_run_result result;
+	raw_run_binary(args, 5000, &result);
+	ck_assert_msg(result.status == 1, "%s: exit status %d; stderr: %s", c->label, result.status,
+		      result.err);
+	ck_assert_msg(strstr(result.err, c->mention) != NULL, "%s: stderr lacks \"%s\": %s",
+		      c->label, c->mention, result.err);
+	test_remove_temp_dir(dir);
+}
+END_TEST
+
 static Suite *storage_suite(void)
 {
 	Suite *suite = suite_create("storage");
@@ -292,6 +355,7 @@ static Suite *storage_suite(void)
 	tcase_add_test(tc, deleted_database_refuses_writes);
 	tcase_add_test(tc, reads_work_while_another_process_holds_the_write_lock);
 	tcase_add_test(tc, sighup_does_not_stop_the_daemon);
+	tcase_add_loop_test(tc, bad_fixtures_or_database_stop_the_start, 0, (int)COUNT(bad_seeds));
 	suite_add_tcase(suite, tc);
 	return suite;
 }
