@@ -14,6 +14,7 @@
 #include "../server/fixtures_file.h"
 #include "../store/configmap.h"
 #include "../store/store.h"
+#include "../store/maintenance.h"
 #include "support.h"
 
 #define NS STORE_DEFAULT_NAMESPACE
@@ -311,11 +312,14 @@ static uint64_t file_hash(const char *path)
 }
 
 /*
- * Under a steady stream of commits the WAL goes back to its beginning after
- * each checkpoint instead of growing: once the checkpointer connection never
- * checkpointed anything, and the WAL of a busy daemon grew by 160 MB a
- * second. 4,000 single commits write about 25,000 frames (100 MB without
- * restarts); with a checkpoint every 256 frames the WAL stays a few MB.
+ * After each checkpoint the WAL goes back to its beginning instead of
+ * growing (once the checkpointer's connection never checkpointed anything,
+ * and the WAL of a busy daemon grew by 160 MB a second). The test drives
+ * the checkpoints itself (store_checkpoint_now every 64 commits), so the
+ * bound holds on any machine: 4,000 single commits write about 25,000
+ * frames (100 MB without restarts); 64 of them about 1.6 MB. How far the
+ * background checkpointer lets the WAL grow under load is a matter of
+ * time, measured by bench/wal_bound.c; here it must only run.
  */
 START_TEST(wal_stays_bounded_under_steady_commits)
 {
@@ -331,15 +335,28 @@ START_TEST(wal_stays_bounded_under_steady_commits)
 		long long size = file_size(wal);
 		if (size > largest)
 			largest = size;
+		if (i % 64 == 63)
+			ck_assert_int_eq(store_checkpoint_now(f.store, 30000), 0);
 	}
 	ck_assert_msg(largest > 0, "no WAL file at %s", wal);
-	ck_assert_msg(largest < 16LL << 20, "the WAL grew to %lld bytes", largest);
+	ck_assert_msg(largest < 4LL << 20, "the WAL grew to %lld bytes", largest);
+	/* the background checkpointer completes checkpoints too (no bound on
+	 * when: a busy machine may take long to schedule it) */
+	store_batch_stats stats;
+	store_batch_stats_get(f.store, &stats);
+	for (int i = 0; stats.checkpoints == 0 && i < 30000; i++) {
+		ck_assert_int_eq(
+			run_op(&f, i % 2 ? OP_STOP : OP_RESUME, stopped_name, 9000 + i, NULL),
+			ERR_NONE);
+		test_sleep_ms(1);
+		store_batch_stats_get(f.store, &stats);
+	}
+	ck_assert_uint_gt(stats.checkpoints, 0);
 	/* and what was committed is all there */
-	ck_assert_str_eq(state_of(&f, stopped_name), "STOPPED");
 	store_journal_filter filter = {.task_name = stopped_name, .success = 1};
 	int64_t count = -1;
 	ck_assert_int_eq(store_journal_count(f.store, NS, &filter, 0, &count), STORE_OK);
-	ck_assert_int_eq(count, 4000);
+	ck_assert_int_ge(count, 4000);
 	teardown(&f);
 }
 END_TEST
@@ -1004,13 +1021,30 @@ START_TEST(wal_restarts_while_commits_never_pause)
 			ck_assert_int_eq(racers[i].others, 0);
 		}
 	}
-	/* a WAL file never shrinks: its size is the longest it was */
-	long long size = file_size(wal);
-	ck_assert_msg(size > 0, "no WAL file at %s", wal);
-	ck_assert_msg(size < 4LL << 20, "the WAL grew to %lld bytes", size);
+	/* the writer's last passes ran (how large the WAL grew meanwhile is a
+	 * matter of scheduling: bench/wal_bound.c measures it) */
 	store_batch_stats stats;
 	store_batch_stats_get(f.store, &stats);
-	ck_assert_uint_gt(stats.checkpoints, 0); /* the writer's last passes, counted */
+	for (int i = 0; stats.checkpoints == 0 && i < 30000; i++) {
+		ck_assert_int_eq(run_op(&f, OP_STOP, running_name, 9000 + i, NULL) == ERR_NONE ||
+					 run_op(&f, OP_RESUME, running_name, 9000 + i, NULL) ==
+						 ERR_NONE,
+				 1);
+		test_sleep_ms(1);
+		store_batch_stats_get(f.store, &stats);
+	}
+	ck_assert_uint_gt(stats.checkpoints, 0);
+	/* after a checkpoint, commits write the WAL from its beginning again: a
+	 * WAL file never shrinks, and it does not grow */
+	ck_assert_int_eq(store_checkpoint_now(f.store, 30000), 0);
+	long long size = file_size(wal);
+	ck_assert_msg(size > 0, "no WAL file at %s", wal);
+	for (int i = 0; i < 5; i++)
+		run_op(&f, i % 2 ? OP_STOP : OP_RESUME, stopped_name, 50000 + i, NULL);
+	ck_assert_msg(file_size(wal) <= size,
+		      "the WAL grew from %lld to %lld bytes after a "
+		      "checkpoint",
+		      size, file_size(wal));
 	teardown(&f);
 }
 END_TEST
@@ -1165,7 +1199,7 @@ START_TEST(newer_schema_is_refused)
 	bool created;
 	char why[256] = "";
 	ck_assert_int_eq(store_open(&options, &f.store, &created, why, sizeof why), -1);
-	ck_assert_msg(strstr(why, "newer") != NULL, "%s", why);
+	ck_assert_msg(strstr(why, "unknown schema version 99") != NULL, "%s", why);
 	f.store = NULL;
 	teardown(&f);
 }
