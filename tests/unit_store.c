@@ -1205,6 +1205,84 @@ START_TEST(newer_schema_is_refused)
 }
 END_TEST
 
+/* The last 10-digit SEQ can be migrated to, and not past: the refusal is
+ * ILLEGAL_STATE and the task keeps its name. */
+START_TEST(migrate_stops_at_the_last_sequence)
+{
+	fixture f;
+	setup(&f, 0);
+	static const char last_but_one[] =
+		"10.0.0.1-9000:connector_v2:p_seq-incr_trans-1-0:9999999998";
+	cJSON *spec = cJSON_CreateObject();
+	cJSON_AddStringToObject(spec, "taskName", last_but_one);
+	cJSON_AddStringToObject(spec, "state", "STOPPED");
+	char why[256] = "";
+	ck_assert_msg(store_create_task(f.store, NS, spec, 1500, NULL, why, sizeof why) == STORE_OK,
+		      "%s", why);
+	cJSON_Delete(spec);
+	store_outcome outcome;
+	ck_assert_int_eq(run_op(&f, OP_MIGRATE, last_but_one, 2000, &outcome), ERR_NONE);
+	char last[TASKNAME_MAX + 1];
+	snprintf(last, sizeof last, "%s", outcome.result);
+	store_outcome_free(&outcome);
+	ck_assert_str_eq(last, "10.0.0.1-9000:connector_v2:p_seq-incr_trans-1-0:9999999999");
+	ck_assert_int_eq(run_op(&f, OP_MIGRATE, last, 3000, &outcome), ERR_ILLEGAL_STATE);
+	ck_assert_msg(strstr(outcome.message, "sequence") != NULL, "%s", outcome.message);
+	store_outcome_free(&outcome);
+	ck_assert_str_eq(state_of(&f, last), "STOPPED");
+	teardown(&f);
+}
+END_TEST
+
+/* The config of task `name` (caller frees). */
+static cJSON *get_config(fixture *f, const char *name)
+{
+	cJSON *task;
+	ck_assert_int_eq(store_get_task(f->store, NS, name, 0, &task), STORE_OK);
+	cJSON *config = cJSON_DetachItemFromObjectCaseSensitive(task, "config");
+	cJSON_Delete(task);
+	ck_assert_ptr_nonnull(config);
+	return config;
+}
+
+/* An update that would take a config past CONFIGMAP_SCOPES_MAX scopes is
+ * refused whole: the config keeps what it had. */
+START_TEST(update_past_the_scope_limit_changes_nothing)
+{
+	fixture f;
+	setup(&f, 0);
+	cJSON *before = get_config(&f, stopped_name);
+	int existing = cJSON_GetArraySize(before);
+	ck_assert_int_gt(existing, 0);
+	ck_assert_int_lt(existing, CONFIGMAP_SCOPES_MAX);
+	/* one scope too many, then exactly the limit */
+	for (int extra = 1; extra >= 0; extra--) {
+		char body[4096];
+		size_t len = (size_t)snprintf(body, sizeof body, "{");
+		for (int i = 0; i < CONFIGMAP_SCOPES_MAX - existing + extra; i++)
+			len += (size_t)snprintf(body + len, sizeof body - len,
+						"%s\"extra%d\":{\"k\":\"v\"}", i ? "," : "", i);
+		snprintf(body + len, sizeof body - len, "}");
+		store_outcome outcome;
+		error_code error = run_update(&f, stopped_name, body, NULL, 2000, &outcome);
+		cJSON *after = get_config(&f, stopped_name);
+		if (extra) {
+			ck_assert_int_eq(error, ERR_INVALID_ARGUMENT);
+			ck_assert_msg(strstr(outcome.message, "scopes") != NULL, "%s",
+				      outcome.message);
+			ck_assert(cJSON_Compare(before, after, true));
+		} else {
+			ck_assert_msg(error == ERR_NONE, "%s", outcome.message);
+			ck_assert_int_eq(cJSON_GetArraySize(after), CONFIGMAP_SCOPES_MAX);
+		}
+		store_outcome_free(&outcome);
+		cJSON_Delete(after);
+	}
+	cJSON_Delete(before);
+	teardown(&f);
+}
+END_TEST
+
 static Suite *store_suite(void)
 {
 	Suite *suite = suite_create("store");
@@ -1229,6 +1307,8 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, wal_trickles_into_the_database_and_full_durability_writes_it_back);
 	tcase_add_test(tc, wal_stays_bounded_under_steady_commits);
 	tcase_add_test(tc, journal_bound_is_exact_for_readers);
+	tcase_add_test(tc, migrate_stops_at_the_last_sequence);
+	tcase_add_test(tc, update_past_the_scope_limit_changes_nothing);
 	suite_add_tcase(suite, tc);
 	return suite;
 }
