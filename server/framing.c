@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "envelope.h"
 #include "routes.h"
@@ -19,6 +20,10 @@
  * answered by the handler; -1 otherwise. */
 static _Thread_local int current_fd = -1;
 static _Thread_local bool current_control; /* the target is under /_mock/ */
+/* After a JSON answer in place of the library's: the client's socket, kept
+ * until the request is over, and the far end of the decoy the library
+ * writes its own answer to. -1 when none. */
+static _Thread_local int answered_fd = -1, decoy_peer = -1;
 
 /* Whether the path of a raw target (up to '?') addresses the control API,
  * directly or under /ns/{name}/, in origin or absolute form. */
@@ -46,6 +51,18 @@ bool framing_enter(struct MHD_Connection *connection, const char *raw_target)
 }
 
 void framing_answered(void) { current_fd = -1; }
+
+bool framing_decoy_active(void) { return answered_fd >= 0; }
+
+void framing_leave(void)
+{
+	current_fd = -1;
+	if (answered_fd >= 0)
+		close(answered_fd);
+	if (decoy_peer >= 0)
+		close(decoy_peer);
+	answered_fd = decoy_peer = -1;
+}
 
 /* RFC 9110 5.6.2: tchar */
 static bool is_token(const char *text, size_t len)
@@ -224,11 +241,27 @@ bool framing_library_answer(const char *log_line)
 				status, phrase ? phrase : "Error", strlen(body));
 	/* nothing of this request was sent yet: the library answers before
 	 * the handler, and the handler's answer clears current_fd */
+	int decoy[2];
+	if (answered_fd >= 0 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, decoy) < 0) {
+		free(body);
+		return false;
+	}
 	send(current_fd, head, (size_t)head_len, MSG_NOSIGNAL);
 	send(current_fd, body, strlen(body), MSG_NOSIGNAL);
 	free(body);
-	/* the library's own answer now fails to send, and it closes */
 	shutdown(current_fd, SHUT_WR);
+	/* the library goes on with its own answer and its close as usual, on
+	 * a decoy put in the socket's place: a send that failed instead would
+	 * take its error path, which races with a stop of the daemon */
+	answered_fd = dup(current_fd);
+	if (answered_fd < 0 || dup2(decoy[0], current_fd) < 0) {
+		close(decoy[1]);
+		shutdown(current_fd, SHUT_RDWR);
+	} else {
+		decoy_peer = decoy[1];
+	}
+	close(decoy[0]);
 	current_fd = -1;
 	return true;
 }

@@ -24,9 +24,13 @@ struct MHD_Connection;
  * one, and returns whether the path holds an encoded NUL (%00). */
 bool framing_enter(struct MHD_Connection *connection, const char *raw_target);
 
-/* The request is answered (its response queued) or over: the library's
- * own error answers must no longer be rewritten. */
+/* The request is answered (its response queued): the library's own error
+ * answers must no longer be rewritten. */
 void framing_answered(void);
+
+/* The request is over (MHD's completion callback): also closes what a JSON
+ * answer in place of the library's kept open. */
+void framing_leave(void);
 
 typedef struct {
 	unsigned status;     /* 400, or 501 for a transfer coding other than chunked */
@@ -54,13 +58,17 @@ const char *framing_origin_form(const char *target);
  * /_mock/. The caller frees it; NULL when out of memory. */
 char *framing_answer_body(const char *code, const char *message);
 
+/* Whether this thread's connection is a decoy now (the library's
+ * complaints about it, TCP options on a unix socket, are expected). */
+bool framing_decoy_active(void);
+
 /*
  * Called with each of the library's log lines. When the line announces an
  * error answer the library is about to make for the current request (431,
  * 413, 400 for a bad Content-Length, header line or chunk size), writes a
- * JSON answer of the same status on the connection instead, and shuts its
- * sending side so that the library's HTML answer never leaves. Returns
- * whether it did.
+ * JSON answer of the same status on the connection instead, and puts a
+ * decoy socket in the connection's place, so that the library's HTML answer
+ * never leaves. Returns whether it did.
  */
 bool framing_library_answer(const char *log_line);
 

@@ -339,7 +339,7 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **re
 	request_state *state = *request_context;
 	if (!state)
 		return;
-	framing_answered();
+	framing_leave();
 	textbuf_free(&state->body);
 	params_free(&state->query);
 	if (state->started)
@@ -365,7 +365,8 @@ static void on_mhd_log(void *cls, const char *format, va_list args)
 		return;
 	}
 	/* a drop fault closes its connection on purpose; MHD calls it an error */
-	bool dropped = strstr(line, "Application reported internal error") != NULL;
+	bool dropped = strstr(line, "Application reported internal error") != NULL ||
+		       framing_decoy_active();
 	log_write(dropped ? LOG_DEBUG : LOG_WARN, "libmicrohttpd: %s", line);
 }
 
