@@ -57,8 +57,10 @@ bool framing_decoy_active(void) { return answered_fd >= 0; }
 void framing_leave(void)
 {
 	current_fd = -1;
-	if (answered_fd >= 0)
+	if (answered_fd >= 0) {
+		shutdown(answered_fd, SHUT_WR);
 		close(answered_fd);
+	}
 	if (decoy_peer >= 0)
 		close(decoy_peer);
 	answered_fd = decoy_peer = -1;
@@ -250,14 +252,18 @@ bool framing_library_answer(const char *log_line)
 	send(current_fd, head, (size_t)head_len, MSG_NOSIGNAL);
 	send(current_fd, body, strlen(body), MSG_NOSIGNAL);
 	free(body);
-	shutdown(current_fd, SHUT_WR);
 	/* the library goes on with its own answer and its close as usual, on
-	 * a decoy put in the socket's place: a send that failed instead would
-	 * take its error path, which races with a stop of the daemon */
+	 * a decoy put in the socket's place; the client's socket closes when
+	 * the library is done with the request (framing_leave), not before:
+	 * a daemon stopped while the library still worked on the connection
+	 * crashed inside libmicrohttpd 0.9.75 */
 	answered_fd = dup(current_fd);
 	if (answered_fd < 0 || dup2(decoy[0], current_fd) < 0) {
 		close(decoy[1]);
-		shutdown(current_fd, SHUT_RDWR);
+		if (answered_fd >= 0)
+			close(answered_fd);
+		answered_fd = -1;
+		shutdown(current_fd, SHUT_WR); /* the library's answer fails to send */
 	} else {
 		decoy_peer = decoy[1];
 	}

@@ -128,8 +128,10 @@ static int attach_texts(cJSON *node, const char *text, size_t len, size_t *at)
 			       (text[*at] < '0' || text[*at] > '9'))
 				*at = text[*at] == '"' ? skip_string(text, len, *at) : *at + 1;
 			size_t start = *at;
-			*at += strspn(text + start, "+-0123456789.eE");
-			if (*at > len || *at == start)
+			/* the text need not end with a NUL: no strspn */
+			while (*at < len && strchr("+-0123456789.eE", text[*at]) && text[*at])
+				(*at)++;
+			if (*at == start)
 				return -1;
 			node->valuestring = malloc(*at - start + 1);
 			if (!node->valuestring)
