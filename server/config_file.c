@@ -82,8 +82,12 @@ static int parse_entry(char *line, size_t len, const char *section, seen_key *se
 static int parse_section(char *line, size_t len, char *section, char *why, size_t why_cap)
 {
 	char *close = memchr(line, ']', len);
-	size_t rest = close ? len - (size_t)(close - line) - 1 : 0;
-	if (!close || (trim(close + 1, &rest), rest && close[1] != ';' && close[1] != '#'))
+	if (!close)
+		return text_fail(why, why_cap, "a section line must be [name]");
+	/* after the ']': nothing but white space and a comment */
+	size_t rest_len = len - (size_t)(close - line) - 1;
+	const char *rest = trim(close + 1, &rest_len);
+	if (rest_len && rest[0] != ';' && rest[0] != '#')
 		return text_fail(why, why_cap, "a section line must be [name]");
 	size_t name_len = (size_t)(close - line) - 1;
 	char *name = trim(line + 1, &name_len);
@@ -130,9 +134,10 @@ int config_text_parse(const char *text, size_t len, config_handler handler, void
 			continue;
 		char *key = NULL, *value = NULL;
 		int rc;
-		if (continued)
+		/* libinih would append it to the previous value */
+		if (continued && content[0] != '[' && !memchr(content, '=', line_len))
 			rc = text_fail(why, why_cap,
-				       "an indented line (a continuation) is not read");
+				       "an indented line without '=' (a continuation) is not read");
 		else if (content[0] == '[')
 			rc = parse_section(content, line_len, section, why, why_cap);
 		else

@@ -13,7 +13,8 @@
  *
  * Lines may be up to CONFIG_LINE_MAX bytes (a path or a token fits), the
  * file up to CONFIG_FILE_MAX. A key given twice in one section, a key
- * before any section, and a continuation line are refused. A UTF-8 BOM at
+ * before any section, and a continuation line (indented, without '=') are
+ * refused. A UTF-8 BOM at
  * the start is skipped.
  */
 #ifndef CONNECTOR_MOCK_CONFIG_FILE_H

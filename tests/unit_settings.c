@@ -527,6 +527,29 @@ START_TEST(test_long_lines)
 }
 END_TEST
 
+/* What the INI reader keeps of libinih's format: a UTF-8 BOM, ';' and '#'
+ * comments (whole-line and after white space), spaces around '=' and
+ * inside section brackets, CRLF line ends, a last line without one. */
+START_TEST(test_ini_format)
+{
+	temp_config config;
+	write_config(
+		&config,
+		"\xef\xbb\xbf# a comment\r\n[ server ] ; the server\r\n\tport=9100 ; inline\r\n"
+		"  ; indented comment\r\n\r\nlisten = 127.0.0.1 # inline too\r\n"
+		"[store]\ndb = /tmp/a;b.db");
+	settings got;
+	char why[WHY_CAP];
+	const char *args[] = {"--config", config.path, NULL};
+	settings_action action = run_args(&got, args, why, sizeof why);
+	remove_config(&config);
+	ck_assert_msg(action == SETTINGS_RUN, "%s", why);
+	ck_assert_uint_eq(got.port, 9100);
+	ck_assert_str_eq(got.listen, "127.0.0.1");
+	ck_assert_str_eq(got.db, "/tmp/a;b.db"); /* a ';' inside a value stays */
+}
+END_TEST
+
 /* A directory is not a config file (it opens, and reads as nothing). */
 START_TEST(test_config_directory)
 {
@@ -601,6 +624,7 @@ static Suite *settings_suite(void)
 	tcase_add_test(file, test_missing_config);
 	tcase_add_test(file, test_long_lines);
 	tcase_add_test(file, test_config_directory);
+	tcase_add_test(file, test_ini_format);
 	suite_add_tcase(suite, file);
 	return suite;
 }
