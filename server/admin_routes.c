@@ -520,6 +520,32 @@ static bool authorized(const http_request *request)
 	return text_equal_constant_time(given + sizeof bearer - 1, token);
 }
 
+/* The routes that read a body; the others take none (see body_refused). */
+static bool reads_body(admin_handler handler)
+{
+	static const admin_handler readers[] = {create_task, fail_task, clock_set, fault_add,
+						snapshot_save};
+	for (size_t i = 0; i < sizeof readers / sizeof *readers; i++)
+		if (readers[i] == handler)
+			return true;
+	return false;
+}
+
+/* A route that reads no body refuses one with fields, as a route that reads
+ * one refuses the fields it does not read: blank and {} pass. */
+static bool body_refused(const http_request *request, http_response *refusal)
+{
+	if (!request->body || json_is_blank(request->body, request->body_len))
+		return false;
+	cJSON *body = object_body(request, refusal);
+	if (!body)
+		return true;
+	if (refuse_unknown_fields(body, NULL, 0, "empty: this route takes no body", refusal) < 0)
+		return true; /* the body is freed */
+	cJSON_Delete(body);
+	return false;
+}
+
 http_response admin_route(const http_request *request)
 {
 	if (!authorized(request)) {
@@ -539,8 +565,12 @@ http_response admin_route(const http_request *request)
 		const admin_row *row = &admin_table[i];
 		if (!pattern_matches(row->pattern, rest, segment, sizeof segment))
 			continue;
-		if (strcmp(row->method, request->method) == 0)
+		if (strcmp(row->method, request->method) == 0) {
+			http_response refusal;
+			if (!reads_body(row->handler) && body_refused(request, &refusal))
+				return refusal;
 			return row->handler(request, segment);
+		}
 		if (!strstr(allow, row->method))
 			snprintf(allow + strlen(allow), sizeof allow - strlen(allow), "%s%s",
 				 *allow ? ", " : "", row->method);

@@ -139,6 +139,12 @@ START_TEST(unknown_fields_are_refused_everywhere)
 			      message ? message : "(none)");
 		cJSON_Delete(root);
 	}
+	/* a route that reads no body refuses one with fields; blank and {} pass */
+	cJSON_Delete(test_json_call(&d, "POST", "/_mock/reset", "{\"tasks\":[]}", 400));
+	cJSON_Delete(test_json_call(&d, "DELETE", "/_mock/journal", "{\"all\":true}", 400));
+	cJSON_Delete(test_json_call(&d, "POST", "/_mock/reset", "not json", 400));
+	cJSON_Delete(test_json_call(&d, "POST", "/_mock/reset", "{}", 200));
+	cJSON_Delete(test_json_call(&d, "GET", "/_mock/health", " ", 200));
 	/* nothing was applied */
 	ck_assert_str_eq(test_task_state(&d, stopped_name), "STOPPED");
 	cJSON *list = test_get_json(&d, "/_mock/snapshots");
