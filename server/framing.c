@@ -44,9 +44,18 @@ bool framing_enter(struct MHD_Connection *connection, const char *raw_target)
 	current_fd = info ? info->connect_fd : -1;
 	size_t path_len = strcspn(raw_target, "?");
 	current_control = targets_control(raw_target, path_len);
-	for (size_t i = 0; i + 3 <= path_len; i++)
-		if (raw_target[i] == '%' && raw_target[i + 1] == '0' && raw_target[i + 2] == '0')
+	/* decoded, these would change what the path names: a NUL ends it, a
+	 * '/' splits a segment, a control byte is in no route */
+	for (size_t i = 0; i + 3 <= path_len; i++) {
+		if (raw_target[i] != '%')
+			continue;
+		char hex[3] = {raw_target[i + 1], raw_target[i + 2], '\0'};
+		char *end;
+		unsigned long byte = strtoul(hex, &end, 16);
+		if (*end == '\0' && hex[0] != '+' && hex[0] != '-' && hex[0] != ' ' &&
+		    (byte < 0x20 || byte == 0x7f || byte == '/'))
 			return true;
+	}
 	return false;
 }
 

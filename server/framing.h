@@ -21,7 +21,8 @@ struct MHD_Connection;
 
 /* The raw request target as sent, before the library decodes it (MHD's
  * URI log callback): remembers the connection as this thread's current
- * one, and returns whether the path holds an encoded NUL (%00). */
+ * one, and returns whether the path holds an encoded byte that would change
+ * what it names once decoded: NUL (%00), another control byte, '/' (%2F). */
 bool framing_enter(struct MHD_Connection *connection, const char *raw_target);
 
 /* The request is answered (its response queued): the library's own error

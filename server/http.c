@@ -204,11 +204,12 @@ static enum MHD_Result dispatch(server_app *app, struct MHD_Connection *connecti
 			.close = true,
 		};
 	} else if (state->path_has_nul) {
-		/* the decoded path would end at the NUL: no route has that name */
+		/* the decoded path would not be the one sent: no route has it */
 		response = (http_response){
 			.status = MHD_HTTP_NOT_FOUND,
 			.body = framing_answer_body("NOT_FOUND",
-						    "the path holds an encoded NUL byte (%00)"),
+						    "the path holds an encoded NUL, control byte "
+						    "or '/' (%00, %0A, %2F...)"),
 		};
 	} else if (!path) {
 		response = http_plain_error(MHD_HTTP_NOT_FOUND, "NOT_FOUND",

@@ -166,7 +166,10 @@ bool json_number_needs_text(const cJSON *number)
 		leading = false;
 		digits++;
 	}
-	return digits > 15; /* a double holds 15 significant digits exactly */
+	/* a double holds 15 significant digits exactly; one that underflowed
+	 * to zero (1e-400) or is subnormal holds fewer */
+	double d = number->valuedouble;
+	return digits > 15 || (digits > 0 && isfinite(d) && fabs(d) < 2.2250738585072014e-308);
 }
 
 cJSON *json_parse_body(const char *text, size_t len, char *why, size_t why_cap)

@@ -523,6 +523,19 @@ START_TEST(test_long_lines)
 	remove_config(&config);
 	ck_assert_int_eq(action, SETTINGS_ERROR);
 	ck_assert_msg(strstr(why, ":2:") && strstr(why, "longer"), "%s", why);
+	/* a file past CONFIG_FILE_MAX (short lines of comments): refused whole */
+	size_t big = CONFIG_FILE_MAX + 1;
+	char *huge = malloc(big + 1);
+	ck_assert_ptr_nonnull(huge);
+	for (size_t i = 0; i < big; i++)
+		huge[i] = i % 64 == 63 ? '\n' : (i % 64 == 0 ? ';' : 'x');
+	huge[big] = '\0';
+	write_config(&config, huge);
+	free(huge);
+	action = run_args(&got, args, why, sizeof why);
+	remove_config(&config);
+	ck_assert_int_eq(action, SETTINGS_ERROR);
+	ck_assert_msg(strstr(why, "larger than 1 MiB"), "%s", why);
 	free(content);
 }
 END_TEST
