@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "errors.h"
 #include "json.h"
 #include "text.h"
 
@@ -105,15 +106,18 @@ static int check_fields(const cJSON *object, const char *where, const char *cons
 static int read_integer(const cJSON *item, const char *name, int64_t min, int64_t max, int64_t *out,
 			char *why, size_t why_cap)
 {
-	if (!cJSON_IsNumber(item) || !isfinite(item->valuedouble) ||
-	    item->valuedouble != floor(item->valuedouble))
-		return text_fail(why, why_cap, "\"%s\" must be an integer", name);
-	double value = item->valuedouble;
-	/* both bounds are below 2^53, so the comparisons are exact */
-	if (value < (double)min || value > (double)max)
+	int64_t value;
+	/* exact, from the number's text: a double would round past 2^53 */
+	if (!json_read_int64(item, &value)) {
+		if (!cJSON_IsNumber(item) || !isfinite(item->valuedouble) ||
+		    item->valuedouble != floor(item->valuedouble))
+			return text_fail(why, why_cap, "\"%s\" must be an integer", name);
+		value = item->valuedouble < 0 ? INT64_MIN : INT64_MAX; /* out of any range */
+	}
+	if (value < min || value > max)
 		return text_fail(why, why_cap, "\"%s\" must be between %lld and %lld", name,
 				 (long long)min, (long long)max);
-	*out = (int64_t)value;
+	*out = value;
 	return 0;
 }
 
@@ -131,19 +135,6 @@ static int read_string(const cJSON *item, const char *name, size_t min, size_t m
 		return text_fail(why, why_cap, "\"%s\" is not valid UTF-8", name);
 	*out = item->valuestring;
 	return 0;
-}
-
-static bool err_code_ok(const char *code)
-{
-	size_t len = strlen(code);
-	if (len < 1 || len > FAULTS_ERR_CODE_MAX || code[0] < 'A' || code[0] > 'Z')
-		return false;
-	for (size_t i = 1; i < len; i++) {
-		char c = code[i];
-		if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
-			return false;
-	}
-	return true;
 }
 
 static int type_from_name(const char *name, fault_type *out)
@@ -191,11 +182,12 @@ static int read_error_answer(const cJSON *action, fault *f, char *why, size_t wh
 		if (read_string(item, "action.errCode", 1, FAULTS_ERR_CODE_MAX, &text, why,
 				why_cap) < 0)
 			return -1;
-		if (!err_code_ok(text))
-			return text_fail(
-				why, why_cap,
-				"\"action.errCode\" must be an UPPER_SNAKE token of A-Z, 0-9 "
-				"and _, starting with a letter");
+		/* the one rule of an errCode a user chooses, as for [errors] */
+		if (!error_name_valid(text))
+			return text_fail(why, why_cap,
+					 "\"action.errCode\" must be 1 to %d of A-Z a-z 0-9 _ - . "
+					 "starting with a letter (e.g. CM-RESOAT1111)",
+					 FAULTS_ERR_CODE_MAX);
 		snprintf(f->err_code, sizeof f->err_code, "%s", text);
 	}
 	item = cJSON_GetObjectItemCaseSensitive(action, "errMsg");
