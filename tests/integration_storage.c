@@ -113,7 +113,7 @@ static void damage_a_leaf(const char *db_path, int *damaged, int *healthy)
 					    "pagetype = 'leaf' ORDER BY path",
 					    -1, &statement, NULL),
 			 SQLITE_OK);
-	long pages[256];
+	long pages[256] = {0};
 	int count = 0;
 	while (sqlite3_step(statement) == SQLITE_ROW && count < 256)
 		pages[count++] = sqlite3_column_int64(statement, 0);
