@@ -120,7 +120,7 @@ LIBS_BENCH="$(pkg-config --libs $PKGS) -pthread -lm"
 	# not run by this script: a tool for profiling the store (bench/README.md)
 	cc $CFLAGS_BENCH -g bench/store_ops.c store/*.c -o "$BIN/store_ops" $LIBS_BENCH
 	# nor this one: how large the WAL grows under commits (bench/README.md)
-	cc $CFLAGS_BENCH bench/wal_bound.c store/*.c server/fixtures_file.c -o "$BIN/wal_bound" $LIBS_BENCH
+	cc $CFLAGS_BENCH bench/wal_bound.c store/*.c -o "$BIN/wal_bound" $LIBS_BENCH
 } || die "cannot build the bench binaries"
 # gen_tasks links the store's own sources, as they are now, so the schema is
 # the daemon's. When it no longer compiles against the store's API, a

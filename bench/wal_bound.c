@@ -22,13 +22,37 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../server/fixtures_file.h"
 #include "../store/store.h"
 
 static const char *const names[] = {
 	"xxx.xxx.xxx.xxx-9000:connector_v2:p_493po****-incr_trans-1-0:0000000001",
 	"xxx.xxx.xxx.xxx-9000:connector_v2:p_493p****-incr_trans-1-0:0000000001",
 };
+
+/* The whole file, NUL-terminated (the daemon's reader, server/
+ * fixtures_file.c, also serves the built-in sets, which need the embedded
+ * files; a bench tool reads the source tree's copy). */
+static char *read_text(const char *path, size_t *len)
+{
+	FILE *file = fopen(path, "rb");
+	if (!file)
+		return NULL;
+	char *text = NULL;
+	if (fseek(file, 0, SEEK_END) == 0) {
+		long size = ftell(file);
+		text = size >= 0 ? malloc((size_t)size + 1) : NULL;
+		rewind(file);
+		if (text && fread(text, 1, (size_t)size, file) == (size_t)size) {
+			text[size] = '\0';
+			*len = (size_t)size;
+		} else {
+			free(text);
+			text = NULL;
+		}
+	}
+	fclose(file);
+	return text;
+}
 
 static long long file_size(const char *path)
 {
@@ -55,10 +79,11 @@ static task_store *open_seeded(const char *path, int checkpoint_frames)
 	task_store *store;
 	bool created;
 	char why[512] = "";
-	char *text;
-	size_t len;
-	if (store_open(&options, &store, &created, why, sizeof why) < 0 ||
-	    fixtures_file_read("fixtures/default.json", &text, &len, why, sizeof why) < 0) {
+	size_t len = 0;
+	char *text = read_text("fixtures/default.json", &len);
+	if (!text)
+		snprintf(why, sizeof why, "cannot read fixtures/default.json");
+	if (!text || store_open(&options, &store, &created, why, sizeof why) < 0) {
 		fprintf(stderr, "wal_bound: %s\n", why);
 		exit(2);
 	}
