@@ -576,6 +576,56 @@ START_TEST(test_ini_format)
 }
 END_TEST
 
+static int accept_entry(void *user, const char *section, const char *key, const char *value)
+{
+	(void)section;
+	(void)key;
+	(void)value;
+	(*(int *)user)++;
+	return 1;
+}
+
+/* The reader's caps on names and keys: a key of CONFIG_NAME_MAX bytes is
+ * read and one more is refused; CONFIG_KEYS_MAX keys are read and one more
+ * is refused, with the line that passed the cap. */
+START_TEST(test_reader_caps)
+{
+	char why[WHY_CAP];
+	for (int extra = 0; extra <= 1; extra++) {
+		char text[CONFIG_NAME_MAX + 64];
+		int len = snprintf(text, sizeof text, "[s]\n");
+		memset(text + len, 'k', (size_t)(CONFIG_NAME_MAX + extra));
+		len += CONFIG_NAME_MAX + extra;
+		len += snprintf(text + len, sizeof text - (size_t)len, " = v\n");
+		int seen = 0;
+		why[0] = '\0';
+		int rc = config_text_parse(text, (size_t)len, accept_entry, &seen, why, sizeof why);
+		ck_assert_msg(rc == (extra ? 2 : 0), "key of %d bytes: rc %d, %s",
+			      CONFIG_NAME_MAX + extra, rc, why);
+		ck_assert_int_eq(seen, extra ? 0 : 1);
+	}
+	for (int extra = 0; extra <= 1; extra++) {
+		size_t cap = 16 + (size_t)(CONFIG_KEYS_MAX + 1) * 16;
+		char *text = malloc(cap);
+		ck_assert_ptr_nonnull(text);
+		size_t len = (size_t)snprintf(text, cap, "[s]\n");
+		for (int i = 0; i < CONFIG_KEYS_MAX + extra; i++)
+			len += (size_t)snprintf(text + len, cap - len, "k%d = v\n", i);
+		int seen = 0;
+		why[0] = '\0';
+		int rc = config_text_parse(text, len, accept_entry, &seen, why, sizeof why);
+		free(text);
+		if (extra) {
+			ck_assert_int_eq(rc, CONFIG_KEYS_MAX + 2); /* the section is line 1 */
+			ck_assert_msg(strstr(why, "keys") != NULL, "%s", why);
+		} else {
+			ck_assert_msg(rc == 0, "%s", why);
+		}
+		ck_assert_int_eq(seen, CONFIG_KEYS_MAX);
+	}
+}
+END_TEST
+
 /* A directory is not a config file (it opens, and reads as nothing). */
 START_TEST(test_config_directory)
 {
@@ -792,6 +842,7 @@ static Suite *settings_suite(void)
 	tcase_add_test(file, test_long_lines);
 	tcase_add_test(file, test_config_directory);
 	tcase_add_test(file, test_ini_format);
+	tcase_add_test(file, test_reader_caps);
 	suite_add_tcase(suite, file);
 
 	TCase *env = tcase_create("environment");
