@@ -252,10 +252,13 @@ static void *on_target(void *cls, const char *uri, struct MHD_Connection *connec
 }
 
 /* A request whose framing could be read two ways: 400 (or 501), and the
- * connection closes, so nothing that follows on it is read as a request. */
-static enum MHD_Result refuse_framing(struct MHD_Connection *connection, request_state *state,
+ * connection closes, so nothing that follows on it is read as a request.
+ * It has its access line like any other request. */
+static enum MHD_Result refuse_framing(struct MHD_Connection *connection, const char *url,
+				      const char *method, request_state *state,
 				      const framing_refusal *refusal)
 {
+	int64_t started_ns = clock_monotonic_ns();
 	http_response response = {
 		.status = refusal->status,
 		.body = framing_answer_body(refusal->code, refusal->message),
@@ -263,7 +266,18 @@ static enum MHD_Result refuse_framing(struct MHD_Connection *connection, request
 	};
 	state->answered = true;
 	log_write(LOG_DEBUG, "refused: %s", refusal->message);
-	return send_response(connection, &response);
+	char client[64];
+	client_address(connection, client, sizeof client);
+	access_request line = {method,
+			       url,
+			       NULL,
+			       client,
+			       response.body ? response.status : 500,
+			       clock_monotonic_ns() - started_ns};
+	access_note note = {0};
+	enum MHD_Result result = send_response(connection, &response);
+	access_log(&line, &note);
+	return result;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, const char *url,
@@ -282,7 +296,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 		atomic_fetch_add(&app->in_flight, 1);
 		framing_refusal refusal;
 		if (framing_check(connection, &refusal) < 0)
-			return refuse_framing(connection, state, &refusal);
+			return refuse_framing(connection, url, method, state, &refusal);
 		if (declared_too_large(connection, app->settings->max_body)) {
 			state->too_large = true;
 			return dispatch(app, connection, url, method, state);

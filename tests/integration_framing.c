@@ -132,6 +132,42 @@ START_TEST(ambiguous_framing_is_refused)
 }
 END_TEST
 
+/* Whether the daemon's log holds `text`, waiting up to 5 s (the access
+ * line is written just after the answer is queued). */
+static bool log_holds(const test_daemon *d, const char *text)
+{
+	for (int waited = 0; waited <= 5000; waited += 20) {
+		FILE *file = fopen(d->log_path, "r");
+		char line[4096];
+		bool found = false;
+		while (file && !found && fgets(line, sizeof line, file))
+			found = strstr(line, text) != NULL;
+		if (file)
+			fclose(file);
+		if (found)
+			return true;
+		test_sleep_ms(20);
+	}
+	return false;
+}
+
+/* A refused framing has its access line, like every request. */
+START_TEST(refused_framing_is_in_the_access_log)
+{
+	test_daemon d;
+	test_daemon_up(&d, NULL, NULL);
+	char answer[8192];
+	bool closed;
+	raw_exchange(&d, cases[0].bytes, cases[0].len, answer, sizeof answer, &closed);
+	ck_assert_msg(strncmp(answer, "HTTP/1.1 400 ", 13) == 0, "%s", answer);
+	ck_assert_msg(
+		log_holds(&d, " access method=POST path=/connector/task/v2/stop namespace=- "),
+		"no access line for the refused request");
+	ck_assert(log_holds(&d, " status=400 errCode=- injected=- durationMs="));
+	test_daemon_down(&d);
+}
+END_TEST
+
 /* An absolute-form target routes as its path (RFC 9112 3.2.2). */
 START_TEST(absolute_form_routes_as_origin_form)
 {
@@ -274,6 +310,7 @@ static Suite *framing_suite(void)
 	TCase *tc = tcase_create("framing");
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, ambiguous_framing_is_refused, 0, (int)COUNT(cases));
+	tcase_add_test(tc, refused_framing_is_in_the_access_log);
 	tcase_add_test(tc, absolute_form_routes_as_origin_form);
 	tcase_add_test(tc, encoded_nul_in_the_path_is_not_found);
 	tcase_add_test(tc, headers_too_large_answer_json);
