@@ -38,6 +38,8 @@
 #   BENCH_RESULTS=bench/results   where the report goes (latest.md)
 #   CONNECTOR_MOCK_BIN=build/connector-mock
 #   BENCH_NOTE                a line of context for the report's header
+#   BENCH_SIMULATE=0          1: connector-mock runs every cell with its
+#                             namespace's simulation on (docs/simulation.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -63,6 +65,7 @@ PACED_RATE=${BENCH_PACED_RATE:-2000}
 PACED_WORKLOADS=${BENCH_PACED_WORKLOADS:-$WORKLOADS}
 WORK=${BENCH_WORK:-bench/.work}
 MOCK_BIN=${CONNECTOR_MOCK_BIN:-build/connector-mock}
+SIMULATE=${BENCH_SIMULATE:-0}
 BIN=build/bench
 RESULTS=${BENCH_RESULTS:-bench/results}
 WIREMOCK_DIR=bench/.wiremock
@@ -430,6 +433,12 @@ run_cell() {
 		cell_flush
 		return 0
 	fi
+	# the databases exist already: the simulation is turned on through the API
+	if [ "$SIMULATE" = 1 ] && [ -n "$db" ] &&
+		! curl -sf -XPUT "http://127.0.0.1:$SRV_PORT/_mock/simulation" \
+			-d '{"enabled":true}' >/dev/null; then
+		cell_note "$label: the simulation could not be turned on"
+	fi
 	if [ "$server" = wiremock ] && [ "$WIREMOCK_WARMUP" -gt 0 ]; then
 		run_wrk "$workload" "$conns" "$WIREMOCK_WARMUP" "$DBDIR/names-$tasks.txt" STOPPED >/dev/null
 		wiremock_settle
@@ -650,7 +659,7 @@ machine() {
 		commit="commit $(git rev-parse --short HEAD)"
 		git diff --quiet HEAD -- server store || commit="$commit + uncommitted changes in server/ or store/"
 	fi
-	echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); $commit${BENCH_NOTE:+; $BENCH_NOTE}"
+	echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); $commit${BENCH_NOTE:+; $BENCH_NOTE}$([ "$SIMULATE" = 1 ] && echo "; connector-mock with the simulation on (BENCH_SIMULATE=1)")"
 	echo "- software: libmicrohttpd $(pkg-config --modversion libmicrohttpd), SQLite $(pkg-config --modversion sqlite3), $(wrk --version 2>&1 | head -n 1 | cut -d' ' -f1-2)$( [ -z "$WIREMOCK_SKIP" ] && echo ", WireMock $WIREMOCK_VERSION on $(java -version 2>&1 | head -n 1 | tr -d '"')")"
 	echo "- baseline: bench/baseline.c with --mode $BASELINE_MODE, the fastest of $BASELINE_MODES here (below); $BASELINE_SETTINGS"
 	echo "- settings: $ROUNDS rounds, ${DURATION} s per cell, $([ "$MHD_POOL" = 1 ] && echo "connector-mock thread pool $SERVER_THREADS" || echo "connector-mock with a thread per connection"), wrk threads $WRK_THREADS, connections $CONNECTIONS; each cell on a fresh server process and a fresh copy of the database; nothing pinned; whole run $((elapsed / 60)) min $((elapsed % 60)) s"

@@ -1,7 +1,7 @@
 /*
  * store_ops.c — what one operation costs the store, without HTTP or threads.
  *
- *   build/bench/store_ops DB NAMES OPS BATCH [stop_resume|update|migrate]
+ *   build/bench/store_ops DB NAMES OPS BATCH [stop_resume|update|migrate] [simulate]
  *
  * Copies nothing: DB must be a scratch copy (bench/.work's tasks-N.db). Runs
  * OPS operations cycling over the task names in NAMES (one per line, all
@@ -11,7 +11,9 @@
  * own batch runner (store_run_batch_locked, as the group commit does), and
  * prints the thread CPU time and the wall time per operation.
  * Under `valgrind --tool=callgrind` the instruction count per operation is
- * repeatable whatever else the machine is doing (bench/README.md).
+ * repeatable whatever else the machine is doing (bench/README.md). With
+ * `simulate`, the namespace's simulation is turned on first (docs/
+ * simulation.md): each resume then starts a motion and each stop ends one.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -21,6 +23,7 @@
 
 #include "../store/configmap.h"
 #include "../store/store_internal.h"
+#include "../store/store_simulation.h"
 
 enum { NAMES_MAX = 100000, NAME_CAP = 160 };
 
@@ -33,12 +36,14 @@ static double seconds(clockid_t clock)
 
 int main(int argc, char **argv)
 {
-	if (argc != 5 && argc != 6) {
-		fprintf(stderr, "usage: %s DB NAMES OPS BATCH [stop_resume|update|migrate]\n",
+	if (argc < 5 || argc > 7 || (argc == 7 && strcmp(argv[6], "simulate") != 0)) {
+		fprintf(stderr,
+			"usage: %s DB NAMES OPS BATCH [stop_resume|update|migrate] [simulate]\n",
 			argv[0]);
 		return 2;
 	}
-	const char *mode = argc == 6 ? argv[5] : "stop_resume";
+	const char *mode = argc >= 6 ? argv[5] : "stop_resume";
+	bool simulate = argc == 7;
 	bool update = strcmp(mode, "update") == 0, migrate = strcmp(mode, "migrate") == 0;
 	if (!update && !migrate && strcmp(mode, "stop_resume") != 0) {
 		fprintf(stderr, "the operation is stop_resume, update or migrate\n");
@@ -77,6 +82,15 @@ int main(int argc, char **argv)
 	if (store_open(&options, &store, &created, why, sizeof why) < 0) {
 		fprintf(stderr, "%s\n", why);
 		return 1;
+	}
+	if (simulate) {
+		cJSON *on = cJSON_Parse("{\"enabled\":true}");
+		if (store_simulation_put(store, NULL, on, 1700000000000, NULL, why, sizeof why) !=
+		    STORE_OK) {
+			fprintf(stderr, "cannot turn the simulation on: %s\n", why);
+			return 1;
+		}
+		cJSON_Delete(on);
 	}
 	/* update.lua's body: the same keys every time, changing values */
 	static cJSON *bodies[16];
@@ -137,8 +151,10 @@ int main(int argc, char **argv)
 	}
 	double cpu = seconds(CLOCK_THREAD_CPUTIME_ID) - cpu0;
 	double wall = seconds(CLOCK_MONOTONIC) - wall0;
-	printf("store_ops %s batch=%ld ops=%ld cpu_us_per_op=%.2f wall_us_per_op=%.2f failed=%ld\n",
-	       mode, batch_size, ops, cpu * 1e6 / (double)ops, wall * 1e6 / (double)ops, failed);
+	printf("store_ops %s%s batch=%ld ops=%ld cpu_us_per_op=%.2f wall_us_per_op=%.2f "
+	       "failed=%ld\n",
+	       mode, simulate ? " simulate" : "", batch_size, ops, cpu * 1e6 / (double)ops,
+	       wall * 1e6 / (double)ops, failed);
 	store_close(store);
 	for (int n = 0; n < 16; n++)
 		cJSON_Delete(bodies[n]);

@@ -19,9 +19,10 @@
 #include "../store/text.h"
 #include "control_body.h"
 #include "fixtures_file.h"
-#include "metrics.h"
+#include "journal_wait.h"
 #include "namespaces.h"
 #include "routes.h"
+#include "sim_routes.h"
 #include "ui_routes.h"
 #include "version.h"
 
@@ -183,17 +184,19 @@ static http_response reset(const http_request *request, const char *unused)
 static const char *journal_filter_from(const http_request *request, store_journal_filter *filter)
 {
 	*filter = (store_journal_filter){.success = -1};
-	const char *limit = NULL, *success = NULL, *since = NULL, *until = NULL;
+	const char *limit = NULL, *success = NULL, *since = NULL, *until = NULL, *after = NULL;
 	if (params_single(request->query, "taskName", &filter->task_name) < 0 ||
 	    params_single(request->query, "op", &filter->op) < 0 ||
 	    params_single(request->query, "errCode", &filter->err_code) < 0 ||
 	    params_single(request->query, "success", &success) < 0 ||
 	    params_single(request->query, "since", &since) < 0 ||
 	    params_single(request->query, "until", &until) < 0 ||
-	    params_single(request->query, "limit", &limit) < 0)
+	    params_single(request->query, "limit", &limit) < 0 ||
+	    params_single(request->query, "afterId", &after) < 0)
 		return "each filter may be given once";
-	if (filter->op && *filter->op && rules_op_from_name(filter->op) == OP__COUNT)
-		return "op must be resume, stop, update, migrate or delete";
+	if (filter->op && *filter->op && rules_op_from_name(filter->op) == OP__COUNT &&
+	    strcmp(filter->op, "simulate") != 0)
+		return "op must be resume, stop, update, migrate, delete or simulate";
 	bool flag;
 	if (success && *success) {
 		if (params_bool(success, false, &flag) < 0)
@@ -214,6 +217,12 @@ static const char *journal_filter_from(const http_request *request, store_journa
 			return "until must be unix milliseconds";
 		filter->has_until = true;
 		filter->until_ms = (int64_t)n;
+	}
+	if (after && *after) {
+		if (settings_parse_unsigned(after, 1ULL << 53, &n) < 0)
+			return "afterId must be a journal id (a whole number)";
+		filter->has_after_id = true;
+		filter->after_id = (int64_t)n;
 	}
 	if (limit && *limit) {
 		if (settings_parse_unsigned(limit, STORE_JOURNAL_MAX_LIMIT, &n) < 0 || n == 0)
@@ -246,17 +255,65 @@ static void answered_codes(const settings *s, cJSON *entries)
 	}
 }
 
+/* A waiting read of the journal (journal_wait.h): what it looks for. */
+typedef struct {
+	const http_request *request;
+	const store_journal_filter *filter;
+	cJSON *entries; /* the last read */
+} journal_read;
+
+/* 1 when the read found entries, 0 none yet, -1 storage failure. Each
+ * read is at the namespace's clock as it is then (it may have moved). */
+static int journal_read_check(void *ctx)
+{
+	journal_read *read = ctx;
+	cJSON_Delete(read->entries);
+	read->entries = NULL;
+	const http_request *request = read->request;
+	if (store_journal(request->app->store, request->ns, read->filter,
+			  namespaces_now(request->app->namespaces, request->ns),
+			  &read->entries) != STORE_OK)
+		return -1;
+	return cJSON_GetArraySize(read->entries) > 0;
+}
+
+/* waitMs: how long to wait for an entry after afterId; 0 when absent. */
+static const char *wait_from(const http_request *request, const store_journal_filter *filter,
+			     int64_t *wait_ms)
+{
+	const char *wait = NULL;
+	*wait_ms = 0;
+	if (params_single(request->query, "waitMs", &wait) < 0)
+		return "waitMs may be given once";
+	if (!wait || !*wait)
+		return NULL;
+	unsigned long long n;
+	if (settings_parse_unsigned(wait, JOURNAL_WAIT_MAX_MS, &n) < 0)
+		return "waitMs must be a whole number of milliseconds from 0 to 30000";
+	if (!filter->has_after_id)
+		return "waitMs needs afterId: it waits for an entry newer than afterId";
+	*wait_ms = (int64_t)n;
+	return NULL;
+}
+
 static http_response journal(const http_request *request, const char *unused)
 {
 	(void)unused;
 	store_journal_filter filter;
+	int64_t wait_ms;
 	const char *why = journal_filter_from(request, &filter);
+	if (!why)
+		why = wait_from(request, &filter, &wait_ms);
 	if (why)
 		return bad_request(why);
-	cJSON *entries;
-	if (store_journal(request->app->store, request->ns, &filter, request->now_ms, &entries) !=
-	    STORE_OK)
+	journal_read read = {.request = request, .filter = &filter};
+	int found = journal_wait_for(request->app->journal_wait, wait_ms, request->client_fd,
+				     journal_read_check, &read);
+	cJSON *entries = read.entries;
+	if (found < 0 || !entries) {
+		cJSON_Delete(entries);
 		return storage_failure();
+	}
 	answered_codes(request->app->settings, entries);
 	cJSON *root = cJSON_CreateObject();
 	cJSON_AddItemToObject(root, "entries", entries);
@@ -309,6 +366,8 @@ static http_response clock_set(const http_request *request, const char *unused)
 	cJSON_Delete(body);
 	if (rc < 0)
 		return bad_request(why);
+	/* simulated transitions may be due now: waiters look again */
+	journal_wait_signal(request->app->journal_wait);
 	return clock_get(request, NULL);
 }
 
@@ -436,45 +495,6 @@ static http_response snapshot_delete(const http_request *request, const char *na
 							      name, request->now_ms));
 }
 
-/* ---- metrics ------------------------------------------------------------ */
-
-static http_response metrics_get(const http_request *request, const char *unused)
-{
-	(void)unused;
-	int64_t counts[TASK__COUNT][COMPONENT__COUNT];
-	if (store_task_counts(request->app->store, request->ns, request->now_ms, counts) !=
-	    STORE_OK)
-		return storage_failure();
-	store_batch_stats batches;
-	store_batch_stats_get(request->app->store, &batches);
-	const char *answered[ERR__COUNT];
-	for (int code = 0; code < ERR__COUNT; code++)
-		answered[code] = settings_error_name(request->app->settings, (error_code)code);
-	char *main_text = metrics_render(request->app->metrics, request->ns, counts, &batches,
-					 request->app->start_time);
-	/* process-wide, like connector_mock_up: in the default namespace's
-	 * exposition only, so that sums over namespaces stay right */
-	bool process_wide = strcmp(request->ns, STORE_DEFAULT_NAMESPACE) == 0;
-	char *codes_text = process_wide ? metrics_render_error_codes(answered) : strdup("");
-	char *text = NULL;
-	if (main_text && codes_text) {
-		size_t a = strlen(main_text), b = strlen(codes_text);
-		text = malloc(a + b + 1);
-		if (text) {
-			memcpy(text, main_text, a);
-			memcpy(text + a, codes_text, b + 1);
-		}
-	}
-	free(main_text);
-	free(codes_text);
-	if (!text)
-		return storage_failure();
-	http_response response = {.status = MHD_HTTP_OK,
-				  .body = text,
-				  .content_type = "text/plain; version=0.0.4; charset=utf-8"};
-	return response;
-}
-
 typedef struct {
 	const char *method;
 	const char *pattern; /* under /_mock/; "*" matches one segment */
@@ -510,7 +530,7 @@ static const admin_row admin_table[] = {
 	{"GET", "snapshots", snapshot_list},
 	{"POST", "snapshots/*/restore", snapshot_restore},
 	{"DELETE", "snapshots/*", snapshot_delete},
-	{"GET", "metrics", metrics_get},
+	{"GET", "metrics", metrics_route},
 	{"GET", "rules", ui_rules},
 	{"GET", "ui", ui_page, OPEN},
 	{"GET", "ui/*", ui_file, OPEN},
@@ -518,6 +538,9 @@ static const admin_row admin_table[] = {
 	 * from, shows no state, and client generators fetch it without one */
 	{"GET", "openapi.yaml", docs_openapi_yaml, OPEN},
 	{"GET", "openapi.json", docs_openapi_json, OPEN},
+	{"GET", "simulation", sim_route_get},
+	{"PUT", "simulation", sim_route_put, .body = true},
+	{"GET", "events", sim_route_events},
 };
 
 enum { ADMIN_ROWS = sizeof admin_table / sizeof *admin_table };

@@ -11,7 +11,9 @@
 #include <sys/stat.h>
 
 #include "clock.h"
+#include "../store/store_simulation.h"
 #include "fixtures_file.h"
+#include "journal_wait.h"
 #include "log.h"
 #include "metrics.h"
 #include "namespaces.h"
@@ -110,9 +112,11 @@ int app_open(server_app *app, const settings *s, char *why, size_t why_cap)
 		return -1;
 	}
 	app->settings = s;
+	store_simulation_set_defaults(app->store, &s->simulation);
 	app->namespaces = namespaces_create();
 	app->metrics = metrics_create();
-	if (!app->namespaces || !app->metrics) {
+	app->journal_wait = journal_wait_create();
+	if (!app->namespaces || !app->metrics || !app->journal_wait) {
 		snprintf(why, why_cap, "out of memory");
 		app_discard(app);
 		return -1;
@@ -121,6 +125,7 @@ int app_open(server_app *app, const settings *s, char *why, size_t why_cap)
 		app_discard(app);
 		return -1;
 	}
+	store_set_commit_hook(app->store, journal_wait_signal_hook, app->journal_wait);
 	app->start_time = (double)clock_now_ms() / 1000.0;
 	atomic_init(&app->in_flight, 0);
 	map_statuses(s, app->http_status_by_error);
@@ -132,6 +137,8 @@ void app_close(server_app *app)
 	store_close(app->store);
 	metrics_destroy(app->metrics);
 	namespaces_destroy(app->namespaces);
+	journal_wait_destroy(app->journal_wait);
+	app->journal_wait = NULL;
 	app->store = NULL;
 	app->metrics = NULL;
 	app->namespaces = NULL;

@@ -25,6 +25,7 @@
 #include "listener.h"
 #include "clock.h"
 #include "framing.h"
+#include "journal_wait.h"
 #include "log.h"
 #include "namespaces.h"
 #include "routes.h"
@@ -50,8 +51,31 @@ typedef struct {
 	bool query_failed;
 } request_state;
 
+/* A streamed answer: chunked, not cached, not buffered by proxies. */
+static enum MHD_Result send_stream(struct MHD_Connection *connection, http_response *response)
+{
+	free(response->body);
+	struct MHD_Response *reply =
+		MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, response->stream.read,
+						  response->stream.ctx, response->stream.free);
+	if (!reply) {
+		response->stream.free(response->stream.ctx);
+		return MHD_NO;
+	}
+	MHD_add_response_header(reply, MHD_HTTP_HEADER_CONTENT_TYPE,
+				response->content_type ? response->content_type
+						       : "text/event-stream");
+	MHD_add_response_header(reply, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+	MHD_add_response_header(reply, "X-Accel-Buffering", "no");
+	enum MHD_Result result = MHD_queue_response(connection, response->status, reply);
+	MHD_destroy_response(reply);
+	return result;
+}
+
 static enum MHD_Result send_response(struct MHD_Connection *connection, http_response *response)
 {
+	if (response->stream.read)
+		return send_stream(connection, response);
 	if (response->drop) {
 		free(response->body);
 		return MHD_NO; /* MHD closes the connection without an answer */
@@ -171,6 +195,8 @@ static enum MHD_Result dispatch(server_app *app, struct MHD_Connection *connecti
 							     MHD_HTTP_HEADER_IF_NONE_MATCH),
 		.host = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
 						    MHD_HTTP_HEADER_HOST),
+		.last_event_id =
+			MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Last-Event-ID"),
 		.body = state->body.len ? textbuf_str(&state->body) : NULL,
 		.body_len = state->body.len,
 		.body_too_large = state->too_large,
@@ -179,6 +205,9 @@ static enum MHD_Result dispatch(server_app *app, struct MHD_Connection *connecti
 	access_note note = {0};
 	request.note = &note;
 	client_address(connection, request.client, sizeof request.client);
+	const union MHD_ConnectionInfo *socket_info =
+		MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+	request.client_fd = socket_info ? (int)socket_info->connect_fd : -1;
 	http_response response = {0};
 	const char *target = framing_origin_form(url);
 	const char *path = target ? split_namespace(target, request.ns, sizeof request.ns) : NULL;
@@ -217,9 +246,9 @@ static enum MHD_Result dispatch(server_app *app, struct MHD_Connection *connecti
 			       url,
 			       request.ns,
 			       request.client,
-			       response.drop   ? 0
-			       : response.body ? response.status
-					       : 500,
+			       response.drop			       ? 0
+			       : response.body || response.stream.read ? response.status
+								       : 500,
 			       clock_monotonic_ns() - request.started_ns};
 	enum MHD_Result result = send_response(connection, &response);
 	access_log(&line, &note);
@@ -401,6 +430,7 @@ int http_start(server_app *app, struct MHD_Daemon **daemon, unsigned *port, char
 void http_stop(server_app *app, struct MHD_Daemon *daemon, int drain_ms)
 {
 	MHD_socket listener = MHD_quiesce_daemon(daemon);
+	journal_wait_stop(app->journal_wait); /* waits and event streams end now */
 	/* delays and hangs end now, so that their requests can finish */
 	clock_end_pauses();
 	/* quiesce hands the listening socket back. Shutting it down takes it out

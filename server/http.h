@@ -27,6 +27,7 @@ struct namespace_registry;
 struct metrics;
 struct access_note;
 struct statedir_record;
+struct journal_wait;
 
 /* What every route may use; lives as long as the daemon. */
 typedef struct {
@@ -34,8 +35,9 @@ typedef struct {
 	task_store *store;
 	struct namespace_registry *namespaces; /* clocks and faults */
 	struct metrics *metrics;
-	double start_time; /* unix seconds */
-	unsigned port;	   /* the bound port (set by http_start; --port 0 picks one) */
+	struct journal_wait *journal_wait; /* waiters on the journal (journal_wait.h) */
+	double start_time;		   /* unix seconds */
+	unsigned port; /* the bound port (set by http_start; --port 0 picks one) */
 	int http_status_by_error[ERR__COUNT];
 	atomic_int in_flight; /* requests between their first byte and their answer */
 	int listen_fd;	      /* with has_listen_fd: bound by main (listener.h) */
@@ -56,6 +58,7 @@ typedef struct {
 	const char *authorization;
 	const char *if_none_match; /* NULL when absent (the dashboard's files) */
 	const char *host;	   /* the Host header, as sent (NULL when absent) */
+	const char *last_event_id; /* the Last-Event-ID header (SSE), or NULL */
 	const char *body;	   /* NULL or `body_len` bytes, NUL-terminated */
 	size_t body_len;
 	bool body_too_large;	  /* the body passed --max-body and was not kept */
@@ -63,6 +66,7 @@ typedef struct {
 	int64_t now_ms;		  /* the namespace's clock */
 	int64_t started_ns;	  /* monotonic, for the duration metrics */
 	struct access_note *note; /* what a route adds to the access log line */
+	int client_fd;		  /* the connection's socket (to see the peer go), or -1 */
 } http_request;
 
 /* Starts the daemon on app->listen_fd (when has_listen_fd; the daemon then

@@ -6,6 +6,21 @@
 #define CONNECTOR_MOCK_RESPONSE_H
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/*
+ * A streamed answer (Server-Sent Events): the body comes from `read`, with
+ * libmicrohttpd's content-reader contract (bytes written into `buf`, at
+ * most `max`; MHD_CONTENT_READER_END_OF_STREAM or _END_WITH_ERROR to end;
+ * never 0). It runs on the connection's own thread and may block there.
+ * `free(ctx)` is called once when the answer ends, however it ends.
+ */
+typedef struct {
+	ssize_t (*read)(void *ctx, uint64_t pos, char *buf, size_t max);
+	void (*free)(void *ctx);
+	void *ctx;
+} http_stream;
 
 typedef struct http_response {
 	unsigned status;
@@ -18,7 +33,8 @@ typedef struct http_response {
 	bool close;		  /* add Connection: close (the connection ends) */
 	/* NULL, or static name, value, name, value..., NULL: more headers */
 	const char *const *headers;
-	char etag[32]; /* "" or the ETag header's value */
+	char etag[32];	    /* "" or the ETag header's value */
+	http_stream stream; /* `read` not NULL: streamed, `body` unused */
 } http_response;
 
 /* A plain-JSON answer {"error": code, "message": message} of the control API

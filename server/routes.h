@@ -27,6 +27,10 @@ http_response admin_route(const http_request *request);
 const char *oms_route_name(size_t i);
 int admin_route_describe(size_t index, const char **method, const char **pattern);
 
+/* GET /_mock/metrics (server/metrics_route.c), a row of the control API's
+ * table. */
+http_response metrics_route(const http_request *request, const char *unused);
+
 /* GET /_mock/openapi.yaml and /_mock/openapi.json (server/docs_routes.c):
  * the compiled-in document, its servers naming this daemon's address in
  * place of OPENAPI_SERVER_PLACEHOLDER. */

@@ -272,6 +272,51 @@ static int set_log_level(settings *s, const char *v, char *why, size_t cap)
 	return 0;
 }
 
+/* [simulation]: each key is one field of the simulation's JSON settings,
+ * parsed and bounded by simulation.c so the API and the file agree. */
+static int set_simulation_field(settings *s, const char *json_name, const char *v, bool boolean,
+				char *why, size_t cap)
+{
+	cJSON *field;
+	if (boolean) {
+		bool flag;
+		if (settings_parse_bool(v, &flag) < 0)
+			return text_fail(why, cap, "must be true or false, not \"%.32s\"", v);
+		field = cJSON_CreateBool(flag);
+	} else {
+		char *end = NULL;
+		double number = *v ? strtod(v, &end) : 0;
+		if (!*v || *end || strlen(v) > 32)
+			return text_fail(why, cap, "must be a number, not \"%.32s\"", v);
+		field = cJSON_CreateNumber(number);
+	}
+	cJSON *body = cJSON_CreateObject();
+	if (!field || !body) {
+		cJSON_Delete(field);
+		cJSON_Delete(body);
+		return text_fail(why, cap, "out of memory");
+	}
+	cJSON_AddItemToObject(body, json_name, field);
+	int rc = sim_settings_apply_json(&s->simulation, body, why, cap);
+	cJSON_Delete(body);
+	return rc;
+}
+
+/* One setter per key: the option table's setters take no argument of
+ * their own. */
+#define SIMULATION_SETTER(name, field, boolean)                                                    \
+	static int name(settings *s, const char *v, char *why, size_t cap)                         \
+	{                                                                                          \
+		return set_simulation_field(s, field, v, boolean, why, cap);                       \
+	}
+SIMULATION_SETTER(set_simulate, "enabled", true)
+SIMULATION_SETTER(set_simulate_seed, "seed", false)
+SIMULATION_SETTER(set_full_duration, "fullDurationMs", false)
+SIMULATION_SETTER(set_full_jitter, "fullJitter", false)
+SIMULATION_SETTER(set_incr_lag, "incrLagMs", false)
+SIMULATION_SETTER(set_catch_up, "catchUpFactor", false)
+SIMULATION_SETTER(set_failures_per_hour, "failuresPerHour", false)
+
 typedef struct {
 	const char *section; /* NULL: a flag only */
 	const char *key;
@@ -331,6 +376,20 @@ static const option_spec option_table[] = {
 	 "N     journal records kept per namespace, oldest dropped; 0 = no bound (100000)"},
 	{"operation_audit_log", "retention_time", "--audit-retention", true, set_retention,
 	 "DUR   keep journal records this long: 30s 15m 12h 7d, 0 = forever (7d)"},
+	{"simulation", "enabled", "--simulate", false, set_simulate,
+	 "      new namespaces start with the simulation on (docs/simulation.md)"},
+	{"simulation", "seed", "--simulate-seed", true, set_simulate_seed,
+	 "N     the simulation's seed (1)"},
+	{"simulation", "full_duration_ms", "--simulate-full-duration-ms", true, set_full_duration,
+	 "MS    a Full-Import's time from progress 0 to 1 (600000)"},
+	{"simulation", "full_jitter", "--simulate-full-jitter", true, set_full_jitter,
+	 "X     0..1, each Full-Import's duration varies by up to this share (0)"},
+	{"simulation", "incr_lag_ms", "--simulate-incr-lag-ms", true, set_incr_lag,
+	 "MS    how far behind the clock a caught-up Incr-Sync stays (2000)"},
+	{"simulation", "catch_up_factor", "--simulate-catch-up-factor", true, set_catch_up,
+	 "X     1..1000, seconds an Incr-Sync replays per second when behind (10)"},
+	{"simulation", "failures_per_hour", "--simulate-failures-per-hour", true,
+	 set_failures_per_hour, "X     seeded failures per RUNNING task and hour (0)"},
 };
 
 enum { OPTION_COUNT = sizeof option_table / sizeof *option_table };
@@ -350,6 +409,7 @@ void settings_defaults(settings *out)
 	out->connection_timeout_s = 30;
 	out->connection_limit = 1024;
 	out->busy_timeout_ms = 5000;
+	sim_settings_default(&out->simulation);
 }
 
 typedef struct {

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../store/simulation.h"
 #include "../store/store.h"
 #include "log.h"
 
@@ -47,6 +48,8 @@ typedef struct {
 	unsigned connection_limit;
 	unsigned per_ip_connection_limit; /* 0: unlimited */
 	int busy_timeout_ms;
+	/* [simulation]: the settings every new namespace starts with */
+	sim_settings simulation;
 } settings;
 
 typedef enum { SETTINGS_RUN, SETTINGS_HELP, SETTINGS_VERSION, SETTINGS_ERROR } settings_action;

@@ -137,6 +137,8 @@ static void bind_filter(sqlite3_stmt *statement, const store_journal_filter *fil
 		sqlite3_bind_int64(statement, 6, filter->since_ms);
 	if (filter->has_until)
 		sqlite3_bind_int64(statement, 7, filter->until_ms);
+	if (filter->has_after_id)
+		sqlite3_bind_int64(statement, 8, filter->after_id);
 }
 
 store_status audit_list(task_store *store, const char *ns, const store_journal_filter *filter,
@@ -148,7 +150,8 @@ store_status audit_list(task_store *store, const char *ns, const store_journal_f
 	int64_t limit = filter->limit > 0 ? filter->limit : STORE_JOURNAL_DEFAULT_LIMIT;
 	if (limit > STORE_JOURNAL_MAX_LIMIT)
 		limit = STORE_JOURNAL_MAX_LIMIT;
-	sqlite3_stmt *statement = db_statement(store, STMT_JOURNAL_LIST, ns);
+	sqlite3_stmt *statement = db_statement(
+		store, filter->has_after_id ? STMT_JOURNAL_AFTER : STMT_JOURNAL_LIST, ns);
 	bind_filter(statement, filter);
 	sqlite3_bind_int64(statement, 3, limit);
 	int rc;

@@ -4,7 +4,8 @@
  * Each call runs in one transaction of its namespace (namespace_enter /
  * namespace_leave): the lock is held for its whole length, a failure rolls
  * back, and a read of a namespace that does not exist creates nothing.
- * Calls namespace.c, fixtures.c, audit.c, rows.c and db.c.
+ * Calls namespace.c, fixtures.c, simulation_store.c, audit.c, rows.c and
+ * db.c.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "store_internal.h"
+#include "store_simulation.h"
 #include "text.h"
 
 /* Hands a JSON result to the caller on success (or frees it when the
@@ -29,12 +31,12 @@ static store_status hand_over(store_status status, cJSON *result, cJSON **out)
 
 /* Reads the row and its config's text; the JSON is made by the caller. */
 static store_status get_locked(task_store *store, const char *ns, const char *task_name,
-			       task_row *row)
+			       int64_t now_ms, task_row *row)
 {
 	int found = rows_load(store, ns, task_name, row);
 	if (found <= 0)
 		return found == 0 ? STORE_NOT_FOUND : STORE_FAILED;
-	if (rows_read_config_text(store, row) < 0) {
+	if (sim_show(store, ns, row, now_ms) < 0 || rows_read_config_text(store, row) < 0) {
 		task_row_free(row);
 		return STORE_FAILED;
 	}
@@ -54,7 +56,8 @@ store_status store_get_task(task_store *store, const char *ns, const char *task_
 	namespace_scope scope;
 	store_status status = namespace_enter(&scope, store, ns, now_ms, NAMESPACE_READ);
 	if (status == STORE_OK)
-		status = namespace_leave(&scope, get_locked(store, scope.ns, task_name, &row));
+		status = namespace_leave(&scope,
+					 get_locked(store, scope.ns, task_name, now_ms, &row));
 	cJSON *task = NULL;
 	if (status == STORE_OK && out) {
 		task = rows_to_json(store, &row);
@@ -66,7 +69,7 @@ store_status store_get_task(task_store *store, const char *ns, const char *task_
 }
 
 static store_status list_locked(task_store *store, const char *ns, const char *state,
-				const char *type, cJSON **out)
+				const char *type, int64_t now_ms, cJSON **out)
 {
 	*out = cJSON_CreateArray();
 	if (!*out)
@@ -77,8 +80,10 @@ static store_status list_locked(task_store *store, const char *ns, const char *s
 	int rc;
 	while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
 		task_row row;
-		cJSON *task = rows_from_statement(statement, &row) == 0 ? rows_to_json(store, &row)
-									: NULL;
+		cJSON *task = rows_from_statement(statement, &row) == 0 &&
+					      sim_show(store, ns, &row, now_ms) == 0
+				      ? rows_to_json(store, &row)
+				      : NULL;
 		task_row_free(&row);
 		if (!task) {
 			rc = SQLITE_CORRUPT;
@@ -97,7 +102,8 @@ store_status store_list_tasks(task_store *store, const char *ns, const char *sta
 	namespace_scope scope;
 	store_status status = namespace_enter(&scope, store, ns, now_ms, NAMESPACE_READ);
 	if (status == STORE_OK)
-		status = namespace_leave(&scope, list_locked(store, scope.ns, state, type, &list));
+		status = namespace_leave(&scope,
+					 list_locked(store, scope.ns, state, type, now_ms, &list));
 	return hand_over(status, list, out);
 }
 
@@ -167,7 +173,12 @@ static store_status fail_locked(task_store *store, const char *ns, const char *t
 	int found = rows_load(store, ns, task_name, &row);
 	if (found <= 0)
 		return found == 0 ? STORE_NOT_FOUND : STORE_FAILED;
+	task_state from = row.state;
 	row.state = TASK_ABNORMAL;
+	if (sim_on_change(store, ns, &row, from, now_ms) < 0) {
+		task_row_free(&row);
+		return STORE_FAILED;
+	}
 	free(row.last_error);
 	row.last_error = strdup(message);
 	row.updated_at = now_ms;
@@ -265,4 +276,28 @@ store_status store_journal_clear(task_store *store, const char *ns, int64_t now_
 		status = namespace_leave(&scope, audit_clear(store, scope.ns) == 0 ? STORE_OK
 										   : STORE_FAILED);
 	return status;
+}
+
+store_status store_simulation_get(task_store *store, const char *ns, int64_t now_ms, cJSON **out)
+{
+	cJSON *settings = NULL;
+	namespace_scope scope;
+	store_status status = namespace_enter(&scope, store, ns, now_ms, NAMESPACE_READ);
+	if (status == STORE_OK) {
+		settings = sim_settings_json(store, scope.ns);
+		status = namespace_leave(&scope, settings ? STORE_OK : STORE_FAILED);
+	}
+	return hand_over(status, settings, out);
+}
+
+store_status store_simulation_put(task_store *store, const char *ns, const cJSON *body,
+				  int64_t now_ms, cJSON **out, char *why, size_t why_cap)
+{
+	cJSON *settings = NULL;
+	namespace_scope scope;
+	store_status status = namespace_enter(&scope, store, ns, now_ms, NAMESPACE_WRITE);
+	if (status == STORE_OK)
+		status = namespace_leave(&scope, sim_settings_change(store, scope.ns, body, now_ms,
+								     &settings, why, why_cap));
+	return hand_over(status, settings, out);
 }

@@ -20,7 +20,8 @@
 #define NS "?16"
 
 #define TASK_COLUMNS                                                                               \
-	"name, state, config_id, checkpoint, progress, last_error, created_at, updated_at"
+	"name, state, config_id, checkpoint, progress, last_error, created_at, "                   \
+	"updated_at, " MOTION_COLUMNS
 /* The namespace's range of ids in the journal (schema version 3) and in
  * tombstones (version 5) */
 #define JOURNAL_BASE "(SELECT journal_base FROM namespaces WHERE name = " NS ")"
@@ -37,7 +38,8 @@
 #define JOURNAL_FILTER                                                                             \
 	IN_NAMESPACE " AND (?1 IS NULL OR task_name = ?1) AND (?2 IS NULL OR op = ?2)"             \
 		     " AND (?4 IS NULL OR is_success = ?4) AND (?5 IS NULL OR err_code = ?5)"      \
-		     " AND (?6 IS NULL OR time_ms >= ?6) AND (?7 IS NULL OR time_ms <= ?7)"
+		     " AND (?6 IS NULL OR time_ms >= ?6) AND (?7 IS NULL OR time_ms <= ?7)"        \
+		     " AND (?8 IS NULL OR id > " JOURNAL_BASE " + ?8)"
 
 static const char *const statement_sql[STMT__COUNT] = {
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
@@ -63,17 +65,20 @@ static const char *const statement_sql[STMT__COUNT] = {
 	 * delete and reinsert the row and its entry in every index (each a
 	 * random page to write), even when the value is the same */
 	[STMT_TASK_UPDATE] = "UPDATE tasks SET state = ?2, checkpoint = ?3, progress = ?4,"
-			     " last_error = ?5, updated_at = ?6 WHERE ns = " NS " AND name = ?1",
+			     " last_error = ?5, updated_at = ?6, " MOTION_SET_COLUMNS
+			     " WHERE ns = " NS " AND name = ?1",
 	/* a migrate: the row moves to its new name (?7) in the same statement
 	 * that writes it, so it is found and rewritten once */
 	[STMT_TASK_MOVE] = "UPDATE tasks SET name = ?7, state = ?2, checkpoint = ?3, progress = ?4,"
-			   " last_error = ?5, updated_at = ?6 WHERE ns = " NS " AND name = ?1",
+			   " last_error = ?5, updated_at = ?6, " MOTION_SET_COLUMNS
+			   " WHERE ns = " NS " AND name = ?1",
 	[STMT_TASK_DELETE] = "DELETE FROM tasks WHERE ns = " NS " AND name = ?1",
 	[STMT_TASK_BY_IDENTITY] = "SELECT name FROM tasks WHERE ns = " NS " AND identity = ?1",
 	[STMT_TASK_COUNT] = "SELECT count(*) FROM tasks WHERE ns = " NS,
 	[STMT_TASK_COUNTS] =
 		"SELECT state, type, count(*) FROM tasks WHERE ns = " NS " GROUP BY state, type",
-	/* the config comes along (column 8): every listed task shows it */
+	/* the config comes along (after the motion's columns): every listed
+	 * task shows it */
 	[STMT_TASK_LIST] =
 		"SELECT " TASK_COLUMNS ", (SELECT body FROM configs WHERE id = config_id)"
 		" FROM tasks WHERE ns = " NS " AND (?1 IS NULL OR state = ?1)"
@@ -137,6 +142,11 @@ static const char *const statement_sql[STMT__COUNT] = {
 		" FROM (SELECT * FROM journal WHERE" JOURNAL_FILTER
 		" ORDER BY id DESC LIMIT ?3) ORDER BY id",
 	[STMT_JOURNAL_COUNT] = "SELECT count(*) FROM journal WHERE" JOURNAL_FILTER,
+	/* with afterId: the oldest ?3 after it, for a reader paging forward */
+	[STMT_JOURNAL_AFTER] =
+		"SELECT id - " JOURNAL_BASE ", time_ms, client, op, task_name, params, body,"
+		" http_status, is_success, err_code, from_state, to_state, new_task_name, injected"
+		" FROM journal WHERE" JOURNAL_FILTER " ORDER BY id LIMIT ?3",
 	[STMT_SNAP_PUT] =
 		"INSERT OR REPLACE INTO snapshots (ns, name, created_at, data)"
 		" SELECT " NS ", ?1, ?2, json_object("
@@ -285,13 +295,23 @@ int store_begin_read(task_store *store)
 int store_commit(task_store *store)
 {
 	STORE_ASSERT_WRITING(store);
-	return db_run(db_statement(store, STMT_COMMIT, NULL));
+	if (db_run(db_statement(store, STMT_COMMIT, NULL)) < 0)
+		return -1;
+	/* wakes the journal's waiters, when the transaction changed anything */
+	sqlite3_int64 changes = sqlite3_total_changes64(store->db);
+	if (changes != store->notified_changes) {
+		store->notified_changes = changes;
+		if (store->commit_hook)
+			store->commit_hook(store->commit_hook_ctx);
+	}
+	return 0;
 }
 
 void store_rollback(task_store *store)
 {
 	STORE_ASSERT_LOCKED(store);
 	store->ensured[0] = '\0'; /* a namespace created in it may be gone */
+	store->rollbacks++;	  /* and what a cache learned in it (simulation_store.c) */
 	if (!sqlite3_get_autocommit(store->db))
 		db_run(db_statement(store, STMT_ROLLBACK, NULL));
 }

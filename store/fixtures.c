@@ -122,7 +122,7 @@ store_status fixtures_create_task(task_store *store, const char *ns, const cJSON
 			  "a task of identity %s already exists (one live task per identity)",
 			  identity);
 		status = STORE_EXISTS;
-	} else if (rows_insert(store, ns, &row) < 0) {
+	} else if (rows_insert(store, ns, &row) < 0 || sim_on_insert(store, ns, &row) < 0) {
 		text_fail(why, why_cap, "cannot insert %s: %s", row.name,
 			  sqlite3_errmsg(store->db));
 		status = STORE_FAILED;
@@ -138,18 +138,27 @@ store_status fixtures_create_task(task_store *store, const char *ns, const cJSON
 store_status fixtures_load(task_store *store, const char *ns, const char *fixtures, size_t len,
 			   int64_t now_ms, char *why, size_t why_cap)
 {
-	if (!fixtures)
-		return STORE_OK; /* no fixtures given: an empty namespace */
+	if (!fixtures) /* no fixtures given: an empty namespace */
+		return sim_seed(store, ns, NULL, why, why_cap) == 0 ? STORE_OK : STORE_FAILED;
 	/* the parser of every request body: trailing bytes, a \u0000, a
 	 * repeated field are refused here as in a POST */
 	char parse_why[STORE_MESSAGE_MAX] = "";
 	cJSON *root = json_parse_body(fixtures, len, parse_why, sizeof parse_why);
 	const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(root, "tasks");
-	if (!cJSON_IsArray(tasks) || cJSON_GetArraySize(root) != 1) {
+	/* "tasks", and "simulation" when given, once each: nothing else */
+	int fields = 1 + (cJSON_GetObjectItemCaseSensitive(root, "simulation") != NULL);
+	if (!cJSON_IsArray(tasks) || cJSON_GetArraySize(root) != fields) {
 		cJSON_Delete(root);
-		text_fail(why, why_cap, "fixtures must be a JSON object {\"tasks\": [...]}%s%s",
+		text_fail(why, why_cap,
+			  "fixtures must be a JSON object {\"tasks\": [...], \"simulation\": {...} "
+			  "(optional)}%s%s",
 			  parse_why[0] ? ": " : "", parse_why);
 		return STORE_INVALID;
+	}
+	int seeded = sim_seed(store, ns, root, why, why_cap); /* before the tasks move */
+	if (seeded < 0) {
+		cJSON_Delete(root);
+		return seeded == -1 ? STORE_INVALID : STORE_FAILED;
 	}
 	int index = 0;
 	const cJSON *spec;

@@ -5,7 +5,8 @@
  * Every task, sequence, tombstone, journal record and snapshot belongs to
  * one namespace. A write creates its namespace; a read of one that does
  * not exist answers from it as it would be created, and rolls back, so
- * that a read never leaves a namespace behind. Calls fixtures.c and db.c.
+ * that a read never leaves a namespace behind. Calls fixtures.c,
+ * simulation_store.c and db.c.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -68,7 +69,7 @@ int namespace_wipe(task_store *store, const char *ns, bool everything)
 	for (size_t i = 0; i < count; i++)
 		if (db_run(db_statement(store, tables[i], ns)) < 0)
 			return -1;
-	return 0;
+	return sim_wipe(store, ns, everything);
 }
 
 store_status namespace_enter(namespace_scope *scope, task_store *store, const char *ns,
@@ -80,6 +81,11 @@ store_status namespace_enter(namespace_scope *scope, task_store *store, const ch
 	if ((access == NAMESPACE_READ ? store_begin_read(store) : store_begin(store)) == 0) {
 		int created = namespace_ensure(store, scope->ns, now_ms,
 					       access != NAMESPACE_WRITE_UNSEEDED);
+		/* every call sees the namespace at its clock: the simulation's
+		 * transitions due by then are applied first (in a read of a
+		 * namespace created only for it, they are rolled back with it) */
+		if (created >= 0 && sim_advance(store, scope->ns, now_ms) < 0)
+			created = -1;
 		if (created >= 0) {
 			scope->rollback_always = created == 1 && access == NAMESPACE_READ;
 			return STORE_OK;

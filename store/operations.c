@@ -6,7 +6,8 @@
  * the rest is decided by the pure rules (rules.h, configmap.h) against the
  * task read inside the transaction. Every refusal is decided before the
  * first write, so a refused operation writes nothing but its journal
- * record. Calls namespace.c, audit.c, rows.c, tombstones.c and db.c.
+ * record. Calls namespace.c, simulation_store.c, audit.c, rows.c,
+ * tombstones.c and db.c.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdarg.h>
@@ -250,6 +251,8 @@ static int apply_decision(task_store *store, const char *ns, const store_request
 	}
 	row->state = decision->next;
 	row->updated_at = request->now_ms;
+	if (sim_on_change(store, ns, row, change->from, request->now_ms) < 0)
+		return -1;
 	if (request->op == OP_MIGRATE)
 		return migrate(store, ns, request, row, outcome);
 	return rows_save(store, ns, row->name, row);
@@ -373,7 +376,9 @@ static int run_job_locked(task_store *store, store_job *job)
 	const char *ns = namespace_of(job);
 	if (!store_namespace_valid(ns))
 		return 0; /* refused by judge_request; no namespace to journal it in */
-	if (namespace_ensure(store, ns, request->now_ms, true) < 0)
+	/* the simulation's transitions due by the request's time come first */
+	if (namespace_ensure(store, ns, request->now_ms, true) < 0 ||
+	    sim_advance(store, ns, request->now_ms) < 0)
 		return -1;
 	if (outcome->error == ERR_NONE && execute_locked(store, ns, request, outcome, &change) < 0)
 		return -1;

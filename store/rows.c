@@ -45,6 +45,33 @@ cJSON *task_row_config(task_store *store, task_row *row)
 	return row->config;
 }
 
+/* The motion's columns (store_internal.h), from column `first`. */
+static void read_motion(sqlite3_stmt *statement, int first, task_row *row)
+{
+	row->moving = sqlite3_column_type(statement, first) != SQLITE_NULL;
+	row->motion.since_ms = sqlite3_column_int64(statement, first);
+	row->motion.progress = sqlite3_column_double(statement, first + 1);
+	row->motion.position_ms = sqlite3_column_int64(statement, first + 2);
+	row->has_next = sqlite3_column_type(statement, first + 3) != SQLITE_NULL;
+	row->next_ms = sqlite3_column_int64(statement, first + 3);
+}
+
+void rows_bind_motion(sqlite3_stmt *statement, int first, const task_row *row)
+{
+	if (!row->moving) {
+		for (int i = 0; i < MOTION_COLUMN_COUNT; i++)
+			sqlite3_bind_null(statement, first + i);
+		return;
+	}
+	sqlite3_bind_int64(statement, first, row->motion.since_ms);
+	sqlite3_bind_double(statement, first + 1, row->motion.progress);
+	sqlite3_bind_int64(statement, first + 2, row->motion.position_ms);
+	if (row->has_next)
+		sqlite3_bind_int64(statement, first + 3, row->next_ms);
+	else
+		sqlite3_bind_null(statement, first + 3);
+}
+
 int rows_from_statement(sqlite3_stmt *statement, task_row *row)
 {
 	memset(row, 0, sizeof *row);
@@ -59,8 +86,10 @@ int rows_from_statement(sqlite3_stmt *statement, task_row *row)
 	if (row->state == TASK__COUNT)
 		return -1;
 	row->config_id = sqlite3_column_int64(statement, 2);
-	if (sqlite3_column_count(statement) > 8) {
-		const char *config = (const char *)sqlite3_column_text(statement, 8);
+	read_motion(statement, 8, row);
+	int config_column = 8 + MOTION_COLUMN_COUNT;
+	if (sqlite3_column_count(statement) > config_column) {
+		const char *config = (const char *)sqlite3_column_text(statement, config_column);
 		row->config_text = config ? strdup(config) : NULL;
 		if (!row->config_text)
 			return -1;
@@ -171,6 +200,7 @@ int rows_save(task_store *store, const char *ns, const char *old_name, task_row 
 	sqlite3_bind_text(statement, 2, task_state_name(row->state), -1, SQLITE_STATIC);
 	bind_optional_fields(statement, 3, row);
 	sqlite3_bind_int64(statement, 6, row->updated_at);
+	rows_bind_motion(statement, 8, row);
 	if (moved)
 		sqlite3_bind_text(statement, 7, row->name, -1, SQLITE_STATIC);
 	return db_run(statement) == 0 && sqlite3_changes(store->db) == 1 ? 0 : -1;
@@ -201,6 +231,10 @@ cJSON *rows_to_json(task_store *store, task_row *row)
 		cJSON_AddNumberToObject(task, "progress", row->progress);
 	else
 		cJSON_AddNullToObject(task, "progress");
+	if (row->has_lag)
+		cJSON_AddNumberToObject(task, "lagSeconds", row->lag_seconds);
+	else
+		cJSON_AddNullToObject(task, "lagSeconds");
 	if (row->last_error)
 		cJSON_AddStringToObject(task, "lastError", row->last_error);
 	else

@@ -4,8 +4,8 @@
  *
  * A snapshot is one JSON document in `snapshots`, written and read by SQL
  * (STMT_SNAP_*); restoring rewrites the tombstones one by one so that each
- * identity's chain is linked again. Calls namespace.c, tombstones.c and
- * db.c.
+ * identity's chain is linked again. Calls namespace.c, simulation_store.c,
+ * tombstones.c and db.c.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <string.h>
@@ -23,6 +23,9 @@ static int snapshot_exists(task_store *store, const char *ns, const char *name)
 
 static store_status save_locked(task_store *store, const char *ns, const char *name, int64_t now_ms)
 {
+	/* RUNNING tasks' rows take what they reached: the snapshot holds it */
+	if (sim_rebase_all(store, ns, now_ms, false) < 0)
+		return STORE_FAILED;
 	sqlite3_stmt *statement = db_statement(store, STMT_SNAP_PUT, ns);
 	sqlite3_bind_text(statement, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(statement, 2, now_ms);
@@ -53,7 +56,8 @@ static store_status restore_tombstones(task_store *store, const char *ns, const 
 	return rc == SQLITE_DONE ? STORE_OK : STORE_FAILED;
 }
 
-static store_status restore_locked(task_store *store, const char *ns, const char *name)
+static store_status restore_locked(task_store *store, const char *ns, const char *name,
+				   int64_t now_ms)
 {
 	int exists = snapshot_exists(store, ns, name);
 	if (exists <= 0)
@@ -78,6 +82,8 @@ static store_status restore_locked(task_store *store, const char *ns, const char
 		if (db_run(statement) < 0)
 			return STORE_FAILED;
 	}
+	if (sim_rebase_all(store, ns, now_ms, true) < 0) /* restored tasks move anew */
+		return STORE_FAILED;
 	return restore_tombstones(store, ns, name);
 }
 
@@ -133,7 +139,7 @@ store_status store_snapshot_restore(task_store *store, const char *ns, const cha
 	namespace_scope scope;
 	store_status status = namespace_enter(&scope, store, ns, now_ms, NAMESPACE_WRITE);
 	if (status == STORE_OK)
-		status = namespace_leave(&scope, restore_locked(store, scope.ns, name));
+		status = namespace_leave(&scope, restore_locked(store, scope.ns, name, now_ms));
 	return status;
 }
 

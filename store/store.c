@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "store_internal.h"
+#include "store_simulation.h"
 #include "text.h"
 
 /* writer_ops.run_batch: the writer sees the store only through this. */
@@ -51,7 +52,8 @@ int store_open(const store_options *options, task_store **out, bool *created, ch
 			  sqlite3_errmsg(s->db));
 		goto fail;
 	}
-	if (schema_migrate(s->db, created, why, why_cap) < 0 || db_prepare(s, why, why_cap) < 0)
+	if (schema_migrate(s->db, created, why, why_cap) < 0 || db_prepare(s, why, why_cap) < 0 ||
+	    sim_open(s, why, why_cap) < 0)
 		goto fail;
 	if (pthread_mutex_init(&s->lock, NULL) != 0) {
 		text_fail(why, why_cap, "cannot create the store's mutex");
@@ -73,6 +75,7 @@ int store_open(const store_options *options, task_store **out, bool *created, ch
 	*out = s;
 	return 0;
 fail:
+	sim_close(s);
 	db_finalize(s);
 	sqlite3_close(s->db);
 	free(s);
@@ -85,10 +88,17 @@ void store_close(task_store *s)
 		return;
 	writer_stop(s->writer);
 	free(s->fixtures);
+	sim_close(s);
 	db_finalize(s);
 	sqlite3_close(s->db);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
+}
+
+void store_set_commit_hook(task_store *store, void (*hook)(void *ctx), void *ctx)
+{
+	store->commit_hook = hook;
+	store->commit_hook_ctx = ctx;
 }
 
 int store_set_fixtures(task_store *store, const char *fixtures, size_t len)

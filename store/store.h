@@ -232,6 +232,10 @@ typedef struct {
 	bool has_since, has_until;
 	int64_t since_ms, until_ms; /* inclusive bounds on the record time */
 	int64_t limit;		    /* at most this many, the newest ones; 0: the default */
+	/* only the entries after id `after_id`, and then the oldest `limit` of
+	 * them (a reader paging forward) */
+	bool has_after_id;
+	int64_t after_id;
 } store_journal_filter;
 
 /* Reads journal entries, oldest first, into a JSON array. STORE_OK or

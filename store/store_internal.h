@@ -18,6 +18,7 @@
 #include <stdatomic.h>
 #include <sqlite3.h>
 
+#include "simulation.h"
 #include "store.h"
 
 /* ---- db.c: the statements, binding, transactions, the lock ------------ */
@@ -57,6 +58,7 @@ typedef enum {
 	STMT_JOURNAL_TRIM,
 	STMT_JOURNAL_LIST,
 	STMT_JOURNAL_COUNT,
+	STMT_JOURNAL_AFTER,
 	STMT_SNAP_PUT,
 	STMT_SNAP_RESTORE_CONFIGS,
 	STMT_SNAP_RESTORE_TASKS,
@@ -76,6 +78,18 @@ typedef enum {
 	STMT__COUNT
 } store_statement;
 
+/*
+ * A task's motion (simulation_store.c) lives in four columns of its row in
+ * `tasks`, NULL unless it moves: the base's time, progress and position,
+ * and the time of its next transition. The task statements read them
+ * after the task's own eight columns and write them from ?8 to ?11
+ * (rows.c), so an operation's own UPDATE writes them.
+ */
+#define MOTION_COLUMNS "since_ms, base_progress, base_position_ms, next_ms"
+#define MOTION_SET_COLUMNS                                                                         \
+	"since_ms = ?8, base_progress = ?9, base_position_ms = ?10, next_ms = ?11"
+enum { MOTION_COLUMN_COUNT = 4 };
+
 /* The SQL parameter a statement that works in a namespace reads it from:
  * past every statement's own (?1 to ?13; db_prepare refuses a statement
  * with more). db_statement binds it from its `ns` argument. Not higher:
@@ -94,6 +108,15 @@ struct task_store {
 	size_t fixtures_len;
 	sqlite3_stmt *statements[STMT__COUNT];
 	struct store_writer *writer; /* writer.c: the queue and the checkpointer */
+	struct sim_state *sim;	     /* simulation_store.c: statements and cache */
+	/* store_commit calls it after a COMMIT that changed the database
+	 * (store_set_commit_hook) */
+	void (*commit_hook)(void *ctx);
+	void *commit_hook_ctx;
+	sqlite3_int64 notified_changes; /* sqlite3_total_changes64 at the last call */
+	/* counts rollbacks: a cache filled in a transaction rolled back since
+	 * is stale (simulation_store.c compares it) */
+	unsigned rollbacks;
 };
 
 /*
@@ -127,8 +150,10 @@ int db_run(sqlite3_stmt *statement);
 void db_bind_text(sqlite3_stmt *statement, int index, const char *text);
 
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. 0 or -1 (SQLite's error stays on
- * the connection for sqlite3_errmsg). A rollback also forgets which
- * namespace is known to exist (one created in it may be gone). */
+ * the connection for sqlite3_errmsg). A commit that changed the database
+ * calls the commit hook. A rollback also forgets which namespace is known
+ * to exist (one created in it may be gone) and counts itself in
+ * `rollbacks`. */
 int store_begin(task_store *store);
 /* BEGIN (deferred) for a read: it takes the write lock only if it writes,
  * so a read works while another process holds that lock. */
@@ -208,6 +233,14 @@ typedef struct {
 	bool has_progress;
 	double progress;
 	char *last_error; /* owned; NULL when none */
+	bool has_lag;	  /* an Incr-Sync with a position: sim_show */
+	double lag_seconds;
+	/* the simulation's motion, from the row's own columns: set while it
+	 * moves */
+	bool moving;
+	sim_motion motion;
+	bool has_next;
+	int64_t next_ms;
 	int64_t created_at;
 	int64_t updated_at;
 } task_row;
@@ -223,14 +256,19 @@ int rows_read_config_text(task_store *store, task_row *row);
 cJSON *task_row_config(task_store *store, task_row *row);
 
 /* Reads a row of STMT_TASK_GET / STMT_TASK_LIST (which adds the config's
- * text as column 8). 0, or -1 on a bad row. */
+ * text after the motion's columns). 0, or -1 on a bad row. */
 int rows_from_statement(sqlite3_stmt *statement, task_row *row);
+
+/* Binds the row's motion to parameters `first` .. `first` + 3 (NULL when
+ * it does not move). */
+void rows_bind_motion(sqlite3_stmt *statement, int first, const task_row *row);
 
 /* 1 found, 0 absent, -1 storage failure or a corrupt row. */
 int rows_load(task_store *store, const char *ns, const char *name, task_row *row);
 
 /* Inserts a task row and its config, takes the name out of the tombstones
- * and raises the identity's sequence to its SEQ. 0 or -1. */
+ * and raises the identity's sequence to its SEQ. 0 or -1. (The row is
+ * inserted still: a RUNNING task's motion is sim_on_insert's.) */
 int rows_insert(task_store *store, const char *ns, task_row *row);
 
 /* Writes `row` over the task named `old_name` (renamed when they differ). */
@@ -242,8 +280,9 @@ int rows_delete(task_store *store, const char *ns, const task_row *row);
 /* Whether a live task holds the row's identity; -1 on failure. */
 int rows_identity_taken(task_store *store, const char *ns, const task_row *row);
 
-/* The task as the control API shows it; NULL when its config cannot be
- * read or out of memory. Reads the config only when not read yet. */
+/* The task as the control API shows it (with `lagSeconds` from
+ * row->has_lag); NULL when its config cannot be read or out of memory.
+ * Reads the config only when not read yet. */
 cJSON *rows_to_json(task_store *store, task_row *row);
 
 /* ---- audit.c: the journal --------------------------------------------- */
@@ -283,6 +322,65 @@ int audit_clear(task_store *store, const char *ns);
  * write: one range delete now and then rather than a few rows per
  * commit). */
 int audit_purge(task_store *store, const char *ns, int64_t now_ms, bool exact);
+
+/* ---- simulation_store.c: the simulation's hooks ---------------------- */
+
+/*
+ * Kept true: a task's motion columns are set exactly when it is RUNNING in
+ * a namespace whose simulation is on. A function returning int answers 0,
+ * or -1 on a storage failure (the caller rolls back). The settings of the
+ * namespace last used are cached; the cache is stale after any rollback
+ * (`store->rollbacks`).
+ */
+
+/* store_open / store_close: the simulation's statements and cache.
+ * Need no lock. */
+int sim_open(task_store *store, char *why, size_t why_cap);
+void sim_close(task_store *store);
+
+/* Before a read or an operation at `now_ms`: applies and journals each
+ * transition due at or before it, in virtual-time order. Costs one
+ * comparison when the simulation is off or nothing is due. */
+int sim_advance(task_store *store, const char *ns, int64_t now_ms);
+
+/* When an operation moved a task from `from` to `row->state` at `now_ms`
+ * (row not yet saved): leaving RUNNING writes what it reached into the row
+ * and ends its motion; entering RUNNING starts a motion from the row. Only
+ * the row changes: the caller's save (rows_save) writes it. */
+int sim_on_change(task_store *store, const char *ns, task_row *row, task_state from,
+		  int64_t now_ms);
+
+/* After a new task's row was inserted (fixtures, control API). */
+int sim_on_insert(task_store *store, const char *ns, const task_row *row);
+
+/* Before a task is shown at `now_ms`, when the simulation is on: its
+ * progress and checkpoint there, and an Incr-Sync's lag (row->has_lag,
+ * row->lag_seconds). With the simulation off the row stays as stored and
+ * has no lag. */
+int sim_show(task_store *store, const char *ns, task_row *row, int64_t now_ms);
+
+/* A wipe of the namespace's tasks; with `everything` its settings go too. */
+int sim_wipe(task_store *store, const char *ns, bool everything);
+
+/* Seeding the namespace from fixtures (`root`, or NULL): writes its
+ * settings. -1 when root's "simulation" is refused (`why` says why), -2 on
+ * a storage failure. */
+int sim_seed(task_store *store, const char *ns, const cJSON *root, char *why, size_t why_cap);
+
+/* Every RUNNING task takes what it has reached at `now_ms` as its new base
+ * (a snapshot saves it); with `forget`, existing motions are dropped first
+ * and the rows' values are the bases (a snapshot restored). */
+int sim_rebase_all(task_store *store, const char *ns, int64_t now_ms, bool forget);
+
+/* The namespace's settings as JSON; NULL on failure. Lock held. */
+cJSON *sim_settings_json(task_store *store, const char *ns);
+
+/* Lays `body` over the namespace's settings, every RUNNING task moving on
+ * from what it reached under the old ones. STORE_OK with the new settings
+ * in `*out`, STORE_INVALID with a sentence (nothing written), or
+ * STORE_FAILED. */
+store_status sim_settings_change(task_store *store, const char *ns, const cJSON *body,
+				 int64_t now_ms, cJSON **out, char *why, size_t why_cap);
 
 /* ---- fixtures.c: task specs and fixture texts ------------------------- */
 

@@ -10,12 +10,16 @@
  *    a validating proxy (`prism proxy docs/openapi.yaml DAEMON --errors`):
  *    any request or answer that does not match the document fails;
  *  - the answers the document shows only as examples (an unknown path, a
- *    wrong method, a missing token, each error code) are the daemon's.
+ *    wrong method, a missing token, each error code) are the daemon's;
+ *  - the event stream, which Prism cannot proxy (it waits for the end of
+ *    an answer that has none), is read from the daemon directly: its
+ *    content type and each event's entry are the document's.
  *
  * The Node tools come from build/node/contract (make test installs them
  * from tests/contract/package-lock.json), or $CONNECTOR_MOCK_NODE_TOOLS.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -504,6 +508,15 @@ static const step control_steps[] = {
 	{"DELETE", "/_mock/snapshots/before", NULL, NULL, 200, NULL},
 	{"DELETE", "/_mock/snapshots/before", NULL, NULL, 404, "NOT_FOUND"},
 	{"DELETE", "/_mock/snapshots/bad!name", NULL, NULL, 400, "INVALID_ARGUMENT"},
+	{"GET", "/_mock/simulation", NULL, NULL, 200, NULL},
+	{"PUT", "/_mock/simulation", JSON, "{\"enabled\":true,\"seed\":7,\"fullDurationMs\":1000}",
+	 200, NULL},
+	{"POST", "/_mock/clock", JSON, "{\"advanceMs\":3600000}", 200, NULL},
+	{"GET", "/_mock/tasks", NULL, NULL, 200, NULL},
+	{"GET", "/_mock/journal?op=simulate&afterId=0&waitMs=10", NULL, NULL, 200, NULL},
+	{"GET", "/_mock/journal/count?afterId=0", NULL, NULL, 200, NULL},
+	{"PUT", "/_mock/simulation", JSON, "{\"enabled\":false}", 200, NULL},
+	{"GET", "/_mock/events?lastEventId=x", NULL, NULL, 400, "INVALID_ARGUMENT"},
 	{"GET", "/_mock/metrics", NULL, NULL, 200, NULL},
 	{"GET", "/_mock/rules", NULL, NULL, 200, NULL},
 	{"GET", "/_mock/ui", NULL, NULL, 200, NULL},
@@ -873,6 +886,101 @@ START_TEST(answers_outside_the_operations_are_the_documented_ones)
 }
 END_TEST
 
+/* ---- the event stream, read directly ------------------------------------ */
+
+/* libcurl's write callback: keeps the stream until two events came, then
+ * ends the transfer (the stream itself never ends). */
+static size_t on_events(char *data, size_t size, size_t count, void *user)
+{
+	test_buffer *seen = user;
+	size_t n = test_buffer_sink(data, size, count, seen);
+	const char *first = seen->data ? strstr(seen->data, "\ndata: ") : NULL;
+	return first && strstr(first + 1, "\ndata: ") &&
+			       strstr(strstr(first + 1, "\ndata: "), "\n\n")
+		       ? 0
+		       : n;
+}
+
+/* Asserts that `entry` has every property the document's JournalEntry
+ * requires, and only properties it names (it has additionalProperties:
+ * false). */
+static void assert_journal_entry(const cJSON *document, const cJSON *entry, const char *text)
+{
+	const char *path[] = {"components", "schemas", "JournalEntry", NULL};
+	const cJSON *schema = member_at(document, path);
+	ck_assert_ptr_nonnull(schema);
+	const cJSON *properties = cJSON_GetObjectItemCaseSensitive(schema, "properties");
+	const cJSON *key;
+	cJSON_ArrayForEach(key, cJSON_GetObjectItemCaseSensitive(schema, "required"))
+		ck_assert_msg(cJSON_GetObjectItemCaseSensitive(entry, key->valuestring),
+			      "an event's entry lacks %s: %s", key->valuestring, text);
+	const cJSON *field;
+	cJSON_ArrayForEach(field, entry)
+		ck_assert_msg(cJSON_GetObjectItemCaseSensitive(properties, field->string),
+			      "an event's entry has %s, which JournalEntry does not name: %s",
+			      field->string, text);
+}
+
+START_TEST(events_match_the_document)
+{
+	test_daemon daemon;
+	test_daemon_up(&daemon, NULL, NULL);
+	cJSON *document = document_json(&daemon);
+	const char *path[] = {"paths",	 "/_mock/events",     "get", "responses", "200",
+			      "content", "text/event-stream", NULL};
+	ck_assert_msg(member_at(document, path), "the document's GET /_mock/events answers no "
+						 "text/event-stream");
+	/* two journal entries: an operation and a simulated transition */
+	cJSON_Delete(test_json_call(&daemon, "POST", "/_mock/clock",
+				    "{\"freeze\":true,\"set\":1767225600000}", 200));
+	cJSON_Delete(test_json_call(&daemon, "PUT", "/_mock/simulation",
+				    "{\"enabled\":true,\"fullDurationMs\":1000}", 200));
+	test_response r = test_oms_request(&daemon, "resume", P2, NULL, NULL);
+	test_response_free(&r);
+	cJSON_Delete(
+		test_json_call(&daemon, "POST", "/_mock/clock", "{\"advanceMs\":3600000}", 200));
+	CURL *curl = curl_easy_init();
+	char url[512];
+	snprintf(url, sizeof url, "%s/_mock/events", daemon.base_url);
+	struct curl_slist *headers = curl_slist_append(NULL, "Last-Event-ID: 0");
+	test_buffer seen = {.max = 1 << 20};
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_events);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &seen);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
+	curl_easy_perform(curl);
+	long status = 0;
+	const char *type = NULL;
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &type);
+	ck_assert_int_eq(status, 200);
+	ck_assert_msg(type && strncmp(type, "text/event-stream", 17) == 0, "content type %s",
+		      type ? type : "(none)");
+	curl_easy_cleanup(curl);
+	curl_slist_free_all(headers);
+	ck_assert_ptr_nonnull(seen.data);
+	int events = 0;
+	for (const char *at = strstr(seen.data, "\ndata: "); at; at = strstr(at + 1, "\ndata: ")) {
+		const char *start = at + 7, *end = strchr(start, '\n');
+		if (!end)
+			break;
+		char *text = strndup(start, (size_t)(end - start));
+		cJSON *entry = cJSON_Parse(text);
+		ck_assert_msg(cJSON_IsObject(entry), "an event's data is not an object: %s", text);
+		assert_journal_entry(document, entry, text);
+		cJSON_Delete(entry);
+		free(text);
+		events++;
+	}
+	ck_assert_msg(events >= 2, "the stream: %s", seen.data);
+	free(seen.data);
+	cJSON_Delete(document);
+	test_daemon_down(&daemon);
+}
+END_TEST
+
 static Suite *contract_suite(void)
 {
 	Suite *suite = suite_create("contract");
@@ -882,6 +990,7 @@ static Suite *contract_suite(void)
 	tcase_add_test(document, served_document_is_the_source);
 	tcase_add_test(document, examples_are_the_daemons_answers);
 	tcase_add_test(document, answers_outside_the_operations_are_the_documented_ones);
+	tcase_add_test(document, events_match_the_document);
 	suite_add_tcase(suite, document);
 	TCase *traffic = tcase_create("traffic");
 	tcase_set_timeout(traffic, 300);

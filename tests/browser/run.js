@@ -78,7 +78,9 @@ async function openTask(page, name) {
 // Presses an operation button and waits for the answer box to change.
 async function pressOperation(page, op) {
   await page.$eval('#task-result', (box) => { box.hidden = true; box.textContent = ''; });
-  await page.click('#task-dialog [data-op="' + op + '"]');
+  // clicked inside the page, in one step: a refresh brought by an event may
+  // draw the dialog's buttons anew between finding one and clicking it
+  await page.$eval('#task-dialog [data-op="' + op + '"]', (button) => button.click());
   await page.waitForFunction(() => !document.getElementById('task-result').hidden, WAIT);
   return page.$eval('#task-result', (box) => box.textContent);
 }
@@ -203,7 +205,7 @@ test('stop and resume from the page change the state and add journal rows', asyn
   equal((await journalTop(page)).length, 2, 'journal rows after a stop and a resume');
   await closeDialog(page);
   // a journal row opens its request
-  await page.click('#journal-rows tr');
+  await page.$eval('#journal-rows tr', (row) => row.click()); // rows are drawn anew by each refresh
   await page.waitForSelector('#entry-dialog[open]', WAIT);
   const params = JSON.parse(await page.$eval('#entry-params', (e) => e.textContent));
   equal(params.taskName, RUNNING_INCR, 'the entry\'s params');
@@ -278,7 +280,7 @@ test('migrate from the page to a new host, then delete the task', async () => {
   equal((await task(daemon, moved)).state, 'STOPPED', 'the migrated task');
   await page.waitForFunction((n) => document.getElementById('task-name').textContent === n, WAIT, moved);
   // delete asks twice
-  await page.click('#task-dialog [data-op="delete"]');
+  await page.$eval('#task-dialog [data-op="delete"]', (button) => button.click());
   equal(await page.$eval('#task-dialog [data-op="delete"]', (b) => b.textContent), 'Really delete?', 'the first press');
   assert((await pressOperation(page, 'delete')).includes('delete: success'), 'the second press deletes');
   equal((await call(daemon.url + '/_mock/tasks/' + encodeURIComponent(moved))).status, 404, 'the task is gone');
@@ -448,9 +450,20 @@ test('the token prompt appears when a token is set, and the token is kept', asyn
   equal(await guarded.stop(), 0, 'the daemon\'s exit status');
 });
 
+// Answers the page's requests to /_mock/events with 404, as a daemon without
+// the route does: the page then polls.
+async function withoutEvents(page) {
+  await page.setRequestInterception(true);
+  page.on('request', (request) => {
+    if (!request.url().endsWith('/_mock/events')) return request.continue();
+    return request.respond({ status: 404, contentType: 'application/json',
+      body: '{"error":"NOT_FOUND","message":"no such route"}' });
+  });
+}
+
 test('10,000 tasks: paginated, searchable, and polled without piling up', async () => {
   const big = await startDaemon({ fixtures: manyTasksFixture(10000) });
-  const page = await openPage(browser, big.url + '/_mock/ui');
+  const page = await openPage(browser, big.url + '/_mock/ui', { before: withoutEvents });
   await ready(page);
   await page.waitForFunction(() => document.getElementById('page-info').textContent === '1–50 of 10,000', WAIT);
   equal(await page.$$eval('#task-rows tr', (rows) => rows.length), 50, 'rows on a page');
@@ -503,9 +516,9 @@ test('the page formats lags and splits an event stream as the SSE format says', 
 });
 
 test('with /_mock/events the page follows the stream, not polling, and resumes with Last-Event-ID', async () => {
-  // The daemon of this branch has no events route: the page's requests to
-  // it are answered here, as a daemon with the route would, to check the
-  // page's side of it.
+  // The daemon's streams end only when the page or the daemon goes: here
+  // the page's requests to the route are answered by a stream that ends
+  // after one event, to check that the page comes back with Last-Event-ID.
   const lastEventIds = [];
   const before = async (page) => {
     // every live mode the page goes through, in order
@@ -541,10 +554,46 @@ test('with /_mock/events the page follows the stream, not polling, and resumes w
   await page.close();
 });
 
-// A simulated Full-Import's bar moving when the clock is advanced belongs
-// here once the simulation (issue 20) is on this branch: enable it through
-// PUT /_mock/simulation, freeze the clock, press "+1 h" on the page and wait
-// for the bar's aria-valuenow to grow.
+const SIM_FULL = '10.0.0.77-9000:connector_v2:np_browsersim-full_trans-1-0:0000000001';
+
+async function barOnPage(page, name) {
+  return page.$eval('tr[data-task="' + name + '"] [role="progressbar"]', (bar) => bar.getAttribute('aria-valuenow'));
+}
+
+async function waitForBar(page, name, wanted) {
+  await page.waitForFunction((n, v) => {
+    const row = [...document.querySelectorAll('tr[data-task]')].find((tr) => tr.dataset.task === n);
+    const bar = row && row.querySelector('[role="progressbar"]');
+    return bar && bar.getAttribute('aria-valuenow') === v;
+  }, WAIT, name, wanted);
+}
+
+test('a simulated Full-Import\'s bar moves when the clock is advanced, and /_mock/events brings its finish', async () => {
+  const ns = daemon.url + '/ns/browser-sim';
+  // a Full-Import of two virtual hours, stopped at 10%, on a frozen clock
+  equal((await call(ns + '/_mock/clock', 'POST', { freeze: true, set: 1767225600000 })).status, 200, 'the clock frozen');
+  equal((await call(ns + '/_mock/simulation', 'PUT', { enabled: true, fullDurationMs: 7200000 })).status, 200, 'PUT /_mock/simulation');
+  equal((await call(ns + '/_mock/tasks', 'POST', { taskName: SIM_FULL, state: 'STOPPED', progress: 0.1, config: {} })).status, 201, 'the task created');
+  const page = await openPage(browser, ns + '/_mock/ui');
+  await ready(page);
+  // the daemon has the events route: the page follows it, it does not poll
+  await page.waitForFunction(() => document.documentElement.dataset.live === 'events', WAIT);
+  equal(await barOnPage(page, SIM_FULL), '10', 'the bar before');
+  await call(ns + '/connector/task/v2/resume?taskName=' + encodeURIComponent(SIM_FULL), 'POST');
+  await waitForState(page, SIM_FULL, 'RUNNING');
+  equal(await barOnPage(page, SIM_FULL), '10', 'the bar of a resumed task, the clock not moved');
+  // "+1 h" on the page: half of its two hours
+  await page.click('[data-advance="3600000"]');
+  await waitForBar(page, SIM_FULL, '60');
+  equal((await task({ url: ns }, SIM_FULL)).progress, 0.6, 'the progress the daemon shows');
+  // an hour more from the API, not the page: the finish is a journal entry,
+  // and the stream's event makes the page read it
+  await call(ns + '/_mock/clock', 'POST', { advanceMs: 3600000 });
+  await waitForState(page, SIM_FULL, 'FINISHED');
+  equal(await barOnPage(page, SIM_FULL), '100', 'the bar of the finished task');
+  equal(await page.evaluate(() => document.documentElement.dataset.live), 'events', 'the live mode');
+  await page.close();
+});
 
 test('no console errors on any page', async () => {
   assert(consoleErrors.length === 0, consoleErrors.join('\n'));
