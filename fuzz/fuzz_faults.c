@@ -11,6 +11,9 @@
  * against: its operation, its taskName (none, empty, the OMS page's, or the
  * fault's own) and whether the clock jumps a day first.
  *
+ * A fault scoped by a header, a client or a control-API path never fits
+ * these requests (they carry none), which the model expects.
+ *
  * Properties:
  *   - a refused body says why and leaves the list empty;
  *   - an accepted fault has id 1 and every field in the ranges faults.h
@@ -47,7 +50,7 @@ static void check_fields(const fault *f)
 			   (f->expires_at_ms > f->created_at_ms &&
 			    f->expires_at_ms - f->created_at_ms <= FAULTS_TTL_MAX_MS),
 		   "expires %" PRId64 " for created %" PRId64, f->expires_at_ms, f->created_at_ms);
-	FUZZ_CHECK(f->type >= FAULT_ERROR && f->type <= FAULT_LOST_ACK, "type %d", (int)f->type);
+	FUZZ_CHECK(f->type >= FAULT_ERROR && f->type < FAULT__COUNT, "type %d", (int)f->type);
 	if (f->type == FAULT_LOST_ACK)
 		FUZZ_CHECK(f->then == FAULT_DROP || f->then == FAULT_ERROR ||
 				   f->then == FAULT_STATUS,
@@ -55,6 +58,24 @@ static void check_fields(const fault *f)
 	else
 		FUZZ_CHECK(f->then == f->type, "then %d for type %d", (int)f->then, (int)f->type);
 	FUZZ_CHECK(f->ms >= 0 && f->ms <= FAULTS_MS_MAX, "ms %" PRId64, f->ms);
+	FUZZ_CHECK(f->bytes >= 0 && f->bytes <= FAULTS_BODY_MAX, "bytes %" PRId64, f->bytes);
+	FUZZ_CHECK(f->type == FAULT_SLOW ? f->rate >= 1 && f->rate <= FAULTS_RATE_MAX
+					 : f->rate == 0,
+		   "rate %" PRId64, f->rate);
+	FUZZ_CHECK(!f->apply || f->type >= FAULT_RESET, "apply on a %d", (int)f->type);
+	FUZZ_CHECK(f->type != FAULT_GARBAGE || (f->body && *f->body), "garbage without a body");
+	/* a fault on the control API selects no operation and takes no apply */
+	if (f->path_prefix[0])
+		FUZZ_CHECK(strncmp(f->path_prefix, "/_mock/", 7) == 0 &&
+				   strncmp(f->path_prefix, "/_mock/faults", 13) != 0 &&
+				   strcmp(f->op, "*") == 0 && !f->task_name[0] && !f->apply &&
+				   f->type != FAULT_ERROR && f->type != FAULT_LOST_ACK &&
+				   f->type != FAULT_PARTIAL && f->type != FAULT_SLOW,
+			   "control-API fault: prefix \"%s\", op %s, type %d", f->path_prefix,
+			   f->op, (int)f->type);
+	else
+		FUZZ_CHECK(!f->method[0], "a method without a pathPrefix");
+	FUZZ_CHECK(f->last_fired_ms == -1, "a new fault has fired");
 	if (f->then == FAULT_ERROR || f->then == FAULT_STATUS)
 		FUZZ_CHECK(f->http_status >= FAULTS_HTTP_STATUS_MIN &&
 				   f->http_status <= FAULTS_HTTP_STATUS_MAX,
@@ -83,12 +104,22 @@ static char *body_of(const cJSON *shown)
 {
 	static const char *const fields[] = {"op",	    "taskName", "after", "times",
 					     "probability", "seed",	"ttlMs", "action"};
+	/* listed only when set */
+	static const char *const scope[] = {"header", "client", "method", "pathPrefix"};
+	bool control = cJSON_GetObjectItemCaseSensitive(shown, "pathPrefix") != NULL;
 	cJSON *body = cJSON_CreateObject();
 	FUZZ_CHECK(body != NULL, "out of memory");
 	for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
 		const cJSON *value = cJSON_GetObjectItemCaseSensitive(shown, fields[i]);
 		FUZZ_CHECK(value != NULL, "the fault's JSON has no \"%s\"", fields[i]);
+		if (control && i < 2)
+			continue; /* a control-API fault is listed with op "*", posted without */
 		cJSON_AddItemToObject(body, fields[i], cJSON_Duplicate(value, 1));
+	}
+	for (size_t i = 0; i < sizeof scope / sizeof *scope; i++) {
+		const cJSON *value = cJSON_GetObjectItemCaseSensitive(shown, scope[i]);
+		if (value)
+			cJSON_AddItemToObject(body, scope[i], cJSON_Duplicate(value, 1));
 	}
 	char *text = cJSON_PrintUnformatted(body);
 	cJSON_Delete(body);
@@ -111,7 +142,10 @@ static void match_both(fault_list *original, fault_list *again, const uint8_t *r
 		if (b & 0x80)
 			now += 86400000; /* a day: TTLs run out */
 		bool alive = f->expires_at_ms == 0 || now < f->expires_at_ms;
-		bool op_fits = strcmp(f->op, "*") == 0 || strcmp(f->op, op) == 0;
+		/* faults_match is an OMS request with no header and no client:
+		 * a scoped fault or one on the control API never fits it */
+		bool scoped = f->path_prefix[0] || f->header_name[0] || f->client[0];
+		bool op_fits = !scoped && (strcmp(f->op, "*") == 0 || strcmp(f->op, op) == 0);
 		bool name_fits =
 			f->task_name[0] == '\0' || (name && strcmp(f->task_name, name) == 0);
 		fault hit_original = {0}, hit_again = {0};

@@ -19,7 +19,9 @@
 #include "../store/text.h"
 #include "control_body.h"
 #include "fixtures_file.h"
+#include "journal_count.h"
 #include "journal_wait.h"
+#include "metrics.h"
 #include "namespaces.h"
 #include "routes.h"
 #include "sim_routes.h"
@@ -185,6 +187,7 @@ static const char *journal_filter_from(const http_request *request, store_journa
 {
 	*filter = (store_journal_filter){.success = -1};
 	const char *limit = NULL, *success = NULL, *since = NULL, *until = NULL, *after = NULL;
+	const char *delivered = NULL;
 	if (params_single(request->query, "taskName", &filter->task_name) < 0 ||
 	    params_single(request->query, "op", &filter->op) < 0 ||
 	    params_single(request->query, "errCode", &filter->err_code) < 0 ||
@@ -192,7 +195,8 @@ static const char *journal_filter_from(const http_request *request, store_journa
 	    params_single(request->query, "since", &since) < 0 ||
 	    params_single(request->query, "until", &until) < 0 ||
 	    params_single(request->query, "limit", &limit) < 0 ||
-	    params_single(request->query, "afterId", &after) < 0)
+	    params_single(request->query, "afterId", &after) < 0 ||
+	    params_single(request->query, "delivered", &delivered) < 0)
 		return "each filter may be given once";
 	if (filter->op && *filter->op && rules_op_from_name(filter->op) == OP__COUNT &&
 	    strcmp(filter->op, "simulate") != 0)
@@ -202,6 +206,12 @@ static const char *journal_filter_from(const http_request *request, store_journa
 		if (params_bool(success, false, &flag) < 0)
 			return "success must be true or false";
 		filter->success = flag;
+	}
+	if (delivered && *delivered) {
+		if (params_bool(delivered, false, &flag) < 0)
+			return "delivered must be true or false";
+		filter->has_delivered = true;
+		filter->delivered = flag;
 	}
 	unsigned long long n = 0;
 	if (since && *since) {
@@ -320,19 +330,49 @@ static http_response journal(const http_request *request, const char *unused)
 	return json_answer(MHD_HTTP_OK, root);
 }
 
+/* atLeast (1..1e9) and waitMs (0..JOURNAL_WAIT_MAX_MS, only with atLeast);
+ * NULL, or why not. *at_least 0: no wait asked. */
+static const char *count_wait_from(const http_request *request, int64_t *at_least, int64_t *wait_ms)
+{
+	const char *least = NULL, *wait = NULL;
+	unsigned long long n = 0;
+	*at_least = 0;
+	*wait_ms = 0;
+	if (params_single(request->query, "atLeast", &least) < 0 ||
+	    params_single(request->query, "waitMs", &wait) < 0)
+		return "each filter may be given once";
+	if (least && *least) {
+		if (settings_parse_unsigned(least, JOURNAL_COUNT_AT_LEAST_MAX, &n) < 0 || n == 0)
+			return "atLeast must be a whole number from 1 to 1000000000";
+		*at_least = (int64_t)n;
+	}
+	if (wait && *wait) {
+		if (!*at_least)
+			return "waitMs waits for a count: give atLeast too";
+		if (settings_parse_unsigned(wait, JOURNAL_WAIT_MAX_MS, &n) < 0)
+			return "waitMs must be a whole number from 0 to 30000";
+		*wait_ms = (int64_t)n;
+	}
+	return NULL;
+}
+
 static http_response journal_count(const http_request *request, const char *unused)
 {
 	(void)unused;
 	store_journal_filter filter;
+	int64_t at_least, wait_ms;
 	const char *why = journal_filter_from(request, &filter);
+	if (!why)
+		why = count_wait_from(request, &at_least, &wait_ms);
 	if (why)
 		return bad_request(why);
 	int64_t count;
-	if (store_journal_count(request->app->store, request->ns, &filter, request->now_ms,
-				&count) != STORE_OK)
+	if (journal_count_wait(request, &filter, at_least, wait_ms, &count) != STORE_OK)
 		return storage_failure();
 	cJSON *root = cJSON_CreateObject();
 	cJSON_AddNumberToObject(root, "count", (double)count);
+	if (at_least)
+		cJSON_AddBoolToObject(root, "reached", count >= at_least);
 	return json_answer(MHD_HTTP_OK, root);
 }
 
@@ -603,6 +643,9 @@ http_response admin_route(const http_request *request)
 {
 	const char *rest = request->path + strlen(ADMIN_ROUTE_PREFIX);
 	char segment[TASKNAME_MAX + 64];
+	http_response injected;
+	if (control_fault(request, &injected))
+		return injected;
 	const admin_row *open = open_row(rest, segment, sizeof segment);
 	if (open && strcmp(open->method, request->method) == 0)
 		return open->handler(request, segment);

@@ -22,11 +22,13 @@
 
 #include "../store/text.h"
 #include "accesslog.h"
+#include "delivery.h"
+#include "journal_wait.h"
 #include "listener.h"
 #include "clock.h"
 #include "framing.h"
-#include "journal_wait.h"
 #include "log.h"
+#include "metrics.h"
 #include "namespaces.h"
 #include "routes.h"
 
@@ -49,6 +51,15 @@ typedef struct {
 	params query;
 	char query_error[PARAMS_WHY_MAX];
 	bool query_failed;
+	/* what on_completed needs to record the answer's delivery */
+	int64_t journal_id; /* 0: nothing to record */
+	char ns[STORE_NAMESPACE_MAX + 1];
+	int op;
+	bool undelivered; /* known before the answer goes */
+	const char *socket_kind;
+	socket_action socket;
+	int64_t socket_bytes, body_len, sent;
+	delivery_progress *progress; /* a paced answer's count of bytes written */
 } request_state;
 
 /* A streamed answer: chunked, not cached, not buffered by proxies. */
@@ -72,18 +83,59 @@ static enum MHD_Result send_stream(struct MHD_Connection *connection, http_respo
 	return result;
 }
 
-static enum MHD_Result send_response(struct MHD_Connection *connection, http_response *response)
+/* Notes what on_completed records of a journaled answer. */
+static void note_delivery(request_state *state, const char *ns, const http_response *response)
 {
+	state->journal_id = response->journal_id;
+	snprintf(state->ns, sizeof state->ns, "%s", ns);
+	state->op = response->op;
+	state->undelivered = response->undelivered;
+	state->socket = response->socket;
+	state->socket_kind = response->socket_kind;
+	state->socket_bytes = response->socket_bytes;
+	state->body_len = response->body ? (int64_t)strlen(response->body) : 0;
+}
+
+/* The socket-level faults that write no HTTP: reset and garbage. MHD_NO
+ * then makes libmicrohttpd close the connection. */
+static enum MHD_Result send_raw(struct MHD_Connection *connection, http_response *response,
+				request_state *state)
+{
+	int fd = delivery_fd(connection);
+	if (response->socket == SOCKET_GARBAGE && response->body)
+		state->sent = delivery_write_raw(fd, response->body, strlen(response->body));
+	else
+		delivery_reset(fd);
+	free(response->body);
+	return MHD_NO;
+}
+
+static enum MHD_Result send_response(struct MHD_Connection *connection, http_response *response,
+				     request_state *state)
+{
+	/* whatever the answer (a stream, a drop, a socket fault), it is the
+	 * handler's: the library's error answers are no longer rewritten */
+	framing_answered();
 	if (response->stream.read)
 		return send_stream(connection, response);
 	if (response->drop) {
 		free(response->body);
 		return MHD_NO; /* MHD closes the connection without an answer */
 	}
+	if (response->socket == SOCKET_RESET || response->socket == SOCKET_GARBAGE)
+		return send_raw(connection, response, state);
 	static const char fallback[] =
 		"{\"error\":\"INTERNAL_ERROR\",\"message\":\"out of memory\"}";
 	struct MHD_Response *reply;
-	if (response->body)
+	if (response->body &&
+	    (response->socket == SOCKET_PARTIAL || response->socket == SOCKET_SLOW)) {
+		size_t len = strlen(response->body);
+		bool partial = response->socket == SOCKET_PARTIAL;
+		state->progress = delivery_progress_create();
+		reply = delivery_paced_response(
+			response->body, len, partial ? response->socket_bytes : (int64_t)len,
+			partial ? 0 : response->socket_bytes, state->progress);
+	} else if (response->body)
 		reply = MHD_create_response_from_buffer(strlen(response->body), response->body,
 							MHD_RESPMEM_MUST_FREE);
 	else
@@ -107,7 +159,6 @@ static enum MHD_Result send_response(struct MHD_Connection *connection, http_res
 		MHD_add_response_header(reply, MHD_HTTP_HEADER_ETAG, response->etag);
 	if (response->close)
 		MHD_add_response_header(reply, MHD_HTTP_HEADER_CONNECTION, "close");
-	framing_answered();
 	enum MHD_Result result = MHD_queue_response(connection, status, reply);
 	MHD_destroy_response(reply);
 	return result;
@@ -178,6 +229,11 @@ static const char *split_namespace(const char *url, char *ns, size_t cap)
 	return store_namespace_valid(ns) ? slash : NULL;
 }
 
+static const char *lookup_header(void *connection, const char *name)
+{
+	return MHD_lookup_connection_value(connection, MHD_HEADER_KIND, name);
+}
+
 static enum MHD_Result dispatch(server_app *app, struct MHD_Connection *connection, const char *url,
 				const char *method, request_state *state)
 {
@@ -201,6 +257,8 @@ static enum MHD_Result dispatch(server_app *app, struct MHD_Connection *connecti
 		.body_len = state->body.len,
 		.body_too_large = state->too_large,
 		.started_ns = clock_monotonic_ns(),
+		.header = lookup_header,
+		.header_ctx = connection,
 	};
 	access_note note = {0};
 	request.note = &note;
@@ -242,6 +300,13 @@ static enum MHD_Result dispatch(server_app *app, struct MHD_Connection *connecti
 			}
 	}
 	state->answered = true;
+	if (response.journal_id > 0) {
+		note_delivery(state, request.ns, &response);
+		/* a client that has gone before the answer is written never gets
+		 * it, though the write succeeds */
+		if (delivery_peer_gone(delivery_fd(connection)))
+			state->undelivered = true;
+	}
 	access_request line = {method,
 			       url,
 			       request.ns,
@@ -250,7 +315,7 @@ static enum MHD_Result dispatch(server_app *app, struct MHD_Connection *connecti
 			       : response.body || response.stream.read ? response.status
 								       : 500,
 			       clock_monotonic_ns() - request.started_ns};
-	enum MHD_Result result = send_response(connection, &response);
+	enum MHD_Result result = send_response(connection, &response, state);
 	access_log(&line, &note);
 	return result;
 }
@@ -304,7 +369,7 @@ static enum MHD_Result refuse_framing(struct MHD_Connection *connection, const c
 			       response.body ? response.status : 500,
 			       clock_monotonic_ns() - started_ns};
 	access_note note = {0};
-	enum MHD_Result result = send_response(connection, &response);
+	enum MHD_Result result = send_response(connection, &response, state);
 	access_log(&line, &note);
 	return result;
 }
@@ -349,16 +414,51 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 	return dispatch(app, connection, url, method, state);
 }
 
+/* What a socket-level fault really sent, as the journal's `sent`; NULL for
+ * a normal answer. The caller frees it. */
+static char *sent_json(const request_state *state)
+{
+	if (state->socket == SOCKET_NORMAL)
+		return NULL;
+	cJSON *sent = cJSON_CreateObject();
+	int64_t bytes = state->progress ? delivery_progress_sent(state->progress) : state->sent;
+	cJSON_AddStringToObject(sent, "kind", state->socket_kind ? state->socket_kind : "");
+	cJSON_AddNumberToObject(sent, "bytes", (double)bytes);
+	if (state->socket == SOCKET_PARTIAL || state->socket == SOCKET_SLOW)
+		cJSON_AddNumberToObject(sent, "of", (double)state->body_len);
+	if (state->socket == SOCKET_SLOW)
+		cJSON_AddNumberToObject(sent, "rate", (double)state->socket_bytes);
+	char *text = cJSON_PrintUnformatted(sent);
+	cJSON_Delete(sent);
+	return text;
+}
+
+/* Records whether the answer of the request's journal entry reached the
+ * client: after the answer, on the connection's thread, so that it costs
+ * the client nothing. */
+static void record_delivery(server_app *app, struct MHD_Connection *connection,
+			    request_state *state, enum MHD_RequestTerminationCode code)
+{
+	bool delivered = !state->undelivered && code == MHD_REQUEST_TERMINATED_COMPLETED_OK &&
+			 delivery_after_write(delivery_fd(connection));
+	char *sent = sent_json(state);
+	store_journal_delivered(app->store, state->ns, state->journal_id, delivered, sent);
+	free(sent);
+	if (!delivered)
+		metrics_count_undelivered(app->metrics, state->ns, (rules_op)state->op);
+}
+
 static void on_completed(void *cls, struct MHD_Connection *connection, void **request_context,
 			 enum MHD_RequestTerminationCode code)
 {
-	(void)connection;
-	(void)code;
 	server_app *app = cls;
 	request_state *state = *request_context;
 	if (!state)
 		return;
-	framing_leave();
+	if (state->journal_id > 0)
+		record_delivery(app, connection, state, code);
+	delivery_progress_release(state->progress);
+	framing_leave(); /* after the delivery is read off the connection */
 	textbuf_free(&state->body);
 	params_free(&state->query);
 	if (state->started)

@@ -25,6 +25,7 @@ struct MHD_Daemon;
 
 struct namespace_registry;
 struct metrics;
+struct journal_wait;
 struct access_note;
 struct statedir_record;
 struct journal_wait;
@@ -66,7 +67,11 @@ typedef struct {
 	int64_t now_ms;		  /* the namespace's clock */
 	int64_t started_ns;	  /* monotonic, for the duration metrics */
 	struct access_note *note; /* what a route adds to the access log line */
-	int client_fd;		  /* the connection's socket (to see the peer go), or -1 */
+	/* a request header by name (without case), NULL when absent; called
+	 * with header_ctx */
+	const char *(*header)(void *ctx, const char *name);
+	void *header_ctx;
+	int client_fd; /* the connection's socket (to see the peer go), or -1 */
 } http_request;
 
 /* Starts the daemon on app->listen_fd (when has_listen_fd; the daemon then

@@ -49,6 +49,7 @@ typedef struct {
 	_Atomic uint64_t requests[OP__COUNT][METRICS_OUTCOME__COUNT][2];
 	duration_histogram durations[OP__COUNT];
 	_Atomic uint64_t faults[OP__COUNT][FAULT__COUNT];
+	_Atomic uint64_t undelivered[OP__COUNT];
 } namespace_counts;
 
 struct metrics {
@@ -70,6 +71,7 @@ static void slot_init(namespace_counts *slot, const char *name)
 		atomic_init(&slot->durations[op].sum_ns, 0);
 		for (int f = 0; f < FAULT__COUNT; f++)
 			atomic_init(&slot->faults[op][f], 0);
+		atomic_init(&slot->undelivered[op], 0);
 	}
 }
 
@@ -195,6 +197,14 @@ int metrics_count_fault(metrics *m, const char *ns, rules_op op, const char *typ
 }
 
 /* Relaxed loads through a const registry: rendering never writes. */
+int metrics_count_undelivered(metrics *m, const char *ns, rules_op op)
+{
+	if (!valid_op(op) || !ns)
+		return -1;
+	atomic_fetch_add_explicit(&slot_for(m, ns)->undelivered[op], 1, memory_order_relaxed);
+	return 0;
+}
+
 static uint64_t load(const _Atomic uint64_t *slot)
 {
 	return atomic_load_explicit((_Atomic uint64_t *)slot, memory_order_relaxed);
@@ -282,6 +292,20 @@ static void render_faults(textbuf *out, const namespace_view *view)
 				       view->slot ? load(&view->slot->faults[op][f]) : 0);
 }
 
+static void render_undelivered(textbuf *out, const namespace_view *view)
+{
+	family(out, "connector_mock_answers_undelivered_total", "counter",
+	       "Answers to OMS requests that did not reach their client whole (the client had "
+	       "gone, or a fault dropped, cut or reset them), by namespace and operation.");
+	for (int op = 0; op < OP__COUNT; op++)
+		textbuf_printf(
+			out,
+			"connector_mock_answers_undelivered_total{namespace=\"%s\",op=\"%s\"} "
+			"%" PRIu64 "\n",
+			view->name, rules_op_name((rules_op)op),
+			view->slot ? load(&view->slot->undelivered[op]) : 0);
+}
+
 static void render_tasks(textbuf *out, const char *ns,
 			 const int64_t task_counts[TASK__COUNT][COMPONENT__COUNT])
 {
@@ -350,6 +374,7 @@ char *metrics_render(const metrics *m, const char *ns,
 	render_requests(&out, &view);
 	render_durations(&out, &view);
 	render_faults(&out, &view);
+	render_undelivered(&out, &view);
 	render_tasks(&out, ns, task_counts);
 	if (strcmp(ns, STORE_DEFAULT_NAMESPACE) == 0) {
 		render_batches(&out, batches);

@@ -28,6 +28,7 @@
  *     connector_mock_requests_total{namespace,op,outcome,injected}   counter
  *     connector_mock_request_duration_seconds{namespace,op}          histogram
  *     connector_mock_faults_injected_total{namespace,op,type}        counter
+ *     connector_mock_answers_undelivered_total{namespace,op}         counter
  *     connector_mock_tasks{namespace,state,type}                     gauge
  * and, of the process as a whole, in the default namespace's exposition only
  * (so that a sum over namespaces counts them once):
@@ -122,6 +123,11 @@ int metrics_count_request(metrics *m, const char *ns, rules_op op, const char *e
  * unknown or `ns` is NULL (nothing is counted).
  */
 int metrics_count_fault(metrics *m, const char *ns, rules_op op, const char *type_name);
+
+/* Counts one answer to `op` in `ns` that did not reach its client whole:
+ * connector_mock_answers_undelivered_total{namespace, op}. 0, or -1 (an
+ * unknown op, NULL ns: nothing counted). */
+int metrics_count_undelivered(metrics *m, const char *ns, rules_op op);
 
 /*
  * Renders the text exposition of namespace `ns`: # HELP and # TYPE for

@@ -191,14 +191,14 @@ int64_t namespaces_fault_add(namespace_registry *registry, const char *ns, const
 	return id;
 }
 
-int namespaces_fault_match(namespace_registry *registry, const char *ns, const char *op,
-			   const char *task_name, fault *out)
+int namespaces_fault_match(namespace_registry *registry, const char *ns,
+			   const fault_request *request, fault *out)
 {
 	pthread_mutex_lock(&registry->lock);
 	namespace_state *state = find_state(registry, ns);
 	int fired = 0;
 	if (state && state->faults.count)
-		fired = faults_match(&state->faults, op, task_name, clock_of(state), out);
+		fired = faults_match_request(&state->faults, request, clock_of(state), out);
 	pthread_mutex_unlock(&registry->lock);
 	return fired;
 }

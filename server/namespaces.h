@@ -43,8 +43,8 @@ int namespaces_clock_apply(namespace_registry *registry, const char *ns, const c
 /* Faults (see store/faults.h), on the namespace's clock. */
 int64_t namespaces_fault_add(namespace_registry *registry, const char *ns, const char *body,
 			     size_t len, char *why, size_t why_cap);
-int namespaces_fault_match(namespace_registry *registry, const char *ns, const char *op,
-			   const char *task_name, fault *out);
+int namespaces_fault_match(namespace_registry *registry, const char *ns,
+			   const fault_request *request, fault *out);
 cJSON *namespaces_faults_json(namespace_registry *registry, const char *ns);
 int namespaces_fault_remove(namespace_registry *registry, const char *ns, int64_t id);
 void namespaces_faults_clear(namespace_registry *registry, const char *ns);

@@ -203,8 +203,8 @@ static void count(const http_request *request, rules_op op, const char *task_nam
 
 /* Journals a request that never became an operation (a refusal at the HTTP
  * level, or a fault answering in its place). */
-static void journal_refusal(const http_request *request, const char *op, const char *code,
-			    unsigned status, const char *injected)
+static int64_t journal_refusal(const http_request *request, const char *op, const char *code,
+			       unsigned status, const char *injected)
 {
 	const char *task_name = NULL;
 	params_single(request->query, "taskName", &task_name);
@@ -218,8 +218,10 @@ static void journal_refusal(const http_request *request, const char *op, const c
 		.body_len = request->body_len,
 		.injected = injected,
 	};
-	store_record_refusal(request->app->store, op, task_name, code, (int)status, &context);
+	int64_t id = store_record_refusal(request->app->store, op, task_name, code, (int)status,
+					  &context);
 	free(params_json);
+	return id > 0 ? id : 0;
 }
 
 /* The answer a fault gives in place of the operation's (error, status or
@@ -254,9 +256,21 @@ static http_response fault_answer(const server_app *app, const fault *f)
 /* The errCode a fault's answer shows, for the journal and the metrics. */
 static const char *fault_code(const fault *f)
 {
-	if (f->then == FAULT_ERROR)
+	switch (f->then) {
+	case FAULT_ERROR:
+	case FAULT_SLOW: /* the whole error answer, slowly */
 		return f->err_code;
-	return f->then == FAULT_STATUS ? "HTTP_STATUS" : "DROPPED";
+	case FAULT_STATUS:
+		return "HTTP_STATUS";
+	case FAULT_RESET:
+		return "CONNECTION_RESET";
+	case FAULT_PARTIAL:
+		return "PARTIAL_ANSWER";
+	case FAULT_GARBAGE:
+		return "GARBAGE_ANSWER";
+	default:
+		return "DROPPED";
+	}
 }
 
 /* Refuses a request to an operation's route at the HTTP level (a method
@@ -265,49 +279,105 @@ static const char *fault_code(const fault *f)
 static bool refused_at_http_level(const http_request *request, rules_op op, http_response *response)
 {
 	const server_app *app = request->app;
+	int64_t id;
 	if (strcmp(request->method, "POST") != 0) {
-		journal_refusal(request, rules_op_name(op), "METHOD_NOT_ALLOWED",
-				MHD_HTTP_METHOD_NOT_ALLOWED, NULL);
+		id = journal_refusal(request, rules_op_name(op), "METHOD_NOT_ALLOWED",
+				     MHD_HTTP_METHOD_NOT_ALLOWED, NULL);
 		count(request, op, NULL, "METHOD_NOT_ALLOWED", NULL);
 		*response = envelope_refusal(app, MHD_HTTP_METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED",
 					     "this route accepts only POST",
 					     "Send the request with POST.");
 		snprintf(response->allow, sizeof response->allow, "POST");
+		response->journal_id = id;
+		response->op = (int)op;
 		return true;
 	}
 	if (request->body_too_large) {
-		journal_refusal(request, rules_op_name(op), "PAYLOAD_TOO_LARGE",
-				MHD_HTTP_CONTENT_TOO_LARGE, NULL);
+		id = journal_refusal(request, rules_op_name(op), "PAYLOAD_TOO_LARGE",
+				     MHD_HTTP_CONTENT_TOO_LARGE, NULL);
 		count(request, op, NULL, "PAYLOAD_TOO_LARGE", NULL);
 		*response = envelope_refusal(
 			app, MHD_HTTP_CONTENT_TOO_LARGE, "PAYLOAD_TOO_LARGE",
 			"the request body is larger than the server's limit (max_body)",
 			"Send a smaller body, or start connector-mock with a larger --max-body.");
+		response->journal_id = id;
+		response->op = (int)op;
 		return true;
 	}
 	return false;
 }
 
+/* Sends `response` the way a socket-level fault says (reset, partial,
+ * slow, garbage); `f` fired on the request. */
+static void shape_socket(http_response *response, const fault *f)
+{
+	static const socket_action actions[FAULT__COUNT] = {
+		[FAULT_RESET] = SOCKET_RESET,
+		[FAULT_PARTIAL] = SOCKET_PARTIAL,
+		[FAULT_SLOW] = SOCKET_SLOW,
+		[FAULT_GARBAGE] = SOCKET_GARBAGE,
+	};
+	response->socket = actions[f->type];
+	response->socket_kind = fault_type_name(f->type);
+	response->socket_bytes = f->type == FAULT_SLOW ? f->rate : f->bytes;
+	if (f->type == FAULT_GARBAGE) {
+		free(response->body);
+		response->body = strdup(f->body ? f->body : "");
+	}
+	/* only a slow answer, or a partial one cut past its end, arrives whole */
+	response->undelivered = f->type == FAULT_RESET || f->type == FAULT_GARBAGE ||
+				(f->type == FAULT_PARTIAL &&
+				 (!response->body || f->bytes < (int64_t)strlen(response->body)));
+}
+
+static bool is_socket_fault(const fault *f)
+{
+	return f && (f->type == FAULT_RESET || f->type == FAULT_PARTIAL || f->type == FAULT_SLOW ||
+		     f->type == FAULT_GARBAGE);
+}
+
+/* Answers with a fault in the operation's place: nothing changes. */
+static http_response answer_instead(const http_request *request, store_request *operation,
+				    const fault *f)
+{
+	server_app *app = request->app;
+	rules_op op = operation->op;
+	/* Each connection has its own thread, so a hang holds only its own. */
+	if (f->type == FAULT_HANG)
+		clock_pause(f->ms);
+	bool silent = f->then == FAULT_DROP || f->then == FAULT_RESET || f->then == FAULT_GARBAGE;
+	int64_t id = store_record_refusal(app->store, rules_op_name(op), operation->task_name,
+					  fault_code(f), silent ? 0 : f->http_status, operation);
+	count(request, op, operation->task_name, fault_code(f), fault_type_name(f->type));
+	http_response response;
+	if (is_socket_fault(f)) {
+		fault as_error = *f;
+		as_error.then = FAULT_ERROR;
+		memset(&response, 0, sizeof response);
+		if (!silent)
+			response = fault_answer(app, &as_error);
+		shape_socket(&response, f);
+	} else {
+		response = fault_answer(app, f);
+		response.undelivered = response.drop;
+	}
+	response.journal_id = id > 0 ? id : 0;
+	response.op = (int)op;
+	return response;
+}
+
 /* Runs a parsed operation with the fault that fired on it, if any
- * (`f` NULL: none): a fault may answer in its place, delay it, or hide
- * its committed success (lost_ack). */
+ * (`f` NULL: none): a fault may answer in its place, delay it, hide its
+ * committed success (lost_ack), or send its answer through a socket-level
+ * fault (applied first, or not). */
 static http_response run_operation(const http_request *request, store_request *operation,
 				   const fault *f)
 {
 	server_app *app = request->app;
 	rules_op op = operation->op;
 	if (f && (f->type == FAULT_ERROR || f->type == FAULT_STATUS || f->type == FAULT_DROP ||
-		  f->type == FAULT_HANG)) {
-		/* answered in the operation's place: nothing changes. Each
-		 * connection has its own thread, so a hang holds only its own. */
-		if (f->type == FAULT_HANG)
-			clock_pause(f->ms);
-		store_record_refusal(app->store, rules_op_name(op), operation->task_name,
-				     fault_code(f), f->then == FAULT_DROP ? 0 : f->http_status,
-				     operation);
-		count(request, op, operation->task_name, fault_code(f), fault_type_name(f->type));
-		return fault_answer(app, f);
-	}
+		  f->type == FAULT_HANG || (is_socket_fault(f) && !f->apply)))
+		return answer_instead(request, operation, f);
 	if (f && f->type == FAULT_DELAY)
 		clock_pause(f->ms);
 	store_outcome outcome;
@@ -317,12 +387,20 @@ static http_response run_operation(const http_request *request, store_request *o
 		/* applied and committed; the client is told otherwise */
 		count(request, op, operation->task_name, fault_code(f), fault_type_name(f->type));
 		response = fault_answer(app, f);
+		response.undelivered = true;
+	} else if (is_socket_fault(f)) {
+		/* applied and committed; its answer goes as the fault says */
+		count(request, op, operation->task_name, fault_code(f), fault_type_name(f->type));
+		response = answer(app, &outcome);
+		shape_socket(&response, f);
 	} else {
 		count(request, op, operation->task_name,
 		      outcome.error == ERR_NONE ? NULL : error_name(outcome.error),
 		      f && f->type == FAULT_DELAY ? "delay" : NULL);
 		response = answer(app, &outcome);
 	}
+	response.journal_id = outcome.journal_id;
+	response.op = (int)op;
 	store_outcome_free(&outcome);
 	return response;
 }
@@ -366,11 +444,19 @@ http_response oms_route(const http_request *request)
 
 	/* faults match the taskName as sent, from the query or a form body */
 	fault f;
-	bool fired = namespaces_fault_match(app->namespaces, request->ns, rules_op_name(op),
-					    operation.task_name, &f) == 1;
+	fault_request selected = {
+		.op = rules_op_name(op),
+		.task_name = operation.task_name,
+		.client = request->client,
+		.method = request->method,
+		.header = request->header,
+		.header_ctx = request->header_ctx,
+	};
+	bool fired = namespaces_fault_match(app->namespaces, request->ns, &selected, &f) == 1;
 	if (fired) {
 		metrics_count_fault(app->metrics, request->ns, op, fault_type_name(f.type));
 		operation.injected = fault_type_name(f.type);
+		operation.fault_id = f.id;
 	}
 	response = run_operation(request, &operation, fired ? &f : NULL);
 	if (fired)

@@ -22,6 +22,16 @@ typedef struct {
 	void *ctx;
 } http_stream;
 
+/* How an answer goes on the socket: as HTTP, or as a socket-level fault
+ * does it (faults.h: reset, partial, slow, garbage). */
+typedef enum {
+	SOCKET_NORMAL,
+	SOCKET_RESET,	/* close with a TCP RST, nothing written */
+	SOCKET_PARTIAL, /* the full Content-Length, `socket_bytes` of the body */
+	SOCKET_SLOW,	/* the body at `socket_bytes` bytes per second */
+	SOCKET_GARBAGE, /* `body` written raw, then close */
+} socket_action;
+
 typedef struct http_response {
 	unsigned status;
 	char *body;		  /* owned JSON text; freed by the glue */
@@ -33,6 +43,16 @@ typedef struct http_response {
 	bool close;		  /* add Connection: close (the connection ends) */
 	/* NULL, or static name, value, name, value..., NULL: more headers */
 	const char *const *headers;
+	socket_action socket;
+	int64_t socket_bytes;
+	const char *socket_kind; /* the fault type's name, for the journal */
+	/* the journal entry of this request (0: none), whose delivery http.c
+	 * records once the answer is out; `op` its operation for the metrics;
+	 * `undelivered`: whatever the socket says, the operation's answer did
+	 * not reach the client (a lost_ack, a fault in its place) */
+	int64_t journal_id;
+	int op;
+	bool undelivered;
 	char etag[32];	    /* "" or the ETag header's value */
 	http_stream stream; /* `read` not NULL: streamed, `body` unused */
 } http_response;

@@ -19,6 +19,10 @@ http_response oms_route(const http_request *request);
 /* The control API under /_mock/. */
 http_response admin_route(const http_request *request);
 
+/* A fault on the control API (control_faults.c): true when one fires and
+ * answers in the route's place (`out`); a delay waits, then gives false. */
+bool control_fault(const http_request *request, http_response *out);
+
 /* The routes as their tables hold them, for the tests that compare them
  * with docs/openapi.yaml and the man page: the i-th OMS operation's last
  * path segment (all are POST), NULL past the last row; and the i-th control

@@ -61,10 +61,32 @@ int audit_insert(task_store *store, const char *ns, const audit_record *record)
 	db_bind_text(statement, 11, record->to_state);
 	db_bind_text(statement, 12, record->new_task_name);
 	db_bind_text(statement, 13, record->injected);
+	if (record->fault_id > 0)
+		sqlite3_bind_int64(statement, 14, record->fault_id);
+	else
+		sqlite3_bind_null(statement, 14);
 	int rc = sqlite3_step(statement);
 	sqlite3_reset(statement);
 	/* id 0: the namespace is missing (STMT_JOURNAL_INSERT) */
-	return rc == SQLITE_DONE && sqlite3_last_insert_rowid(store->db) != 0 ? 0 : -1;
+	int64_t id = sqlite3_last_insert_rowid(store->db);
+	if (rc != SQLITE_DONE || id == 0)
+		return -1;
+	if (record->id_out)
+		*record->id_out = id;
+	return 0;
+}
+
+int audit_set_delivered(task_store *store, const char *ns, int64_t id, bool delivered,
+			const char *sent_json)
+{
+	STORE_ASSERT_WRITING(store);
+	sqlite3_stmt *statement = db_statement(store, STMT_JOURNAL_DELIVERED, ns);
+	sqlite3_bind_int(statement, 1, delivered);
+	db_bind_text(statement, 2, sent_json);
+	sqlite3_bind_int64(statement, 3, id);
+	int rc = sqlite3_step(statement);
+	sqlite3_reset(statement);
+	return rc == SQLITE_DONE && sqlite3_changes(store->db) == 1 ? 0 : -1;
 }
 
 static void add_text_column(cJSON *entry, const char *key, sqlite3_stmt *statement, int column)
@@ -123,6 +145,19 @@ static cJSON *entry_from_statement(sqlite3_stmt *statement)
 	add_text_column(entry, "toState", statement, 11);
 	add_text_column(entry, "newTaskName", statement, 12);
 	add_text_column(entry, "injected", statement, 13);
+	/* null until the answer is out (and for entries older than the column) */
+	if (sqlite3_column_type(statement, 14) == SQLITE_NULL)
+		cJSON_AddNullToObject(entry, "delivered");
+	else
+		cJSON_AddBoolToObject(entry, "delivered", sqlite3_column_int(statement, 14));
+	const char *sent = (const char *)sqlite3_column_text(statement, 15);
+	cJSON *sent_json = sent ? cJSON_Parse(sent) : NULL;
+	cJSON_AddItemToObject(entry, "sent", sent_json ? sent_json : cJSON_CreateNull());
+	if (sqlite3_column_type(statement, 16) == SQLITE_NULL)
+		cJSON_AddNullToObject(entry, "faultId");
+	else
+		cJSON_AddNumberToObject(entry, "faultId",
+					(double)sqlite3_column_int64(statement, 16));
 	return entry;
 }
 
@@ -139,6 +174,8 @@ static void bind_filter(sqlite3_stmt *statement, const store_journal_filter *fil
 		sqlite3_bind_int64(statement, 7, filter->until_ms);
 	if (filter->has_after_id)
 		sqlite3_bind_int64(statement, 8, filter->after_id);
+	if (filter->has_delivered)
+		sqlite3_bind_int(statement, 9, filter->delivered);
 }
 
 store_status audit_list(task_store *store, const char *ns, const store_journal_filter *filter,

@@ -268,6 +268,28 @@ store_status store_journal_count(task_store *store, const char *ns,
 	return status;
 }
 
+/* Not namespace_enter: a namespace deleted since the request must not be
+ * created again by its delivery's record (the entry is gone with it). */
+store_status store_journal_delivered(task_store *store, const char *ns, int64_t journal_id,
+				     bool delivered, const char *sent_json)
+{
+	const char *name = ns ? ns : STORE_DEFAULT_NAMESPACE;
+	store_status status = STORE_FAILED;
+	db_lock(&store->lock);
+	if (store_begin(store) == 0) {
+		if (audit_set_delivered(store, name, journal_id, delivered, sent_json) < 0) {
+			status = STORE_NOT_FOUND;
+			store_rollback(store);
+		} else {
+			status = store_commit(store) == 0 ? STORE_OK : STORE_FAILED;
+			if (status != STORE_OK)
+				store_rollback(store);
+		}
+	}
+	db_unlock(&store->lock);
+	return status;
+}
+
 store_status store_journal_clear(task_store *store, const char *ns, int64_t now_ms)
 {
 	namespace_scope scope;

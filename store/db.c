@@ -39,7 +39,8 @@
 	IN_NAMESPACE " AND (?1 IS NULL OR task_name = ?1) AND (?2 IS NULL OR op = ?2)"             \
 		     " AND (?4 IS NULL OR is_success = ?4) AND (?5 IS NULL OR err_code = ?5)"      \
 		     " AND (?6 IS NULL OR time_ms >= ?6) AND (?7 IS NULL OR time_ms <= ?7)"        \
-		     " AND (?8 IS NULL OR id > " JOURNAL_BASE " + ?8)"
+		     " AND (?8 IS NULL OR id > " JOURNAL_BASE " + ?8)"                             \
+		     " AND (?9 IS NULL OR delivered = ?9)"
 
 static const char *const statement_sql[STMT__COUNT] = {
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
@@ -120,8 +121,11 @@ static const char *const statement_sql[STMT__COUNT] = {
 	[STMT_JOURNAL_INSERT] =
 		"INSERT INTO journal (id, time_ms, client, op, task_name, params, body,"
 		" http_status, is_success, err_code, from_state, to_state, new_task_name,"
-		" injected) VALUES (" NEXT_JOURNAL_ID ", ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-		" ?11, ?12, ?13)",
+		" injected, fault_id) VALUES (" NEXT_JOURNAL_ID ", ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+		" ?9, ?10, ?11, ?12, ?13, ?14)",
+	/* by rowid (audit_insert's), within the namespace's range */
+	[STMT_JOURNAL_DELIVERED] = "UPDATE journal SET delivered = ?1, sent = ?2 WHERE id = ?3"
+				   " AND" IN_NAMESPACE,
 	/* The oldest entries up to the first one still within the retention.
 	 * One lower and one upper bound on id each, in these two: given two
 	 * upper bounds SQLite ranges over the constant one and tests the other
@@ -138,15 +142,16 @@ static const char *const statement_sql[STMT__COUNT] = {
 		") <= (SELECT max(id) FROM journal WHERE" IN_NAMESPACE ") - ?1 - ?2",
 	[STMT_JOURNAL_LIST] =
 		"SELECT id - " JOURNAL_BASE ", time_ms, client, op, task_name, params, body,"
-		" http_status, is_success, err_code, from_state, to_state, new_task_name, injected"
-		" FROM (SELECT * FROM journal WHERE" JOURNAL_FILTER
+		" http_status, is_success, err_code, from_state, to_state, new_task_name, injected,"
+		" delivered, sent, fault_id FROM (SELECT * FROM journal WHERE" JOURNAL_FILTER
 		" ORDER BY id DESC LIMIT ?3) ORDER BY id",
 	[STMT_JOURNAL_COUNT] = "SELECT count(*) FROM journal WHERE" JOURNAL_FILTER,
 	/* with afterId: the oldest ?3 after it, for a reader paging forward */
 	[STMT_JOURNAL_AFTER] =
 		"SELECT id - " JOURNAL_BASE ", time_ms, client, op, task_name, params, body,"
-		" http_status, is_success, err_code, from_state, to_state, new_task_name, injected"
-		" FROM journal WHERE" JOURNAL_FILTER " ORDER BY id LIMIT ?3",
+		" http_status, is_success, err_code, from_state, to_state, new_task_name, injected,"
+		" delivered, sent, fault_id FROM journal WHERE" JOURNAL_FILTER
+		" ORDER BY id LIMIT ?3",
 	[STMT_SNAP_PUT] =
 		"INSERT OR REPLACE INTO snapshots (ns, name, created_at, data)"
 		" SELECT " NS ", ?1, ?2, json_object("

@@ -16,33 +16,26 @@
 #include <string.h>
 
 #include "errors.h"
+#include "faults_read.h"
 #include "json.h"
 #include "text.h"
 
 enum {
 	FIRST_CAP = 8,
-	NAME_SHOWN = 64, /* bytes of a field name echoed in a sentence */
 };
 
 static const char *const type_names[FAULT__COUNT] = {
-	[FAULT_ERROR] = "error", [FAULT_STATUS] = "status", [FAULT_DELAY] = "delay",
-	[FAULT_DROP] = "drop",	 [FAULT_HANG] = "hang",	    [FAULT_LOST_ACK] = "lost_ack",
+	[FAULT_ERROR] = "error",     [FAULT_STATUS] = "status",	  [FAULT_DELAY] = "delay",
+	[FAULT_DROP] = "drop",	     [FAULT_HANG] = "hang",	  [FAULT_LOST_ACK] = "lost_ack",
+	[FAULT_RESET] = "reset",     [FAULT_PARTIAL] = "partial", [FAULT_SLOW] = "slow",
+	[FAULT_GARBAGE] = "garbage",
 };
 
-#define COUNT(array) (sizeof(array) / sizeof *(array))
+/* What a garbage action writes when given no body: a line that no HTTP
+ * client can take for a status line. */
+static const char garbage_default[] = "SSH-2.0-OpenSSH_9.2 (this is not HTTP)\r\n";
 
-/* How many bytes of `text` to echo: at most NAME_SHOWN, never half a UTF-8
- * sequence, so that a sentence stays valid UTF-8. */
-static int shown(const char *text)
-{
-	size_t len = strlen(text);
-	if (len <= NAME_SHOWN)
-		return (int)len;
-	len = NAME_SHOWN;
-	while (len > 0 && ((unsigned char)text[len] & 0xC0) == 0x80)
-		len--;
-	return (int)len;
-}
+#define COUNT FAULTS_COUNT
 
 /* ---- the PRNG: splitmix64 (Steele, Lea, Flood 2014) ------------------- */
 
@@ -76,77 +69,10 @@ static uint64_t default_seed(int64_t id)
 
 /* ---- small readers of JSON values ------------------------------------- */
 
-static bool in_list(const char *name, const char *const *names, size_t count)
-{
-	for (size_t i = 0; i < count; i++)
-		if (strcmp(name, names[i]) == 0)
-			return true;
-	return false;
-}
-
-/* Refuses a field of `object` not in `allowed`, and a repeated field (cJSON
- * keeps both and finds the first; a fault must not mean two things). */
-static int check_fields(const cJSON *object, const char *where, const char *const *allowed,
-			size_t count, char *why, size_t why_cap)
-{
-	for (const cJSON *field = object->child; field; field = field->next) {
-		if (!in_list(field->string, allowed, count))
-			return text_fail(why, why_cap, "unknown field \"%.*s\" in %s",
-					 shown(field->string), field->string, where);
-		for (const cJSON *earlier = object->child; earlier != field;
-		     earlier = earlier->next)
-			if (strcmp(earlier->string, field->string) == 0)
-				return text_fail(why, why_cap, "field \"%.*s\" appears twice in %s",
-						 shown(field->string), field->string, where);
-	}
-	return 0;
-}
-
-/* Reads an integral number in min..max into *out. */
-static int read_integer(const cJSON *item, const char *name, int64_t min, int64_t max, int64_t *out,
-			char *why, size_t why_cap)
-{
-	int64_t value;
-	/* exact, from the number's text: a double would round past 2^53 */
-	if (!json_read_int64(item, &value)) {
-		if (!cJSON_IsNumber(item) || !isfinite(item->valuedouble) ||
-		    item->valuedouble != floor(item->valuedouble))
-			return text_fail(why, why_cap, "\"%s\" must be an integer", name);
-		value = item->valuedouble < 0 ? INT64_MIN : INT64_MAX; /* out of any range */
-	}
-	if (value < min || value > max)
-		return text_fail(why, why_cap, "\"%s\" must be between %lld and %lld", name,
-				 (long long)min, (long long)max);
-	*out = value;
-	return 0;
-}
-
-/* Reads an optional string of 1..max bytes of UTF-8; NULL item = absent. */
-static int read_string(const cJSON *item, const char *name, size_t min, size_t max,
-		       const char **out, char *why, size_t why_cap)
-{
-	if (!cJSON_IsString(item) || !item->valuestring)
-		return text_fail(why, why_cap, "\"%s\" must be a string", name);
-	size_t len = strlen(item->valuestring);
-	if (len < min || len > max)
-		return text_fail(why, why_cap, "\"%s\" must be %zu to %zu bytes long (it is %zu)",
-				 name, min, max, len);
-	if (!text_utf8_valid(item->valuestring, len))
-		return text_fail(why, why_cap, "\"%s\" is not valid UTF-8", name);
-	*out = item->valuestring;
-	return 0;
-}
-
 static int type_from_name(const char *name, fault_type *out)
 {
 	*out = fault_type_from_name(name);
 	return *out == FAULT__COUNT ? -1 : 0;
-}
-
-/* An operation's name (rules.h holds the five) or "*" for any. */
-static bool op_ok(const char *name)
-{
-	return strcmp(name, "*") == 0 || rules_op_from_name(name) != OP__COUNT;
 }
 
 /* ---- the action ------------------------------------------------------- */
@@ -158,8 +84,8 @@ static int read_http_status(const cJSON *action, fault *f, char *why, size_t why
 	if (!item)
 		return 0;
 	int64_t status;
-	if (read_integer(item, "action.httpStatus", FAULTS_HTTP_STATUS_MIN, FAULTS_HTTP_STATUS_MAX,
-			 &status, why, why_cap) < 0)
+	if (faults_read_integer(item, "action.httpStatus", FAULTS_HTTP_STATUS_MIN,
+				FAULTS_HTTP_STATUS_MAX, &status, why, why_cap) < 0)
 		return -1;
 	f->http_status = (int)status;
 	return 0;
@@ -179,8 +105,8 @@ static int read_error_answer(const cJSON *action, fault *f, char *why, size_t wh
 	const cJSON *item = cJSON_GetObjectItemCaseSensitive(action, "errCode");
 	const char *text;
 	if (item) {
-		if (read_string(item, "action.errCode", 1, FAULTS_ERR_CODE_MAX, &text, why,
-				why_cap) < 0)
+		if (faults_read_string(item, "action.errCode", 1, FAULTS_ERR_CODE_MAX, &text, why,
+				       why_cap) < 0)
 			return -1;
 		/* the one rule of an errCode a user chooses, as for [errors] */
 		if (!error_name_valid(text))
@@ -192,8 +118,8 @@ static int read_error_answer(const cJSON *action, fault *f, char *why, size_t wh
 	}
 	item = cJSON_GetObjectItemCaseSensitive(action, "errMsg");
 	if (item) {
-		if (read_string(item, "action.errMsg", 1, FAULTS_ERR_MSG_MAX, &text, why, why_cap) <
-		    0)
+		if (faults_read_string(item, "action.errMsg", 1, FAULTS_ERR_MSG_MAX, &text, why,
+				       why_cap) < 0)
 			return -1;
 		snprintf(f->err_msg, sizeof f->err_msg, "%s", text);
 	}
@@ -216,7 +142,8 @@ static int read_status_answer(const cJSON *action, fault *f, char *why, size_t w
 	const cJSON *item = cJSON_GetObjectItemCaseSensitive(action, "body");
 	if (item) {
 		const char *text;
-		if (read_string(item, "action.body", 0, FAULTS_BODY_MAX, &text, why, why_cap) < 0)
+		if (faults_read_string(item, "action.body", 0, FAULTS_BODY_MAX, &text, why,
+				       why_cap) < 0)
 			return -1;
 		f->body = strdup(text);
 		if (!f->body)
@@ -231,7 +158,76 @@ static int read_ms(const cJSON *action, fault *f, char *why, size_t why_cap)
 	if (!item)
 		return text_fail(why, why_cap, "\"action.ms\" is required for a %s action",
 				 fault_type_name(f->type));
-	return read_integer(item, "action.ms", 0, FAULTS_MS_MAX, &f->ms, why, why_cap);
+	return faults_read_integer(item, "action.ms", 0, FAULTS_MS_MAX, &f->ms, why, why_cap);
+}
+
+/* The actions a fault on the control API may take: those that answer in
+ * the route's place or only wait. */
+static bool control_action(fault_type type)
+{
+	return type == FAULT_STATUS || type == FAULT_DELAY || type == FAULT_DROP ||
+	       type == FAULT_HANG || type == FAULT_RESET || type == FAULT_GARBAGE;
+}
+
+/* reset, partial, slow, garbage: `apply`, and bytes, rate or body. */
+static int read_socket_action(const cJSON *action, fault *f, char *why, size_t why_cap)
+{
+	static const char *const reset_fields[] = {"type", "apply"};
+	static const char *const partial_fields[] = {"type", "apply", "bytes"};
+	static const char *const slow_fields[] = {"type", "apply", "rate"};
+	static const char *const garbage_fields[] = {"type", "apply", "body"};
+	static const struct {
+		const char *const *fields;
+		size_t count;
+		const char *where;
+	} kinds[] = {
+		[FAULT_RESET - FAULT_RESET] = {reset_fields, COUNT(reset_fields), "a reset action"},
+		[FAULT_PARTIAL -
+			FAULT_RESET] = {partial_fields, COUNT(partial_fields), "a partial action"},
+		[FAULT_SLOW - FAULT_RESET] = {slow_fields, COUNT(slow_fields), "a slow action"},
+		[FAULT_GARBAGE -
+			FAULT_RESET] = {garbage_fields, COUNT(garbage_fields), "a garbage action"},
+	};
+	size_t kind = (size_t)(f->type - FAULT_RESET);
+	if (faults_check_fields(action, kinds[kind].where, kinds[kind].fields, kinds[kind].count,
+				why, why_cap) < 0)
+		return -1;
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(action, "apply");
+	if (item) {
+		if (!cJSON_IsBool(item) || f->path_prefix[0])
+			return text_fail(why, why_cap,
+					 f->path_prefix[0]
+						 ? "a fault on the control API has no "
+						   "\"action.apply\""
+						 : "\"action.apply\" must be true or false");
+		f->apply = cJSON_IsTrue(item);
+	}
+	if (f->type == FAULT_PARTIAL || f->type == FAULT_SLOW) {
+		bool partial = f->type == FAULT_PARTIAL;
+		const char *name = partial ? "action.bytes" : "action.rate";
+		item = cJSON_GetObjectItemCaseSensitive(action, partial ? "bytes" : "rate");
+		if (!item)
+			return text_fail(why, why_cap, "\"%s\" is required for %s", name,
+					 kinds[kind].where);
+		if (faults_read_integer(item, name, partial ? 0 : 1,
+					partial ? FAULTS_BODY_MAX : FAULTS_RATE_MAX,
+					partial ? &f->bytes : &f->rate, why, why_cap) < 0)
+			return -1;
+		/* without apply, what is sent is the error answer's defaults */
+		static const cJSON empty = {0};
+		return read_error_answer(&empty, f, why, why_cap);
+	}
+	if (f->type == FAULT_GARBAGE) {
+		const char *text = garbage_default;
+		item = cJSON_GetObjectItemCaseSensitive(action, "body");
+		if (item && faults_read_string(item, "action.body", 1, FAULTS_BODY_MAX, &text, why,
+					       why_cap) < 0)
+			return -1;
+		f->body = strdup(text);
+		if (!f->body)
+			return text_fail(why, why_cap, "out of memory");
+	}
+	return 0;
 }
 
 /* Reads the action into f->type, f->then and the answer's fields. On
@@ -254,34 +250,40 @@ static int read_action(const cJSON *action, fault *f, char *why, size_t why_cap)
 	if (!cJSON_IsString(type) || type_from_name(type->valuestring, &f->type) < 0)
 		return text_fail(why, why_cap,
 				 "\"action.type\" must be one of \"error\", \"status\", \"delay\", "
-				 "\"drop\", \"hang\" or \"lost_ack\"");
+				 "\"drop\", \"hang\", \"lost_ack\", \"reset\", \"partial\", "
+				 "\"slow\" or \"garbage\"");
 	f->then = f->type;
+	if (f->path_prefix[0] && !control_action(f->type))
+		return text_fail(why, why_cap,
+				 "a fault on the control API (\"pathPrefix\") takes a status, "
+				 "delay, drop, hang, reset or garbage action");
 	if (f->type == FAULT_LOST_ACK)
 		return read_lost_ack(action, f, why, why_cap);
+	if (f->type >= FAULT_RESET)
+		return read_socket_action(action, f, why, why_cap);
 
 	switch (f->type) {
 	case FAULT_ERROR:
-		if (check_fields(action, "an error action", error_fields, COUNT(error_fields), why,
-				 why_cap) < 0)
+		if (faults_check_fields(action, "an error action", error_fields,
+					COUNT(error_fields), why, why_cap) < 0)
 			return -1;
 		return read_error_answer(action, f, why, why_cap);
 	case FAULT_STATUS:
-		if (check_fields(action, "a status action", status_fields, COUNT(status_fields),
-				 why, why_cap) < 0)
+		if (faults_check_fields(action, "a status action", status_fields,
+					COUNT(status_fields), why, why_cap) < 0)
 			return -1;
 		return read_status_answer(action, f, why, why_cap);
 	case FAULT_DELAY:
 	case FAULT_HANG:
-		if (check_fields(action,
-				 f->type == FAULT_DELAY ? "a delay action" : "a hang action",
-				 ms_fields, COUNT(ms_fields), why, why_cap) < 0)
+		if (faults_check_fields(action,
+					f->type == FAULT_DELAY ? "a delay action" : "a hang action",
+					ms_fields, COUNT(ms_fields), why, why_cap) < 0)
 			return -1;
 		return read_ms(action, f, why, why_cap);
 	case FAULT_DROP:
-		return check_fields(action, "a drop action", drop_fields, COUNT(drop_fields), why,
-				    why_cap);
-	case FAULT_LOST_ACK: /* read above */
-	case FAULT__COUNT:   /* type_from_name gives no such type */
+		return faults_check_fields(action, "a drop action", drop_fields, COUNT(drop_fields),
+					   why, why_cap);
+	default: /* lost_ack and the socket actions: read above */
 		break;
 	}
 	return -1;
@@ -312,55 +314,25 @@ static int read_lost_ack(const cJSON *action, fault *f, char *why, size_t why_ca
 	}
 	switch (f->then) {
 	case FAULT_ERROR:
-		if (check_fields(action, "a lost_ack action that then answers an error",
-				 lost_ack_error_fields, COUNT(lost_ack_error_fields), why,
-				 why_cap) < 0)
+		if (faults_check_fields(action, "a lost_ack action that then answers an error",
+					lost_ack_error_fields, COUNT(lost_ack_error_fields), why,
+					why_cap) < 0)
 			return -1;
 		return read_error_answer(action, f, why, why_cap);
 	case FAULT_STATUS:
-		if (check_fields(action, "a lost_ack action that then answers a status",
-				 lost_ack_status_fields, COUNT(lost_ack_status_fields), why,
-				 why_cap) < 0)
+		if (faults_check_fields(action, "a lost_ack action that then answers a status",
+					lost_ack_status_fields, COUNT(lost_ack_status_fields), why,
+					why_cap) < 0)
 			return -1;
 		return read_status_answer(action, f, why, why_cap);
 	default:
-		return check_fields(action, "a lost_ack action that then drops",
-				    lost_ack_drop_fields, COUNT(lost_ack_drop_fields), why,
-				    why_cap);
+		return faults_check_fields(action, "a lost_ack action that then drops",
+					   lost_ack_drop_fields, COUNT(lost_ack_drop_fields), why,
+					   why_cap);
 	}
 }
 
 /* ---- the whole body --------------------------------------------------- */
-
-/* What a fault selects: "op" and "taskName". */
-static int read_selection(const cJSON *root, fault *f, char *why, size_t why_cap)
-{
-	const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, "op");
-	if (!item)
-		return text_fail(why, why_cap, "\"op\" is required");
-	if (!cJSON_IsString(item) || !op_ok(item->valuestring))
-		return text_fail(
-			why, why_cap,
-			"\"op\" must be one of \"stop\", \"resume\", \"update\", \"migrate\", "
-			"\"delete\" or \"*\"");
-	snprintf(f->op, sizeof f->op, "%s", item->valuestring);
-
-	item = cJSON_GetObjectItemCaseSensitive(root, "taskName");
-	if (item && !cJSON_IsNull(item)) {
-		if (!cJSON_IsString(item))
-			return text_fail(why, why_cap, "\"taskName\" must be a string or null");
-		size_t len = strlen(item->valuestring);
-		taskname parsed;
-		const char *reason = "it is empty";
-		if (len == 0 || len > TASKNAME_MAX ||
-		    taskname_parse(item->valuestring, len, &parsed, &reason) < 0)
-			return text_fail(why, why_cap,
-					 "\"taskName\" is not a connector task name: %s",
-					 len > TASKNAME_MAX ? "it is too long" : reason);
-		memcpy(f->task_name, item->valuestring, len + 1);
-	}
-	return 0;
-}
 
 /* When a selected request is hit: "after", "times", "probability",
  * "seed". */
@@ -368,13 +340,15 @@ static int read_chance(const cJSON *root, fault *f, char *why, size_t why_cap)
 {
 	f->after = 0;
 	const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, "after");
-	if (item && read_integer(item, "after", 0, FAULTS_COUNT_MAX, &f->after, why, why_cap) < 0)
+	if (item &&
+	    faults_read_integer(item, "after", 0, FAULTS_COUNT_MAX, &f->after, why, why_cap) < 0)
 		return -1;
 
 	f->times = 1;
 	item = cJSON_GetObjectItemCaseSensitive(root, "times");
 	if (item) {
-		if (read_integer(item, "times", -1, FAULTS_COUNT_MAX, &f->times, why, why_cap) < 0)
+		if (faults_read_integer(item, "times", -1, FAULTS_COUNT_MAX, &f->times, why,
+					why_cap) < 0)
 			return -1;
 		if (f->times == 0)
 			return text_fail(why, why_cap,
@@ -397,8 +371,8 @@ static int read_chance(const cJSON *root, fault *f, char *why, size_t why_cap)
 	item = cJSON_GetObjectItemCaseSensitive(root, "seed");
 	if (item && !cJSON_IsNull(item)) {
 		int64_t seed;
-		if (read_integer(item, "seed", 0, (int64_t)FAULTS_SEED_MAX, &seed, why, why_cap) <
-		    0)
+		if (faults_read_integer(item, "seed", 0, (int64_t)FAULTS_SEED_MAX, &seed, why,
+					why_cap) < 0)
 			return -1;
 		f->seed = (uint64_t)seed;
 	}
@@ -410,12 +384,14 @@ static int read_chance(const cJSON *root, fault *f, char *why, size_t why_cap)
  * is already set. On failure f->body may be set; the caller frees it. */
 static int read_fault(const cJSON *root, int64_t now_ms, fault *f, char *why, size_t why_cap)
 {
-	static const char *const fields[] = {"op",	    "taskName", "after", "times",
-					     "probability", "seed",	"ttlMs", "action"};
+	static const char *const fields[] = {"op",	    "taskName", "after",  "times",
+					     "probability", "seed",	"ttlMs",  "action",
+					     "header",	    "client",	"method", "pathPrefix"};
 	if (!cJSON_IsObject(root))
 		return text_fail(why, why_cap, "the body must be a JSON object");
-	if (check_fields(root, "the fault", fields, COUNT(fields), why, why_cap) < 0 ||
-	    read_selection(root, f, why, why_cap) < 0 || read_chance(root, f, why, why_cap) < 0)
+	if (faults_check_fields(root, "the fault", fields, COUNT(fields), why, why_cap) < 0 ||
+	    faults_read_selection(root, f, why, why_cap) < 0 ||
+	    read_chance(root, f, why, why_cap) < 0)
 		return -1;
 
 	f->created_at_ms = now_ms;
@@ -423,7 +399,8 @@ static int read_fault(const cJSON *root, int64_t now_ms, fault *f, char *why, si
 	const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, "ttlMs");
 	if (item && !cJSON_IsNull(item)) {
 		int64_t ttl;
-		if (read_integer(item, "ttlMs", 1, FAULTS_TTL_MAX_MS, &ttl, why, why_cap) < 0)
+		if (faults_read_integer(item, "ttlMs", 1, FAULTS_TTL_MAX_MS, &ttl, why, why_cap) <
+		    0)
 			return -1;
 		/* now_ms >= 0 (checked by the caller), so this is > 0: never "never" */
 		f->expires_at_ms = now_ms > INT64_MAX - ttl ? INT64_MAX : now_ms + ttl;
@@ -495,6 +472,7 @@ int64_t faults_add_json(fault_list *list, const char *body, size_t len, int64_t 
 	fault f;
 	memset(&f, 0, sizeof f);
 	f.id = list->next_id;
+	f.last_fired_ms = -1;
 	int rc = read_fault(root, now_ms, &f, why, why_cap);
 	cJSON_Delete(root);
 	if (rc < 0) {
@@ -533,12 +511,30 @@ int64_t faults_add_json(fault_list *list, const char *body, size_t len, int64_t 
 
 /* ---- matching --------------------------------------------------------- */
 
-static bool fault_selects(const fault *f, const char *op, const char *task_name)
+static bool fault_selects(const fault *f, const fault_request *request)
 {
-	bool op_ok = strcmp(f->op, "*") == 0 || (op && strcmp(f->op, op) == 0);
-	bool task_ok =
-		f->task_name[0] == '\0' || (task_name && strcmp(f->task_name, task_name) == 0);
-	return op_ok && task_ok;
+	if (f->path_prefix[0]) {
+		if (!request->path ||
+		    strncmp(request->path, f->path_prefix, strlen(f->path_prefix)) != 0 ||
+		    (f->method[0] && (!request->method || strcmp(f->method, request->method) != 0)))
+			return false;
+	} else {
+		const char *op = request->op, *task_name = request->task_name;
+		if (request->path || !(strcmp(f->op, "*") == 0 || (op && strcmp(f->op, op) == 0)))
+			return false;
+		if (f->task_name[0] && !(task_name && strcmp(f->task_name, task_name) == 0))
+			return false;
+	}
+	if (f->client[0] && !(request->client && strcmp(f->client, request->client) == 0))
+		return false;
+	if (f->header_name[0]) {
+		const char *value = request->header
+					    ? request->header(request->header_ctx, f->header_name)
+					    : NULL;
+		if (!value || strcmp(value, f->header_value) != 0)
+			return false;
+	}
+	return true;
 }
 
 /* One matching request's step of the rule, on the counters given (the
@@ -556,12 +552,18 @@ static bool fault_step(const fault *f, int64_t *matches, uint64_t *rng)
 int faults_match(fault_list *list, const char *op, const char *task_name, int64_t now_ms,
 		 fault *out)
 {
+	fault_request request = {.op = op, .task_name = task_name};
+	return faults_match_request(list, &request, now_ms, out);
+}
+
+int faults_match_request(fault_list *list, const fault_request *request, int64_t now_ms, fault *out)
+{
 	/* A dry run first finds the fault that fires, so that a failed copy
 	 * can leave every counter and PRNG state as it was. */
 	size_t fired = list->count;
 	for (size_t i = 0; i < list->count; i++) {
 		const fault *f = &list->items[i];
-		if (!fault_alive(f, now_ms) || !fault_selects(f, op, task_name))
+		if (!fault_alive(f, now_ms) || !fault_selects(f, request))
 			continue;
 		int64_t matches = f->matches;
 		uint64_t rng = f->rng;
@@ -580,10 +582,11 @@ int faults_match(fault_list *list, const char *op, const char *task_name, int64_
 	/* The same walk again, for real: it takes the same decisions. */
 	for (size_t i = 0; i < list->count && i <= fired; i++) {
 		fault *f = &list->items[i];
-		if (!fault_alive(f, now_ms) || !fault_selects(f, op, task_name))
+		if (!fault_alive(f, now_ms) || !fault_selects(f, request))
 			continue;
 		if (fault_step(f, &f->matches, &f->rng) && i == fired) {
 			f->hits++;
+			f->last_fired_ms = now_ms;
 			if (out) {
 				*out = *f;
 				out->body = body_copy;

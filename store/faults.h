@@ -54,6 +54,11 @@ typedef enum {
 	FAULT_DROP,	/* close the connection without an answer; nothing changes */
 	FAULT_HANG,	/* answer nothing for `ms`, then close; nothing changes */
 	FAULT_LOST_ACK, /* apply and commit, then answer as `then` says */
+	/* socket-level: each applies the operation first when `apply` says so */
+	FAULT_RESET,   /* close with a TCP RST, no answer */
+	FAULT_PARTIAL, /* status line, headers, `bytes` of the body, then close */
+	FAULT_SLOW,    /* the answer's body at `rate` bytes per second */
+	FAULT_GARBAGE, /* `body` written raw (not HTTP), then close */
 	FAULT__COUNT
 } fault_type;
 
@@ -80,11 +85,40 @@ typedef struct {
 	/* FAULT_ERROR / FAULT_STATUS and the lost_ack answers of those kinds;
 	 * else 0. */
 	int http_status;
-	char *body;	 /* FAULT_STATUS (or lost_ack then status): owned; NULL = "" */
-	int64_t ms;	 /* FAULT_DELAY / FAULT_HANG: 0..FAULTS_MS_MAX; else 0 */
-	int64_t matches; /* requests that matched op and taskName while alive */
-	int64_t hits;	 /* times injected */
+	char *body; /* FAULT_STATUS (or lost_ack then status): owned; NULL = "" */
+	int64_t ms; /* FAULT_DELAY / FAULT_HANG: 0..FAULTS_MS_MAX; else 0 */
+	/* the socket-level actions: whether the operation runs first (its
+	 * answer is then what partial and slow send; without it they send the
+	 * error answer's defaults), partial's body bytes, slow's bytes/s */
+	bool apply;
+	int64_t bytes; /* FAULT_PARTIAL: 0..FAULTS_BODY_MAX */
+	int64_t rate;  /* FAULT_SLOW: 1..FAULTS_RATE_MAX */
+	/* the scope ("" = any): a request header (name without case, value
+	 * exactly), the client's address; and for a fault on the control API
+	 * (path_prefix set; op is "*" and task_name ""), its method and path */
+	char header_name[FAULTS_HEADER_NAME_MAX + 1];
+	char header_value[FAULTS_HEADER_VALUE_MAX + 1];
+	char client[FAULTS_CLIENT_MAX + 1];
+	char method[FAULTS_METHOD_MAX + 1];
+	char path_prefix[FAULTS_PATH_PREFIX_MAX + 1];
+	int64_t matches;       /* requests that matched op and taskName while alive */
+	int64_t hits;	       /* times injected */
+	int64_t last_fired_ms; /* the clock at the last hit; -1 = never */
 } fault;
+
+/* A request as faults see it. An OMS request has `op` (its name) and no
+ * `path`; a control-API request has `path` (e.g. "/_mock/tasks/x") and no
+ * `op`. `header` looks a request header up by name (without case), NULL
+ * when absent; `header` NULL: the request has none. */
+typedef struct {
+	const char *op;
+	const char *task_name;
+	const char *client;
+	const char *method;
+	const char *path;
+	const char *(*header)(void *ctx, const char *name);
+	void *header_ctx;
+} fault_request;
 
 typedef struct {
 	fault *items; /* owned; `count` used of `cap`, in id order */
@@ -125,6 +159,16 @@ void faults_free(fault_list *list);
  *     hang     ms (0..600000; required)
  *     lost_ack then ("drop", "error" or "status"; default "drop"), and the
  *              fields of the `then` action with its defaults
+ *     reset    apply (bool; default false)
+ *     partial  bytes (0..65536; required), apply (bool; default false)
+ *     slow     rate (bytes per second, 1..1000000; required), apply
+ *     garbage  body (1..65536 bytes; default a line that is not HTTP), apply
+ *
+ * and optionally a scope: "header": {"name", "value"} (a request header's
+ * name and exact value), "client": an IPv4 or IPv6 address; or, instead of
+ * op and taskName, "pathPrefix" (starting /_mock/, not /_mock/faults) and
+ * "method" for a fault on the control API, whose action is one of status,
+ * delay, drop, hang, reset or garbage (without apply).
  *
  * Refused, with a sentence in `why` naming the field: a body that is not
  * valid UTF-8 or holds a NUL (raw or "\u0000"), is not one JSON object, or
@@ -167,6 +211,13 @@ int64_t faults_add_json(fault_list *list, const char *body, size_t len, int64_t 
 int faults_match(fault_list *list, const char *op, const char *task_name, int64_t now_ms,
 		 fault *out);
 
+/* The same for any request, scope included: a fault selects a request when
+ * its op and taskName (OMS) or method and pathPrefix (control API) select
+ * it, and its header and client, when set, are the request's. A hit also
+ * sets last_fired_ms to `now_ms`. */
+int faults_match_request(fault_list *list, const fault_request *request, int64_t now_ms,
+			 fault *out);
+
 /* Frees the body of a copy from faults_match and sets it to NULL. Safe on
  * NULL, and on a copy already freed. */
 void fault_free_copy(fault *copy);
@@ -204,7 +255,8 @@ bool fault_alive(const fault *f, int64_t now_ms);
 bool fault_exhausted(const fault *f);
 
 /* The one table of fault type names: "error", "status", "delay", "drop",
- * "hang", "lost_ack"; "unknown" for a value outside the enum. Never NULL. */
+ * "hang", "lost_ack", "reset", "partial", "slow", "garbage"; "unknown" for
+ * a value outside the enum. Never NULL. */
 const char *fault_type_name(fault_type type);
 
 /* The type of a name fault_type_name gives (exactly); FAULT__COUNT for

@@ -21,6 +21,38 @@ static bool add_status_answer(cJSON *action, const fault *f)
 	       cJSON_AddStringToObject(action, "body", f->body ? f->body : "");
 }
 
+static bool add_socket_action(cJSON *action, const fault *f)
+{
+	if (!f->path_prefix[0] && !cJSON_AddBoolToObject(action, "apply", f->apply))
+		return false;
+	if (f->type == FAULT_PARTIAL)
+		return cJSON_AddNumberToObject(action, "bytes", (double)f->bytes) != NULL;
+	if (f->type == FAULT_SLOW)
+		return cJSON_AddNumberToObject(action, "rate", (double)f->rate) != NULL;
+	if (f->type == FAULT_GARBAGE)
+		return cJSON_AddStringToObject(action, "body", f->body ? f->body : "") != NULL;
+	return true;
+}
+
+/* The scope's fields, each only when set, so that a fault posted without
+ * them lists as before. */
+static bool add_scope(cJSON *item, const fault *f)
+{
+	bool ok = true;
+	if (f->header_name[0]) {
+		cJSON *header = cJSON_AddObjectToObject(item, "header");
+		ok = header && cJSON_AddStringToObject(header, "name", f->header_name) &&
+		     cJSON_AddStringToObject(header, "value", f->header_value);
+	}
+	if (ok && f->client[0])
+		ok = cJSON_AddStringToObject(item, "client", f->client) != NULL;
+	if (ok && f->path_prefix[0])
+		ok = cJSON_AddStringToObject(item, "pathPrefix", f->path_prefix) &&
+		     (f->method[0] ? cJSON_AddStringToObject(item, "method", f->method)
+				   : cJSON_AddNullToObject(item, "method"));
+	return ok;
+}
+
 cJSON *fault_action_to_json(const fault *f)
 {
 	cJSON *action = cJSON_CreateObject();
@@ -46,6 +78,12 @@ cJSON *fault_action_to_json(const fault *f)
 			ok = add_error_answer(action, f);
 		else if (ok && f->then == FAULT_STATUS)
 			ok = add_status_answer(action, f);
+		break;
+	case FAULT_RESET:
+	case FAULT_PARTIAL:
+	case FAULT_SLOW:
+	case FAULT_GARBAGE:
+		ok = add_socket_action(action, f);
 		break;
 	case FAULT__COUNT:
 		ok = false;
@@ -85,8 +123,11 @@ static cJSON *fault_to_json(const fault *f, int64_t now_ms)
 		cJSON_Delete(item);
 		return NULL;
 	}
-	ok = cJSON_AddNumberToObject(item, "matches", (double)f->matches) &&
+	ok = add_scope(item, f) && cJSON_AddNumberToObject(item, "matches", (double)f->matches) &&
 	     cJSON_AddNumberToObject(item, "hits", (double)f->hits) &&
+	     (f->last_fired_ms >= 0
+		      ? cJSON_AddNumberToObject(item, "lastFiredAt", (double)f->last_fired_ms)
+		      : cJSON_AddNullToObject(item, "lastFiredAt")) &&
 	     cJSON_AddBoolToObject(item, "expired", !fault_alive(f, now_ms)) &&
 	     cJSON_AddBoolToObject(item, "exhausted", fault_exhausted(f));
 	if (!ok) {

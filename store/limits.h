@@ -60,6 +60,12 @@ enum {
 	FAULTS_HTTP_STATUS_MIN = 200, /* a 1xx is no final answer: the client would wait */
 	FAULTS_HTTP_STATUS_MAX = 599,
 	FAULTS_COUNT_MAX = 1000000000, /* the largest `after` and `times` */
+	FAULTS_RATE_MAX = 1000000,     /* bytes per second of a slow answer */
+	FAULTS_HEADER_NAME_MAX = 64,   /* bytes of a scoping header's name */
+	FAULTS_HEADER_VALUE_MAX = 256, /* bytes of its value */
+	FAULTS_CLIENT_MAX = 45,	       /* bytes of a client address (IPv6 text) */
+	FAULTS_METHOD_MAX = 7,	       /* bytes of an HTTP method name */
+	FAULTS_PATH_PREFIX_MAX = 256,  /* bytes of a control-API path prefix */
 };
 /* The largest ttlMs: one year. */
 #define FAULTS_TTL_MAX_MS INT64_C(31536000000)

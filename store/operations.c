@@ -289,7 +289,7 @@ static int http_status_of(const store_request *request, error_code error)
 }
 
 static audit_record record_of(const store_request *request, const char *op, const char *task_name,
-			      const store_outcome *outcome, const transition *change)
+			      store_outcome *outcome, const transition *change)
 {
 	bool success = outcome->error == ERR_NONE;
 	return (audit_record){
@@ -308,6 +308,8 @@ static audit_record record_of(const store_request *request, const char *op, cons
 			success && change && change->has_to ? task_state_name(change->to) : NULL,
 		.new_task_name = success && request->op == OP_MIGRATE ? outcome->result : NULL,
 		.injected = request->injected,
+		.fault_id = request->fault_id,
+		.id_out = &outcome->journal_id,
 	};
 }
 
@@ -450,8 +452,8 @@ void store_outcome_free(store_outcome *outcome)
 	outcome->extra = NULL;
 }
 
-int store_record_refusal(task_store *store, const char *op, const char *task_name,
-			 const char *err_code, int http_status, const store_request *context)
+int64_t store_record_refusal(task_store *store, const char *op, const char *task_name,
+			     const char *err_code, int http_status, const store_request *context)
 {
 	audit_record record = {
 		.now_ms = context->now_ms,
@@ -465,15 +467,18 @@ int store_record_refusal(task_store *store, const char *op, const char *task_nam
 		.is_success = false,
 		.err_code = err_code,
 		.injected = context->injected,
+		.fault_id = context->fault_id,
 	};
+	int64_t id = 0;
+	record.id_out = &id;
 	const char *ns = context->ns ? context->ns : STORE_DEFAULT_NAMESPACE;
 	db_lock(&store->lock);
-	int result = -1;
+	int64_t result = -1;
 	if (store_begin(store) == 0) {
 		if (namespace_ensure(store, ns, context->now_ms, true) >= 0 &&
 		    audit_insert(store, ns, &record) == 0 &&
 		    audit_purge(store, ns, context->now_ms, false) == 0 && store_commit(store) == 0)
-			result = 0;
+			result = id;
 		else
 			store_rollback(store);
 	}

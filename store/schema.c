@@ -11,7 +11,7 @@
 #include "store_internal.h"
 #include "text.h"
 
-enum { SCHEMA_VERSION = 6 };
+enum { SCHEMA_VERSION = 7 };
 
 /*
  * Every table but snapshots' payload is keyed by namespace first: a
@@ -203,9 +203,22 @@ static const char schema_v6[] =
 	"ALTER TABLE tasks ADD COLUMN next_ms INTEGER;"
 	"CREATE INDEX tasks_next ON tasks(ns, next_ms) WHERE next_ms IS NOT NULL;";
 
+/*
+ * Version 7, delivery: whether the client was still there to receive the
+ * whole answer (1, 0, or NULL while not known: the entry is written in the
+ * operation's transaction, before the answer; its delivery is written once
+ * the answer is out, so a crash between the two leaves NULL, shown as
+ * null), what a socket-level fault really sent (`sent`, a JSON object),
+ * and the fault that hit the request (`fault_id`). Only ALTERs the
+ * journal.
+ */
+static const char schema_v7[] = "ALTER TABLE journal ADD COLUMN delivered INTEGER;"
+				"ALTER TABLE journal ADD COLUMN sent TEXT;"
+				"ALTER TABLE journal ADD COLUMN fault_id INTEGER;";
+
 /* schema_steps[v] brings a database of version v to version v + 1 */
-static const char *const schema_steps[SCHEMA_VERSION] = {schema_v1, schema_v2, schema_v3,
-							 schema_v4, schema_v5, schema_v6};
+static const char *const schema_steps[SCHEMA_VERSION] = {schema_v1, schema_v2, schema_v3, schema_v4,
+							 schema_v5, schema_v6, schema_v7};
 
 int schema_apply_pragmas(sqlite3 *db, const store_options *options, bool in_memory)
 {

@@ -100,6 +100,7 @@ typedef struct {
 	/* a fault injected into this request (its type, e.g. "lost_ack"), for
 	 * the journal; NULL when none */
 	const char *injected;
+	int64_t fault_id; /* that fault's id, or 0 */
 	/* what the audit record keeps */
 	int64_t now_ms;
 	const char *client;	 /* the peer address, e.g. "127.0.0.1" */
@@ -117,6 +118,7 @@ typedef struct {
 	char reason[STORE_MESSAGE_MAX];	  /* failure: errorDetail.reason */
 	char proposal[STORE_MESSAGE_MAX]; /* failure: errorDetail.proposal */
 	cJSON *extra;			  /* failure: errorDetail.extraContext, owned */
+	int64_t journal_id; /* the journal entry's key for store_journal_delivered; 0: none */
 } store_outcome;
 
 /*
@@ -156,11 +158,12 @@ void store_outcome_free(store_outcome *outcome);
  * Records one request to an OMS route that never reached an operation (a
  * wrong method, a body over the limit, a fault that answered in its place):
  * `err_code` is the wire code it was answered with (NULL for none),
- * `context->injected` the fault type when there was one. Returns 0, or -1
- * when the write failed (nothing is recorded then).
+ * `context->injected` the fault type when there was one. Returns the
+ * entry's key for store_journal_delivered (> 0), or -1 when the write
+ * failed (nothing is recorded then).
  */
-int store_record_refusal(task_store *store, const char *op, const char *task_name,
-			 const char *err_code, int http_status, const store_request *context);
+int64_t store_record_refusal(task_store *store, const char *op, const char *task_name,
+			     const char *err_code, int http_status, const store_request *context);
 
 /* ---- the control API ------------------------------------------------- */
 
@@ -236,6 +239,8 @@ typedef struct {
 	 * them (a reader paging forward) */
 	bool has_after_id;
 	int64_t after_id;
+	bool has_delivered; /* select by delivery (an unknown one never matches) */
+	bool delivered;
 } store_journal_filter;
 
 /* Reads journal entries, oldest first, into a JSON array. STORE_OK or
@@ -247,6 +252,17 @@ store_status store_journal(task_store *store, const char *ns, const store_journa
 store_status store_journal_count(task_store *store, const char *ns,
 				 const store_journal_filter *filter, int64_t now_ms,
 				 int64_t *count);
+
+/*
+ * Writes, once the answer is out, whether entry `journal_id` (a key from
+ * store_outcome or store_record_refusal) reached its client, and what a
+ * socket-level fault sent (a JSON object's text, or NULL). Until then the
+ * entry shows delivered null. STORE_OK, or STORE_NOT_FOUND (the entry is
+ * gone: purged, cleared, its namespace deleted, which this never creates
+ * again) or STORE_FAILED.
+ */
+store_status store_journal_delivered(task_store *store, const char *ns, int64_t journal_id,
+				     bool delivered, const char *sent_json);
 
 /* Removes every journal entry of the namespace. */
 store_status store_journal_clear(task_store *store, const char *ns, int64_t now_ms);

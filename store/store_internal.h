@@ -54,6 +54,7 @@ typedef enum {
 	STMT_TOMB_DELETE,
 	STMT_TOMB_RELINK,
 	STMT_JOURNAL_INSERT,
+	STMT_JOURNAL_DELIVERED,
 	STMT_JOURNAL_PURGE,
 	STMT_JOURNAL_TRIM,
 	STMT_JOURNAL_LIST,
@@ -303,6 +304,8 @@ typedef struct {
 	const char *to_state;
 	const char *new_task_name;
 	const char *injected; /* the fault type, or NULL */
+	int64_t fault_id;     /* the fault that hit the request, or 0 */
+	int64_t *id_out;      /* when not NULL, receives the entry's rowid */
 } audit_record;
 
 int audit_insert(task_store *store, const char *ns, const audit_record *record);
@@ -315,6 +318,12 @@ store_status audit_count(task_store *store, const char *ns, const store_journal_
 
 /* Removes every record of the namespace. 0 or -1. */
 int audit_clear(task_store *store, const char *ns);
+
+/* Writes whether the answer of entry `id` (a rowid from audit_insert)
+ * reached its client, and what a socket-level fault sent (JSON text or
+ * NULL), in the caller's transaction. 0, or -1 (also when no such entry). */
+int audit_set_delivered(task_store *store, const char *ns, int64_t id, bool delivered,
+			const char *sent_json);
 
 /* Removes the namespace's records older than the retention, and the
  * oldest past journal_max_entries: all of them when `exact` (before a

@@ -296,9 +296,11 @@ static void run_steps(const test_daemon *proxy, const step *steps, size_t count)
 static char *readme_command(const char *line, const char *base)
 {
 	char *a = replace_all(line, "http://127.0.0.1:8088/ns/readme", "http://127.0.0.1:8088");
-	char *b = replace_all(a, "http://127.0.0.1:8088/ns/test-42", "http://127.0.0.1:8088");
+	char *b0 = replace_all(a, "http://127.0.0.1:8088/ns/test-42", "http://127.0.0.1:8088");
+	char *b = replace_all(b0, "http://127.0.0.1:8088/ns/socket-test", "http://127.0.0.1:8088");
 	char *c = replace_all(b, "http://127.0.0.1:8088", base);
 	free(a);
+	free(b0);
 	free(b);
 	if (strstr(c, "/_mock/") && strstr(c, " -d '")) {
 		char *d = replace_all(c, " -d '", " -H 'Content-Type: application/json' -d '");
@@ -309,7 +311,7 @@ static char *readme_command(const char *line, const char *base)
 }
 
 /* Replays the README's blocks: through the proxy, but for a request the
- * daemon drops on purpose (its answer line is curl's exit status 52),
+ * daemon drops or resets on purpose (its answer line is curl's exit status),
  * which goes to the daemon itself: there is no answer to validate. Between
  * the blocks the namespace is reset, as each block expects fixtures.
  * Returns how many commands ran. */
@@ -335,7 +337,8 @@ static int replay_readme(const test_daemon *daemon, const test_daemon *proxy)
 			}
 			if (!pending || line[0] == '#' || line[0] == '\0')
 				continue;
-			bool dropped = strcmp(line, "exit status 52") == 0;
+			/* curl's exit status: no answer (52 a drop, 56 a reset) */
+			bool dropped = strncmp(line, "exit status ", 12) == 0;
 			char *command = readme_command(pending, dropped ? daemon->base_url
 									: proxy->base_url);
 			int status;

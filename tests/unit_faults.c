@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../store/faults.h"
 #include "../store/text.h"
@@ -119,6 +120,15 @@ static const action_case action_cases[] = {
 	 "{\"op\":\"stop\",\"action\":{\"then\":\"status\",\"body\":\"gone\",\"httpStatus\":504,"
 	 "\"type\":\"lost_ack\"}}",
 	 FAULT_LOST_ACK, FAULT_STATUS, "", "", false, 504, "gone", 0},
+	{"reset", "{\"op\":\"stop\",\"action\":{\"type\":\"reset\",\"apply\":true}}", FAULT_RESET,
+	 FAULT_RESET, "", "", false, 0, NULL, 0},
+	/* without apply, partial and slow send the error answer's defaults */
+	{"partial", "{\"op\":\"stop\",\"action\":{\"type\":\"partial\",\"bytes\":0}}",
+	 FAULT_PARTIAL, FAULT_PARTIAL, "INJECTED_FAULT", NULL, false, 200, NULL, 0},
+	{"slow", "{\"op\":\"stop\",\"action\":{\"type\":\"slow\",\"rate\":1000000}}", FAULT_SLOW,
+	 FAULT_SLOW, "INJECTED_FAULT", NULL, false, 200, NULL, 0},
+	{"garbage", "{\"op\":\"stop\",\"action\":{\"type\":\"garbage\",\"body\":\"\\u0001x\"}}",
+	 FAULT_GARBAGE, FAULT_GARBAGE, "", "", false, 0, "\001x", 0},
 };
 
 START_TEST(test_parse_action_table)
@@ -378,6 +388,45 @@ static const refuse_case refuse_cases[] = {
 	 LIT("{" OP "\"action\":{\"type\":\"lost_ack\",\"then\":\"status\",\"httpStatus\":1000}}"),
 	 "httpStatus"},
 	{"lost_ack: a ms field", LIT("{" OP "\"action\":{\"type\":\"lost_ack\",\"ms\":5}}"), "ms"},
+	{"partial: no bytes", LIT("{" OP "\"action\":{\"type\":\"partial\"}}"), "bytes"},
+	{"partial: bytes -1", LIT("{" OP "\"action\":{\"type\":\"partial\",\"bytes\":-1}}"),
+	 "bytes"},
+	{"partial: bytes past the body cap",
+	 LIT("{" OP "\"action\":{\"type\":\"partial\",\"bytes\":65537}}"), "bytes"},
+	{"slow: no rate", LIT("{" OP "\"action\":{\"type\":\"slow\"}}"), "rate"},
+	{"slow: rate 0", LIT("{" OP "\"action\":{\"type\":\"slow\",\"rate\":0}}"), "rate"},
+	{"slow: rate past the cap", LIT("{" OP "\"action\":{\"type\":\"slow\",\"rate\":1000001}}"),
+	 "rate"},
+	{"reset: apply not a bool", LIT("{" OP "\"action\":{\"type\":\"reset\",\"apply\":1}}"),
+	 "apply"},
+	{"reset: a body", LIT("{" OP "\"action\":{\"type\":\"reset\",\"body\":\"x\"}}"), "body"},
+	{"garbage: empty body", LIT("{" OP "\"action\":{\"type\":\"garbage\",\"body\":\"\"}}"),
+	 "body"},
+	{"header: not an object", LIT("{" OP "\"header\":\"X-A: 1\"," DROP "}"), "header"},
+	{"header: no value", LIT("{" OP "\"header\":{\"name\":\"X-A\"}," DROP "}"), "value"},
+	{"header: a bad name",
+	 LIT("{" OP "\"header\":{\"name\":\"X A\",\"value\":\"1\"}," DROP "}"), "header.name"},
+	{"header: a CR in the value",
+	 LIT("{" OP "\"header\":{\"name\":\"X-A\",\"value\":\"1\\r\"}," DROP "}"), "control"},
+	{"header: another field",
+	 LIT("{" OP "\"header\":{\"name\":\"X-A\",\"value\":\"1\",\"x\":1}," DROP "}"), "x"},
+	{"client: a name", LIT("{" OP "\"client\":\"localhost\"," DROP "}"), "client"},
+	{"client: 256 in a part", LIT("{" OP "\"client\":\"127.0.0.256\"," DROP "}"), "client"},
+	{"method without pathPrefix", LIT("{" OP "\"method\":\"GET\"," DROP "}"), "pathPrefix"},
+	{"pathPrefix outside /_mock/", LIT("{\"pathPrefix\":\"/connector\"," DROP "}"), "/_mock/"},
+	{"pathPrefix on the faults", LIT("{\"pathPrefix\":\"/_mock/faults/1\"," DROP "}"),
+	 "faults"},
+	{"pathPrefix with an op", LIT("{" OP "\"pathPrefix\":\"/_mock/tasks\"," DROP "}"), "op"},
+	{"pathPrefix: a bad method",
+	 LIT("{\"pathPrefix\":\"/_mock/tasks\",\"method\":\"get\"," DROP "}"), "method"},
+	{"pathPrefix: an error action",
+	 LIT("{\"pathPrefix\":\"/_mock/tasks\",\"action\":{\"type\":\"error\"}}"), "control API"},
+	{"pathPrefix: slow",
+	 LIT("{\"pathPrefix\":\"/_mock/tasks\",\"action\":{\"type\":\"slow\",\"rate\":1}}"),
+	 "control API"},
+	{"pathPrefix: apply",
+	 LIT("{\"pathPrefix\":\"/_mock/tasks\",\"action\":{\"type\":\"reset\",\"apply\":false}}"),
+	 "apply"},
 };
 
 START_TEST(test_refuse_table)
@@ -475,6 +524,21 @@ static const limit_case limit_cases[] = {
 	 'b', FAULTS_BODY_MAX, true},
 	{"body of 65537", "{\"op\":\"stop\",\"action\":{\"type\":\"status\",\"body\":\"", "\"}}",
 	 'b', FAULTS_BODY_MAX + 1, false},
+	{"header name of 64", "{\"op\":\"stop\",\"header\":{\"name\":\"",
+	 "\",\"value\":\"v\"},\"action\":{\"type\":\"drop\"}}", 'h', FAULTS_HEADER_NAME_MAX, true},
+	{"header name of 65", "{\"op\":\"stop\",\"header\":{\"name\":\"",
+	 "\",\"value\":\"v\"},\"action\":{\"type\":\"drop\"}}", 'h', FAULTS_HEADER_NAME_MAX + 1,
+	 false},
+	{"header value of 256", "{\"op\":\"stop\",\"header\":{\"name\":\"X\",\"value\":\"",
+	 "\"},\"action\":{\"type\":\"drop\"}}", 'v', FAULTS_HEADER_VALUE_MAX, true},
+	{"header value of 257", "{\"op\":\"stop\",\"header\":{\"name\":\"X\",\"value\":\"",
+	 "\"},\"action\":{\"type\":\"drop\"}}", 'v', FAULTS_HEADER_VALUE_MAX + 1, false},
+	{"pathPrefix of 256", "{\"pathPrefix\":\"/_mock/", "\",\"action\":{\"type\":\"drop\"}}",
+	 'p', FAULTS_PATH_PREFIX_MAX - 7, true},
+	{"pathPrefix of 257", "{\"pathPrefix\":\"/_mock/", "\",\"action\":{\"type\":\"drop\"}}",
+	 'p', FAULTS_PATH_PREFIX_MAX - 6, false},
+	{"garbage body of 65537", "{\"op\":\"stop\",\"action\":{\"type\":\"garbage\",\"body\":\"",
+	 "\"}}", 'g', FAULTS_BODY_MAX + 1, false},
 	{"lost_ack body of 65537",
 	 "{\"op\":\"stop\",\"action\":{\"type\":\"lost_ack\",\"then\":\"status\",\"body\":\"",
 	 "\"}}", 'b', FAULTS_BODY_MAX + 1, false},
@@ -495,9 +559,14 @@ START_TEST(test_length_limits)
 	faults_init(&list);
 	char why[WHY_CAP] = "";
 	int64_t id = faults_add_json(&list, body, strlen(body), NOW, why, sizeof why);
-	bool stored = id > 0 && ((list.items[0].body && strcmp(list.items[0].body, fill) == 0) ||
-				 strcmp(list.items[0].err_code, fill) == 0 ||
-				 strcmp(list.items[0].err_msg, fill) == 0);
+	const fault *f = id > 0 ? &list.items[0] : NULL;
+	/* the path prefix is stored with its "/_mock/" */
+	bool stored =
+		f && ((f->body && strcmp(f->body, fill) == 0) || strcmp(f->err_code, fill) == 0 ||
+		      strcmp(f->err_msg, fill) == 0 || strcmp(f->header_name, fill) == 0 ||
+		      strcmp(f->header_value, fill) == 0 ||
+		      (strlen(f->path_prefix) == c->fill_len + 7 &&
+		       strcmp(f->path_prefix + 7, fill) == 0));
 	faults_free(&list);
 	free(body);
 	free(fill);
@@ -989,6 +1058,8 @@ START_TEST(test_to_json)
 	char default_msg[FAULTS_ERR_MSG_MAX + 1];
 	snprintf(default_msg, sizeof default_msg, "%s", list.items[5].err_msg);
 	char expected[8192];
+	char now_text[32];
+	snprintf(now_text, sizeof now_text, "%lld", (long long)NOW);
 	snprintf(
 		expected, sizeof expected,
 		"{\"faults\":["
@@ -996,42 +1067,47 @@ START_TEST(test_to_json)
 		"\"probability\":1,\"seed\":5,\"ttlMs\":60000,\"createdAt\":%lld,"
 		"\"expiresAt\":%lld,\"action\":{\"type\":\"error\",\"errCode\":\"X_1\","
 		"\"errMsg\":\"m\",\"retryable\":false,\"httpStatus\":200},\"matches\":3,"
-		"\"hits\":2,\"expired\":false,\"exhausted\":true},"
+		"\"hits\":2,\"lastFiredAt\":%lld,\"expired\":false,\"exhausted\":true},"
 		"{\"id\":2,\"op\":\"*\",\"taskName\":null,\"after\":0,\"times\":-1,"
 		"\"probability\":0.5,\"seed\":6,\"ttlMs\":null,\"createdAt\":%lld,"
 		"\"expiresAt\":null,\"action\":{\"type\":\"status\",\"httpStatus\":503,"
-		"\"body\":\"\"},\"matches\":%lld,\"hits\":%lld,\"expired\":false,"
+		"\"body\":\"\"},\"matches\":%lld,\"hits\":%lld,\"lastFiredAt\":%s,\"expired\":"
+		"false,"
 		"\"exhausted\":false},"
 		"{\"id\":3,\"op\":\"update\",\"taskName\":null,\"after\":0,\"times\":1,"
 		"\"probability\":1,\"seed\":0,\"ttlMs\":null,\"createdAt\":%lld,\"expiresAt\":null,"
 		"\"action\":{\"type\":\"delay\",\"ms\":30},\"matches\":0,\"hits\":0,"
+		"\"lastFiredAt\":null,"
 		"\"expired\":false,\"exhausted\":false},"
 		"{\"id\":4,\"op\":\"migrate\",\"taskName\":null,\"after\":0,\"times\":1,"
 		"\"probability\":1,\"seed\":0,\"ttlMs\":null,\"createdAt\":%lld,\"expiresAt\":null,"
-		"\"action\":{\"type\":\"hang\",\"ms\":40},\"matches\":0,\"hits\":0,"
+		"\"action\":{\"type\":\"hang\",\"ms\":40},\"matches\":0,\"hits\":0,\"lastFiredAt\":"
+		"null,"
 		"\"expired\":false,\"exhausted\":false},"
 		"{\"id\":5,\"op\":\"delete\",\"taskName\":null,\"after\":0,\"times\":1,"
 		"\"probability\":1,\"seed\":0,\"ttlMs\":null,\"createdAt\":%lld,\"expiresAt\":null,"
-		"\"action\":{\"type\":\"drop\"},\"matches\":0,\"hits\":0,"
+		"\"action\":{\"type\":\"drop\"},\"matches\":0,\"hits\":0,\"lastFiredAt\":null,"
 		"\"expired\":false,\"exhausted\":false},"
 		"{\"id\":6,\"op\":\"resume\",\"taskName\":null,\"after\":0,\"times\":1,"
 		"\"probability\":1,\"seed\":0,\"ttlMs\":null,\"createdAt\":%lld,\"expiresAt\":null,"
 		"\"action\":{\"type\":\"lost_ack\",\"then\":\"error\",\"errCode\":\"INJECTED_"
 		"FAULT\","
 		"\"errMsg\":\"%s\",\"retryable\":false,\"httpStatus\":200},\"matches\":0,"
-		"\"hits\":0,\"expired\":false,\"exhausted\":false},"
+		"\"hits\":0,\"lastFiredAt\":null,\"expired\":false,\"exhausted\":false},"
 		"{\"id\":7,\"op\":\"resume\",\"taskName\":null,\"after\":0,\"times\":1,"
 		"\"probability\":1,\"seed\":0,\"ttlMs\":null,\"createdAt\":%lld,\"expiresAt\":null,"
 		"\"action\":{\"type\":\"lost_ack\",\"then\":\"status\",\"httpStatus\":503,"
-		"\"body\":\"b\"},\"matches\":0,\"hits\":0,\"expired\":false,\"exhausted\":false},"
+		"\"body\":\"b\"},\"matches\":0,\"hits\":0,\"lastFiredAt\":null,\"expired\":false,"
+		"\"exhausted\":false},"
 		"{\"id\":8,\"op\":\"resume\",\"taskName\":null,\"after\":0,\"times\":1,"
 		"\"probability\":1,\"seed\":0,\"ttlMs\":null,\"createdAt\":%lld,\"expiresAt\":null,"
 		"\"action\":{\"type\":\"lost_ack\",\"then\":\"drop\"},\"matches\":0,\"hits\":0,"
+		"\"lastFiredAt\":null,"
 		"\"expired\":false,\"exhausted\":false}]}",
-		(long long)NOW, (long long)NOW + 60000, (long long)NOW,
-		(long long)list.items[1].matches, (long long)list.items[1].hits, (long long)NOW,
-		(long long)NOW, (long long)NOW, (long long)NOW, default_msg, (long long)NOW,
-		(long long)NOW);
+		(long long)NOW, (long long)NOW + 60000, (long long)NOW, (long long)NOW,
+		(long long)list.items[1].matches, (long long)list.items[1].hits,
+		list.items[1].hits ? now_text : "null", (long long)NOW, (long long)NOW,
+		(long long)NOW, (long long)NOW, default_msg, (long long)NOW, (long long)NOW);
 	ck_assert_int_eq(list.items[1].matches, 1); /* the request the first let pass */
 	test_assert_json_eq_free(faults_to_json(&list, NOW), expected, "eight faults");
 
@@ -1086,15 +1162,76 @@ typedef struct {
 } type_name_case;
 
 static const type_name_case type_name_cases[] = {
-	{FAULT_ERROR, "error"},	     {FAULT_STATUS, "status"}, {FAULT_DELAY, "delay"},
-	{FAULT_DROP, "drop"},	     {FAULT_HANG, "hang"},     {FAULT_LOST_ACK, "lost_ack"},
-	{(fault_type)99, "unknown"},
+	{FAULT_ERROR, "error"},	    {FAULT_STATUS, "status"},	 {FAULT_DELAY, "delay"},
+	{FAULT_DROP, "drop"},	    {FAULT_HANG, "hang"},	 {FAULT_LOST_ACK, "lost_ack"},
+	{FAULT_RESET, "reset"},	    {FAULT_PARTIAL, "partial"},	 {FAULT_SLOW, "slow"},
+	{FAULT_GARBAGE, "garbage"}, {(fault_type)99, "unknown"},
 };
 
 START_TEST(test_type_names)
 {
 	const type_name_case *c = &type_name_cases[_i];
 	ck_assert_str_eq(fault_type_name(c->type), c->name);
+}
+END_TEST
+
+/* The scope: which requests a scoped fault selects. */
+typedef struct {
+	const char *fault;					/* the fields before "action" */
+	const char *op, *client, *method, *path, *header_value; /* the request's */
+	bool fires;
+} scope_case;
+
+static const scope_case scope_cases[] = {
+	{"\"op\":\"*\",\"header\":{\"name\":\"X-Test-Name\",\"value\":\"a\"}", "stop", NULL, "POST",
+	 NULL, "a", true},
+	{"\"op\":\"*\",\"header\":{\"name\":\"X-Test-Name\",\"value\":\"a\"}", "stop", NULL, "POST",
+	 NULL, "b", false},
+	{"\"op\":\"*\",\"header\":{\"name\":\"X-Test-Name\",\"value\":\"a\"}", "stop", NULL, "POST",
+	 NULL, NULL, false},
+	{"\"op\":\"*\",\"header\":{\"name\":\"X-Test-Name\",\"value\":\"\"}", "stop", NULL, "POST",
+	 NULL, "", true},
+	{"\"op\":\"*\",\"client\":\"127.0.0.1\"", "stop", "127.0.0.1", "POST", NULL, NULL, true},
+	{"\"op\":\"*\",\"client\":\"127.0.0.1\"", "stop", "127.0.0.2", "POST", NULL, NULL, false},
+	{"\"op\":\"*\",\"client\":\"::1\"", "stop", "::1", "POST", NULL, NULL, true},
+	{"\"op\":\"*\",\"client\":\"0:0::1\"", "stop", "::1", "POST", NULL, NULL, true},
+	{"\"op\":\"*\"", NULL, NULL, "GET", "/_mock/tasks", NULL, false},
+	{"\"pathPrefix\":\"/_mock/tasks\"", NULL, NULL, "GET", "/_mock/tasks/x", NULL, true},
+	{"\"pathPrefix\":\"/_mock/tasks\"", NULL, NULL, "DELETE", "/_mock/tasks", NULL, true},
+	{"\"pathPrefix\":\"/_mock/tasks\",\"method\":\"GET\"", NULL, NULL, "POST", "/_mock/tasks",
+	 NULL, false},
+	{"\"pathPrefix\":\"/_mock/tasks\"", NULL, NULL, "GET", "/_mock/journal", NULL, false},
+	{"\"pathPrefix\":\"/_mock/tasks\"", "stop", NULL, "POST", NULL, NULL, false},
+};
+
+static const char *scope_header(void *ctx, const char *name)
+{
+	const scope_case *c = ctx;
+	return strcasecmp(name, "x-test-name") == 0 ? c->header_value : NULL;
+}
+
+START_TEST(test_scope_table)
+{
+	const scope_case *c = &scope_cases[_i];
+	fault_list list;
+	faults_init(&list);
+	char body[512];
+	snprintf(body, sizeof body, "{%s,\"times\":-1,\"action\":{\"type\":\"drop\"}}", c->fault);
+	add_ok(&list, body, NOW);
+	fault_request request = {.op = c->op,
+				 .client = c->client,
+				 .method = c->method,
+				 .path = c->path,
+				 .header = scope_header,
+				 .header_ctx = (void *)c};
+	fault hit;
+	int fired = faults_match_request(&list, &request, NOW + 5, &hit);
+	ck_assert_msg(fired == (c->fires ? 1 : 0), "%s: fired %d", body, fired);
+	if (fired == 1) {
+		ck_assert_int_eq(hit.last_fired_ms, NOW + 5);
+		fault_free_copy(&hit);
+	}
+	faults_free(&list);
 }
 END_TEST
 
@@ -1114,6 +1251,7 @@ static Suite *faults_suite(void)
 	TCase *match = tcase_create("match");
 	tcase_add_loop_test(match, test_after_times_table, 0, (int)COUNT(sequence_cases));
 	tcase_add_loop_test(match, test_filter_table, 0, (int)COUNT(filter_cases));
+	tcase_add_loop_test(match, test_scope_table, 0, (int)COUNT(scope_cases));
 	tcase_add_test(match, test_first_fault_wins);
 	tcase_add_test(match, test_match_copy);
 	tcase_add_test(match, test_ttl);

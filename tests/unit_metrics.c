@@ -473,7 +473,8 @@ END_TEST
 
 START_TEST(test_fault_types)
 {
-	static const char *const types[] = {"error", "status", "delay", "drop", "hang", "lost_ack"};
+	static const char *const types[] = {"error",	"status", "delay",   "drop", "hang",
+					    "lost_ack", "reset",  "partial", "slow", "garbage"};
 	ck_assert_int_eq(FAULT__COUNT, (int)COUNT(types));
 	metrics *m = metrics_create();
 	ck_assert_ptr_nonnull(m);
@@ -501,6 +502,30 @@ START_TEST(test_fault_types)
 		for (int f = 0; f < FAULT__COUNT; f++)
 			ck_assert_uint_eq(faults(text, rules_op_name((rules_op)op), types[f]),
 					  f % OP__COUNT == op ? (uint64_t)f + 1 : 0);
+	free(text);
+	metrics_destroy(m);
+}
+END_TEST
+
+/* Undelivered answers, per op: counted once each, refused for no op. */
+START_TEST(test_undelivered)
+{
+	metrics *m = metrics_create();
+	ck_assert_ptr_nonnull(m);
+	for (int op = 0; op < OP__COUNT; op++)
+		for (int n = 0; n < op; n++)
+			ck_assert_int_eq(metrics_count_undelivered(m, "default", (rules_op)op), 0);
+	ck_assert_int_eq(metrics_count_undelivered(m, "default", OP__COUNT), -1);
+	ck_assert_int_eq(metrics_count_undelivered(m, NULL, OP_STOP), -1);
+	char *text = render(m);
+	for (int op = 0; op < OP__COUNT; op++) {
+		char series[160];
+		snprintf(
+			series, sizeof series,
+			"connector_mock_answers_undelivered_total{namespace=\"default\",op=\"%s\"}",
+			rules_op_name((rules_op)op));
+		ck_assert_uint_eq(sample(text, series), (uint64_t)op);
+	}
 	free(text);
 	metrics_destroy(m);
 }
@@ -549,6 +574,10 @@ static const family_case families[] = {
 	 "counter",
 	 {"connector_mock_faults_injected_total"},
 	 OP__COUNT *FAULT__COUNT},
+	{"connector_mock_answers_undelivered_total",
+	 "counter",
+	 {"connector_mock_answers_undelivered_total"},
+	 OP__COUNT},
 	{"connector_mock_tasks", "gauge", {"connector_mock_tasks"}, TASK__COUNT *COMPONENT__COUNT},
 	{"connector_mock_store_transactions_total",
 	 "counter",
@@ -686,9 +715,9 @@ static bool allowed_label_value(const char *label, const char *value)
 					  "1",	    "2.5",     "5",	 "10",	  "+Inf"};
 	static const char *const states[] = {"CREATED", "RUNNING", "STOPPED", "ABNORMAL",
 					     "FINISHED"};
-	static const char *const types[] = {"incr_trans", "full_trans", "other",
-					    "error",	  "status",	"delay",
-					    "drop",	  "hang",	"lost_ack"};
+	static const char *const types[] = {
+		"incr_trans", "full_trans", "other", "error",	"status", "delay",  "drop",
+		"hang",	      "lost_ack",   "reset", "partial", "slow",	  "garbage"};
 	static const char *const booleans[] = {"false", "true"};
 	if (strcmp(label, "namespace") == 0)
 		return strcmp(value, "default") == 0; /* the one rendered here */
@@ -1095,6 +1124,7 @@ static Suite *metrics_suite(void)
 	tcase_add_loop_test(labels, test_outcome_mapping, 0, (int)COUNT(outcome_cases));
 	tcase_add_test(labels, test_outcome_table);
 	tcase_add_test(labels, test_fault_types);
+	tcase_add_test(labels, test_undelivered);
 	suite_add_tcase(suite, labels);
 
 	TCase *rendering = tcase_create("rendering");

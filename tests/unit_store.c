@@ -545,11 +545,16 @@ START_TEST(version_1_database_is_upgraded_in_place)
 	char why[256] = "";
 	ck_assert_msg(store_open(&options, &f.store, &created, why, sizeof why) == 0, "%s", why);
 	ck_assert(!created);
-	ck_assert_int_eq(query_int(f.path, "PRAGMA user_version"), 6);
+	ck_assert_int_eq(query_int(f.path, "PRAGMA user_version"), 7);
 	/* version 6: the simulation's tables */
 	ck_assert_int_eq(query_int(f.path, "SELECT count(*) FROM sqlite_master WHERE name IN"
 					   " ('simulation', 'tasks_next')"),
 			 2);
+	/* the delivery columns (version 7): unknown (NULL) for every old entry */
+	ck_assert_int_eq(query_int(f.path,
+				   "SELECT count(*) FROM journal WHERE delivered IS NOT NULL"
+				   " OR sent IS NOT NULL OR fault_id IS NOT NULL"),
+			 0);
 	/* the tombstones are a log (version 5): a chain's by time, then SEQ,
 	 * each linked to its identity's one before, the newest in sequences (a
 	 * row made for the deleted task's identity, which had none) */
