@@ -241,6 +241,7 @@ store_status store_journal(task_store *store, const char *ns, const store_journa
 			   int64_t now_ms, cJSON **out)
 {
 	cJSON *entries = NULL;
+	deliveries_flush(store); /* a reader sees every mark known so far */
 	namespace_scope scope;
 	store_status status = namespace_enter(&scope, store, ns, now_ms, NAMESPACE_READ);
 	if (status == STORE_OK) {
@@ -256,6 +257,7 @@ store_status store_journal_count(task_store *store, const char *ns,
 				 const store_journal_filter *filter, int64_t now_ms, int64_t *count)
 {
 	int64_t number = 0;
+	deliveries_flush(store); /* a reader sees every mark known so far */
 	namespace_scope scope;
 	store_status status = namespace_enter(&scope, store, ns, now_ms, NAMESPACE_READ);
 	if (status == STORE_OK) {
@@ -268,26 +270,21 @@ store_status store_journal_count(task_store *store, const char *ns,
 	return status;
 }
 
-/* Not namespace_enter: a namespace deleted since the request must not be
- * created again by its delivery's record (the entry is gone with it). */
+/* Queued for the writer's next batch (deliveries.c), not written in a
+ * transaction of its own per request. Not through namespace_enter: a
+ * namespace deleted since the request must not be created again by its
+ * delivery's mark (the entry is gone with it, and the mark with it). */
 store_status store_journal_delivered(task_store *store, const char *ns, int64_t journal_id,
 				     bool delivered, const char *sent_json)
 {
 	const char *name = ns ? ns : STORE_DEFAULT_NAMESPACE;
-	store_status status = STORE_FAILED;
-	db_lock(&store->lock);
-	if (store_begin(store) == 0) {
-		if (audit_set_delivered(store, name, journal_id, delivered, sent_json) < 0) {
-			status = STORE_NOT_FOUND;
-			store_rollback(store);
-		} else {
-			status = store_commit(store) == 0 ? STORE_OK : STORE_FAILED;
-			if (status != STORE_OK)
-				store_rollback(store);
-		}
-	}
-	db_unlock(&store->lock);
-	return status;
+	if (deliveries_push(store, name, journal_id, delivered, sent_json))
+		return STORE_OK;
+	/* the queue is full: write it out, then queue this one */
+	if (deliveries_flush(store) < 0 ||
+	    !deliveries_push(store, name, journal_id, delivered, sent_json))
+		return STORE_FAILED;
+	return STORE_OK;
 }
 
 store_status store_journal_clear(task_store *store, const char *ns, int64_t now_ms)

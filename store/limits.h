@@ -80,6 +80,7 @@ enum {
 	STORE_LAST_ERROR_MAX = 4096,	    /* bytes of a task's lastError */
 	STORE_JOURNAL_DEFAULT_LIMIT = 1000, /* entries of one journal read, by default */
 	STORE_JOURNAL_MAX_LIMIT = 100000,   /* entries of one journal read, at most */
+	STORE_DELIVERIES_MAX = 4096,	    /* delivery marks waiting for the next transaction */
 	STORE_BATCH_MAX = 256,		    /* operations in one transaction (writer.c) */
 	STORE_FIXTURES_FILE_MAX = 64 << 20, /* bytes of a fixtures file */
 };

@@ -428,6 +428,7 @@ void store_run_batch_locked(task_store *store, store_job **jobs, size_t count)
 	const char *doing = "begin a transaction";
 	if (store_begin(store) < 0)
 		goto failed;
+	deliveries_apply_locked(store); /* the marks of answers sent since the last batch */
 	doing = "apply the operation";
 	for (size_t i = 0; i < count; i++)
 		if (run_job_locked(store, jobs[i]) < 0)

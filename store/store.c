@@ -55,6 +55,10 @@ int store_open(const store_options *options, task_store **out, bool *created, ch
 	if (schema_migrate(s->db, created, why, why_cap) < 0 || db_prepare(s, why, why_cap) < 0 ||
 	    sim_open(s, why, why_cap) < 0)
 		goto fail;
+	if (deliveries_create(s) < 0) {
+		text_fail(why, why_cap, "out of memory");
+		goto fail;
+	}
 	if (pthread_mutex_init(&s->lock, NULL) != 0) {
 		text_fail(why, why_cap, "cannot create the store's mutex");
 		goto fail;
@@ -75,6 +79,7 @@ int store_open(const store_options *options, task_store **out, bool *created, ch
 	*out = s;
 	return 0;
 fail:
+	deliveries_destroy(s);
 	sim_close(s);
 	db_finalize(s);
 	sqlite3_close(s->db);
@@ -87,6 +92,8 @@ void store_close(task_store *s)
 	if (!s)
 		return;
 	writer_stop(s->writer);
+	deliveries_flush(s); /* the last marks, before the connection closes */
+	deliveries_destroy(s);
 	free(s->fixtures);
 	sim_close(s);
 	db_finalize(s);

@@ -118,6 +118,7 @@ struct task_store {
 	/* counts rollbacks: a cache filled in a transaction rolled back since
 	 * is stale (simulation_store.c compares it) */
 	unsigned rollbacks;
+	struct delivery_queue *deliveries; /* deliveries.c */
 };
 
 /*
@@ -459,6 +460,30 @@ store_status namespace_enter(namespace_scope *scope, task_store *store, const ch
 /* Ends what namespace_enter began; returns `status`, or STORE_FAILED when
  * a commit failed. */
 store_status namespace_leave(namespace_scope *scope, store_status status);
+
+/* ---- deliveries.c: the journal's delivery marks, written in batches ---- */
+
+/*
+ * A delivery mark is known after the answer went out; writing it in a
+ * transaction of its own per request halved the daemon's throughput, so
+ * marks wait in a bounded queue and go into the writer's next batch
+ * (deliveries_apply_locked at the start of each), or into a transaction of
+ * their own when a journal read or store_close needs them written
+ * (deliveries_flush). A crash loses only marks not yet written: their
+ * entries keep `delivered` null, "not known".
+ */
+int deliveries_create(task_store *store);   /* 0, or -1 when out of memory */
+void deliveries_destroy(task_store *store); /* drops what is still queued */
+/* Queues a mark; false when the queue is full (nothing queued). */
+bool deliveries_push(task_store *store, const char *ns, int64_t id, bool delivered,
+		     const char *sent_json);
+/* Writes and drops every queued mark, inside the caller's transaction; a
+ * mark whose entry is gone (its namespace deleted) is dropped. */
+void deliveries_apply_locked(task_store *store);
+/* Writes every queued mark in a transaction of its own, when there are
+ * any. Takes the store's lock. Returns 0, or -1 when the write failed (the
+ * marks are then dropped: their entries stay null). */
+int deliveries_flush(task_store *store);
 
 /* ---- control.c, snapshots.c: only the public calls of store.h --------- */
 
