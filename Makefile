@@ -20,11 +20,11 @@ BUILD ?= build
 # Debian packages: what building and running need (make, make run), and
 # what the tests add (make test). Test tooling from npm is pinned in
 # tests/<tool>/package-lock.json and installed under $(BUILD)/node/<tool>.
-RUN_PACKAGES := libmicrohttpd-dev libcjson-dev libsqlite3-dev libinih-dev libcurl4-openssl-dev \
+RUN_PACKAGES := libmicrohttpd-dev libcjson-dev libsqlite3-dev libcurl4-openssl-dev \
 	pkg-config libyaml-dev
 TEST_PACKAGES := check prometheus curl valgrind util-linux clang-14 libclang-rt-14-dev wrk \
 	clang-format cppcheck chromium mandoc systemd
-PKG_MODULES := libmicrohttpd libcjson sqlite3 inih
+PKG_MODULES := libmicrohttpd libcjson sqlite3
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
 	-Wmissing-prototypes -Wno-missing-field-initializers
@@ -51,7 +51,7 @@ EMBEDDED_OBJ := $(BUILD)/obj/gen/embedded_files.o
 SERVER_OBJ += $(EMBEDDED_OBJ)
 UNIT_TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/unit_*.c))
 INTEGRATION_TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/integration_*.c))
-TEST_SUPPORT := $(BUILD)/obj/tests/support.o
+TEST_SUPPORT := $(BUILD)/obj/tests/support.o $(BUILD)/obj/tests/raw.o
 
 # The sanitizer build: its own directory, its own daemon.
 ASAN_BUILD := build/asan

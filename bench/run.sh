@@ -112,7 +112,7 @@ fi
 # --threads only where the daemon has a thread pool (it warns otherwise)
 MOCK_THREADS=()
 [ "$MHD_POOL" = 1 ] && MOCK_THREADS=(--threads "$SERVER_THREADS")
-PKGS="libmicrohttpd libcjson sqlite3 inih"
+PKGS="libmicrohttpd libcjson sqlite3"
 CFLAGS_BENCH="-std=c11 -O2 -Wall -Wextra -Werror -pthread $(pkg-config --cflags $PKGS)"
 LIBS_BENCH="$(pkg-config --libs $PKGS) -pthread -lm"
 # shellcheck disable=SC2086
@@ -122,6 +122,8 @@ LIBS_BENCH="$(pkg-config --libs $PKGS) -pthread -lm"
 	cc $CFLAGS_BENCH bench/disk_probe.c -o "$BIN/disk_probe"
 	# not run by this script: a tool for profiling the store (bench/README.md)
 	cc $CFLAGS_BENCH -g bench/store_ops.c store/*.c -o "$BIN/store_ops" $LIBS_BENCH
+	# nor this one: how large the WAL grows under commits (bench/README.md)
+	cc $CFLAGS_BENCH bench/wal_bound.c store/*.c -o "$BIN/wal_bound" $LIBS_BENCH
 } || die "cannot build the bench binaries"
 # gen_tasks links the store's own sources, as they are now, so the schema is
 # the daemon's. When it no longer compiles against the store's API, a

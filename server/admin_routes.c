@@ -17,6 +17,7 @@
 #include "../store/json.h"
 #include "../store/probe.h"
 #include "../store/text.h"
+#include "control_body.h"
 #include "fixtures_file.h"
 #include "journal_count.h"
 #include "journal_wait.h"
@@ -31,8 +32,8 @@ typedef http_response (*admin_handler)(const http_request *request, const char *
 
 static http_response json_answer(unsigned status, cJSON *root)
 {
-	http_response response = {.status = status,
-				  .body = root ? cJSON_PrintUnformatted(root) : NULL};
+	/* numbers past 2^53 (seeds, times) as their exact digits */
+	http_response response = {.status = status, .body = json_print_exact(root)};
 	cJSON_Delete(root);
 	return response;
 }
@@ -46,23 +47,6 @@ static http_response storage_failure(void)
 static http_response bad_request(const char *message)
 {
 	return http_plain_error(MHD_HTTP_BAD_REQUEST, "INVALID_ARGUMENT", message);
-}
-
-/* Parses a JSON object body (strictly: see store/json.h; no repeated
- * field); NULL with a 400 in `*refusal` when it is not one. */
-static cJSON *object_body(const http_request *request, http_response *refusal)
-{
-	char why[128];
-	cJSON *root = json_parse_body(request->body, request->body_len, why, sizeof why);
-	if (root && !cJSON_IsObject(root))
-		snprintf(why, sizeof why, "the body must be a JSON object");
-	else if (root && json_find_duplicate(root))
-		snprintf(why, sizeof why, "the body names a field twice");
-	else if (root)
-		return root;
-	cJSON_Delete(root);
-	*refusal = bad_request(why);
-	return NULL;
 }
 
 static http_response health(const http_request *request, const char *unused)
@@ -132,7 +116,7 @@ static http_response create_task(const http_request *request, const char *unused
 {
 	(void)unused;
 	http_response refusal;
-	cJSON *spec = object_body(request, &refusal);
+	cJSON *spec = control_object_body(request, &refusal);
 	if (!spec)
 		return refusal;
 	char why[512] = "";
@@ -152,8 +136,10 @@ static http_response create_task(const http_request *request, const char *unused
 static http_response fail_task(const http_request *request, const char *task_name)
 {
 	http_response refusal;
-	cJSON *body = object_body(request, &refusal);
-	if (!body)
+	cJSON *body = control_object_body(request, &refusal);
+	static const char *const fields[] = {"message"};
+	if (!body ||
+	    control_refuse_unknown_fields(body, fields, 1, "{\"message\": \"...\"}", &refusal) < 0)
 		return refusal;
 	const cJSON *message = cJSON_GetObjectItemCaseSensitive(body, "message");
 	if (!cJSON_IsString(message) || !*message->valuestring ||
@@ -411,7 +397,7 @@ static http_response clock_set(const http_request *request, const char *unused)
 {
 	(void)unused;
 	http_response refusal;
-	cJSON *body = object_body(request, &refusal);
+	cJSON *body = control_object_body(request, &refusal);
 	if (!body)
 		return refusal;
 	char why[256];
@@ -514,8 +500,10 @@ static http_response snapshot_save(const http_request *request, const char *unus
 {
 	(void)unused;
 	http_response refusal;
-	cJSON *body = object_body(request, &refusal);
-	if (!body)
+	cJSON *body = control_object_body(request, &refusal);
+	static const char *const fields[] = {"name"};
+	if (!body ||
+	    control_refuse_unknown_fields(body, fields, 1, "{\"name\": \"...\"}", &refusal) < 0)
 		return refusal;
 	const cJSON *name = cJSON_GetObjectItemCaseSensitive(body, "name");
 	store_status status = STORE_INVALID;
@@ -552,6 +540,7 @@ typedef struct {
 	const char *pattern; /* under /_mock/; "*" matches one segment */
 	admin_handler handler;
 	bool open; /* served without the admin token: the dashboard, the API document */
+	bool body; /* reads a JSON body; the others refuse one (control_body.h) */
 } admin_row;
 
 enum { OPEN = true };
@@ -562,22 +551,22 @@ static const admin_row admin_table[] = {
 	{"GET", "ready", ready},
 	{"HEAD", "ready", ready},
 	{"GET", "tasks", list_tasks},
-	{"POST", "tasks", create_task},
+	{"POST", "tasks", create_task, .body = true},
 	{"GET", "tasks/*", get_task},
-	{"POST", "tasks/*/fail", fail_task},
+	{"POST", "tasks/*/fail", fail_task, .body = true},
 	{"POST", "reset", reset},
 	{"GET", "journal", journal},
 	{"DELETE", "journal", journal_clear},
 	{"GET", "journal/count", journal_count},
 	{"GET", "clock", clock_get},
-	{"POST", "clock", clock_set},
-	{"POST", "faults", fault_add},
+	{"POST", "clock", clock_set, .body = true},
+	{"POST", "faults", fault_add, .body = true},
 	{"GET", "faults", fault_listing},
 	{"DELETE", "faults", fault_clear},
 	{"DELETE", "faults/*", fault_remove},
 	{"GET", "namespaces", namespace_list},
 	{"DELETE", "namespaces/*", namespace_delete},
-	{"POST", "snapshots", snapshot_save},
+	{"POST", "snapshots", snapshot_save, .body = true},
 	{"GET", "snapshots", snapshot_list},
 	{"POST", "snapshots/*/restore", snapshot_restore},
 	{"DELETE", "snapshots/*", snapshot_delete},
@@ -590,7 +579,7 @@ static const admin_row admin_table[] = {
 	{"GET", "openapi.yaml", docs_openapi_yaml, OPEN},
 	{"GET", "openapi.json", docs_openapi_json, OPEN},
 	{"GET", "simulation", sim_route_get},
-	{"PUT", "simulation", sim_route_put},
+	{"PUT", "simulation", sim_route_put, .body = true},
 	{"GET", "events", sim_route_events},
 };
 
@@ -675,8 +664,12 @@ http_response admin_route(const http_request *request)
 		const admin_row *row = &admin_table[i];
 		if (!pattern_matches(row->pattern, rest, segment, sizeof segment))
 			continue;
-		if (strcmp(row->method, request->method) == 0)
+		if (strcmp(row->method, request->method) == 0) {
+			http_response refusal;
+			if (!row->body && control_body_refused(request, &refusal))
+				return refusal;
 			return row->handler(request, segment);
+		}
 		if (!strstr(allow, row->method))
 			snprintf(allow + strlen(allow), sizeof allow - strlen(allow), "%s%s",
 				 *allow ? ", " : "", row->method);

@@ -26,6 +26,7 @@
 #include "journal_wait.h"
 #include "listener.h"
 #include "clock.h"
+#include "framing.h"
 #include "log.h"
 #include "metrics.h"
 #include "namespaces.h"
@@ -43,6 +44,8 @@ enum { THREAD_STACK = 512 * 1024 };
 
 typedef struct {
 	textbuf body;
+	bool started;	   /* the access handler saw the request (and counted it) */
+	bool path_has_nul; /* the raw path held %00 */
 	bool too_large;
 	bool answered;
 	params query;
@@ -110,6 +113,9 @@ static enum MHD_Result send_raw(struct MHD_Connection *connection, http_response
 static enum MHD_Result send_response(struct MHD_Connection *connection, http_response *response,
 				     request_state *state)
 {
+	/* whatever the answer (a stream, a drop, a socket fault), it is the
+	 * handler's: the library's error answers are no longer rewritten */
+	framing_answered();
 	if (response->stream.read)
 		return send_stream(connection, response);
 	if (response->drop) {
@@ -151,6 +157,8 @@ static enum MHD_Result send_response(struct MHD_Connection *connection, http_res
 		MHD_add_response_header(reply, header[0], header[1]);
 	if (response->etag[0])
 		MHD_add_response_header(reply, MHD_HTTP_HEADER_ETAG, response->etag);
+	if (response->close)
+		MHD_add_response_header(reply, MHD_HTTP_HEADER_CONNECTION, "close");
 	enum MHD_Result result = MHD_queue_response(connection, status, reply);
 	MHD_destroy_response(reply);
 	return result;
@@ -259,8 +267,25 @@ static enum MHD_Result dispatch(server_app *app, struct MHD_Connection *connecti
 		MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
 	request.client_fd = socket_info ? (int)socket_info->connect_fd : -1;
 	http_response response = {0};
-	const char *path = split_namespace(url, request.ns, sizeof request.ns);
-	if (!path) {
+	const char *target = framing_origin_form(url);
+	const char *path = target ? split_namespace(target, request.ns, sizeof request.ns) : NULL;
+	if (!target) {
+		response = (http_response){
+			.status = MHD_HTTP_BAD_REQUEST,
+			.body = framing_answer_body("BAD_REQUEST",
+						    "the request target must be a path (origin "
+						    "form, \"/...\") or an absolute http:// URL"),
+			.close = true,
+		};
+	} else if (state->path_has_nul) {
+		/* the decoded path would not be the one sent: no route has it */
+		response = (http_response){
+			.status = MHD_HTTP_NOT_FOUND,
+			.body = framing_answer_body("NOT_FOUND",
+						    "the path holds an encoded NUL, control byte "
+						    "or '/' (%00, %0A, %2F...)"),
+		};
+	} else if (!path) {
 		response = http_plain_error(MHD_HTTP_NOT_FOUND, "NOT_FOUND",
 					    "a namespace name is 1 to 64 of A-Z a-z 0-9 _ -, "
 					    "followed by the route: /ns/{name}/...");
@@ -306,6 +331,49 @@ static bool declared_too_large(struct MHD_Connection *connection, size_t max_bod
 	return settings_parse_unsigned(length, ~0ULL, &declared) < 0 || declared > max_body;
 }
 
+/* MHD's URI log callback: the request's state starts here, with the target
+ * as sent (before MHD decodes it) */
+static void *on_target(void *cls, const char *uri, struct MHD_Connection *connection)
+{
+	server_app *app = cls;
+	request_state *state = calloc(1, sizeof *state);
+	if (!state)
+		return NULL;
+	textbuf_init(&state->body, app->settings->max_body);
+	params_init(&state->query);
+	state->path_has_nul = framing_enter(connection, uri);
+	return state;
+}
+
+/* A request whose framing could be read two ways: 400 (or 501), and the
+ * connection closes, so nothing that follows on it is read as a request.
+ * It has its access line like any other request. */
+static enum MHD_Result refuse_framing(struct MHD_Connection *connection, const char *url,
+				      const char *method, request_state *state,
+				      const framing_refusal *refusal)
+{
+	int64_t started_ns = clock_monotonic_ns();
+	http_response response = {
+		.status = refusal->status,
+		.body = framing_answer_body(refusal->code, refusal->message),
+		.close = true,
+	};
+	state->answered = true;
+	log_write(LOG_DEBUG, "refused: %s", refusal->message);
+	char client[64];
+	client_address(connection, client, sizeof client);
+	access_request line = {method,
+			       url,
+			       NULL,
+			       client,
+			       response.body ? response.status : 500,
+			       clock_monotonic_ns() - started_ns};
+	access_note note = {0};
+	enum MHD_Result result = send_response(connection, &response, state);
+	access_log(&line, &note);
+	return result;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, const char *url,
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **request_context)
@@ -313,16 +381,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 	(void)version;
 	server_app *app = cls;
 	request_state *state = *request_context;
-	if (!state) {
-		state = calloc(1, sizeof *state);
-		if (!state)
-			return MHD_NO;
-		textbuf_init(&state->body, app->settings->max_body);
-		params_init(&state->query);
+	if (!state)
+		return MHD_NO; /* out of memory in on_target */
+	if (!state->started) {
+		state->started = true;
 		MHD_get_connection_values_n(connection, MHD_GET_ARGUMENT_KIND, collect_argument,
 					    state);
-		*request_context = state;
 		atomic_fetch_add(&app->in_flight, 1);
+		framing_refusal refusal;
+		if (framing_check(connection, &refusal) < 0)
+			return refuse_framing(connection, url, method, state, &refusal);
 		if (declared_too_large(connection, app->settings->max_body)) {
 			state->too_large = true;
 			return dispatch(app, connection, url, method, state);
@@ -390,11 +458,13 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **re
 	if (state->journal_id > 0)
 		record_delivery(app, connection, state, code);
 	delivery_progress_release(state->progress);
+	framing_leave(); /* after the delivery is read off the connection */
 	textbuf_free(&state->body);
 	params_free(&state->query);
+	if (state->started)
+		atomic_fetch_sub(&app->in_flight, 1);
 	free(state);
 	*request_context = NULL;
-	atomic_fetch_sub(&app->in_flight, 1);
 }
 
 static void on_mhd_log(void *cls, const char *format, va_list args)
@@ -408,8 +478,14 @@ static void on_mhd_log(void *cls, const char *format, va_list args)
 	size_t len = strlen(line);
 	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 		line[--len] = '\0';
+	/* its HTML error answers are replaced by JSON ones where it can be */
+	if (framing_library_answer(line)) {
+		log_write(LOG_DEBUG, "libmicrohttpd: %s (answered in JSON)", line);
+		return;
+	}
 	/* a drop fault closes its connection on purpose; MHD calls it an error */
-	bool dropped = strstr(line, "Application reported internal error") != NULL;
+	bool dropped = strstr(line, "Application reported internal error") != NULL ||
+		       framing_decoy_active();
 	log_write(dropped ? LOG_DEBUG : LOG_WARN, "libmicrohttpd: %s", line);
 }
 
@@ -437,7 +513,8 @@ int http_start(server_app *app, struct MHD_Daemon **daemon, unsigned *port, char
 		MHD_OPTION_CONNECTION_TIMEOUT, s->connection_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
 		s->connection_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->per_ip_connection_limit,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, app, MHD_OPTION_END);
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, app, MHD_OPTION_URI_LOG_CALLBACK,
+		on_target, app, MHD_OPTION_END);
 	app->has_listen_fd = false; /* the daemon's now, or closed below */
 	if (!*daemon) {
 		close(listen_fd);

@@ -28,6 +28,23 @@
 /* How long a stop waits for requests in flight. */
 enum { DRAIN_MS = 10000 };
 
+static const char *database_path;
+
+/* SQLite's own error log: a damaged file is worth a line an operator can
+ * act on. The operations that touch the damaged pages answer
+ * INTERNAL_ERROR; the others go on. */
+static void on_sqlite_log(void *unused, int code, const char *message)
+{
+	(void)unused;
+	int primary = code & 0xff;
+	if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB)
+		log_write(LOG_ERROR,
+			  "the database %s is damaged (%s): what lives in the damaged pages "
+			  "answers INTERNAL_ERROR; check it with: sqlite3 %s 'PRAGMA "
+			  "integrity_check'",
+			  database_path, message, database_path);
+}
+
 /* The versions of the libraries as loaded, not as compiled against. */
 static void print_version(void)
 {
@@ -101,6 +118,8 @@ int main(int argc, char **argv)
 	 * INTERNAL_ERROR, as on a full disk, instead of the process dying */
 	signal(SIGXFSZ, SIG_IGN);
 
+	database_path = s.db;
+	sqlite3_config(SQLITE_CONFIG_LOG, on_sqlite_log, NULL);
 	static server_app app;
 	struct MHD_Daemon *daemon;
 	unsigned port;
@@ -119,7 +138,8 @@ int main(int argc, char **argv)
 
 	int signal_number = 0;
 	for (;;) {
-		sigwait(&signals, &signal_number);
+		if (sigwait(&signals, &signal_number) != 0)
+			continue;
 		if (signal_number != SIGHUP)
 			break;
 		reload_settings(&s, argc, argv);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../store/json.h"
 #include "../store/store.h"
 #include "clock.h"
 
@@ -110,16 +111,10 @@ cJSON *namespaces_clock_json(namespace_registry *registry, const char *ns)
 	return clock;
 }
 
-/* An integral number within ±2^53 (exact in a double). */
+/* An integral number in 0..NAMESPACES_CLOCK_MAX_MS, read exactly. */
 static bool read_integer(const cJSON *item, int64_t *out)
 {
-	if (!cJSON_IsNumber(item))
-		return false;
-	double d = item->valuedouble;
-	if (d != floor(d) || fabs(d) > (double)LIMITS_EXACT_INTEGER_MAX)
-		return false;
-	*out = (int64_t)d;
-	return true;
+	return json_read_int64(item, out) && *out >= 0 && *out <= NAMESPACES_CLOCK_MAX_MS;
 }
 
 int namespaces_clock_apply(namespace_registry *registry, const char *ns, const cJSON *body,
@@ -145,9 +140,10 @@ int namespaces_clock_apply(namespace_registry *registry, const char *ns, const c
 			freeze = cJSON_IsTrue(field);
 		} else {
 			snprintf(why, why_cap,
-				 "\"%.32s\" is not one of set (ms >= 0), advanceMs (N >= 0), "
-				 "freeze (bool), each once",
-				 field->string);
+				 "\"%.32s\" is not one of set (ms), advanceMs (ms), freeze (bool), "
+				 "each once; set and advanceMs are integers in the clock's range, "
+				 "0 to %lld ms",
+				 field->string, (long long)NAMESPACES_CLOCK_MAX_MS);
 			return -1;
 		}
 	}
@@ -161,6 +157,14 @@ int namespaces_clock_apply(namespace_registry *registry, const char *ns, const c
 	int64_t now = clock_of(state);
 	if (has_set)
 		now = set;
+	if (has_advance && advance > NAMESPACES_CLOCK_MAX_MS - now) {
+		pthread_mutex_unlock(&registry->lock);
+		snprintf(why, why_cap,
+			 "advancing the clock by %lld ms would leave its range, 0 to %lld ms "
+			 "(it reads %lld)",
+			 (long long)advance, (long long)NAMESPACES_CLOCK_MAX_MS, (long long)now);
+		return -1;
+	}
 	if (has_advance)
 		now += advance;
 	if (has_freeze)

@@ -45,9 +45,12 @@ static http_response envelope_refusal(const server_app *app, unsigned status, co
 static bool is_form(const char *content_type)
 {
 	static const char form[] = "application/x-www-form-urlencoded";
-	return content_type && strncasecmp(content_type, form, sizeof form - 1) == 0 &&
-	       (content_type[sizeof form - 1] == '\0' || content_type[sizeof form - 1] == ';' ||
-		content_type[sizeof form - 1] == ' ');
+	if (!content_type || strncasecmp(content_type, form, sizeof form - 1) != 0)
+		return false;
+	/* RFC 9110 5.6.6: optional whitespace before the parameters' ';' */
+	const char *rest = content_type + sizeof form - 1;
+	rest += strspn(rest, " \t");
+	return *rest == '\0' || *rest == ';';
 }
 
 /* Everything the pipeline holds for one request; freed by `parsed_free`. */

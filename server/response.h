@@ -40,6 +40,7 @@ typedef struct http_response {
 	bool raw;		  /* `body` is not JSON (an injected status answer) */
 	bool drop;		  /* close the connection without an answer */
 	bool authenticate;	  /* add WWW-Authenticate: Bearer (a 401) */
+	bool close;		  /* add Connection: close (the connection ends) */
 	/* NULL, or static name, value, name, value..., NULL: more headers */
 	const char *const *headers;
 	socket_action socket;

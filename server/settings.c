@@ -9,13 +9,13 @@
 #include "settings.h"
 
 #include <errno.h>
-#include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "../store/text.h"
+#include "config_file.h"
 #include "embedded.h"
 #include "params.h"
 #include "statedir.h"
@@ -489,21 +489,13 @@ static int on_ini_entry(void *user, const char *section, const char *key, const 
 static int load_file(settings *s, const char *path, char *why, size_t why_cap)
 {
 	ini_context context = {s, why, why_cap, false};
-	int rc = ini_parse(path, on_ini_entry, &context);
-	if (rc == -1)
-		return text_fail(why, why_cap, "cannot read config file %s: %s", path,
-				 strerror(errno));
-	if (rc != 0) {
-		if (!context.failed)
-			text_fail(why, why_cap, "%s:%d: not a valid INI line", path, rc);
-		else {
-			char inner[512];
-			snprintf(inner, sizeof inner, "%s", why);
-			text_fail(why, why_cap, "%s:%d: %s", path, rc, inner);
-		}
-		return -1;
+	int rc = config_file_parse(path, on_ini_entry, &context, why, why_cap);
+	if (rc > 0) {
+		char inner[512];
+		snprintf(inner, sizeof inner, "%s", why);
+		text_fail(why, why_cap, "%s:%d: %s", path, rc, inner);
 	}
-	return 0;
+	return rc == 0 ? 0 : -1;
 }
 
 /* Finds the spec of `arg` ("--port" or "--port=8088"); sets `*inline_value`. */
@@ -610,11 +602,12 @@ static int load_builtin(settings *s, char *why, size_t why_cap)
 	const embedded_file *file = embedded_find("conf/connector-mock.conf");
 	if (!file)
 		return 0;
+	/* the same reader, and the same strictness, as a --config file */
 	ini_context context = {s, why, why_cap, false};
-	int rc = ini_parse_string(file->data, on_ini_entry, &context);
+	int rc = config_text_parse(file->data, file->len, on_ini_entry, &context, why, why_cap);
 	if (rc != 0) {
 		char inner[512];
-		snprintf(inner, sizeof inner, "%s", context.failed ? why : "not a valid INI line");
+		snprintf(inner, sizeof inner, "%s", why);
 		return text_fail(why, why_cap, "built-in conf/connector-mock.conf:%d: %s", rc,
 				 inner);
 	}

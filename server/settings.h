@@ -3,9 +3,10 @@
  *
  * Precedence: built-in defaults (conf/connector-mock.conf, compiled in) < the
  * config file (--config) < the environment (CONNECTOR_MOCK_<FLAG>, one
- * variable per flag) < command-line flags. The config file is INI (read
- * with libinih); every key is documented in conf/connector-mock.conf. Parsing is strict: an unknown
- * key, a bad value or an unknown flag is an error with a sentence, never silently ignored.
+ * variable per flag) < command-line flags. The config file and the built-in
+ * one are INI, read by one reader (config_file.h); every key is documented in
+ * conf/connector-mock.conf. Parsing is strict: an unknown key, a bad value or
+ * an unknown flag is an error with a sentence, never silently ignored.
  */
 #ifndef CONNECTOR_MOCK_SETTINGS_H
 #define CONNECTOR_MOCK_SETTINGS_H

@@ -24,6 +24,7 @@
 #include "../store/json.h"
 #include "../store/store_simulation.h"
 #include "../store/text.h"
+#include "control_body.h"
 #include "journal_wait.h"
 #include "namespaces.h"
 
@@ -35,8 +36,8 @@ enum {
 
 static http_response json_answer(unsigned status, cJSON *root)
 {
-	http_response response = {.status = status,
-				  .body = root ? cJSON_PrintUnformatted(root) : NULL};
+	/* numbers past 2^53 as their exact digits, as every control answer */
+	http_response response = {.status = status, .body = json_print_exact(root)};
 	cJSON_Delete(root);
 	return response;
 }
@@ -56,12 +57,10 @@ http_response sim_route_put(const http_request *request, const char *unused)
 {
 	(void)unused;
 	char why[512] = "";
-	cJSON *body = json_parse_body(request->body, request->body_len, why, sizeof why);
-	if (!body || !cJSON_IsObject(body)) {
-		cJSON_Delete(body);
-		return http_plain_error(MHD_HTTP_BAD_REQUEST, "INVALID_ARGUMENT",
-					why[0] ? why : "the body must be a JSON object");
-	}
+	http_response refusal;
+	cJSON *body = control_object_body(request, &refusal); /* the control API's rule */
+	if (!body)
+		return refusal;
 	cJSON *shown = NULL;
 	store_status status = store_simulation_put(request->app->store, request->ns, body,
 						   request->now_ms, &shown, why, sizeof why);

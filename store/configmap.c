@@ -37,6 +37,13 @@ int configmap_validate(const cJSON *map, char *why, size_t why_cap)
 			return text_fail(why, why_cap,
 					 "a scope name must be 1 to %d bytes of UTF-8",
 					 CONFIGMAP_NAME_MAX);
+		/* deleteParams reads scope.key up to the first '.': a scope with a
+		 * dot could never be deleted from */
+		if (strchr(scope->string, '.'))
+			return text_fail(why, why_cap,
+					 "scope \"%.64s\" holds a '.', which deleteParams "
+					 "(scope.key) could never name",
+					 scope->string);
 		if (!cJSON_IsObject(scope))
 			return text_fail(why, why_cap,
 					 "scope \"%.64s\" must be an object of keys to strings",
@@ -121,8 +128,12 @@ int configmap_parse_update(const char *body, size_t len, cJSON **out, char *why,
 		for (cJSON *entry = scope->child; entry; entry = entry->next) {
 			if (cJSON_IsString(entry))
 				continue;
-			char text[64];
-			if (!scalar_text(entry, text, sizeof text)) {
+			char normal[64];
+			/* a number a double would round is kept as sent */
+			const char *text = cJSON_IsNumber(entry) && json_number_needs_text(entry)
+						   ? entry->valuestring
+						   : normal;
+			if (text == normal && !scalar_text(entry, normal, sizeof normal)) {
 				/* the sentence names the key, so write it before freeing */
 				text_fail(why, why_cap,
 					  "\"%.64s.%.64s\" must be a string, number or boolean "

@@ -44,6 +44,9 @@
 
 static const char *const statement_sql[STMT__COUNT] = {
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
+	/* reads take no write lock: in WAL mode they work while another
+	 * connection or process holds one */
+	[STMT_BEGIN_READ] = "BEGIN",
 	[STMT_COMMIT] = "COMMIT",
 	[STMT_ROLLBACK] = "ROLLBACK",
 	[STMT_NS_GET] = "SELECT created_at FROM namespaces WHERE name = " NS,
@@ -286,6 +289,12 @@ int store_begin(task_store *store)
 {
 	STORE_ASSERT(sqlite3_get_autocommit(store->db));
 	return db_run(db_statement(store, STMT_BEGIN, NULL));
+}
+
+int store_begin_read(task_store *store)
+{
+	STORE_ASSERT(sqlite3_get_autocommit(store->db));
+	return db_run(db_statement(store, STMT_BEGIN_READ, NULL));
 }
 
 int store_commit(task_store *store)

@@ -10,6 +10,8 @@
 
 #include <stdbool.h>
 
+#include "limits.h"
+
 typedef enum {
 	ERR_NONE = 0,
 	ERR_INVALID_ARGUMENT,
@@ -30,8 +32,6 @@ bool error_retryable(error_code code);
 
 /* Parses a wire name; returns ERR__COUNT when the name is unknown. */
 error_code error_from_name(const char *name);
-
-enum { ERROR_NAME_MAX = 63 }; /* bytes of an errCode a user may choose */
 
 /*
  * Whether `text` may be answered as an errCode: 1 to ERROR_NAME_MAX bytes of

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "errors.h"
 #include "faults_read.h"
 #include "json.h"
 #include "text.h"
@@ -68,19 +69,6 @@ static uint64_t default_seed(int64_t id)
 
 /* ---- small readers of JSON values ------------------------------------- */
 
-static bool err_code_ok(const char *code)
-{
-	size_t len = strlen(code);
-	if (len < 1 || len > FAULTS_ERR_CODE_MAX || code[0] < 'A' || code[0] > 'Z')
-		return false;
-	for (size_t i = 1; i < len; i++) {
-		char c = code[i];
-		if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
-			return false;
-	}
-	return true;
-}
-
 static int type_from_name(const char *name, fault_type *out)
 {
 	*out = fault_type_from_name(name);
@@ -120,11 +108,12 @@ static int read_error_answer(const cJSON *action, fault *f, char *why, size_t wh
 		if (faults_read_string(item, "action.errCode", 1, FAULTS_ERR_CODE_MAX, &text, why,
 				       why_cap) < 0)
 			return -1;
-		if (!err_code_ok(text))
-			return text_fail(
-				why, why_cap,
-				"\"action.errCode\" must be an UPPER_SNAKE token of A-Z, 0-9 "
-				"and _, starting with a letter");
+		/* the one rule of an errCode a user chooses, as for [errors] */
+		if (!error_name_valid(text))
+			return text_fail(why, why_cap,
+					 "\"action.errCode\" must be 1 to %d of A-Z a-z 0-9 _ - . "
+					 "starting with a letter (e.g. CM-RESOAT1111)",
+					 FAULTS_ERR_CODE_MAX);
 		snprintf(f->err_code, sizeof f->err_code, "%s", text);
 	}
 	item = cJSON_GetObjectItemCaseSensitive(action, "errMsg");

@@ -148,7 +148,7 @@ void faults_free(fault_list *list);
  *
  * with one of these actions (the fields of each, and no others):
  *
- *     error    errCode (UPPER_SNAKE, [A-Z][A-Z0-9_]*, 1..63 bytes; default
+ *     error    errCode ([A-Za-z][A-Za-z0-9_.-]*, 1..63 bytes; default
  *              "INJECTED_FAULT"), errMsg (1..511 bytes; default a sentence
  *              naming the fault), retryable (bool; default false),
  *              httpStatus (200..599; default 200)

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "json.h"
 #include "text.h"
 
 enum { NAME_SHOWN = 64 /* bytes of a field name echoed in a sentence */ };
@@ -57,15 +58,18 @@ int faults_check_fields(const cJSON *object, const char *where, const char *cons
 int faults_read_integer(const cJSON *item, const char *name, int64_t min, int64_t max, int64_t *out,
 			char *why, size_t why_cap)
 {
-	if (!cJSON_IsNumber(item) || !isfinite(item->valuedouble) ||
-	    item->valuedouble != floor(item->valuedouble))
-		return text_fail(why, why_cap, "\"%s\" must be an integer", name);
-	double value = item->valuedouble;
-	/* both bounds are below 2^53, so the comparisons are exact */
-	if (value < (double)min || value > (double)max)
+	int64_t value;
+	/* exact, from the number's text: a double would round past 2^53 */
+	if (!json_read_int64(item, &value)) {
+		if (!cJSON_IsNumber(item) || !isfinite(item->valuedouble) ||
+		    item->valuedouble != floor(item->valuedouble))
+			return text_fail(why, why_cap, "\"%s\" must be an integer", name);
+		value = item->valuedouble < 0 ? INT64_MIN : INT64_MAX; /* out of any range */
+	}
+	if (value < min || value > max)
 		return text_fail(why, why_cap, "\"%s\" must be between %lld and %lld", name,
 				 (long long)min, (long long)max);
-	*out = (int64_t)value;
+	*out = value;
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "configmap.h"
+#include "json.h"
 #include "store_internal.h"
 #include "text.h"
 
@@ -50,6 +51,9 @@ int fixtures_task_from_spec(const cJSON *spec, int64_t now_ms, task_row *row, ch
 	memset(row, 0, sizeof *row);
 	if (!cJSON_IsObject(spec))
 		return text_fail(why, why_cap, "a task must be a JSON object");
+	const cJSON *repeated = json_find_duplicate(spec);
+	if (repeated)
+		return text_fail(why, why_cap, "field \"%.64s\" appears twice", repeated->string);
 	for (const cJSON *field = spec->child; field; field = field->next) {
 		bool known = false;
 		for (size_t i = 0; i < sizeof known_fields / sizeof *known_fields; i++)
@@ -136,11 +140,19 @@ store_status fixtures_load(task_store *store, const char *ns, const char *fixtur
 {
 	if (!fixtures) /* no fixtures given: an empty namespace */
 		return sim_seed(store, ns, NULL, why, why_cap) == 0 ? STORE_OK : STORE_FAILED;
-	cJSON *root = cJSON_ParseWithLength(fixtures, len);
+	/* the parser of every request body: trailing bytes, a \u0000, a
+	 * repeated field are refused here as in a POST */
+	char parse_why[STORE_MESSAGE_MAX] = "";
+	cJSON *root = json_parse_body(fixtures, len, parse_why, sizeof parse_why);
 	const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(root, "tasks");
-	if (!cJSON_IsArray(tasks)) {
+	/* "tasks", and "simulation" when given, once each: nothing else */
+	int fields = 1 + (cJSON_GetObjectItemCaseSensitive(root, "simulation") != NULL);
+	if (!cJSON_IsArray(tasks) || cJSON_GetArraySize(root) != fields) {
 		cJSON_Delete(root);
-		text_fail(why, why_cap, "fixtures must be a JSON object {\"tasks\": [...]}");
+		text_fail(why, why_cap,
+			  "fixtures must be a JSON object {\"tasks\": [...], \"simulation\": {...} "
+			  "(optional)}%s%s",
+			  parse_why[0] ? ": " : "", parse_why);
 		return STORE_INVALID;
 	}
 	int seeded = sim_seed(store, ns, root, why, why_cap); /* before the tasks move */

@@ -1,8 +1,12 @@
 /*
  * json.c — a strict front door to cJSON for request bodies.
  */
+#define _POSIX_C_SOURCE 200809L
 #include "json.h"
 
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,6 +109,69 @@ static bool has_escaped_nul(const char *text, size_t len)
 	return false;
 }
 
+/* Past the string that starts at text[i] (its opening quote). */
+static size_t skip_string(const char *text, size_t len, size_t i)
+{
+	for (i++; i < len && text[i] != '"'; i++)
+		if (text[i] == '\\')
+			i++;
+	return i + 1;
+}
+
+/* Gives each number of `node` (depth first, in document order, which is
+ * the order of the number tokens in the text) its token as sent. */
+static int attach_texts(cJSON *node, const char *text, size_t len, size_t *at)
+{
+	for (; node; node = node->next) {
+		if (cJSON_IsNumber(node)) {
+			while (*at < len && text[*at] != '-' &&
+			       (text[*at] < '0' || text[*at] > '9'))
+				*at = text[*at] == '"' ? skip_string(text, len, *at) : *at + 1;
+			size_t start = *at;
+			/* the text need not end with a NUL: no strspn */
+			while (*at < len && strchr("+-0123456789.eE", text[*at]) && text[*at])
+				(*at)++;
+			if (*at == start)
+				return -1;
+			node->valuestring = malloc(*at - start + 1);
+			if (!node->valuestring)
+				return -1;
+			memcpy(node->valuestring, text + start, *at - start);
+			node->valuestring[*at - start] = '\0';
+		}
+		if (node->child && attach_texts(node->child, text, len, at) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int json_attach_number_texts(cJSON *root, const char *text, size_t len)
+{
+	size_t at = 0;
+	return attach_texts(root, text, len, &at);
+}
+
+bool json_number_needs_text(const cJSON *number)
+{
+	const char *sent = number->valuestring;
+	if (!sent)
+		return false;
+	if (!strpbrk(sent, ".eE"))
+		return true; /* an integer: its digits, whatever its size */
+	size_t digits = 0;
+	bool leading = true;
+	for (const char *c = sent; *c && *c != 'e' && *c != 'E'; c++) {
+		if (*c < '0' || *c > '9' || (leading && *c == '0'))
+			continue;
+		leading = false;
+		digits++;
+	}
+	/* a double holds 15 significant digits exactly; one that underflowed
+	 * to zero (1e-400) or is subnormal holds fewer */
+	double d = number->valuedouble;
+	return digits > 15 || (digits > 0 && isfinite(d) && fabs(d) < 2.2250738585072014e-308);
+}
+
 cJSON *json_parse_body(const char *text, size_t len, char *why, size_t why_cap)
 {
 	const char *problem = NULL;
@@ -124,6 +191,10 @@ cJSON *json_parse_body(const char *text, size_t len, char *why, size_t why_cap)
 			cJSON_Delete(value);
 			value = NULL;
 			problem = "the body holds bytes after its JSON value";
+		} else if (json_attach_number_texts(value, text, len) < 0) {
+			cJSON_Delete(value);
+			value = NULL;
+			problem = "out of memory";
 		}
 	}
 	if (problem && why && why_cap)
@@ -167,4 +238,54 @@ const cJSON *json_find_duplicate(const cJSON *object)
 			duplicate = items[i];
 	free(items);
 	return duplicate;
+}
+
+/* Integral numbers become raw items of all their digits. */
+static int exact_integers(cJSON *node)
+{
+	for (; node; node = node->next) {
+		double d = node->valuedouble;
+		if (cJSON_IsNumber(node) && isfinite(d) && d == floor(d) && fabs(d) >= 1e15 &&
+		    fabs(d) < 9.2e18) {
+			char text[24];
+			snprintf(text, sizeof text, "%" PRId64, (int64_t)d);
+			char *copy = strdup(text);
+			if (!copy)
+				return -1;
+			free(node->valuestring);
+			node->valuestring = copy;
+			node->type = cJSON_Raw;
+		}
+		if (node->child && exact_integers(node->child) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+char *json_print_exact(cJSON *root)
+{
+	return root && exact_integers(root) == 0 ? cJSON_PrintUnformatted(root) : NULL;
+}
+
+bool json_read_int64(const cJSON *item, int64_t *out)
+{
+	if (!cJSON_IsNumber(item))
+		return false;
+	const char *sent = item->valuestring;
+	if (sent && !strpbrk(sent, ".eE")) {
+		char *end;
+		errno = 0;
+		long long value = strtoll(sent, &end, 10);
+		if (errno || *end)
+			return false;
+		*out = value;
+		return true;
+	}
+	/* a fraction or exponent form (1e3), or a tree not from json_parse_body:
+	 * only what a double holds exactly */
+	double d = item->valuedouble;
+	if (!isfinite(d) || d != floor(d) || fabs(d) > 9007199254740992.0)
+		return false;
+	*out = (int64_t)d;
+	return true;
 }

@@ -48,9 +48,12 @@ enum {
 
 /* Faults (faults.h) */
 enum {
-	FAULTS_MAX = 256,	      /* faults in one namespace's list */
-	FAULTS_OP_MAX = 15,	      /* bytes of an op name */
-	FAULTS_ERR_CODE_MAX = 63,     /* bytes of an errCode */
+	FAULTS_MAX = 256,   /* faults in one namespace's list */
+	FAULTS_OP_MAX = 15, /* bytes of an op name */
+	/* bytes of an errCode a user chooses: a fault's, an [errors] name
+	 * (error_name_valid, errors.h) */
+	ERROR_NAME_MAX = 63,
+	FAULTS_ERR_CODE_MAX = ERROR_NAME_MAX,
 	FAULTS_ERR_MSG_MAX = 511,     /* bytes of an errMsg */
 	FAULTS_BODY_MAX = 65536,      /* bytes of a status body */
 	FAULTS_MS_MAX = 600000,	      /* delay / hang, 10 minutes */
@@ -94,6 +97,19 @@ enum {
 	METRICS_NAMESPACES_MAX = 256,	 /* namespaces counted apart; the rest share "(other)" */
 	SETTINGS_PATH_MAX = 4096,	 /* bytes of a path setting */
 	SETTINGS_TOKEN_MAX = 256,	 /* bytes of the admin token */
+};
+
+/* The virtual clock's range, in ms since the epoch (server/namespaces.c):
+ * what a JSON number holds exactly, so every time it gives reads back the
+ * same. A set or advance past it is refused. */
+#define NAMESPACES_CLOCK_MAX_MS (LIMITS_EXACT_INTEGER_MAX - 1)
+
+/* The config file and the built-in defaults (server/config_file.c) */
+enum {
+	CONFIG_LINE_MAX = 16384,   /* bytes of a line, without its end */
+	CONFIG_FILE_MAX = 1 << 20, /* bytes of the file */
+	CONFIG_KEYS_MAX = 256,	   /* keys in one file */
+	CONFIG_NAME_MAX = 127,	   /* bytes of a section or key name */
 };
 
 /* The ranges of the numeric settings (server/settings.c) */

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "integrity.h"
 #include "store_internal.h"
 
 bool store_name_valid(const char *name, size_t max)
@@ -76,7 +77,8 @@ store_status namespace_enter(namespace_scope *scope, task_store *store, const ch
 {
 	*scope = (namespace_scope){.store = store, .ns = ns ? ns : STORE_DEFAULT_NAMESPACE};
 	db_lock(&store->lock);
-	if (store_begin(store) == 0) {
+	scope->changes = sqlite3_total_changes(store->db);
+	if ((access == NAMESPACE_READ ? store_begin_read(store) : store_begin(store)) == 0) {
 		int created = namespace_ensure(store, scope->ns, now_ms,
 					       access != NAMESPACE_WRITE_UNSEEDED);
 		/* every call sees the namespace at its clock: the simulation's
@@ -97,6 +99,11 @@ store_status namespace_enter(namespace_scope *scope, task_store *store, const ch
 store_status namespace_leave(namespace_scope *scope, store_status status)
 {
 	task_store *store = scope->store;
+	/* what was written must reach a file that outlives the process */
+	if (status == STORE_OK && !scope->rollback_always &&
+	    sqlite3_total_changes(store->db) != scope->changes &&
+	    store_file_check(store, NULL, 0) < 0)
+		status = STORE_FAILED;
 	if (status == STORE_OK && !scope->rollback_always && store_commit(store) < 0)
 		status = STORE_FAILED;
 	if (status != STORE_OK || scope->rollback_always)

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "configmap.h"
+#include "integrity.h"
 #include "store_internal.h"
 
 static void refuse(store_outcome *outcome, error_code error, const char *reason,
@@ -42,12 +43,12 @@ static cJSON *extra_for(store_outcome *outcome)
 	return outcome->extra;
 }
 
-static void internal_error(task_store *store, store_outcome *outcome, const char *doing)
+/* `reason` is SQLite's message, read before the rollback that resets it */
+static void internal_error(store_outcome *outcome, const char *reason, const char *doing)
 {
 	cJSON_Delete(outcome->extra);
 	outcome->extra = NULL;
-	refuse(outcome, ERR_INTERNAL_ERROR, sqlite3_errmsg(store->db),
-	       "Retry the request; nothing was changed.",
+	refuse(outcome, ERR_INTERNAL_ERROR, reason, "Retry the request; nothing was changed.",
 	       "connector-mock could not %s: the storage failed, nothing was changed", doing);
 }
 
@@ -389,10 +390,11 @@ static int run_job_locked(task_store *store, store_job *job)
 }
 
 /* After a failed batch: each job failed; try to journal each alone. */
-static void fail_batch_locked(task_store *store, store_job **jobs, size_t count, const char *doing)
+static void fail_batch_locked(task_store *store, store_job **jobs, size_t count, const char *doing,
+			      const char *reason)
 {
 	for (size_t i = 0; i < count; i++) {
-		internal_error(store, jobs[i]->outcome, doing);
+		internal_error(jobs[i]->outcome, reason, doing);
 		const store_request *request = jobs[i]->request;
 		const char *ns = namespace_of(jobs[i]);
 		if (!store_namespace_valid(ns))
@@ -422,21 +424,25 @@ static int purge_batch_locked(task_store *store, store_job **jobs, size_t count)
 void store_run_batch_locked(task_store *store, store_job **jobs, size_t count)
 {
 	STORE_ASSERT_LOCKED(store);
-	if (store_begin(store) < 0) {
-		fail_batch_locked(store, jobs, count, "begin a transaction");
-		return;
-	}
+	char reason[STORE_MESSAGE_MAX] = "";
+	const char *doing = "begin a transaction";
+	if (store_begin(store) < 0)
+		goto failed;
 	deliveries_apply_locked(store); /* the marks of answers sent since the last batch */
+	doing = "apply the operation";
 	for (size_t i = 0; i < count; i++)
-		if (run_job_locked(store, jobs[i]) < 0) {
-			store_rollback(store);
-			fail_batch_locked(store, jobs, count, "apply the operation");
-			return;
-		}
-	if (purge_batch_locked(store, jobs, count) < 0 || store_commit(store) < 0) {
-		store_rollback(store);
-		fail_batch_locked(store, jobs, count, "commit the operation");
-	}
+		if (run_job_locked(store, jobs[i]) < 0)
+			goto failed;
+	/* no acknowledged write to a file a restart will not open */
+	doing = "commit the operation";
+	if (purge_batch_locked(store, jobs, count) == 0 &&
+	    store_file_check(store, reason, sizeof reason) == 0 && store_commit(store) == 0)
+		return;
+failed:
+	if (!reason[0])
+		snprintf(reason, sizeof reason, "%s", sqlite3_errmsg(store->db));
+	store_rollback(store);
+	fail_batch_locked(store, jobs, count, doing, reason);
 }
 
 void store_judge(store_job *job) { judge_request(job->request, job->outcome); }

@@ -107,6 +107,8 @@ int rows_from_statement(sqlite3_stmt *statement, task_row *row)
 
 int rows_load(task_store *store, const char *ns, const char *name, task_row *row)
 {
+	/* freed below on every failure, also when no row was read */
+	memset(row, 0, sizeof *row);
 	sqlite3_stmt *statement = db_statement(store, STMT_TASK_GET, ns);
 	sqlite3_bind_text(statement, 1, name, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(statement);

@@ -269,9 +269,11 @@ int schema_migrate(sqlite3 *db, bool *created, char *why, size_t why_cap)
 		goto fail;
 	}
 	*created = version == 0;
-	if (version > SCHEMA_VERSION) {
+	/* the version indexes schema_steps: anything outside 0..SCHEMA_VERSION
+	 * (a negative one, or one from a newer connector-mock) is refused */
+	if (version < 0 || version > SCHEMA_VERSION) {
 		text_fail(why, why_cap,
-			  "the database has schema version %d, newer than this connector-mock's %d",
+			  "unknown schema version %d (this connector-mock reads versions 0 to %d)",
 			  version, SCHEMA_VERSION);
 		goto fail;
 	}

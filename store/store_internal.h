@@ -25,6 +25,7 @@
 
 typedef enum {
 	STMT_BEGIN,
+	STMT_BEGIN_READ,
 	STMT_COMMIT,
 	STMT_ROLLBACK,
 	STMT_NS_GET,
@@ -156,6 +157,9 @@ void db_bind_text(sqlite3_stmt *statement, int index, const char *text);
  * to exist (one created in it may be gone) and counts itself in
  * `rollbacks`. */
 int store_begin(task_store *store);
+/* BEGIN (deferred) for a read: it takes the write lock only if it writes,
+ * so a read works while another process holds that lock. */
+int store_begin_read(task_store *store);
 int store_commit(task_store *store);
 void store_rollback(task_store *store);
 
@@ -446,6 +450,7 @@ typedef struct {
 	task_store *store;
 	const char *ns;	      /* the namespace, "default" for NULL */
 	bool rollback_always; /* a read of a namespace created only for it */
+	int changes;	      /* sqlite3_total_changes at the start */
 } namespace_scope;
 
 /* STORE_OK with the lock held and a transaction open, or STORE_FAILED

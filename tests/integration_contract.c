@@ -476,6 +476,8 @@ static const step control_steps[] = {
 	{"GET", "/_mock/clock", NULL, NULL, 200, NULL},
 	{"POST", "/_mock/clock", JSON, "{\"freeze\":true,\"set\":1767225600000}", 200, NULL},
 	{"POST", "/_mock/clock", JSON, "{\"advanceMs\":1000}", 200, NULL},
+	/* within the schema's range, but the clock would leave it: a 400 */
+	{"POST", "/_mock/clock", JSON, "{\"advanceMs\":9007199254740991}", 400, "INVALID_ARGUMENT"},
 	{"POST", "/_mock/faults", JSON,
 	 "{\"op\":\"migrate\",\"taskName\":null,\"after\":1,\"times\":-1,\"probability\":0.5,"
 	 "\"seed\":7,\"ttlMs\":60000,\"action\":{\"type\":\"lost_ack\",\"then\":\"status\","

@@ -560,7 +560,7 @@ static const char *const bad_fault_bodies[] = {
 	"{\"op\":\"stop\",\"bogus\":1,\"action\":{\"type\":\"drop\"}}",
 	"{\"op\":\"stop\",\"op\":\"resume\",\"action\":{\"type\":\"drop\"}}",
 	"{\"op\":\"stop\",\"action\":{\"type\":\"drop\"}} trailing",
-	"{\"op\":\"stop\",\"action\":{\"type\":\"error\",\"errCode\":\"lower_case\"}}",
+	"{\"op\":\"stop\",\"action\":{\"type\":\"error\",\"errCode\":\"with space\"}}",
 	"{\"op\":\"stop\",\"action\":{\"type\":\"error\",\"errCode\":\"\"}}",
 	"{\"op\":\"stop\",\"action\":{\"type\":\"error\",\"httpStatus\":99}}",
 	"{\"op\":\"stop\",\"action\":{\"type\":\"error\",\"httpStatus\":600}}",

@@ -122,7 +122,7 @@ START_TEST(long_query_string_reaches_the_handler)
 	free(name);
 	free(path);
 	ck_assert_str_eq(test_task_state(&d, running_name), "STOPPED");
-	ck_assert_int_eq(test_daemon_stop(&d), 0);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -169,7 +169,7 @@ START_TEST(hostile_parameters_are_invalid_arguments)
 	ck_assert_str_eq(test_task_state(&d, stopped_name), "STOPPED");
 	free(path);
 	free(name);
-	ck_assert_int_eq(test_daemon_stop(&d), 0);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -209,7 +209,7 @@ START_TEST(half_open_requests_do_not_delay_others)
 	/* none of the half-open updates happened */
 	ck_assert_str_eq(test_task_state(&d, stopped_name), "STOPPED");
 	free(name);
-	ck_assert_int_eq(test_daemon_stop(&d), 0);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -225,7 +225,7 @@ START_TEST(idle_connections_time_out)
 	ssize_t n = read_until_close(fd, buf, sizeof buf, 5000);
 	ck_assert_msg(n >= 0, "the daemon kept an idle connection open past its timeout");
 	close(fd);
-	ck_assert_int_eq(test_daemon_stop(&d), 0);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -269,7 +269,7 @@ START_TEST(connection_limits_hold)
 		ck_assert_int_eq(test_http(&d, "GET", "/_mock/health", NULL, NULL, 0, &r), 0);
 		ck_assert_int_eq(r.status, 200);
 		test_response_free(&r);
-		ck_assert_int_eq(test_daemon_stop(&d), 0);
+		test_daemon_down(&d);
 	}
 }
 END_TEST
@@ -300,7 +300,7 @@ START_TEST(half_closed_clients_get_their_answer)
 			      "request %d (half-closed) got: %s", i, n > 0 ? answer : "(nothing)");
 	}
 	ck_assert_str_eq(test_task_state(&d, stopped_name), "STOPPED");
-	ck_assert_int_eq(test_daemon_stop(&d), 0);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -347,12 +347,12 @@ START_TEST(sigterm_finishes_requests_in_flight)
 	ck_assert_msg(strstr(r.body, "\"workerNum\":\"42\"") != NULL, "%s", r.body);
 	test_response_free(&r);
 	free(name);
-	ck_assert_int_eq(test_daemon_stop(&d), 0);
+	test_daemon_down(&d);
 }
 END_TEST
 
 /* Stops a task repeatedly until the storage refuses; checks the refusal. */
-static void expect_storage_failure(test_daemon *d)
+static void expect_storage_failure(test_daemon *d, const char *reason_holds)
 {
 	int failures = 0, successes = 0;
 	const char *expected = "STOPPED";
@@ -369,6 +369,11 @@ static void expect_storage_failure(test_daemon *d)
 			cJSON *root = test_response_json(&r);
 			ck_assert(
 				cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "retryable")));
+			/* SQLite's own message, read before the rollback reset it */
+			const char *reason =
+				test_string_member(test_member(root, "errorDetail"), "reason");
+			ck_assert_msg(reason && strstr(reason, reason_holds),
+				      "reason lacks \"%s\": %s", reason_holds, r.body);
 			cJSON_Delete(root);
 			failures++;
 		}
@@ -393,8 +398,8 @@ START_TEST(full_disk_is_a_retryable_internal_error)
 	setenv("CONNECTOR_MOCK_WRAPPER", "prlimit --fsize=40000", 1);
 	ck_assert_int_eq(test_daemon_start(&d, NULL, &d), 0);
 	unsetenv("CONNECTOR_MOCK_WRAPPER");
-	expect_storage_failure(&d);
-	ck_assert_int_eq(test_daemon_stop(&d), 0);
+	expect_storage_failure(&d, "disk");
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -411,8 +416,8 @@ START_TEST(read_only_database_is_a_retryable_internal_error)
 		       "setpriv --reuid=65534 --regid=65534 --clear-groups", 1);
 	ck_assert_int_eq(test_daemon_start(&d, NULL, &d), 0);
 	unsetenv("CONNECTOR_MOCK_WRAPPER");
-	expect_storage_failure(&d);
-	ck_assert_int_eq(test_daemon_stop(&d), 0);
+	expect_storage_failure(&d, "readonly");
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -439,7 +444,7 @@ START_TEST(locked_database_is_a_retryable_internal_error)
 	root = expect_envelope(&r, 200, NULL);
 	cJSON_Delete(root);
 	test_response_free(&r);
-	ck_assert_int_eq(test_daemon_stop(&d), 0);
+	test_daemon_down(&d);
 }
 END_TEST
 
@@ -449,9 +454,9 @@ START_TEST(non_loopback_listen_needs_a_token)
 	test_temp_dir(dir, sizeof dir);
 	char command[1024];
 	snprintf(command, sizeof command,
-		 "build/connector-mock --config /dev/null --listen 0.0.0.0 --port 0 --db :memory: "
+		 "%s --config /dev/null --listen 0.0.0.0 --port 0 --db :memory: "
 		 "> %s/out 2> %s/err",
-		 dir, dir);
+		 test_binary_path(), dir, dir);
 	int status = system(command);
 	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 2);
 	char path[512];
@@ -474,6 +479,10 @@ START_TEST(non_loopback_listen_needs_a_token)
 	ck_assert_int_eq(test_daemon_stop(&d), 0);
 	snprintf(command, sizeof command, "grep -q s3cr3t-token-value %s", d.log_path);
 	ck_assert_int_ne(system(command), 0);
+	test_remove_temp_dir(d.dir);
+	snprintf(command, sizeof command, "rm -f '%s/out' '%s/err'", dir, dir);
+	ck_assert_int_eq(system(command), 0);
+	test_remove_temp_dir(dir);
 }
 END_TEST
 

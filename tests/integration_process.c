@@ -674,6 +674,8 @@ static const bad_start bad_starts[] = {
 	{{NULL}, "[server]\nno_such_key = 1\n", "no_such_key"},
 	{{NULL}, "[nowhere]\nport = 1\n", "nowhere"},
 	{{"--config", "/nonexistent/connector-mock.conf", NULL}, NULL, "/nonexistent"},
+	{{NULL}, "[server]\nport = 0\nport = 0\n", "twice"},
+	{{"--config", "/tmp", NULL}, NULL, "directory"},
 };
 enum { BAD_STARTS = sizeof bad_starts / sizeof *bad_starts };
 
@@ -707,7 +709,7 @@ START_TEST(bad_flags_exit_non_zero)
 	run_result result;
 	run_binary(args, 5000, &result);
 	ck_assert_msg(result.status != -2, "the binary is still running (a daemon started?)");
-	ck_assert_msg(result.status > 0, "exit status %d, expected non-zero", result.status);
+	ck_assert_msg(result.status == 2, "exit status %d, expected 2", result.status);
 	ck_assert_msg(result.err[0] != '\0', "nothing on stderr");
 	ck_assert_msg(strstr(result.err, c->mention) != NULL, "stderr does not mention \"%s\": %s",
 		      c->mention, result.err);

@@ -159,7 +159,7 @@ START_TEST(walkthrough_works_as_written)
 	}
 	ck_assert_int_ge(blocks, 3);
 	ck_assert_int_ge(commands, 35);
-	ck_assert_int_eq(test_daemon_stop(&daemon), 0);
+	test_daemon_down(&daemon);
 }
 END_TEST
 

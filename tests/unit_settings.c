@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "../server/settings.h"
+#include "../server/config_file.h"
 #include "support.h"
 
 enum { WHY_CAP = 1024 };
@@ -487,7 +488,158 @@ static const bad_file_case bad_file_cases[] = {
 	{"bad retention", "[operation_audit_log]\nretention_time = 7\n", {"retention_time", NULL}},
 	{"bad error status", "[server]\nerror_status = 418\n", {"error_status", NULL}},
 	{"not an INI line", "[server]\nthis is not ini\n", {NULL}},
+	{"a key given twice", "[server]\nport = 9100\n\nport = 9101\n", {"twice", ":4:"}},
+	{"a key before any section", "port = 9100\n", {"section", ":1:"}},
+	{"a continuation line", "[server]\nport = 9100\n  9101\n", {":3:", NULL}},
+	{"a section with text after it", "[server] x\nport = 9100\n", {":1:", NULL}},
 };
+
+/* Lines as long as a path: read whole, and the line numbers after them
+ * stay right. */
+START_TEST(test_long_lines)
+{
+	size_t path_len = SETTINGS_PATH_MAX - 1;
+	char *content = malloc(3 * path_len + 256);
+	ck_assert_ptr_nonnull(content);
+	int len = sprintf(content, "[store]\n; ");
+	memset(content + len, 'c', path_len);
+	len += (int)path_len;
+	len += sprintf(content + len, "\ndb = /");
+	memset(content + len, 'd', path_len - 1);
+	len += (int)path_len - 1;
+	len += sprintf(content + len, "\n[server]\nport = abc\n");
+	temp_config config;
+	write_config(&config, content);
+	settings got;
+	char why[WHY_CAP];
+	const char *args[] = {"--config", config.path, NULL};
+	settings_action action = run_args(&got, args, why, sizeof why);
+	remove_config(&config);
+	ck_assert_int_eq(action, SETTINGS_ERROR);
+	ck_assert_msg(strstr(why, ":5:") && strstr(why, "port"), "%s", why);
+	/* without the bad line, the long path is the database */
+	content[len - (int)strlen("[server]\nport = abc\n")] = '\0';
+	write_config(&config, content);
+	action = run_args(&got, args, why, sizeof why);
+	remove_config(&config);
+	ck_assert_msg(action == SETTINGS_RUN, "%s", why);
+	ck_assert_uint_eq(strlen(got.db), path_len);
+	/* past CONFIG_LINE_MAX: refused, with its line number */
+	char *too_long = malloc(CONFIG_LINE_MAX + 64);
+	ck_assert_ptr_nonnull(too_long);
+	len = sprintf(too_long, "[server]\n; ");
+	memset(too_long + len, 'x', CONFIG_LINE_MAX);
+	strcpy(too_long + len + CONFIG_LINE_MAX, "\n");
+	write_config(&config, too_long);
+	free(too_long);
+	action = run_args(&got, args, why, sizeof why);
+	remove_config(&config);
+	ck_assert_int_eq(action, SETTINGS_ERROR);
+	ck_assert_msg(strstr(why, ":2:") && strstr(why, "longer"), "%s", why);
+	/* a file past CONFIG_FILE_MAX (short lines of comments): refused whole */
+	size_t big = CONFIG_FILE_MAX + 1;
+	char *huge = malloc(big + 1);
+	ck_assert_ptr_nonnull(huge);
+	for (size_t i = 0; i < big; i++)
+		huge[i] = i % 64 == 63 ? '\n' : (i % 64 == 0 ? ';' : 'x');
+	huge[big] = '\0';
+	write_config(&config, huge);
+	free(huge);
+	action = run_args(&got, args, why, sizeof why);
+	remove_config(&config);
+	ck_assert_int_eq(action, SETTINGS_ERROR);
+	ck_assert_msg(strstr(why, "larger than 1 MiB"), "%s", why);
+	free(content);
+}
+END_TEST
+
+/* What the INI reader keeps of libinih's format: a UTF-8 BOM, ';' and '#'
+ * comments (whole-line and after white space), spaces around '=' and
+ * inside section brackets, CRLF line ends, a last line without one. */
+START_TEST(test_ini_format)
+{
+	temp_config config;
+	write_config(
+		&config,
+		"\xef\xbb\xbf# a comment\r\n[ server ] ; the server\r\n\tport=9100 ; inline\r\n"
+		"  ; indented comment\r\n\r\nlisten = 127.0.0.1 # inline too\r\n"
+		"[store]\ndb = /tmp/a;b.db");
+	settings got;
+	char why[WHY_CAP];
+	const char *args[] = {"--config", config.path, NULL};
+	settings_action action = run_args(&got, args, why, sizeof why);
+	remove_config(&config);
+	ck_assert_msg(action == SETTINGS_RUN, "%s", why);
+	ck_assert_uint_eq(got.port, 9100);
+	ck_assert_str_eq(got.listen, "127.0.0.1");
+	ck_assert_str_eq(got.db, "/tmp/a;b.db"); /* a ';' inside a value stays */
+}
+END_TEST
+
+static int accept_entry(void *user, const char *section, const char *key, const char *value)
+{
+	(void)section;
+	(void)key;
+	(void)value;
+	(*(int *)user)++;
+	return 1;
+}
+
+/* The reader's caps on names and keys: a key of CONFIG_NAME_MAX bytes is
+ * read and one more is refused; CONFIG_KEYS_MAX keys are read and one more
+ * is refused, with the line that passed the cap. */
+START_TEST(test_reader_caps)
+{
+	char why[WHY_CAP];
+	for (int extra = 0; extra <= 1; extra++) {
+		char text[CONFIG_NAME_MAX + 64];
+		int len = snprintf(text, sizeof text, "[s]\n");
+		memset(text + len, 'k', (size_t)(CONFIG_NAME_MAX + extra));
+		len += CONFIG_NAME_MAX + extra;
+		len += snprintf(text + len, sizeof text - (size_t)len, " = v\n");
+		int seen = 0;
+		why[0] = '\0';
+		int rc = config_text_parse(text, (size_t)len, accept_entry, &seen, why, sizeof why);
+		ck_assert_msg(rc == (extra ? 2 : 0), "key of %d bytes: rc %d, %s",
+			      CONFIG_NAME_MAX + extra, rc, why);
+		ck_assert_int_eq(seen, extra ? 0 : 1);
+	}
+	for (int extra = 0; extra <= 1; extra++) {
+		size_t cap = 16 + (size_t)(CONFIG_KEYS_MAX + 1) * 16;
+		char *text = malloc(cap);
+		ck_assert_ptr_nonnull(text);
+		size_t len = (size_t)snprintf(text, cap, "[s]\n");
+		for (int i = 0; i < CONFIG_KEYS_MAX + extra; i++)
+			len += (size_t)snprintf(text + len, cap - len, "k%d = v\n", i);
+		int seen = 0;
+		why[0] = '\0';
+		int rc = config_text_parse(text, len, accept_entry, &seen, why, sizeof why);
+		free(text);
+		if (extra) {
+			ck_assert_int_eq(rc, CONFIG_KEYS_MAX + 2); /* the section is line 1 */
+			ck_assert_msg(strstr(why, "keys") != NULL, "%s", why);
+		} else {
+			ck_assert_msg(rc == 0, "%s", why);
+		}
+		ck_assert_int_eq(seen, CONFIG_KEYS_MAX);
+	}
+}
+END_TEST
+
+/* A directory is not a config file (it opens, and reads as nothing). */
+START_TEST(test_config_directory)
+{
+	char dir[256];
+	test_temp_dir(dir, sizeof dir);
+	settings got;
+	char why[WHY_CAP];
+	const char *args[] = {"--config", dir, NULL};
+	settings_action action = run_args(&got, args, why, sizeof why);
+	rmdir(dir);
+	ck_assert_int_eq(action, SETTINGS_ERROR);
+	ck_assert_msg(strstr(why, "directory") != NULL, "%s", why);
+}
+END_TEST
 
 START_TEST(test_bad_file)
 {
@@ -687,6 +839,10 @@ static Suite *settings_suite(void)
 	tcase_add_test(file, test_file_then_flag);
 	tcase_add_loop_test(file, test_bad_file, 0, (int)COUNT(bad_file_cases));
 	tcase_add_test(file, test_missing_config);
+	tcase_add_test(file, test_long_lines);
+	tcase_add_test(file, test_config_directory);
+	tcase_add_test(file, test_ini_format);
+	tcase_add_test(file, test_reader_caps);
 	suite_add_tcase(suite, file);
 
 	TCase *env = tcase_create("environment");

@@ -15,6 +15,7 @@
 #include "../server/fixtures_file.h"
 #include "../store/configmap.h"
 #include "../store/store.h"
+#include "../store/maintenance.h"
 #include "../store/store_internal.h"
 #include "support.h"
 
@@ -313,11 +314,14 @@ static uint64_t file_hash(const char *path)
 }
 
 /*
- * Under a steady stream of commits the WAL goes back to its beginning after
- * each checkpoint instead of growing: once the checkpointer connection never
- * checkpointed anything, and the WAL of a busy daemon grew by 160 MB a
- * second. 4,000 single commits write about 25,000 frames (100 MB without
- * restarts); with a checkpoint every 256 frames the WAL stays a few MB.
+ * After each checkpoint the WAL goes back to its beginning instead of
+ * growing (once the checkpointer's connection never checkpointed anything,
+ * and the WAL of a busy daemon grew by 160 MB a second). The test drives
+ * the checkpoints itself (store_checkpoint_now every 64 commits), so the
+ * bound holds on any machine: 4,000 single commits write about 25,000
+ * frames (100 MB without restarts); 64 of them about 1.6 MB. How far the
+ * background checkpointer lets the WAL grow under load is a matter of
+ * time, measured by bench/wal_bound.c; here it must only run.
  */
 START_TEST(wal_stays_bounded_under_steady_commits)
 {
@@ -333,15 +337,28 @@ START_TEST(wal_stays_bounded_under_steady_commits)
 		long long size = file_size(wal);
 		if (size > largest)
 			largest = size;
+		if (i % 64 == 63)
+			ck_assert_int_eq(store_checkpoint_now(f.store, 30000), 0);
 	}
 	ck_assert_msg(largest > 0, "no WAL file at %s", wal);
-	ck_assert_msg(largest < 16LL << 20, "the WAL grew to %lld bytes", largest);
+	ck_assert_msg(largest < 4LL << 20, "the WAL grew to %lld bytes", largest);
+	/* the background checkpointer completes checkpoints too (no bound on
+	 * when: a busy machine may take long to schedule it) */
+	store_batch_stats stats;
+	store_batch_stats_get(f.store, &stats);
+	for (int i = 0; stats.checkpoints == 0 && i < 30000; i++) {
+		ck_assert_int_eq(
+			run_op(&f, i % 2 ? OP_STOP : OP_RESUME, stopped_name, 9000 + i, NULL),
+			ERR_NONE);
+		test_sleep_ms(1);
+		store_batch_stats_get(f.store, &stats);
+	}
+	ck_assert_uint_gt(stats.checkpoints, 0);
 	/* and what was committed is all there */
-	ck_assert_str_eq(state_of(&f, stopped_name), "STOPPED");
 	store_journal_filter filter = {.task_name = stopped_name, .success = 1};
 	int64_t count = -1;
 	ck_assert_int_eq(store_journal_count(f.store, NS, &filter, 0, &count), STORE_OK);
-	ck_assert_int_eq(count, 4000);
+	ck_assert_int_ge(count, 4000);
 	teardown(&f);
 }
 END_TEST
@@ -1017,13 +1034,30 @@ START_TEST(wal_restarts_while_commits_never_pause)
 			ck_assert_int_eq(racers[i].others, 0);
 		}
 	}
-	/* a WAL file never shrinks: its size is the longest it was */
-	long long size = file_size(wal);
-	ck_assert_msg(size > 0, "no WAL file at %s", wal);
-	ck_assert_msg(size < 4LL << 20, "the WAL grew to %lld bytes", size);
+	/* the writer's last passes ran (how large the WAL grew meanwhile is a
+	 * matter of scheduling: bench/wal_bound.c measures it) */
 	store_batch_stats stats;
 	store_batch_stats_get(f.store, &stats);
-	ck_assert_uint_gt(stats.checkpoints, 0); /* the writer's last passes, counted */
+	for (int i = 0; stats.checkpoints == 0 && i < 30000; i++) {
+		ck_assert_int_eq(run_op(&f, OP_STOP, running_name, 9000 + i, NULL) == ERR_NONE ||
+					 run_op(&f, OP_RESUME, running_name, 9000 + i, NULL) ==
+						 ERR_NONE,
+				 1);
+		test_sleep_ms(1);
+		store_batch_stats_get(f.store, &stats);
+	}
+	ck_assert_uint_gt(stats.checkpoints, 0);
+	/* after a checkpoint, commits write the WAL from its beginning again: a
+	 * WAL file never shrinks, and it does not grow */
+	ck_assert_int_eq(store_checkpoint_now(f.store, 30000), 0);
+	long long size = file_size(wal);
+	ck_assert_msg(size > 0, "no WAL file at %s", wal);
+	for (int i = 0; i < 5; i++)
+		run_op(&f, i % 2 ? OP_STOP : OP_RESUME, stopped_name, 50000 + i, NULL);
+	ck_assert_msg(file_size(wal) <= size,
+		      "the WAL grew from %lld to %lld bytes after a "
+		      "checkpoint",
+		      size, file_size(wal));
 	teardown(&f);
 }
 END_TEST
@@ -1178,7 +1212,7 @@ START_TEST(newer_schema_is_refused)
 	bool created;
 	char why[256] = "";
 	ck_assert_int_eq(store_open(&options, &f.store, &created, why, sizeof why), -1);
-	ck_assert_msg(strstr(why, "newer") != NULL, "%s", why);
+	ck_assert_msg(strstr(why, "unknown schema version 99") != NULL, "%s", why);
 	f.store = NULL;
 	teardown(&f);
 }
@@ -1246,6 +1280,84 @@ START_TEST(calls_in_order_pass_the_asserts)
 }
 END_TEST
 
+/* The last 10-digit SEQ can be migrated to, and not past: the refusal is
+ * ILLEGAL_STATE and the task keeps its name. */
+START_TEST(migrate_stops_at_the_last_sequence)
+{
+	fixture f;
+	setup(&f, 0);
+	static const char last_but_one[] =
+		"10.0.0.1-9000:connector_v2:p_seq-incr_trans-1-0:9999999998";
+	cJSON *spec = cJSON_CreateObject();
+	cJSON_AddStringToObject(spec, "taskName", last_but_one);
+	cJSON_AddStringToObject(spec, "state", "STOPPED");
+	char why[256] = "";
+	ck_assert_msg(store_create_task(f.store, NS, spec, 1500, NULL, why, sizeof why) == STORE_OK,
+		      "%s", why);
+	cJSON_Delete(spec);
+	store_outcome outcome;
+	ck_assert_int_eq(run_op(&f, OP_MIGRATE, last_but_one, 2000, &outcome), ERR_NONE);
+	char last[TASKNAME_MAX + 1];
+	snprintf(last, sizeof last, "%s", outcome.result);
+	store_outcome_free(&outcome);
+	ck_assert_str_eq(last, "10.0.0.1-9000:connector_v2:p_seq-incr_trans-1-0:9999999999");
+	ck_assert_int_eq(run_op(&f, OP_MIGRATE, last, 3000, &outcome), ERR_ILLEGAL_STATE);
+	ck_assert_msg(strstr(outcome.message, "sequence") != NULL, "%s", outcome.message);
+	store_outcome_free(&outcome);
+	ck_assert_str_eq(state_of(&f, last), "STOPPED");
+	teardown(&f);
+}
+END_TEST
+
+/* The config of task `name` (caller frees). */
+static cJSON *get_config(fixture *f, const char *name)
+{
+	cJSON *task;
+	ck_assert_int_eq(store_get_task(f->store, NS, name, 0, &task), STORE_OK);
+	cJSON *config = cJSON_DetachItemFromObjectCaseSensitive(task, "config");
+	cJSON_Delete(task);
+	ck_assert_ptr_nonnull(config);
+	return config;
+}
+
+/* An update that would take a config past CONFIGMAP_SCOPES_MAX scopes is
+ * refused whole: the config keeps what it had. */
+START_TEST(update_past_the_scope_limit_changes_nothing)
+{
+	fixture f;
+	setup(&f, 0);
+	cJSON *before = get_config(&f, stopped_name);
+	int existing = cJSON_GetArraySize(before);
+	ck_assert_int_gt(existing, 0);
+	ck_assert_int_lt(existing, CONFIGMAP_SCOPES_MAX);
+	/* one scope too many, then exactly the limit */
+	for (int extra = 1; extra >= 0; extra--) {
+		char body[4096];
+		size_t len = (size_t)snprintf(body, sizeof body, "{");
+		for (int i = 0; i < CONFIGMAP_SCOPES_MAX - existing + extra; i++)
+			len += (size_t)snprintf(body + len, sizeof body - len,
+						"%s\"extra%d\":{\"k\":\"v\"}", i ? "," : "", i);
+		snprintf(body + len, sizeof body - len, "}");
+		store_outcome outcome;
+		error_code error = run_update(&f, stopped_name, body, NULL, 2000, &outcome);
+		cJSON *after = get_config(&f, stopped_name);
+		if (extra) {
+			ck_assert_int_eq(error, ERR_INVALID_ARGUMENT);
+			ck_assert_msg(strstr(outcome.message, "scopes") != NULL, "%s",
+				      outcome.message);
+			ck_assert(cJSON_Compare(before, after, true));
+		} else {
+			ck_assert_msg(error == ERR_NONE, "%s", outcome.message);
+			ck_assert_int_eq(cJSON_GetArraySize(after), CONFIGMAP_SCOPES_MAX);
+		}
+		store_outcome_free(&outcome);
+		cJSON_Delete(after);
+	}
+	cJSON_Delete(before);
+	teardown(&f);
+}
+END_TEST
+
 static Suite *store_suite(void)
 {
 	Suite *suite = suite_create("store");
@@ -1274,6 +1386,8 @@ static Suite *store_suite(void)
 	tcase_add_test_raise_signal(tc, write_outside_a_transaction_aborts, SIGABRT);
 	tcase_add_test_raise_signal(tc, lock_taken_twice_aborts, SIGABRT);
 	tcase_add_test(tc, calls_in_order_pass_the_asserts);
+	tcase_add_test(tc, migrate_stops_at_the_last_sequence);
+	tcase_add_test(tc, update_past_the_scope_limit_changes_nothing);
 	suite_add_tcase(suite, tc);
 	return suite;
 }
