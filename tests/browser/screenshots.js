@@ -9,9 +9,14 @@ const { ROOT, startDaemon, launchBrowser, cleanUp, call } = require('./support.j
 
 // 2026-01-01T09:30:00Z: a fixed instant for the clock and the lags shown
 const FROZEN_AT = 1767259800000;
+// A namespace of its own, first written after its clock is frozen, so that
+// its tasks start (and the simulation moves them) on that clock, not on the
+// real time at which the daemon seeded its default namespace.
+const NS = '/ns/demo';
 
 async function main() {
-  const daemon = await startDaemon({ fixtures: path.join(ROOT, 'fixtures/demo.json') });
+  const started = await startDaemon({ fixtures: path.join(ROOT, 'fixtures/demo.json') });
+  const daemon = { url: started.url + NS };
   await call(daemon.url + '/_mock/clock', 'POST', { freeze: true, set: FROZEN_AT });
   const tasks = (await call(daemon.url + '/_mock/tasks')).json.tasks;
   const running = tasks.find((t) => t.state === 'RUNNING' && t.componentType === 'incr_trans');
