@@ -4,6 +4,7 @@
  * the journal's retention, --help/--version, bad flags, a port in use.
  */
 #define _POSIX_C_SOURCE 200809L
+#include "raw.h"
 #include "support.h"
 
 #include <arpa/inet.h>
@@ -90,87 +91,7 @@ static cJSON *oms_error(const test_daemon *d, const char *op, const char *name, 
 
 /* ---- running the binary by hand ------------------------------------------ */
 
-typedef struct {
-	int status; /* the exit status; -1 a signal; -2 it did not end in time */
-	char out[8192];
-	char err[8192];
-} run_result;
-
-/* Runs the binary with `args` (NULL-terminated), collecting stdout and
- * stderr, for at most `timeout_ms`. */
-static void run_binary(const char *const *args, int timeout_ms, run_result *result)
-{
-	memset(result, 0, sizeof *result);
-	const char *argv[32];
-	int argc = 0;
-	argv[argc++] = test_binary_path();
-	for (int i = 0; args[i] && argc < 31; i++)
-		argv[argc++] = args[i];
-	argv[argc] = NULL;
-	int out_pipe[2], err_pipe[2];
-	ck_assert(pipe(out_pipe) == 0 && pipe(err_pipe) == 0);
-	pid_t pid = fork();
-	ck_assert(pid >= 0);
-	if (pid == 0) {
-		dup2(out_pipe[1], STDOUT_FILENO);
-		dup2(err_pipe[1], STDERR_FILENO);
-		close(out_pipe[0]);
-		close(err_pipe[0]);
-		close(out_pipe[1]);
-		close(err_pipe[1]);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	test_track_daemon(pid);
-	close(out_pipe[1]);
-	close(err_pipe[1]);
-	struct pollfd fds[2] = {{.fd = out_pipe[0], .events = POLLIN},
-				{.fd = err_pipe[0], .events = POLLIN}};
-	char *buffers[2] = {result->out, result->err};
-	size_t used[2] = {0, 0};
-	int open_pipes = 2;
-	struct timespec start;
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (open_pipes > 0 && test_seconds_since(&start) * 1000 < timeout_ms) {
-		if (poll(fds, 2, 50) <= 0)
-			continue;
-		for (int i = 0; i < 2; i++) {
-			if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP)))
-				continue;
-			char chunk[1024];
-			ssize_t n = read(fds[i].fd, chunk, sizeof chunk);
-			if (n <= 0) {
-				close(fds[i].fd);
-				fds[i].fd = -1;
-				open_pipes--;
-				continue;
-			}
-			size_t room = sizeof result->out - 1 - used[i];
-			size_t take = (size_t)n < room ? (size_t)n : room;
-			memcpy(buffers[i] + used[i], chunk, take);
-			used[i] += take;
-			buffers[i][used[i]] = '\0';
-		}
-	}
-	for (int i = 0; i < 2; i++)
-		if (fds[i].fd >= 0)
-			close(fds[i].fd);
-	result->status = -2;
-	while (test_seconds_since(&start) * 1000 < timeout_ms) {
-		int status;
-		if (waitpid(pid, &status, WNOHANG) == pid) {
-			result->status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-			break;
-		}
-		struct timespec pause = {0, 10 * 1000 * 1000};
-		nanosleep(&pause, NULL);
-	}
-	if (result->status == -2) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-	}
-	test_untrack_daemon(pid);
-}
+/* raw_run_binary (tests/raw.h): the binary run by hand, its output collected. */
 
 /* ======================================================================
  * the ready line
@@ -607,8 +528,8 @@ END_TEST
 
 START_TEST(help_and_version)
 {
-	run_result result;
-	run_binary((const char *const[]){"--help", NULL}, 5000, &result);
+	raw_run_result result;
+	raw_run_binary((const char *const[]){"--help", NULL}, 5000, &result);
 	ck_assert_msg(result.status == 0, "--help: status %d", result.status);
 	ck_assert_msg(strstr(result.out, "usage") != NULL, "--help: %s", result.out);
 	static const char *const flags[] = {"--port",	     "--db",	       "--fixtures",
@@ -619,7 +540,7 @@ START_TEST(help_and_version)
 		ck_assert_msg(strstr(result.out, flags[i]) != NULL, "--help does not mention %s",
 			      flags[i]);
 
-	run_binary((const char *const[]){"--version", NULL}, 5000, &result);
+	raw_run_binary((const char *const[]){"--version", NULL}, 5000, &result);
 	ck_assert_msg(result.status == 0, "--version: status %d", result.status);
 	unsigned major, minor, patch;
 	ck_assert_msg(sscanf(result.out, "connector-mock %u.%u.%u", &major, &minor, &patch) == 3,
@@ -633,7 +554,7 @@ START_TEST(help_and_version)
 		      "--version: \"%s\", expected the libraries \"%s\"", result.out, expected);
 
 	/* they win over anything else on the line and start no daemon */
-	run_binary((const char *const[]){"--port", "0", "--version", NULL}, 5000, &result);
+	raw_run_binary((const char *const[]){"--port", "0", "--version", NULL}, 5000, &result);
 	ck_assert_int_eq(result.status, 0);
 	ck_assert_ptr_null(strstr(result.out, "listening"));
 }
@@ -706,8 +627,8 @@ START_TEST(bad_flags_exit_non_zero)
 	for (int i = 0; c->args[i]; i++)
 		args[n++] = c->args[i];
 	args[n] = NULL;
-	run_result result;
-	run_binary(args, 5000, &result);
+	raw_run_result result;
+	raw_run_binary(args, 5000, &result);
 	ck_assert_msg(result.status != -2, "the binary is still running (a daemon started?)");
 	ck_assert_msg(result.status == 2, "exit status %d, expected 2", result.status);
 	ck_assert_msg(result.err[0] != '\0', "nothing on stderr");
@@ -726,9 +647,10 @@ START_TEST(port_in_use)
 	char port[16], db[512];
 	snprintf(port, sizeof port, "%u", first.port);
 	snprintf(db, sizeof db, "%s/other.db", first.dir);
-	run_result result;
-	run_binary((const char *const[]){"--port", port, "--db", db, "--config", "/dev/null", NULL},
-		   5000, &result);
+	raw_run_result result;
+	raw_run_binary(
+		(const char *const[]){"--port", port, "--db", db, "--config", "/dev/null", NULL},
+		5000, &result);
 	ck_assert_msg(result.status != -2, "the second daemon is still running");
 	ck_assert_msg(result.status > 0, "exit status %d, expected non-zero", result.status);
 	ck_assert_msg(result.err[0] != '\0', "nothing on stderr");
