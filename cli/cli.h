@@ -30,6 +30,17 @@ bool cli_option(cli_args *args, const char *name, bool takes_value);
  * CLI_EXIT_USAGE. */
 int cli_usage_error(const char *format, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * Walks the rest of a command's arguments: each option goes to `option`
+ * (NULL: the command takes none; it returns false for an argument that is
+ * not one of its options), the others fill `positional`, at most `max`.
+ * `label` names the command in messages ("stop", "mock task"); with
+ * `task`, the one positional is a TASK and one more is "one too many".
+ * Returns CLI_EXIT_OK, or CLI_EXIT_USAGE after saying why on stderr.
+ */
+int cli_walk(cli_args *args, const char *label, bool task, const char **positional, int max,
+	     int *count, bool (*option)(cli_args *args, void *state), void *state);
+
 /* Checks a taskName (store/taskname.h); prints the grammar and returns -1
  * when it does not parse. */
 int cli_check_task(const char *task);

@@ -104,6 +104,29 @@ bool cli_option(cli_args *args, const char *name, bool takes_value)
 	return true;
 }
 
+int cli_walk(cli_args *args, const char *label, bool task, const char **positional, int max,
+	     int *count, bool (*option)(cli_args *args, void *state), void *state)
+{
+	*count = 0;
+	for (; args->i < args->argc; args->i++) {
+		const char *arg = args->argv[args->i];
+		if (option && option(args, state)) {
+			if (args->failed)
+				return CLI_EXIT_USAGE;
+			continue;
+		}
+		if (arg[0] == '-' && arg[1] != '\0')
+			return cli_usage_error("%s: unknown option '%.100s'", label, arg);
+		if (*count >= max)
+			return task ? cli_usage_error("%s takes one TASK; '%.100s' is one too many",
+						      label, arg)
+				    : cli_usage_error("%s: unexpected argument '%.100s'", label,
+						      arg);
+		positional[(*count)++] = arg;
+	}
+	return CLI_EXIT_OK;
+}
+
 int cli_check_task(const char *task)
 {
 	taskname parsed;

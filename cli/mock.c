@@ -101,27 +101,13 @@ static void add_query(cli_context *ctx, char *path, size_t cap, const char *name
 	curl_free(escaped);
 }
 
-/* The next positional argument of a mock command, or NULL. Options are
- * left to `option` (which returns false for one it does not know). */
+/* cli_walk with the label "mock COMMAND". */
 static int walk(cli_args *args, const char *command, const char **positional, int max, int *count,
 		bool (*option)(cli_args *args, void *state), void *state)
 {
-	*count = 0;
-	for (; args->i < args->argc; args->i++) {
-		const char *arg = args->argv[args->i];
-		if (option && option(args, state)) {
-			if (args->failed)
-				return CLI_EXIT_USAGE;
-			continue;
-		}
-		if (arg[0] == '-' && arg[1] != '\0')
-			return cli_usage_error("mock %s: unknown option '%.100s'", command, arg);
-		if (*count >= max)
-			return cli_usage_error("mock %s: unexpected argument '%.100s'", command,
-					       arg);
-		positional[(*count)++] = arg;
-	}
-	return CLI_EXIT_OK;
+	char label[64];
+	snprintf(label, sizeof label, "mock %s", command);
+	return cli_walk(args, label, false, positional, max, count, option, state);
 }
 
 /* ---- tasks -------------------------------------------------------------- */

@@ -18,20 +18,10 @@ static int read_task(cli_args *args, const char *command, const char **task,
 		     bool (*option)(cli_args *args, void *state), void *state)
 {
 	*task = NULL;
-	for (; args->i < args->argc; args->i++) {
-		const char *arg = args->argv[args->i];
-		if (option && option(args, state)) {
-			if (args->failed)
-				return CLI_EXIT_USAGE;
-			continue;
-		}
-		if (arg[0] == '-' && arg[1] != '\0')
-			return cli_usage_error("%s: unknown option '%.100s'", command, arg);
-		if (*task)
-			return cli_usage_error("%s takes one TASK; '%.100s' is one too many",
-					       command, arg);
-		*task = arg;
-	}
+	int count;
+	int status = cli_walk(args, command, true, task, 1, &count, option, state);
+	if (status != CLI_EXIT_OK)
+		return status;
 	if (!*task)
 		return cli_usage_error("%s needs a TASK", command);
 	return cli_check_task(*task) < 0 ? CLI_EXIT_USAGE : CLI_EXIT_OK;

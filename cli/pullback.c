@@ -124,28 +124,29 @@ static int discover_subtopic(cli_context *ctx, pullback *p, char *found, size_t 
 			       count, list);
 }
 
+/* cli_walk's option callback: pullback's own options. */
+static bool pullback_option(cli_args *args, void *state)
+{
+	pullback *p = state;
+	if (cli_option(args, "--to", true))
+		p->to = args->value;
+	else if (cli_option(args, "--tz", true))
+		p->tz = args->value;
+	else if (cli_option(args, "--subtopic", true))
+		p->subtopic = args->value;
+	else if (cli_option(args, "--dry-run", false))
+		p->dry_run = true;
+	else
+		return false;
+	return true;
+}
+
 static int read_options(cli_args *args, pullback *p)
 {
-	for (; args->i < args->argc; args->i++) {
-		const char *arg = args->argv[args->i];
-		if (cli_option(args, "--to", true))
-			p->to = args->value;
-		else if (cli_option(args, "--tz", true))
-			p->tz = args->value;
-		else if (cli_option(args, "--subtopic", true))
-			p->subtopic = args->value;
-		else if (cli_option(args, "--dry-run", false))
-			p->dry_run = true;
-		else if (arg[0] == '-' && arg[1] != '\0')
-			return cli_usage_error("pullback: unknown option '%.100s'", arg);
-		else if (p->task)
-			return cli_usage_error("pullback takes one TASK; '%.100s' is one too many",
-					       arg);
-		else
-			p->task = arg;
-		if (args->failed)
-			return CLI_EXIT_USAGE;
-	}
+	int count;
+	int status = cli_walk(args, "pullback", true, &p->task, 1, &count, pullback_option, p);
+	if (status != CLI_EXIT_OK)
+		return status;
 	if (!p->task)
 		return cli_usage_error("pullback needs a TASK");
 	if (cli_check_task(p->task) < 0)
